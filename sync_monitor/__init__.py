@@ -1,0 +1,1 @@
+"""Sync Monitor: a live dashboard for Dotoro campaign syncs."""

@@ -1,0 +1,96 @@
+"""What stands in front of every /api/ route: injected faults, the rate limit and auth (§1, §2).
+
+A plain ASGI middleware, so that streamed responses pass through untouched (no buffering).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import deque
+from http.cookies import CookieError, SimpleCookie
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from . import wire
+from .config import ServerConfig
+
+SESSION_COOKIES = ("better-auth.session_token", "__Secure-better-auth.session_token")
+
+
+class Guard:
+    def __init__(self, app: ASGIApp, config: ServerConfig) -> None:
+        self.app = app
+        self.config = config
+        self.hits: dict[str, deque[float]] = {}
+        self.rng = random.Random()  # faults need no reproducibility
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+        rejection = await self.check(Request(scope))
+        if rejection is not None:
+            await rejection(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    async def check(self, request: Request) -> JSONResponse | None:
+        faults = self.config.faults
+        if faults.delay_seconds > 0:
+            await asyncio.sleep(faults.delay_seconds)
+        if faults.error_rate > 0 and self.rng.random() < faults.error_rate:
+            return {401: wire.unauthorized, 429: wire.too_many_requests}.get(
+                faults.error_status, wire.internal_error
+            )()
+        if self._over_rate_limit(request.client.host if request.client else "?"):
+            return wire.too_many_requests()
+        if self.config.session_token is None:
+            return None
+        if self._session_token(request) != self.config.session_token:
+            return wire.unauthorized()
+        if request.url.path.startswith("/api/v1/campaign-sets"):
+            return self._team_check(request)
+        return None
+
+    def _over_rate_limit(self, ip: str) -> bool:
+        limit = self.config.rate_limit_per_minute
+        if limit <= 0:
+            return False
+        now = time.monotonic()
+        window = self.hits.setdefault(ip, deque())
+        while window and window[0] <= now - 60:
+            window.popleft()
+        if len(window) >= limit:
+            return True
+        window.append(now)
+        return False
+
+    @staticmethod
+    def _session_token(request: Request) -> str | None:
+        header = request.headers.get("cookie")
+        if not header:
+            return None
+        try:
+            jar = SimpleCookie(header)
+        except CookieError:
+            return None
+        for name in SESSION_COOKIES:
+            if name in jar:
+                return jar[name].value
+        return None
+
+    def _team_check(self, request: Request) -> JSONResponse | None:
+        team = request.headers.get("x-team-id") or request.query_params.get("teamId")
+        if not team:
+            return wire.error(400, "Team ID required. Provide X-Team-Id header or teamId "
+                              "query parameter", "VALIDATION_ERROR")
+        if not wire.is_uuid(team):
+            return wire.error(400, "Invalid team ID format. Must be a valid UUID",
+                              "VALIDATION_ERROR")
+        if team.lower() != (self.config.team_id or "").lower():
+            return wire.error(403, "Not a member of this team", "FORBIDDEN")
+        return None

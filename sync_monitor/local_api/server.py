@@ -1,0 +1,90 @@
+"""Run the local API with uvicorn: in-process on a free port (app.py, tests) or from the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+import uvicorn
+
+from .app import create_app
+from .config import ServerConfig
+from .engine import Engine
+
+T = TypeVar("T")
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """Bind first, so the real port is known before serving (port 0 picks a free one)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+def uvicorn_server(config: ServerConfig) -> uvicorn.Server:
+    app = create_app(config)
+    return uvicorn.Server(uvicorn.Config(
+        app, log_level="warning", access_log=False, lifespan="on",
+        timeout_graceful_shutdown=1,
+    ))
+
+
+def url_of(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+class LocalApiServer:
+    """The local API on a background thread, with a clean stop.
+
+    `call(fn)` runs `fn(engine)` on the server's event loop, the only thread that touches the
+    engine, and returns its result: how in-process tests script a scenario.
+    """
+
+    def __init__(self, config: ServerConfig | None = None, host: str = "127.0.0.1",
+                 port: int = 0) -> None:
+        self.config = config or ServerConfig()
+        self._sock = bind(host, port)
+        self.url = url_of(self._sock)
+        self._server = uvicorn_server(self.config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._sock]},
+            name="local-dotoro-api", daemon=True,
+        )
+
+    def start(self, timeout: float = 20.0) -> LocalApiServer:
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("local API did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout)
+        self._sock.close()
+
+    def __enter__(self) -> LocalApiServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def call(self, fn: Callable[[Engine], T], timeout: float = 10.0) -> T:
+        app = self._server.config.app
+        loop: asyncio.AbstractEventLoop = app.state.loop
+
+        async def run() -> T:
+            return fn(app.state.engine)
+
+        return asyncio.run_coroutine_threadsafe(run(), loop).result(timeout)

@@ -1,0 +1,286 @@
+"""Pydantic models for the JSON payloads of the Dotoro sync API, and error-body parsing.
+
+The models are tolerant where the service is loose (dotoro-api.md §3.4): unknown fields are
+ignored, unknown platforms and states do not fail a parse, and counts that are missing or garbage
+read as zero. Field names are snake_case; the wire names (camelCase) are aliases.
+"""
+
+import json
+import math
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic.alias_generators import to_camel
+
+
+class Platform(StrEnum):
+    """Ad platform of a campaign set; anything unrecognised reads as OTHER."""
+
+    REDDIT = "reddit"
+    GOOGLE = "google"
+    META = "meta"
+    OTHER = "other"
+
+    @classmethod
+    def _missing_(cls, value: object) -> "Platform":
+        # The service may say "facebook" for Meta (dotoro-api.md §3.4); case is not guaranteed.
+        text = value.strip().lower() if isinstance(value, str) else ""
+        if text == "facebook":
+            return cls.META
+        return cls._value2member_map_.get(text, cls.OTHER)  # type: ignore[return-value]
+
+    @classmethod
+    def coerce(cls, value: object) -> "Platform":
+        """Read any JSON value as a platform, never failing."""
+        return value if isinstance(value, Platform) else cls._missing_(value)
+
+    @property
+    def label(self) -> str:
+        """Name for display, e.g. "Meta"."""
+        return self.value.capitalize()
+
+
+class JobState(StrEnum):
+    """pg-boss job state (dotoro-api.md §4), plus UNKNOWN for anything else the wire carries."""
+
+    CREATED = "created"
+    RETRY = "retry"
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+    # Not a pg-boss state: an unrecognised string maps here instead of failing the whole payload,
+    # and it is not terminal, so the caller keeps cross-checking by polling (§3.2).
+    UNKNOWN = "unknown"
+
+    @classmethod
+    def _missing_(cls, value: object) -> "JobState":
+        text = value.strip().lower() if isinstance(value, str) else ""
+        return cls._value2member_map_.get(text, cls.UNKNOWN)  # type: ignore[return-value]
+
+    @classmethod
+    def coerce(cls, value: object) -> "JobState":
+        """Read any JSON value as a state, never failing (unknown → UNKNOWN)."""
+        return value if isinstance(value, JobState) else cls._missing_(value)
+
+    @property
+    def is_terminal(self) -> bool:
+        """True once the job can no longer change (completed, cancelled or failed)."""
+        return self in (JobState.COMPLETED, JobState.CANCELLED, JobState.FAILED)
+
+
+def _count(value: object) -> int:
+    # Garbage, negatives, NaN and booleans read as 0 rather than failing a status payload.
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, float) and math.isfinite(value):
+        value = int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    return value if isinstance(value, int) and value > 0 else 0
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    # The service writes ISO-8601 with "Z"; a naive time is taken as UTC so comparisons never mix.
+    if value is not None and value.utcoffset() is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def _blank_to_none(value: object) -> object:
+    return None if value == "" else value
+
+
+def _error_text(value: object) -> object:
+    # A failed pg-boss job's error may be a serialized Error {"name","message","stack"} (§4).
+    if isinstance(value, dict):
+        value = value.get("message")
+    return value if isinstance(value, str) and value else None
+
+
+def _or_empty(kind: type) -> BeforeValidator:
+    return BeforeValidator(lambda value: kind() if value is None else value)
+
+
+Count = Annotated[int, BeforeValidator(_count)]
+AwareDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+OptionalDatetime = Annotated[AwareDatetime | None, BeforeValidator(_blank_to_none)]
+ErrorText = Annotated[str | None, BeforeValidator(_error_text)]
+PlatformField = Annotated[Platform, BeforeValidator(Platform.coerce)]
+StateField = Annotated[JobState, BeforeValidator(JobState.coerce)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True
+    )
+
+
+class Progress(_Model):
+    """Counts of campaigns of one sync; total == 0 means "unknown" (dotoro-api.md §3.4)."""
+
+    synced: Count = 0
+    failed: Count = 0
+    total: Count = 0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _object_or_zeros(cls, data: Any) -> Any:
+        return data if isinstance(data, dict | Progress) else {}
+
+    @property
+    def known(self) -> bool:
+        """False when the total is zero: the service sends zeros when it does not know (§3.4)."""
+        return self.total > 0
+
+    @property
+    def done(self) -> int:
+        """Campaigns finished either way."""
+        return self.synced + self.failed
+
+    @property
+    def fraction(self) -> float | None:
+        """Share done in 0..1, or None when unknown (never "0 of 0")."""
+        return min(1.0, self.done / self.total) if self.known else None
+
+
+class SyncJob(_Model):
+    """One row of GET /api/v1/sync/status (dotoro-api.md §3.4)."""
+
+    id: str
+    campaign_set_id: str
+    campaign_set_name: Annotated[str, _or_empty(str)] = ""
+    platform: PlatformField = Platform.OTHER
+    state: StateField = JobState.UNKNOWN
+    progress: Progress = Field(default_factory=Progress)
+    error: ErrorText = None
+    created_at: AwareDatetime
+    started_at: OptionalDatetime = None
+    completed_at: OptionalDatetime = None
+
+    @property
+    def job_id(self) -> str | None:
+        """The pg-boss job id, or None when the service filled `id` with the set id (§3.4)."""
+        return None if self.id == self.campaign_set_id else self.id
+
+
+JobList = Annotated[list[SyncJob], _or_empty(list)]
+
+
+class StatusSummary(_Model):
+    """GET /api/v1/sync/status: unordered, unpaginated lists (dotoro-api.md §3.4)."""
+
+    active: JobList = Field(default_factory=list)
+    pending: JobList = Field(default_factory=list)
+    failed: JobList = Field(default_factory=list)
+
+
+class QueuedJob(_Model):
+    """202 answer of queue-sync (§3.1) and retry (§3.5); the only place a job id is learnt."""
+
+    job_id: str
+    status: str = "queued"
+    message: Annotated[str, _or_empty(str)] = ""
+
+
+class JobDetail(_Model):
+    """GET /api/v1/jobs/{jobId} (dotoro-api.md §3.3); it carries no progress."""
+
+    id: str
+    name: Annotated[str, _or_empty(str)] = ""
+    state: StateField = JobState.UNKNOWN
+    data: Annotated[dict[str, Any], _or_empty(dict)] = Field(default_factory=dict)
+    output: Any = None
+    error: ErrorText = None
+    started_at: OptionalDatetime = None
+    completed_at: OptionalDatetime = None
+    created_at: OptionalDatetime = None
+
+
+class CancelResult(_Model):
+    """200 answer of the cancel extension (dotoro-api.md §3.6, ext)."""
+
+    job_id: str
+    state: StateField = JobState.CANCELLED
+
+
+class HistoryPage(_Model):
+    """One page of GET /api/v1/sync/jobs (dotoro-api.md §3.6, ext of the local API)."""
+
+    jobs: JobList = Field(default_factory=list)
+    next_cursor: str | None = None
+
+
+_GENERIC = {
+    401: ("UNAUTHORIZED", "Authentication required."),
+    403: ("FORBIDDEN", "Access denied."),
+    404: ("NOT_FOUND", "Not found."),
+    429: ("TOO_MANY_REQUESTS", "Too many requests; retry later."),
+}
+
+
+def _generic(status: int) -> tuple[str, str]:
+    if status >= 500:
+        return "INTERNAL_ERROR", f"The server failed to handle the request (HTTP {status})."
+    return _GENERIC.get(status, (f"HTTP_{status}", f"The server answered HTTP {status}."))
+
+
+def _json(text: str) -> object:
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _zod_message(issues: list[Any]) -> str:
+    parts = []
+    for issue in (i for i in issues if isinstance(i, dict)):
+        path = issue.get("path")
+        where = ".".join(map(str, path)) if isinstance(path, list) else ""
+        message = str(issue.get("message") or "invalid value")
+        parts.append(f"{where}: {message}" if where else message)
+    return "; ".join(parts) or "The request was invalid."
+
+
+def parse_error_body(status: int, body: str) -> tuple[str, str]:
+    """Return (code, message) of an error answer, whatever its body.
+
+    Accepts the standard body and zod's raw shape (dotoro-api.md §1); a body that is not JSON
+    (an HTML 502 page from a proxy, an empty body) gives a code derived from the status and a
+    short generic message, never the raw body.
+    """
+    generic_code, message = _generic(status)
+    data = _json(body)
+    if not isinstance(data, dict):
+        return generic_code, message
+    code = data.get("code")
+    code = code if isinstance(code, str) and code else generic_code
+    error = data.get("error")
+    if isinstance(error, str) and error:
+        return code, error
+    if isinstance(error, dict):
+        # zod's raw shape for a bad path parameter (§1); zod 4 puts the issues in a JSON string.
+        issues = error.get("issues")
+        if not isinstance(issues, list) and isinstance(error.get("message"), str):
+            issues = _json(error["message"])
+        if isinstance(issues, list):
+            return "VALIDATION_ERROR", _zod_message(issues)
+    return code, message
+
+
+def _seconds(value: object) -> float | None:
+    if isinstance(value, str):
+        value = _json(value.strip())  # delta-seconds only; an HTTP-date is not a JSON number
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) and value >= 0 else None
+
+
+def parse_retry_after(body: str, header: str | None) -> float | None:
+    """Seconds to wait after a 429: the body's `retryAfter` (dotoro-api.md §1), else the
+    Retry-After header's delta-seconds. None when neither says."""
+    data = _json(body)
+    from_body = _seconds(data.get("retryAfter")) if isinstance(data, dict) else None
+    return from_body if from_body is not None else _seconds(header)
