@@ -68,16 +68,16 @@ def test_custom_policy() -> None:
     ],
 )
 def test_invalid_policy_error_names_the_argument(kwargs: dict[str, Any], name: str) -> None:
-    with pytest.raises(ValueError, match=f"^{name} must"):
+    with pytest.raises(ValueError, match=rf"^{name} must"):
         Backoff(**kwargs)
 
 
 @pytest.mark.parametrize(("attempt", "rand", "name"), [(0, 0.5, "attempt"), (1, 1.0, "rand")])
 def test_invalid_delay_arguments_are_rejected(attempt: int, rand: float, name: str) -> None:
-    with pytest.raises(ValueError, match=f"^{name} must"):
+    with pytest.raises(ValueError, match=rf"^{name} must"):
         Backoff().delay(attempt, rand)
 
 
 def test_rand_below_zero_is_rejected() -> None:
-    with pytest.raises(ValueError, match="^rand must"):
+    with pytest.raises(ValueError, match=r"^rand must"):
         Backoff().delay(1, -0.01)

@@ -230,7 +230,8 @@ def _weird_strings(rng: random.Random, count: int) -> list[str]:
 def test_decoder_never_raises_on_weird_input() -> None:
     rng = random.Random(20251231)
     types = [*KNOWN_TYPES, "", "message", *_weird_strings(rng, 20)]
-    payloads = _weird_strings(rng, 400) + [
+    payloads = [
+        *_weird_strings(rng, 400),
         '{"value": [{"synced": 1e999, "failed": -5, "skipped": null, "errors": {}}]}',
         '{"value": [{"errors": [{"campaignId": null, "message": [1]}]}]}',
         '{"jobId": 12, "state": "ACTIVE"}',

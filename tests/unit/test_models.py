@@ -185,7 +185,7 @@ def test_status_summary_reads_each_list() -> None:
 
 def test_queued_job_reads_202_body() -> None:
     queued = QueuedJob.model_validate_json(
-        '{"jobId": "%s", "status": "queued", "message": "Sync job queued"}' % JOB_ID
+        json.dumps({"jobId": JOB_ID, "status": "queued", "message": "Sync job queued"})
     )
     assert (queued.job_id, queued.status, queued.message) == (JOB_ID, "queued", "Sync job queued")
 
@@ -307,7 +307,9 @@ def test_retry_after_from_body() -> None:
     assert parse_retry_after('{"retryAfter": 60}', "5") == 60.0
 
 
-@pytest.mark.parametrize("body", ["", "<html/>", "{}", '{"retryAfter": -1}', '{"retryAfter": true}'])
+@pytest.mark.parametrize(
+    "body", ["", "<html/>", "{}", '{"retryAfter": -1}', '{"retryAfter": true}']
+)
 def test_retry_after_falls_back_to_header(body: str) -> None:
     assert parse_retry_after(body, " 12 ") == 12.0
 
