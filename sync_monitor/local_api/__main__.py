@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -19,21 +20,35 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=3001)
-    p.add_argument("--contract", choices=[c.value for c in Contract], default="plan",
-                   help="head: the service as it is today; plan: as designed, with extensions")
+    p.add_argument(
+        "--contract",
+        choices=[c.value for c in Contract],
+        default="plan",
+        help="head: the service as it is today; plan: as designed, with extensions",
+    )
     p.add_argument("--seed", type=int, default=7, help="fixes the simulated workload")
-    p.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"SQLite file (default {DEFAULT_DB})")
+    p.add_argument(
+        "--db", type=Path, default=DEFAULT_DB, help=f"SQLite file (default {DEFAULT_DB})"
+    )
     p.add_argument("--workers", type=int, default=3, help="jobs that run at once")
     p.add_argument("--speed", type=float, default=1.0, help="how much faster than real time")
-    p.add_argument("--failure-rate", type=float, default=1.0,
-                   help="scales every failure probability; 0 turns failures off")
+    p.add_argument(
+        "--failure-rate",
+        type=float,
+        default=1.0,
+        help="scales every failure probability; 0 turns failures off",
+    )
     p.add_argument("--no-simulate", action="store_true", help="no generated syncs")
     p.add_argument("--no-history", action="store_true", help="no 30 days of seeded history")
     p.add_argument("--heartbeat-seconds", type=float, default=15.0)
     p.add_argument("--stream-timeout-seconds", type=float, default=300.0)
     p.add_argument("--job-timeout-seconds", type=float, default=900.0)
-    p.add_argument("--rate-limit", type=int, default=100,
-                   help="requests per minute per client IP on /api/*; 0 disables")
+    p.add_argument(
+        "--rate-limit",
+        type=int,
+        default=100,
+        help="requests per minute per client IP on /api/*; 0 disables",
+    )
     p.add_argument("--session-token", help="require this Better-Auth session cookie")
     p.add_argument("--team-id", help="the team the session belongs to (with --session-token)")
     faults = p.add_argument_group("fault injection")
@@ -48,17 +63,27 @@ def parser() -> argparse.ArgumentParser:
 
 def config_from(args: argparse.Namespace) -> ServerConfig:
     config = ServerConfig(
-        contract=Contract(args.contract), db_path=args.db, seed=args.seed,
-        simulate=not args.no_simulate, seed_history=not args.no_history, workers=args.workers,
-        speed=args.speed, failure_rate=args.failure_rate,
+        contract=Contract(args.contract),
+        db_path=args.db,
+        seed=args.seed,
+        simulate=not args.no_simulate,
+        seed_history=not args.no_history,
+        workers=args.workers,
+        speed=args.speed,
+        failure_rate=args.failure_rate,
         heartbeat_seconds=args.heartbeat_seconds,
         stream_timeout_seconds=args.stream_timeout_seconds,
-        job_timeout_seconds=args.job_timeout_seconds, rate_limit_per_minute=args.rate_limit,
-        session_token=args.session_token, team_id=args.team_id,
+        job_timeout_seconds=args.job_timeout_seconds,
+        rate_limit_per_minute=args.rate_limit,
+        session_token=args.session_token,
+        team_id=args.team_id,
         faults=Faults(
-            drop_after_events=args.drop_after_events, stall_streams=args.stall_streams,
-            malformed_events=args.malformed_events, error_rate=args.error_rate,
-            error_status=args.error_status, delay_seconds=args.delay_seconds,
+            drop_after_events=args.drop_after_events,
+            stall_streams=args.stall_streams,
+            malformed_events=args.malformed_events,
+            error_rate=args.error_rate,
+            error_status=args.error_status,
+            delay_seconds=args.delay_seconds,
         ),
     )
     config.faults.update({})  # validates the fault values
@@ -74,13 +99,14 @@ def main(argv: list[str] | None = None) -> int:
         sock = bind(args.host, args.port)
     except (ValueError, OSError) as exc:
         p.error(str(exc))
-    print(f"{url_of(sock)}  (local Dotoro API, {config.contract.value} contract, "
-          f"db {config.db_path})", flush=True)
+    print(
+        f"{url_of(sock)}  (local Dotoro API, {config.contract.value} contract, "
+        f"db {config.db_path})",
+        flush=True,
+    )
     server = uvicorn_server(config)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.run(sockets=[sock])  # uvicorn stops gracefully on Ctrl-C / SIGTERM
-    except KeyboardInterrupt:
-        pass
     print("stopped", flush=True)
     return 0
 

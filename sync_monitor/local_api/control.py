@@ -29,9 +29,15 @@ async def _body(request: Request) -> dict[str, Any]:
 
 async def info(request: Request) -> Response:
     engine: Engine = request.app.state.engine
-    return JSONResponse({"contract": engine.config.contract.value, "teamId": engine.team_id,
-                         "workers": engine.config.workers, "simulate": engine.config.simulate,
-                         "local": True})
+    return JSONResponse(
+        {
+            "contract": engine.config.contract.value,
+            "teamId": engine.team_id,
+            "workers": engine.config.workers,
+            "simulate": engine.config.simulate,
+            "local": True,
+        }
+    )
 
 
 async def faults(request: Request) -> Response:
@@ -73,8 +79,12 @@ async def create_set(request: Request) -> Response:
     except ValueError as exc:
         return wire.error(400, str(exc), "VALIDATION_ERROR")
     behaviour.setdefault("random", False)  # scripted sets behave exactly as told
-    cs = engine.create_set(str(body.get("name", "Test set")), platform, behaviour,
-                           ad_account=bool(body.get("ad_account", True)))
+    cs = engine.create_set(
+        str(body.get("name", "Test set")),
+        platform,
+        behaviour,
+        ad_account=bool(body.get("ad_account", True)),
+    )
     result: dict[str, Any] = {"setId": cs.id, "teamId": cs.team_id}
     if body.get("failed_error") is not None:
         result["jobId"] = engine.add_failed_job(cs, str(body["failed_error"])).id

@@ -104,17 +104,35 @@ class Engine:
     def _seed(self, team: str, now: float) -> None:
         sets = workload.catalogue(self.rng, team)
         for s in sets:
-            self.store.insert_set(CampaignSet(**s, status="draft", created_at=now - 40 * 86400,
-                                              updated_at=now - 40 * 86400))
+            self.store.insert_set(
+                CampaignSet(
+                    **s, status="draft", created_at=now - 40 * 86400, updated_at=now - 40 * 86400
+                )
+            )
         if not self.config.seed_history:
             return
         past = workload.history(self.rng, sets, now)
         self.store.insert_jobs(
-            Job(id=j["id"], set_id=j["set_id"], team_id=j["team_id"], user_id=None,
-                platform=j["platform"], state=j["state"], retry_count=j["retry_count"],
-                retry_limit=2, created_on=j["created_on"], started_on=j["started_on"],
-                completed_on=j["completed_on"], synced=j["synced"], failed=j["failed"],
-                total=j["total"], skipped=0, errors=[], error=j["error"], seq=0)
+            Job(
+                id=j["id"],
+                set_id=j["set_id"],
+                team_id=j["team_id"],
+                user_id=None,
+                platform=j["platform"],
+                state=j["state"],
+                retry_count=j["retry_count"],
+                retry_limit=2,
+                created_on=j["created_on"],
+                started_on=j["started_on"],
+                completed_on=j["completed_on"],
+                synced=j["synced"],
+                failed=j["failed"],
+                total=j["total"],
+                skipped=0,
+                errors=[],
+                error=j["error"],
+                seq=0,
+            )
             for j in past
         )
         latest: dict[str, dict[str, Any]] = {}
@@ -136,9 +154,15 @@ class Engine:
     ) -> CampaignSet:
         now = self.clock()
         cs = CampaignSet(
-            id=workload.new_id(self.rng), team_id=team_id or self.team_id, name=name,
-            platform=platform, ad_account_id=workload.new_id(self.rng) if ad_account else None,
-            status="draft", behaviour=behaviour, created_at=now, updated_at=now,
+            id=workload.new_id(self.rng),
+            team_id=team_id or self.team_id,
+            name=name,
+            platform=platform,
+            ad_account_id=workload.new_id(self.rng) if ad_account else None,
+            status="draft",
+            behaviour=behaviour,
+            created_at=now,
+            updated_at=now,
         )
         self.store.insert_set(cs)
         self.store.commit()
@@ -148,10 +172,24 @@ class Engine:
         """Queue a new job for the set: what both POST .../sync and POST .../retry do."""
         now = self.clock()
         job = Job(
-            id=workload.new_id(self.rng), set_id=cs.id, team_id=cs.team_id, user_id=None,
-            platform=cs.platform, state="created", retry_count=0, retry_limit=2,
-            created_on=now, started_on=None, completed_on=None, synced=0, failed=0,
-            total=0, skipped=0, errors=[], error=None, seq=0,
+            id=workload.new_id(self.rng),
+            set_id=cs.id,
+            team_id=cs.team_id,
+            user_id=None,
+            platform=cs.platform,
+            state="created",
+            retry_count=0,
+            retry_limit=2,
+            created_on=now,
+            started_on=None,
+            completed_on=None,
+            synced=0,
+            failed=0,
+            total=0,
+            skipped=0,
+            errors=[],
+            error=None,
+            seq=0,
         )
         self.store.insert_jobs([job])
         self.store.set_status(cs.id, "pending", now)
@@ -162,10 +200,24 @@ class Engine:
         """A job that already failed with `error`: for demos and tests of the failure list."""
         now = self.clock()
         job = Job(
-            id=workload.new_id(self.rng), set_id=cs.id, team_id=cs.team_id, user_id=None,
-            platform=cs.platform, state="failed", retry_count=2, retry_limit=2,
-            created_on=now - 1, started_on=now - 0.5, completed_on=now, synced=0, failed=0,
-            total=total, skipped=0, errors=[], error=error, seq=0,
+            id=workload.new_id(self.rng),
+            set_id=cs.id,
+            team_id=cs.team_id,
+            user_id=None,
+            platform=cs.platform,
+            state="failed",
+            retry_count=2,
+            retry_limit=2,
+            created_on=now - 1,
+            started_on=now - 0.5,
+            completed_on=now,
+            synced=0,
+            failed=0,
+            total=total,
+            skipped=0,
+            errors=[],
+            error=error,
+            seq=0,
         )
         self.store.insert_jobs([job])
         self.store.set_status(cs.id, "failed", now)
@@ -209,8 +261,11 @@ class Engine:
         if len(self.store.jobs_in_states(["created", "retry"])) >= 12:
             return  # keep the demo queue readable
         busy = {j.set_id for j in self.store.jobs_in_states(["created", "retry", "active"])}
-        candidates = [s for s in self.store.sets()
-                      if s.id not in busy and s.ad_account_id and s.team_id == self.team_id]
+        candidates = [
+            s
+            for s in self.store.sets()
+            if s.id not in busy and s.ad_account_id and s.team_id == self.team_id
+        ]
         if candidates:
             self.queue_sync(self.rng.choice(candidates))
 
@@ -225,21 +280,30 @@ class Engine:
         cs = self.store.get_set(job.set_id)
         behaviour = dict(cs.behaviour) if cs else {}
         total = int(behaviour.get("campaigns", 10))
-        attempt = Attempt(job.id, job.set_id, job.platform, total, behaviour, now,
-                          next_at=now + self._campaign_seconds(behaviour, job.platform))
+        attempt = Attempt(
+            job.id,
+            job.set_id,
+            job.platform,
+            total,
+            behaviour,
+            now,
+            next_at=now + self._campaign_seconds(behaviour, job.platform),
+        )
         scripted = int(behaviour.get("fail_attempts", 0))
         if job.retry_count < scripted:
             attempt.fail_at = int(behaviour.get("fail_after", total // 2))
             attempt.fail_message = str(behaviour.get("fail_message", "Sync failed"))
         elif behaviour.get("random", True):
-            mode = workload.job_failure(self.rng, job.platform, behaviour, job.retry_count,
-                                        self.config.failure_rate)
+            mode = workload.job_failure(
+                self.rng, job.platform, behaviour, job.retry_count, self.config.failure_rate
+            )
             if mode is not None:
                 attempt.fail_at = self.rng.randint(0, max(0, total - 1))
                 attempt.fail_message = mode.message
         self.attempts[job.id] = attempt
-        self.store.update_job(job.id, state="active", started_on=now, synced=0, failed=0,
-                              total=total, errors=[])
+        self.store.update_job(
+            job.id, state="active", started_on=now, synced=0, failed=0, total=total, errors=[]
+        )
         self.store.set_status(job.set_id, "syncing", now)
         # The service's handler reports an attempt's start with zero counts (§3.2); the plan
         # contract knows the total up front.
@@ -287,19 +351,29 @@ class Engine:
         if self.config.contract is not Contract.PLAN:
             return  # the service emits no per-campaign events today (§3.2)
         if failure is None:
-            self._publish(a.job_id, "campaign_synced",
-                          {"campaignId": campaign_id, "platformId": f"{a.platform}_{index}",
-                           **counts})
+            self._publish(
+                a.job_id,
+                "campaign_synced",
+                {"campaignId": campaign_id, "platformId": f"{a.platform}_{index}", **counts},
+            )
         else:
-            self._publish(a.job_id, "campaign_failed",
-                          {"campaignId": campaign_id, "error": failure, **counts})
+            self._publish(
+                a.job_id, "campaign_failed", {"campaignId": campaign_id, "error": failure, **counts}
+            )
 
     def _complete(self, a: Attempt, now: float) -> None:
         del self.attempts[a.job_id]
-        self.store.update_job(a.job_id, state="completed", completed_on=now, synced=a.synced,
-                              failed=a.failed, errors=a.errors)
-        self._publish(a.job_id, "completed",
-                      {"synced": a.synced, "failed": a.failed, "total": a.total})
+        self.store.update_job(
+            a.job_id,
+            state="completed",
+            completed_on=now,
+            synced=a.synced,
+            failed=a.failed,
+            errors=a.errors,
+        )
+        self._publish(
+            a.job_id, "completed", {"synced": a.synced, "failed": a.failed, "total": a.total}
+        )
         self._settle_set(a.set_id, "synced", now)
 
     def _fail_attempt(self, a: Attempt, message: str, now: float) -> None:
@@ -309,12 +383,20 @@ class Engine:
         self._publish(a.job_id, "error", {"error": message})
         if job.retry_count < job.retry_limit:
             # pg-boss: a thrown error moves the job to retry, picked up again at once (§4).
-            self.store.update_job(a.job_id, state="retry", retry_count=job.retry_count + 1,
-                                  error=message)
+            self.store.update_job(
+                a.job_id, state="retry", retry_count=job.retry_count + 1, error=message
+            )
             self.store.set_status(a.set_id, "pending", now)
             return
-        self.store.update_job(a.job_id, state="failed", completed_on=now, error=message,
-                              synced=a.synced, failed=a.failed, errors=a.errors)
+        self.store.update_job(
+            a.job_id,
+            state="failed",
+            completed_on=now,
+            error=message,
+            synced=a.synced,
+            failed=a.failed,
+            errors=a.errors,
+        )
         self._settle_set(a.set_id, "failed", now)
 
     def _settle_set(self, set_id: str, status: str, now: float) -> None:

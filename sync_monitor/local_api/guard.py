@@ -86,11 +86,15 @@ class Guard:
     def _team_check(self, request: Request) -> JSONResponse | None:
         team = request.headers.get("x-team-id") or request.query_params.get("teamId")
         if not team:
-            return wire.error(400, "Team ID required. Provide X-Team-Id header or teamId "
-                              "query parameter", "VALIDATION_ERROR")
+            return wire.error(
+                400,
+                "Team ID required. Provide X-Team-Id header or teamId query parameter",
+                "VALIDATION_ERROR",
+            )
         if not wire.is_uuid(team):
-            return wire.error(400, "Invalid team ID format. Must be a valid UUID",
-                              "VALIDATION_ERROR")
+            return wire.error(
+                400, "Invalid team ID format. Must be a valid UUID", "VALIDATION_ERROR"
+            )
         if team.lower() != (self.config.team_id or "").lower():
             return wire.error(403, "Not a member of this team", "FORBIDDEN")
         return None

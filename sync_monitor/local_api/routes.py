@@ -37,26 +37,37 @@ async def sync_status(request: Request) -> Response:
     store = engine.store
     since = engine.clock() - DAY
     if engine.config.contract is Contract.HEAD:
+
         def sets(statuses: tuple[str, ...], updated_since: float = 0.0) -> list[dict[str, Any]]:
-            return [wire.set_as_sync_job(cs) for cs in store.sets_with_status(
-                statuses, updated_since) if visible(cs.team_id)]
-        return JSONResponse({
-            "active": sets(("syncing",)),
-            "pending": sets(("pending",)),
-            "failed": sets(("failed", "conflict"), since),
-        })
+            return [
+                wire.set_as_sync_job(cs)
+                for cs in store.sets_with_status(statuses, updated_since)
+                if visible(cs.team_id)
+            ]
+
+        return JSONResponse(
+            {
+                "active": sets(("syncing",)),
+                "pending": sets(("pending",)),
+                "failed": sets(("failed", "conflict"), since),
+            }
+        )
     names = {cs.id: cs.name for cs in store.sets()}
 
     def jobs(rows: list[Job]) -> list[dict[str, Any]]:
         # Shuffled by id: the service promises no order, so the monitor must sort (§3.4).
         ordered = sorted(rows, key=lambda j: j.id)
-        return [wire.job_as_sync_job(j, names.get(j.set_id, "")) for j in ordered
-                if visible(j.team_id)]
-    return JSONResponse({
-        "active": jobs(store.jobs_in_states(["active"])),
-        "pending": jobs(store.jobs_in_states(["created", "retry"])),
-        "failed": jobs(store.latest_failed_jobs(since)),
-    })
+        return [
+            wire.job_as_sync_job(j, names.get(j.set_id, "")) for j in ordered if visible(j.team_id)
+        ]
+
+    return JSONResponse(
+        {
+            "active": jobs(store.jobs_in_states(["active"])),
+            "pending": jobs(store.jobs_in_states(["created", "retry"])),
+            "failed": jobs(store.latest_failed_jobs(since)),
+        }
+    )
 
 
 def _queue(request: Request, set_id: str, field: str, message: str) -> Response:
@@ -66,23 +77,27 @@ def _queue(request: Request, set_id: str, field: str, message: str) -> Response:
     if cs is None:
         return wire.error(404, "Campaign set not found", "NOT_FOUND")
     if not cs.ad_account_id:
-        return wire.error(400, "Campaign set has no ad account configured",
-                          "VALIDATION_ERROR")
+        return wire.error(400, "Campaign set has no ad account configured", "VALIDATION_ERROR")
     job = _engine(request).queue_sync(cs)
-    return JSONResponse({"jobId": job.id, "status": "queued",
-                         "message": message.format(name=cs.name)}, status_code=202)
+    return JSONResponse(
+        {"jobId": job.id, "status": "queued", "message": message.format(name=cs.name)},
+        status_code=202,
+    )
 
 
 async def queue_sync(request: Request) -> Response:
     """POST /api/v1/campaign-sets/{setId}/sync (§3.1): duplicates are allowed."""
-    return _queue(request, request.path_params["set_id"], "setId",
-                  "Sync job queued for processing")
+    return _queue(request, request.path_params["set_id"], "setId", "Sync job queued for processing")
 
 
 async def retry(request: Request) -> Response:
     """POST /api/v1/sync/{campaignSetId}/retry (§3.5): a NEW job for the set."""
-    return _queue(request, request.path_params["set_id"], "campaignSetId",
-                  'Sync job queued for campaign set "{name}"')
+    return _queue(
+        request,
+        request.path_params["set_id"],
+        "campaignSetId",
+        'Sync job queued for campaign set "{name}"',
+    )
 
 
 async def cancel(request: Request) -> Response:
@@ -115,8 +130,11 @@ async def get_job(request: Request) -> Response:
         return wire.error(404, "Job not found", "NOT_FOUND")
     # The service compares job.data.userId, which today's jobs lack: 403 for them (§2).
     # The plan only refuses a job that names another user.
-    denied = job.user_id != user if engine.config.contract is Contract.HEAD else (
-        job.user_id is not None and job.user_id != user)
+    denied = (
+        job.user_id != user
+        if engine.config.contract is Contract.HEAD
+        else (job.user_id is not None and job.user_id != user)
+    )
     if denied:
         return wire.error(403, "Access denied", "FORBIDDEN")
     return JSONResponse(wire.job_detail(job))
@@ -143,8 +161,7 @@ async def history(request: Request) -> Response:
     bad = set(states) - {"created", "retry", "active", "completed", "cancelled", "failed"}
     if bad:
         return wire.error(400, f"state: unknown value {sorted(bad)[0]!r}", "VALIDATION_ERROR")
-    platforms = ["meta" if p == "facebook" else p
-                 for p in q.get("platform", "").split(",") if p]
+    platforms = ["meta" if p == "facebook" else p for p in q.get("platform", "").split(",") if p]
     if set(platforms) - {"reddit", "google", "meta"}:
         return wire.error(400, "platform: must be reddit, google or meta", "VALIDATION_ERROR")
     try:
@@ -156,14 +173,17 @@ async def history(request: Request) -> Response:
         return wire.error(400, "limit: must be between 1 and 500", "VALIDATION_ERROR")
     engine = _engine(request)
     names = {cs.id: cs.name for cs in engine.store.sets()}
-    rows = engine.store.history(since=since, until=until, states=states, platforms=platforms,
-                                after=after, limit=limit + 1)
+    rows = engine.store.history(
+        since=since, until=until, states=states, platforms=platforms, after=after, limit=limit + 1
+    )
     rows = [j for j in rows if request.app.state.visible(j.team_id)]
     page, more = rows[:limit], len(rows) > limit
-    return JSONResponse({
-        "jobs": [wire.job_as_sync_job(j, names.get(j.set_id, "")) for j in page],
-        "nextCursor": _cursor(page[-1]) if more and page else None,
-    })
+    return JSONResponse(
+        {
+            "jobs": [wire.job_as_sync_job(j, names.get(j.set_id, "")) for j in page],
+            "nextCursor": _cursor(page[-1]) if more and page else None,
+        }
+    )
 
 
 def api_routes(contract: Contract) -> list[Route]:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import uvicorn
+from starlette.applications import Starlette
 
 from .app import create_app
 from .config import ServerConfig
@@ -29,12 +30,14 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def uvicorn_config(app: Starlette) -> uvicorn.Config:
+    return uvicorn.Config(
+        app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=1
+    )
+
+
 def uvicorn_server(config: ServerConfig) -> uvicorn.Server:
-    app = create_app(config)
-    return uvicorn.Server(uvicorn.Config(
-        app, log_level="warning", access_log=False, lifespan="on",
-        timeout_graceful_shutdown=1,
-    ))
+    return uvicorn.Server(uvicorn_config(create_app(config)))
 
 
 def url_of(sock: socket.socket) -> str:
@@ -49,15 +52,19 @@ class LocalApiServer:
     engine, and returns its result: how in-process tests script a scenario.
     """
 
-    def __init__(self, config: ServerConfig | None = None, host: str = "127.0.0.1",
-                 port: int = 0) -> None:
+    def __init__(
+        self, config: ServerConfig | None = None, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
         self.config = config or ServerConfig()
         self._sock = bind(host, port)
         self.url = url_of(self._sock)
-        self._server = uvicorn_server(self.config)
+        self.app = create_app(self.config)
+        self._server = uvicorn.Server(uvicorn_config(self.app))
         self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._sock]},
-            name="local-dotoro-api", daemon=True,
+            target=self._server.run,
+            kwargs={"sockets": [self._sock]},
+            name="local-dotoro-api",
+            daemon=True,
         )
 
     def start(self, timeout: float = 20.0) -> LocalApiServer:
@@ -81,7 +88,7 @@ class LocalApiServer:
         self.stop()
 
     def call(self, fn: Callable[[Engine], T], timeout: float = 10.0) -> T:
-        app = self._server.config.app
+        app = self.app
         loop: asyncio.AbstractEventLoop = app.state.loop
 
         async def run() -> T:

@@ -154,8 +154,15 @@ class Store:
         self._db.execute(
             "INSERT INTO campaign_sets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                cs.id, cs.team_id, cs.name, cs.platform, cs.ad_account_id, cs.status,
-                json.dumps(cs.behaviour), cs.created_at, cs.updated_at,
+                cs.id,
+                cs.team_id,
+                cs.name,
+                cs.platform,
+                cs.ad_account_id,
+                cs.status,
+                json.dumps(cs.behaviour),
+                cs.created_at,
+                cs.updated_at,
             ),
         )
 
@@ -166,13 +173,13 @@ class Store:
     def sets(self) -> list[CampaignSet]:
         return [_set(r) for r in self._db.execute("SELECT * FROM campaign_sets ORDER BY name")]
 
-    def sets_with_status(self, statuses: Sequence[str], updated_since: float = 0.0) -> list[
-        CampaignSet
-    ]:
+    def sets_with_status(
+        self, statuses: Sequence[str], updated_since: float = 0.0
+    ) -> list[CampaignSet]:
         marks = ",".join("?" * len(statuses))
         # ORDER BY id: uuids, so no meaningful order, as the service promises none (§3.4).
         rows = self._db.execute(
-            f"SELECT * FROM campaign_sets WHERE status IN ({marks}) AND updated_at >= ? "  # noqa: S608
+            f"SELECT * FROM campaign_sets WHERE status IN ({marks}) AND updated_at >= ? "
             "ORDER BY id",
             (*statuses, updated_since),
         )
@@ -187,12 +194,27 @@ class Store:
     # -- jobs -------------------------------------------------------------------------------
     def insert_jobs(self, jobs: Iterable[Job]) -> None:
         self._db.executemany(
-            f"INSERT INTO jobs ({_JOB_COLUMNS}) VALUES ({','.join('?' * 18)})",  # noqa: S608
+            f"INSERT INTO jobs ({_JOB_COLUMNS}) VALUES ({','.join('?' * 18)})",
             (
                 (
-                    j.id, j.set_id, j.team_id, j.user_id, j.platform, j.state, j.retry_count,
-                    j.retry_limit, j.created_on, j.started_on, j.completed_on, j.synced,
-                    j.failed, j.total, j.skipped, json.dumps(j.errors), j.error, j.seq,
+                    j.id,
+                    j.set_id,
+                    j.team_id,
+                    j.user_id,
+                    j.platform,
+                    j.state,
+                    j.retry_count,
+                    j.retry_limit,
+                    j.created_on,
+                    j.started_on,
+                    j.completed_on,
+                    j.synced,
+                    j.failed,
+                    j.total,
+                    j.skipped,
+                    json.dumps(j.errors),
+                    j.error,
+                    j.seq,
                 )
                 for j in jobs
             ),
@@ -200,7 +222,8 @@ class Store:
 
     def get_job(self, job_id: str) -> Job | None:
         row = self._db.execute(
-            f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)  # noqa: S608
+            f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ?",
+            (job_id,),
         ).fetchone()
         return None if row is None else _job(row)
 
@@ -209,7 +232,7 @@ class Store:
             fields["errors"] = json.dumps(fields["errors"])
         assignments = ", ".join(f"{name} = ?" for name in fields)
         self._db.execute(
-            f"UPDATE jobs SET {assignments} WHERE id = ?",  # noqa: S608
+            f"UPDATE jobs SET {assignments} WHERE id = ?",
             (*fields.values(), job_id),
         )
 
@@ -217,8 +240,7 @@ class Store:
         marks = ",".join("?" * len(states))
         # Queue order of pg-boss: oldest first (no priorities in this queue).
         rows = self._db.execute(
-            f"SELECT {_JOB_COLUMNS} FROM jobs WHERE state IN ({marks}) "  # noqa: S608
-            "ORDER BY created_on, id",
+            f"SELECT {_JOB_COLUMNS} FROM jobs WHERE state IN ({marks}) ORDER BY created_on, id",
             tuple(states),
         )
         return [_job(r) for r in rows]
@@ -226,7 +248,7 @@ class Store:
     def latest_failed_jobs(self, since: float) -> list[Job]:
         """Failed jobs finished since `since` whose set has not been synced again since."""
         rows = self._db.execute(
-            f"SELECT {_JOB_COLUMNS} FROM jobs j WHERE state = 'failed' AND completed_on >= ? "  # noqa: S608
+            f"SELECT {_JOB_COLUMNS} FROM jobs j WHERE state = 'failed' AND completed_on >= ? "
             "AND NOT EXISTS (SELECT 1 FROM jobs n WHERE n.set_id = j.set_id "
             "AND n.created_on > j.created_on) ORDER BY id",
             (since,),
@@ -235,7 +257,7 @@ class Store:
 
     def live_jobs_of_set(self, set_id: str) -> list[Job]:
         rows = self._db.execute(
-            f"SELECT {_JOB_COLUMNS} FROM jobs WHERE set_id = ? "  # noqa: S608
+            f"SELECT {_JOB_COLUMNS} FROM jobs WHERE set_id = ? "
             "AND state IN ('created', 'retry', 'active')",
             (set_id,),
         )
@@ -271,8 +293,7 @@ class Store:
             args.extend((after[0], after[0], after[1]))
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         rows = self._db.execute(
-            f"SELECT {_JOB_COLUMNS} FROM jobs {clause} "  # noqa: S608
-            "ORDER BY created_on DESC, id DESC LIMIT ?",
+            f"SELECT {_JOB_COLUMNS} FROM jobs {clause} ORDER BY created_on DESC, id DESC LIMIT ?",
             (*args, limit),
         )
         return [_job(r) for r in rows]
@@ -305,4 +326,4 @@ class Store:
 
     def dump(self) -> list[tuple[Any, ...]]:
         """Every job row, for determinism checks."""
-        return [tuple(r) for r in self._db.execute(f"SELECT {_JOB_COLUMNS} FROM jobs ORDER BY id")]  # noqa: S608
+        return [tuple(r) for r in self._db.execute(f"SELECT {_JOB_COLUMNS} FROM jobs ORDER BY id")]

@@ -57,9 +57,9 @@ async def sync_stream(request: Request) -> Response:
     return sse(_live(engine, job, plan, resume))
 
 
-async def _finished(engine: Engine, job: Job, plan: bool, resume: int | None) -> AsyncIterator[
-    bytes
-]:
+async def _finished(
+    engine: Engine, job: Job, plan: bool, resume: int | None
+) -> AsyncIterator[bytes]:
     """Attach to a finished job: one terminal frame (§3.2), or in the plan the missed tail."""
     if plan and resume is not None:
         missed = engine.store.events_after(job.id, resume)
@@ -99,10 +99,10 @@ async def _live(engine: Engine, job: Job, plan: bool, resume: int | None) -> Asy
         last_seq = job.seq
         if plan and resume is not None:
             # Last-Event-ID resume (ext, §3.6): replay what the client missed, then go live.
-            for event in engine.store.events_after(job.id, resume):
-                yield wire.frame(event.type, event.data, event.seq)
+            for missed in engine.store.events_after(job.id, resume):
+                yield wire.frame(missed.type, missed.data, missed.seq)
                 sent += 1
-                last_seq = event.seq
+                last_seq = missed.seq
         elif plan and job.state == "active":
             # The plan hands a late joiner the current counts rather than leaving it blind.
             counts = {"synced": job.synced, "failed": job.failed, "total": job.total}

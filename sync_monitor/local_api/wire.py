@@ -30,9 +30,7 @@ def iso(ts: float | None) -> str | None:
     """Epoch seconds as JavaScript's toISOString(): milliseconds and a Z."""
     if ts is None:
         return None
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace(
-        "+00:00", "Z"
-    )
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def parse_iso(text: str) -> float:
@@ -60,8 +58,14 @@ def zod_error(field: str, message: str) -> JSONResponse:
         {
             "success": False,
             "error": {
-                "issues": [{"code": "invalid_string", "validation": "uuid",
-                            "message": message, "path": [field]}],
+                "issues": [
+                    {
+                        "code": "invalid_string",
+                        "validation": "uuid",
+                        "message": message,
+                        "path": [field],
+                    }
+                ],
                 "name": "ZodError",
             },
         },
@@ -74,8 +78,9 @@ def internal_error() -> JSONResponse:
 
 
 def too_many_requests() -> JSONResponse:
-    return error(429, "Too many requests. Please retry after 1 minute.", "TOO_MANY_REQUESTS",
-                 retryAfter=60)
+    return error(
+        429, "Too many requests. Please retry after 1 minute.", "TOO_MANY_REQUESTS", retryAfter=60
+    )
 
 
 def unauthorized() -> JSONResponse:
@@ -86,8 +91,7 @@ def not_found_route(method: str, path: str) -> JSONResponse:
     return error(404, f"Route not found: {method} {path}", "NOT_FOUND")
 
 
-_HEAD_STATES = {"syncing": "active", "pending": "created", "failed": "failed",
-                "conflict": "failed"}
+_HEAD_STATES = {"syncing": "active", "pending": "created", "failed": "failed", "conflict": "failed"}
 
 
 def platform_name(platform: str, contract: Contract) -> str:
@@ -132,8 +136,16 @@ def job_as_sync_job(job: Job, set_name: str) -> dict[str, Any]:
 
 def pgboss_output(job: Job) -> dict[str, Any]:
     """The handler's return value, as pg-boss hands it back for a finished job."""
-    return {"value": [{"synced": job.synced, "failed": job.failed, "skipped": job.skipped,
-                       "errors": job.errors}]}
+    return {
+        "value": [
+            {
+                "synced": job.synced,
+                "failed": job.failed,
+                "skipped": job.skipped,
+                "errors": job.errors,
+            }
+        ]
+    }
 
 
 def job_detail(job: Job) -> dict[str, Any]:
@@ -143,14 +155,22 @@ def job_detail(job: Job) -> dict[str, Any]:
         output = pgboss_output(job)
     elif job.state == "failed":
         message = job.error or "Sync failed"
-        output = {"name": "Error", "message": message,
-                  "stack": f"Error: {message}\n    at syncCampaignSet (sync-campaign-set.ts)"}
+        output = {
+            "name": "Error",
+            "message": message,
+            "stack": f"Error: {message}\n    at syncCampaignSet (sync-campaign-set.ts)",
+        }
     body: dict[str, Any] = {
         "id": job.id,
         "name": "sync-campaign-set",
         "state": job.state,
-        "data": {"campaignSetId": job.set_id, "teamId": job.team_id,
-                 "adAccountId": None, "fundingInstrumentId": None, "platform": job.platform},
+        "data": {
+            "campaignSetId": job.set_id,
+            "teamId": job.team_id,
+            "adAccountId": None,
+            "fundingInstrumentId": None,
+            "platform": job.platform,
+        },
         "output": output,
         "createdAt": iso(job.created_on),
     }

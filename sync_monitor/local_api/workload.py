@@ -33,30 +33,62 @@ class FailureMode:
 # Whole-job failures: the handler throws, pg-boss retries (dotoro-api.md §4).
 JOB_FAILURES: dict[str, tuple[FailureMode, ...]] = {
     "reddit": (
-        FailureMode("rate_limit", "Reddit Ads API error 429: Too Many Requests. "
-                    "Rate limit exceeded, retry after 60 seconds.", True),
-        FailureMode("auth", "Reddit Ads API error 401: invalid_token. The OAuth access token "
-                    "has expired and the refresh token was revoked.", False),
-        FailureMode("outage", "Reddit Ads API error 503: Service Unavailable. "
-                    "upstream connect error or disconnect/reset before headers.", True),
+        FailureMode(
+            "rate_limit",
+            "Reddit Ads API error 429: Too Many Requests. "
+            "Rate limit exceeded, retry after 60 seconds.",
+            True,
+        ),
+        FailureMode(
+            "auth",
+            "Reddit Ads API error 401: invalid_token. The OAuth access token "
+            "has expired and the refresh token was revoked.",
+            False,
+        ),
+        FailureMode(
+            "outage",
+            "Reddit Ads API error 503: Service Unavailable. "
+            "upstream connect error or disconnect/reset before headers.",
+            True,
+        ),
         FailureMode("timeout", "handler execution exceeded 900s", True),
     ),
     "google": (
-        FailureMode("rate_limit", "Google Ads API RESOURCE_EXHAUSTED: Too many requests. "
-                    "Retry in 30 seconds. (QuotaError.RESOURCE_TEMPORARILY_EXHAUSTED)", True),
-        FailureMode("auth", "Google Ads API UNAUTHENTICATED: invalid_grant: Token has been "
-                    "expired or revoked.", False),
-        FailureMode("outage", "Google Ads API UNAVAILABLE: The service is currently "
-                    "unavailable. (InternalError.TRANSIENT_ERROR)", True),
+        FailureMode(
+            "rate_limit",
+            "Google Ads API RESOURCE_EXHAUSTED: Too many requests. "
+            "Retry in 30 seconds. (QuotaError.RESOURCE_TEMPORARILY_EXHAUSTED)",
+            True,
+        ),
+        FailureMode(
+            "auth",
+            "Google Ads API UNAUTHENTICATED: invalid_grant: Token has been expired or revoked.",
+            False,
+        ),
+        FailureMode(
+            "outage",
+            "Google Ads API UNAVAILABLE: The service is currently "
+            "unavailable. (InternalError.TRANSIENT_ERROR)",
+            True,
+        ),
         FailureMode("timeout", "Google Ads API DEADLINE_EXCEEDED: Deadline Exceeded", True),
     ),
     "meta": (
-        FailureMode("rate_limit", "(#80004) There have been too many calls to this ad-account. "
-                    "Wait a bit and try again. (code 17, subcode 2446079)", True),
-        FailureMode("auth", "Error validating access token: Session has expired. "
-                    "(OAuthException, code 190, subcode 463)", False),
-        FailureMode("outage", "(#2) Service temporarily unavailable (code 2, "
-                    "is_transient: true)", True),
+        FailureMode(
+            "rate_limit",
+            "(#80004) There have been too many calls to this ad-account. "
+            "Wait a bit and try again. (code 17, subcode 2446079)",
+            True,
+        ),
+        FailureMode(
+            "auth",
+            "Error validating access token: Session has expired. "
+            "(OAuthException, code 190, subcode 463)",
+            False,
+        ),
+        FailureMode(
+            "outage", "(#2) Service temporarily unavailable (code 2, is_transient: true)", True
+        ),
         FailureMode("timeout", "handler execution exceeded 900s", True),
     ),
 }
@@ -64,31 +96,71 @@ JOB_FAILURES: dict[str, tuple[FailureMode, ...]] = {
 # Per-campaign rejections: the job goes on, the campaign counts as failed.
 CAMPAIGN_FAILURES: dict[str, tuple[FailureMode, ...]] = {
     "reddit": (
-        FailureMode("validation", "INVALID_BID: bid_value 0.10 is below the minimum of 0.20 "
-                    "USD for CPC bidding.", False),
-        FailureMode("policy", "Ad rejected: violates Reddit Advertising Policy "
-                    "(prohibited financial products).", False),
+        FailureMode(
+            "validation",
+            "INVALID_BID: bid_value 0.10 is below the minimum of 0.20 USD for CPC bidding.",
+            False,
+        ),
+        FailureMode(
+            "policy",
+            "Ad rejected: violates Reddit Advertising Policy (prohibited financial products).",
+            False,
+        ),
     ),
     "google": (
-        FailureMode("validation", "CampaignBudgetError.MONEY_AMOUNT_LESS_THAN_CURRENCY_MINIMUM_CPC"
-                    ": The budget is below the minimum for the currency.", False),
-        FailureMode("policy", "PolicyFindingError.POLICY_FINDING: The resource has been "
-                    "disapproved since the policy summary includes policy topics of type "
-                    "PROHIBITED.", False),
+        FailureMode(
+            "validation",
+            "CampaignBudgetError.MONEY_AMOUNT_LESS_THAN_CURRENCY_MINIMUM_CPC"
+            ": The budget is below the minimum for the currency.",
+            False,
+        ),
+        FailureMode(
+            "policy",
+            "PolicyFindingError.POLICY_FINDING: The resource has been "
+            "disapproved since the policy summary includes policy topics of type "
+            "PROHIBITED.",
+            False,
+        ),
     ),
     "meta": (
-        FailureMode("validation", "Invalid parameter: Your budget is too low. The minimum "
-                    "budget for this ad set is $1.00. (code 100, subcode 1885272)", False),
-        FailureMode("policy", "Ad Rejected: Your ad doesn't comply with our Advertising "
-                    "Standards (code 368).", False),
+        FailureMode(
+            "validation",
+            "Invalid parameter: Your budget is too low. The minimum "
+            "budget for this ad set is $1.00. (code 100, subcode 1885272)",
+            False,
+        ),
+        FailureMode(
+            "policy",
+            "Ad Rejected: Your ad doesn't comply with our Advertising Standards (code 368).",
+            False,
+        ),
     ),
 }
 
-_BRANDS = ("Acme Outdoor", "Nimbus Coffee", "Lumen Skincare", "Peak Fitness", "Orbit Mobile",
-           "Harbor Bank", "Fable Books", "Volt Energy", "Kite Travel", "Maple Home")
-_THEMES = ("Black Friday Retargeting", "Q4 Holiday Promo", "Cyber Monday Prospecting",
-           "Brand Awareness", "App Installs", "Lookalike Audiences", "Spring Launch",
-           "Always-on Search", "Video Views", "Lead Gen")
+_BRANDS = (
+    "Acme Outdoor",
+    "Nimbus Coffee",
+    "Lumen Skincare",
+    "Peak Fitness",
+    "Orbit Mobile",
+    "Harbor Bank",
+    "Fable Books",
+    "Volt Energy",
+    "Kite Travel",
+    "Maple Home",
+)
+_THEMES = (
+    "Black Friday Retargeting",
+    "Q4 Holiday Promo",
+    "Cyber Monday Prospecting",
+    "Brand Awareness",
+    "App Installs",
+    "Lookalike Audiences",
+    "Spring Launch",
+    "Always-on Search",
+    "Video Views",
+    "Lead Gen",
+)
 _MARKETS = ("US", "UK", "DE", "FR", "CA", "AU", "EU", "Global")
 
 
@@ -99,12 +171,12 @@ def new_id(rng: random.Random) -> str:
 
 def campaign_count(rng: random.Random) -> int:
     """A few to a few hundred, most sets small: log-uniform between 3 and 320."""
-    return int(round(math.exp(rng.uniform(math.log(3), math.log(320)))))
+    return round(math.exp(rng.uniform(math.log(3), math.log(320))))
 
 
 def catalogue(rng: random.Random, team_id: str, size: int = 36) -> list[dict[str, Any]]:
     """Campaign sets of one team: name, platform, campaign count and failure profile."""
-    sets = []
+    sets: list[dict[str, Any]] = []
     names: set[str] = set()
     while len(sets) < size:
         name = f"{rng.choice(_BRANDS)} – {rng.choice(_THEMES)} {rng.choice(_MARKETS)}"
@@ -116,15 +188,17 @@ def catalogue(rng: random.Random, team_id: str, size: int = 36) -> list[dict[str
         roll = rng.random()
         if roll < 0.06:
             behaviour["expired_credentials"] = True  # always fails until reconnected
-        sets.append({
-            "id": new_id(rng),
-            "team_id": team_id,
-            "name": name,
-            "platform": platform,
-            # One set in twenty has no ad account: the service answers 400 to a sync.
-            "ad_account_id": None if roll > 0.95 else new_id(rng),
-            "behaviour": behaviour,
-        })
+        sets.append(
+            {
+                "id": new_id(rng),
+                "team_id": team_id,
+                "name": name,
+                "platform": platform,
+                # One set in twenty has no ad account: the service answers 400 to a sync.
+                "ad_account_id": None if roll > 0.95 else new_id(rng),
+                "behaviour": behaviour,
+            }
+        )
     return sets
 
 
@@ -184,17 +258,33 @@ def history(
             )
             duration = sum(campaign_seconds(rng, platform, 1.0) for _ in range(total))
             job: dict[str, Any] = {
-                "id": new_id(rng), "set_id": cs["id"], "team_id": cs["team_id"],
-                "platform": platform, "created_on": created, "started_on": started,
-                "total": total, "retry_count": 0,
+                "id": new_id(rng),
+                "set_id": cs["id"],
+                "team_id": cs["team_id"],
+                "platform": platform,
+                "created_on": created,
+                "started_on": started,
+                "total": total,
+                "retry_count": 0,
             }
             if failure is not None:
                 done = rng.randint(0, total)
-                job.update(state="failed", completed_on=started + duration * done / total,
-                           synced=done, failed=0, error=failure.message, retry_count=2)
+                job.update(
+                    state="failed",
+                    completed_on=started + duration * done / total,
+                    synced=done,
+                    failed=0,
+                    error=failure.message,
+                    retry_count=2,
+                )
             else:
-                job.update(state="completed", completed_on=started + duration,
-                           synced=total - failed_campaigns, failed=failed_campaigns, error=None)
+                job.update(
+                    state="completed",
+                    completed_on=started + duration,
+                    synced=total - failed_campaigns,
+                    failed=failed_campaigns,
+                    error=None,
+                )
             jobs.append(job)
         day += 86400
     return jobs

@@ -1,0 +1,111 @@
+"""The `sync-monitor-api` command: first line is the URL, Ctrl-C stops it, state persists."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+
+@contextmanager
+def cli(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sync_monitor.local_api", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        match = re.match(r"(http://127\.0\.0\.1:\d+)\s", first)
+        assert match, first
+        yield proc, match.group(1)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(10)
+        for stream in (proc.stdout, proc.stderr):
+            if stream:
+                stream.close()
+
+
+def wait_ready(url: str) -> None:
+    for _ in range(200):
+        try:
+            requests.get(url + "/_local/info", timeout=1)
+            return
+        except requests.ConnectionError:
+            continue
+    raise AssertionError("server never answered")
+
+
+def test_console_script_is_installed() -> None:
+    assert (
+        shutil.which("sync-monitor-api")
+        or (Path(sys.executable).parent / "sync-monitor-api").exists()
+    )
+
+
+def test_prints_url_first_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    with cli("--db", str(tmp_path / "x.sqlite3"), "--contract", "head") as (proc, url):
+        wait_ready(url)
+        assert requests.get(url + "/api/v1/sync/status", timeout=5).status_code == 200
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(15) == 0
+        assert proc.stderr is not None
+        assert "Traceback" not in proc.stderr.read()
+
+
+def test_jobs_and_history_survive_a_restart(tmp_path: Path) -> None:
+    db = str(tmp_path / "keep.sqlite3")
+    args = ("--db", db, "--no-simulate", "--workers", "0")
+    with cli(*args) as (proc, url):
+        wait_ready(url)
+        created = requests.post(
+            url + "/_local/sets", json={"name": "Keep me", "queue": True}, timeout=5
+        ).json()
+        history = requests.get(url + "/api/v1/sync/jobs", params={"limit": 500}, timeout=5).json()[
+            "jobs"
+        ]
+        proc.send_signal(signal.SIGINT)
+        proc.wait(15)
+    with cli(*args) as (proc, url):
+        wait_ready(url)
+        job = requests.get(
+            f"{url}/api/v1/jobs/{created['jobId']}", headers={"x-user-id": "u"}, timeout=5
+        ).json()
+        assert job["state"] == "created"
+        assert job["data"]["campaignSetId"] == created["setId"]
+        again = requests.get(url + "/api/v1/sync/jobs", params={"limit": 500}, timeout=5).json()[
+            "jobs"
+        ]
+        assert [j["id"] for j in again] == [j["id"] for j in history]
+        proc.send_signal(signal.SIGINT)
+
+
+def test_bad_arguments_are_refused_with_a_message(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sync_monitor.local_api",
+            "--speed",
+            "0",
+            "--db",
+            str(tmp_path / "x.sqlite3"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "speed must be > 0" in proc.stderr
