@@ -68,6 +68,8 @@ class LocalApiServer:
         )
 
     def start(self, timeout: float = 20.0) -> LocalApiServer:
+        if self._thread.is_alive():
+            return self
         self._thread.start()
         deadline = time.monotonic() + timeout
         while not self._server.started:

@@ -1,0 +1,43 @@
+# Two commands on a fresh machine: `make run` and `make test` (see README).
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: setup run api test lint browser-deps bench clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## The monitor against the bundled local API (until the live page lands: the local API alone).
+run: setup
+	$(VENV)/bin/sync-monitor-api
+
+## The bundled local Dotoro API alone (flags: make api ARGS="--contract head").
+api: setup
+	$(VENV)/bin/sync-monitor-api $(ARGS)
+
+## Browser tests drive Debian's Chromium; install it when missing (needs root, as in CI).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium for the browser tests"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+## Everything: lint, types, unit, integration, app and browser tests.
+test: setup browser-deps lint
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) bench/stream_latency.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
