@@ -16,16 +16,21 @@ import sseclient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.record import percentile, record, summary_ms  # noqa: E402
-from sync_monitor.local_api import Contract, LocalApiServer, ServerConfig  # noqa: E402
-from sync_monitor.local_api.engine import Engine  # noqa: E402
+from bench.record import record, summary_ms, table_row
+from sync_monitor.local_api import Contract, LocalApiServer, ServerConfig
+from sync_monitor.local_api.engine import Engine
 
 EVENTS = 300
 
 
 def main() -> None:
-    config = ServerConfig(contract=Contract.PLAN, simulate=False, seed_history=False,
-                          rate_limit_per_minute=0, workers=0)
+    config = ServerConfig(
+        contract=Contract.PLAN,
+        simulate=False,
+        seed_history=False,
+        rate_limit_per_minute=0,
+        workers=0,
+    )
     written: dict[int, float] = {}
     lock = threading.Lock()
 
@@ -43,11 +48,19 @@ def main() -> None:
 
     with LocalApiServer(config).start() as server:
         server.call(instrument)
-        created = requests.post(server.url + "/_local/sets", timeout=5, json={
-            "name": "bench", "queue": True,
-            "behaviour": {"campaigns": EVENTS, "seconds_per_campaign": 0.01}}).json()
-        url = (f"{server.url}/api/v1/campaign-sets/{created['setId']}/sync-stream"
-               f"?jobId={created['jobId']}")
+        created = requests.post(
+            server.url + "/_local/sets",
+            timeout=5,
+            json={
+                "name": "bench",
+                "queue": True,
+                "behaviour": {"campaigns": EVENTS, "seconds_per_campaign": 0.01},
+            },
+        ).json()
+        url = (
+            f"{server.url}/api/v1/campaign-sets/{created['setId']}/sync-stream"
+            f"?jobId={created['jobId']}"
+        )
         response = requests.get(url, stream=True, timeout=(5, 45))
         requests.post(server.url + "/_local/workers", json={"workers": 1}, timeout=5)
         received: dict[int, float] = {}
@@ -60,7 +73,9 @@ def main() -> None:
     latencies = [received[seq] - written[seq] for seq in received if seq in written]
     ms = [v * 1000 for v in latencies]
     print(f"local API write -> sseclient-py reader: {summary_ms(latencies)}")
-    record("local-api-latency", f"""## Local API: event write → sseclient-py reader (chunked)
+    record(
+        "local-api-latency",
+        f"""## Local API: event write → sseclient-py reader (chunked)
 
 `bench/local_api_latency.py`: one job of {EVENTS} campaigns at 10 ms each on the plan contract;
 latency from the engine writing each event to a `requests` + `sseclient-py` reader holding it.
@@ -68,8 +83,9 @@ Target: every event within 50 ms.
 
 | events | p50 | p95 | p99 | max |
 |---|---|---|---|---|
-| {len(ms)} | {percentile(ms, 50):.1f} ms | {percentile(ms, 95):.1f} ms | {percentile(ms, 99):.1f} ms | {max(ms):.1f} ms |
-""")
+{table_row(ms)}
+""",
+    )
 
 
 if __name__ == "__main__":

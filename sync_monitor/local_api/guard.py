@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections import deque
+from collections import Counter, deque
 from http.cookies import CookieError, SimpleCookie
 
 from starlette.requests import Request
@@ -27,11 +27,14 @@ class Guard:
         self.config = config
         self.hits: dict[str, deque[float]] = {}
         self.rng = random.Random()  # faults need no reproducibility
+        # Requests seen per "METHOD path", for tests that count what a client costs the service.
+        self.requests: Counter[str] = Counter()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith("/api/"):
             await self.app(scope, receive, send)
             return
+        self.requests[f"{scope['method']} {scope['path']}"] += 1
         rejection = await self.check(Request(scope))
         if rejection is not None:
             await rejection(scope, receive, send)
