@@ -15,12 +15,15 @@ MIN_SAMPLES = 3
 """Fewest observed durations from which quantiles are reported."""
 
 
-def rate_per_minute(samples: Sequence[tuple[float, int]], window: float = 60.0) -> float | None:
+def rate_per_minute(
+    samples: Sequence[tuple[float, int]], window: float = 60.0, min_span: float = 2.0
+) -> float | None:
     """Campaigns done per minute over the last `window` seconds.
 
     `samples` are (monotonic seconds, done count), oldest first. None with fewer than two samples
-    in the window or no elapsed time. A count that went down (a retried job restarts at zero,
-    §3.2) gives 0.0, not a negative rate.
+    in the window or under `min_span` seconds between them: events replayed after a reconnect
+    arrive in a burst, and their arrival times say nothing about speed. A count that went down
+    (a retried job restarts at zero, §3.2) gives 0.0, not a negative rate.
     """
     if not samples:
         return None
@@ -30,7 +33,7 @@ def rate_per_minute(samples: Sequence[tuple[float, int]], window: float = 60.0) 
         return None
     oldest_t, oldest_done = recent[0]
     elapsed = newest_t - oldest_t
-    if elapsed <= 0:
+    if elapsed <= 0 or elapsed < min_span:
         return None
     return max(0.0, (newest_done - oldest_done) * 60.0 / elapsed)
 

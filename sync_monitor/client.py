@@ -1,0 +1,269 @@
+"""The HTTP client of the Dotoro sync API (dotoro-api.md §1–§3).
+
+Every call has a timeout and carries the session cookie and team header; errors come back as a
+typed ApiError; a 429 closes the gate for `retryAfter` seconds so no caller hammers the
+service; only idempotent GETs are retried automatically.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import requests
+from pydantic import BaseModel, ValidationError
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from .models import (
+    CancelResult,
+    HistoryPage,
+    JobDetail,
+    QueuedJob,
+    StatusSummary,
+    parse_error_body,
+    parse_retry_after,
+)
+
+log = logging.getLogger(__name__)
+M = TypeVar("M", bound=BaseModel)
+PROBE_ID = "00000000-0000-4000-8000-000000000000"
+
+
+@dataclass(frozen=True)
+class ApiError(Exception):
+    """A failed call: HTTP status (0 when no answer came), the service's code and message."""
+
+    status: int
+    code: str
+    message: str
+    retry_after: float | None = None
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.code}: {self.message}"
+
+    @property
+    def is_auth(self) -> bool:
+        return self.status in (401, 403)
+
+    @property
+    def unreachable(self) -> bool:
+        """No usable answer: connection refused, timeout, or the server failing (5xx)."""
+        return self.status == 0 or self.status >= 500
+
+
+@dataclass(frozen=True)
+class Features:
+    """Extensions of §3.6 the backend offers, found by probing (an unknown route is a 404
+    whose message starts with "Route not found")."""
+
+    cancel: bool = False
+    history: bool = False
+
+
+class DotoroClient:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        session_token: str | None = None,
+        team_id: str | None = None,
+        user_id: str | None = None,
+        timeout: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self._clock = clock
+        self._headers = self._auth_headers(session_token, team_id, user_id)
+        self._gate_until = 0.0
+        self._lock = threading.Lock()
+        self._local = threading.local()  # requests.Session is not thread-safe: one per thread
+
+    def __repr__(self) -> str:  # never the credentials
+        return f"DotoroClient({self.base_url!r})"
+
+    def _auth_headers(
+        self, token: str | None, team: str | None, user: str | None
+    ) -> dict[str, str]:
+        headers = {"Accept": "application/json"}
+        if token:
+            secure = urlsplit(self.base_url).scheme == "https"
+            name = "__Secure-better-auth.session_token" if secure else "better-auth.session_token"
+            headers["Cookie"] = f"{name}={token}"
+        if team:
+            headers["X-Team-Id"] = team
+        if user:
+            headers["x-user-id"] = user
+        return headers
+
+    @property
+    def session(self) -> requests.Session:
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            # Automatic retries only where repeating is harmless: idempotent GETs.
+            retry = Retry(
+                total=2,
+                connect=2,
+                read=0,
+                status=2,
+                backoff_factor=0.2,
+                status_forcelist=(502, 503, 504),
+                allowed_methods=frozenset({"GET"}),
+                raise_on_status=False,
+            )
+            session.mount("http://", HTTPAdapter(max_retries=retry))
+            session.mount("https://", HTTPAdapter(max_retries=retry))
+            session.headers.update(self._headers)
+            self._local.session = session
+        return session
+
+    # -- the gate a 429 closes ---------------------------------------------------------------
+    @property
+    def rate_limited_for(self) -> float:
+        """Seconds until the service accepts calls again after a 429 (0 when open)."""
+        with self._lock:
+            return max(0.0, self._gate_until - self._clock())
+
+    def _check_gate(self) -> None:
+        wait = self.rate_limited_for
+        if wait > 0:
+            raise ApiError(
+                429,
+                "TOO_MANY_REQUESTS",
+                "Rate-limited by the service; not calling it until the limit lifts.",
+                retry_after=wait,
+            )
+
+    def _close_gate(self, seconds: float) -> None:
+        with self._lock:
+            self._gate_until = max(self._gate_until, self._clock() + seconds)
+
+    # -- requests ----------------------------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        stream: bool = False,
+        timeout: float | tuple[float, float] | None = None,
+        **kwargs: Any,
+    ) -> requests.Response:
+        """Send one request; raise ApiError for any answer but 2xx, or for no answer."""
+        self._check_gate()
+        try:
+            response = self.session.request(
+                method,
+                self.base_url + path,
+                stream=stream,
+                timeout=timeout or self.timeout,
+                **kwargs,
+            )
+        except requests.Timeout:
+            raise ApiError(0, "TIMEOUT", "The service did not answer in time.") from None
+        except requests.RequestException as exc:
+            log.info("%s %s failed: %s", method, path, type(exc).__name__)
+            raise ApiError(0, "UNREACHABLE", "The service could not be reached.") from None
+        if response.status_code < 400:
+            return response
+        body = response.text
+        response.close()
+        code, message = parse_error_body(response.status_code, body)
+        retry_after = None
+        if response.status_code == 429:
+            retry_after = parse_retry_after(body, response.headers.get("Retry-After")) or 60.0
+            self._close_gate(retry_after)
+        raise ApiError(response.status_code, code, message, retry_after)
+
+    def _json(self, model: type[M], method: str, path: str, **kwargs: Any) -> M:
+        response = self.request(method, path, **kwargs)
+        try:
+            return model.model_validate_json(response.content)
+        except ValidationError:
+            raise ApiError(
+                response.status_code,
+                "BAD_RESPONSE",
+                "The service sent an answer this monitor cannot read.",
+            ) from None
+
+    def status(self) -> StatusSummary:
+        """GET /api/v1/sync/status (§3.4)."""
+        return self._json(StatusSummary, "GET", "/api/v1/sync/status")
+
+    def queue_sync(self, set_id: str) -> QueuedJob:
+        """POST /api/v1/campaign-sets/{setId}/sync (§3.1). Not retried: it would queue twice."""
+        return self._json(QueuedJob, "POST", f"/api/v1/campaign-sets/{set_id}/sync")
+
+    def retry(self, set_id: str) -> QueuedJob:
+        """POST /api/v1/sync/{campaignSetId}/retry (§3.5): a new job id."""
+        return self._json(QueuedJob, "POST", f"/api/v1/sync/{set_id}/retry")
+
+    def cancel(self, job_id: str) -> CancelResult:
+        """POST /api/v1/sync/{jobId}/cancel (ext, §3.6)."""
+        return self._json(CancelResult, "POST", f"/api/v1/sync/{job_id}/cancel")
+
+    def job(self, job_id: str) -> JobDetail:
+        """GET /api/v1/jobs/{jobId} (§3.3); 403 for today's jobs on the real service (§2)."""
+        return self._json(JobDetail, "GET", f"/api/v1/jobs/{job_id}")
+
+    def history(self, **params: str | int) -> HistoryPage:
+        """GET /api/v1/sync/jobs (ext, §3.6): since, until, state, platform, limit, cursor."""
+        return self._json(HistoryPage, "GET", "/api/v1/sync/jobs", params=params)
+
+    def history_all(self, limit: int = 500, **params: str | int) -> Iterator[HistoryPage]:
+        """Every page of the history listing, following nextCursor."""
+        cursor: str | None = None
+        while True:
+            page = self.history(limit=limit, **params, **({"cursor": cursor} if cursor else {}))
+            yield page
+            cursor = page.next_cursor
+            if not cursor:
+                return
+
+    def detect_features(self) -> Features:
+        """Probe the extensions; a route the backend lacks answers 'Route not found' (§1)."""
+        return Features(
+            cancel=self._route_exists("POST", f"/api/v1/sync/{PROBE_ID}/cancel"),
+            history=self._route_exists("GET", "/api/v1/sync/jobs", params={"limit": 1}),
+        )
+
+    def _route_exists(self, method: str, path: str, **kwargs: Any) -> bool:
+        try:
+            self.request(method, path, **kwargs).close()
+        except ApiError as exc:
+            return not (exc.status == 404 and exc.message.startswith("Route not found"))
+        return True
+
+    def open_stream(
+        self, set_id: str, job_id: str, last_event_id: str | None, read_timeout: float
+    ) -> requests.Response:
+        """Open a job's SSE stream (§3.2), checked: 200 and text/event-stream, else ApiError.
+
+        sseclient-py checks neither (§5), and a 401 JSON body would otherwise yield no events.
+        """
+        headers = {"Accept": "text/event-stream", "Cache-Control": "no-cache"}
+        if last_event_id is not None:
+            headers["Last-Event-ID"] = last_event_id
+        response = self.request(
+            "GET",
+            f"/api/v1/campaign-sets/{set_id}/sync-stream",
+            params={"jobId": job_id},
+            headers=headers,
+            stream=True,
+            timeout=(5.0, read_timeout),
+        )
+        kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if kind != "text/event-stream":
+            response.close()
+            raise ApiError(
+                response.status_code,
+                "NOT_A_STREAM",
+                f"The service answered {kind or 'no content type'} instead of a stream.",
+            )
+        return response

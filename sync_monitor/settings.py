@@ -1,0 +1,89 @@
+"""The whole configuration: one typed Settings class, read from SYNC_MONITOR_* variables and from
+Streamlit secrets (environment wins). Invalid values stop start-up with a message naming the
+setting."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PREFIX = "SYNC_MONITOR_"
+
+
+class SettingsError(ValueError):
+    """A setting is invalid; the message names it as the user wrote it (SYNC_MONITOR_…)."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=PREFIX, extra="ignore", frozen=True)
+
+    # Unset: the bundled local API is started in-process on a free loopback port.
+    api_url: str | None = None
+    # The Better-Auth session cookie value (dotoro-api.md §2): a secret, never logged or shown.
+    session_token: SecretStr | None = None
+    team_id: str | None = None
+    user_id: str | None = None  # for the legacy x-user-id header of GET /api/v1/jobs/{id}
+    refresh_seconds: float = Field(default=1.0, gt=0, le=60)
+    poll_seconds: float = Field(default=2.0, ge=0.5, le=300)
+    stall_seconds: float = Field(default=60.0, gt=0)
+    heartbeat_seconds: float = Field(default=15.0, gt=0)  # the service's; read timeouts follow
+    workers: int | None = Field(default=None, ge=1)  # the backend's worker count, when known
+    request_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    @field_validator("api_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("team_id")
+    @classmethod
+    def _team(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            uuid.UUID(value.strip())
+        except ValueError:
+            raise ValueError("must be a UUID") from None
+        return value.strip()
+
+    @property
+    def read_timeout(self) -> float:
+        """Stream read timeout: above twice the heartbeat, so one lost heartbeat is not a drop."""
+        return 2 * self.heartbeat_seconds + 5
+
+
+def load_settings(
+    secrets: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Settings from the environment, then `secrets` (e.g. st.secrets), then `overrides`.
+
+    Raises SettingsError naming the first invalid setting.
+    """
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for key, value in (secrets or {}).items():
+        if key.upper().startswith(PREFIX) and key.upper() not in environ:
+            values[key.upper()[len(PREFIX) :].lower()] = value
+    for key, value in environ.items():
+        if key.upper().startswith(PREFIX):
+            values[key.upper()[len(PREFIX) :].lower()] = value
+    values.update(overrides)
+    try:
+        # Values are passed explicitly so that `environ` (not only os.environ) is honoured.
+        return Settings(_env_prefix="__ignored__", **values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = PREFIX + str(first["loc"][0]).upper() if first["loc"] else "settings"
+        raise SettingsError(f"{name}: {first['msg']}") from None

@@ -1,0 +1,252 @@
+"""The immutable snapshot the UI reads, and the pure function that builds it from hub state.
+
+Pages never see the hub's mutable state: they get a `Snapshot` of frozen dataclasses and tuples.
+Building is pure (state in, snapshot out), so it is unit-tested and benchmarked on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from .client import Features
+from .estimates import DurationStats, estimate_queue, eta_seconds, infer_workers, rate_per_minute
+from .live import LiveJob, StreamStatus, is_stalled
+from .models import Platform, Progress, StatusSummary, SyncJob
+
+
+@dataclass(frozen=True)
+class Backend:
+    """The backend as a whole: connecting | live | unreachable | rate_limited | denied."""
+
+    kind: str = "connecting"
+    since: datetime | None = None  # unreachable since
+    until: datetime | None = None  # rate-limited until
+    attempt: int = 0
+    message: str | None = None
+    url: str = ""
+    is_local: bool = False
+
+
+@dataclass(frozen=True)
+class ActiveView:
+    key: str  # the job id when known, else the campaign set id
+    job_id: str | None
+    set_id: str
+    name: str
+    platform: Platform
+    progress: Progress
+    started_at: datetime | None
+    elapsed_s: float | None
+    rate_per_min: float | None
+    eta_s: float | None
+    stalled: bool
+    stream: StreamStatus | None  # None: no stream (job id unknown)
+    cancelling: bool = False
+
+
+@dataclass(frozen=True)
+class PendingView:
+    key: str
+    job_id: str | None
+    set_id: str
+    name: str
+    platform: Platform
+    created_at: datetime
+    position: int
+    waiting_s: float
+    wait_low_s: float | None
+    wait_high_s: float | None
+    optimistic: bool = False  # a retry just sent, not yet confirmed by the service
+    cancelling: bool = False
+
+
+@dataclass(frozen=True)
+class FailedView:
+    key: str
+    job_id: str | None
+    set_id: str
+    name: str
+    platform: Platform
+    error: str | None
+    failed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A job seen to finish, for throughput and duration figures."""
+
+    at: datetime
+    platform: Platform
+    outcome: str  # completed | failed | cancelled
+    duration_s: float | None
+
+
+@dataclass(frozen=True)
+class RetryMark:
+    set_id: str
+    name: str
+    platform: Platform
+    sent_at: datetime
+    job_id: str | None = None
+
+
+@dataclass(frozen=True)
+class HubState:
+    """A consistent copy of what the hub holds, taken under its lock."""
+
+    now: datetime
+    mono: float
+    status: StatusSummary | None
+    polled_at: datetime | None
+    backend: Backend
+    features: Features
+    live: dict[str, LiveJob]
+    known_jobs: dict[str, str]  # set id -> job id learned from our own retries
+    first_seen: dict[str, datetime]  # key -> when first seen active (no startedAt today)
+    retrying: dict[str, RetryMark]
+    cancelling: frozenset[str]
+    cancelled: frozenset[str]
+    durations: tuple[tuple[Platform, float], ...]
+    finished: tuple[Finished, ...]
+    max_concurrency: int
+    workers: int | None
+    stall_seconds: float
+    version: int
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    taken_at: datetime
+    version: int
+    backend: Backend
+    features: Features
+    polled_at: datetime | None
+    active: tuple[ActiveView, ...] = ()
+    pending: tuple[PendingView, ...] = ()
+    failed: tuple[FailedView, ...] = ()
+    finished: tuple[Finished, ...] = ()
+    workers: int = 1
+    live_progress: bool = False  # does this backend send live progress?
+    malformed_events: int = 0
+    unknown_events: int = 0
+    loaded: bool = field(default=False)  # False until the first successful poll
+
+
+def _key(job: SyncJob) -> str:
+    return job.job_id or job.campaign_set_id
+
+
+def _active(state: HubState, job: SyncJob) -> ActiveView:
+    key = _key(job)
+    job_id = job.job_id or state.known_jobs.get(job.campaign_set_id)
+    live = state.live.get(job_id) if job_id else None
+    progress = job.progress
+    if (
+        live is not None
+        and live.progress is not None
+        and (live.progress.known or not progress.known)
+    ):
+        progress = live.progress
+    started = job.started_at or state.first_seen.get(key)
+    rate = rate_per_minute(live.samples) if live is not None and progress.known else None
+    return ActiveView(
+        key=key,
+        job_id=job_id,
+        set_id=job.campaign_set_id,
+        name=job.campaign_set_name,
+        platform=job.platform,
+        progress=progress,
+        started_at=started,
+        elapsed_s=(state.now - started).total_seconds() if started else None,
+        rate_per_min=rate,
+        eta_s=eta_seconds(progress, rate),
+        stalled=live is not None and is_stalled(live, state.mono, state.stall_seconds),
+        stream=live.stream if live is not None else None,
+        cancelling=job_id in state.cancelling if job_id else False,
+    )
+
+
+def build(state: HubState) -> Snapshot:
+    """The snapshot of `state`: active, pending in queue order with estimates, failed."""
+    status = state.status or StatusSummary()
+    gone = state.cancelled
+    finished_ids = {k for k, v in state.live.items() if v.outcome is not None}
+    active = [
+        _active(state, j)
+        for j in status.active
+        if _key(j) not in gone
+        and (j.job_id or state.known_jobs.get(j.campaign_set_id, "")) not in finished_ids
+    ]
+    active.sort(key=lambda a: (a.started_at or state.now, a.key))  # stable: no reshuffling
+
+    listed = {j.campaign_set_id for j in (*status.pending, *status.active)}
+    pending_jobs = [j for j in status.pending if _key(j) not in gone]
+    optimistic = [m for m in state.retrying.values() if m.set_id not in listed]
+    rows: list[tuple[Platform, datetime]] = [(j.platform, j.created_at) for j in pending_jobs]
+    rows += [(m.platform, m.sent_at) for m in optimistic]
+    stats = DurationStats.from_samples(state.durations)
+    workers = infer_workers(max(state.max_concurrency, len(active)), state.workers)
+    remaining = [a.eta_s for a in active]
+    pending: list[PendingView] = []
+    for est in estimate_queue(rows, remaining, workers, stats):
+        if est.index < len(pending_jobs):
+            j = pending_jobs[est.index]
+            key, job_id, set_id, name = _key(j), j.job_id, j.campaign_set_id, j.campaign_set_name
+            is_optimistic = False
+        else:
+            m = optimistic[est.index - len(pending_jobs)]
+            key, job_id, set_id, name, is_optimistic = m.set_id, m.job_id, m.set_id, m.name, True
+        platform, created = rows[est.index]
+        pending.append(
+            PendingView(
+                key=key,
+                job_id=job_id,
+                set_id=set_id,
+                name=name,
+                platform=platform,
+                created_at=created,
+                position=est.position,
+                waiting_s=max(0.0, (state.now - created).total_seconds()),
+                wait_low_s=est.wait_low,
+                wait_high_s=est.wait_high,
+                optimistic=is_optimistic,
+                cancelling=bool(job_id and job_id in state.cancelling),
+            )
+        )
+
+    failed = [
+        FailedView(
+            key=_key(j),
+            job_id=j.job_id,
+            set_id=j.campaign_set_id,
+            name=j.campaign_set_name,
+            platform=j.platform,
+            error=j.error,
+            failed_at=j.completed_at,
+        )
+        for j in status.failed
+        if j.campaign_set_id not in state.retrying
+    ]
+    failed.sort(
+        key=lambda f: (f.failed_at or datetime.min.replace(tzinfo=UTC), f.key), reverse=True
+    )
+    live_progress = any(j.progress.known for j in status.active) or any(
+        v.progress is not None and v.progress.known for v in state.live.values()
+    )
+    return Snapshot(
+        taken_at=state.now,
+        version=state.version,
+        backend=state.backend,
+        features=state.features,
+        polled_at=state.polled_at,
+        active=tuple(active),
+        pending=tuple(pending),
+        failed=tuple(failed),
+        finished=state.finished,
+        workers=workers,
+        live_progress=live_progress,
+        malformed_events=sum(v.malformed for v in state.live.values()),
+        unknown_events=sum(v.unknown for v in state.live.values()),
+        loaded=state.status is not None,
+    )

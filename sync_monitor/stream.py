@@ -1,0 +1,244 @@
+"""One SSE consumer per job: a named daemon thread that reads the job's stream and reconnects.
+
+The reading is requests + sseclient-py; what it reads goes to a `StreamSink` (the hub). The
+thread takes a `connect` factory, so a unit test can drive it with a list of events.
+Contract: dotoro-api.md §3.2 (sequences and quirks) and §5 (what sseclient-py does not do).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+import requests
+import sseclient
+
+from .backoff import Backoff
+from .client import ApiError, DotoroClient
+from .events import Cancelled, Completed, Connected, StreamError, StreamEvent, decode_event
+from .models import JobState
+
+log = logging.getLogger(__name__)
+
+# End of an SSE frame: a blank line, in any of the three newline conventions (WHATWG).
+_FRAME_END = re.compile(rb"(\r\n\r\n|\n\n|\r\r)")
+
+
+@dataclass(frozen=True)
+class RawEvent:
+    event: str
+    data: str
+    id: str | None = None
+
+
+class Outcome(StrEnum):
+    """Why a consumer stopped for good."""
+
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    GONE = "gone"  # the job left the active list (finished unseen, or cancelled elsewhere)
+    DENIED = "denied"  # 401/403/404: reconnecting cannot help
+    STOPPED = "stopped"  # the hub shut it down
+
+
+class StreamSink(Protocol):
+    """What a consumer reports to (the hub). Called from the consumer's thread."""
+
+    def on_event(self, job_id: str, event: StreamEvent) -> None: ...
+
+    def on_stream_state(
+        self, job_id: str, live: bool, attempt: int, reason: str | None, retry_in: float | None
+    ) -> None: ...
+
+    def on_end(self, job_id: str, outcome: Outcome, reason: str | None) -> None: ...
+
+    def should_watch(self, job_id: str) -> bool: ...
+
+    def job_state(self, job_id: str) -> JobState | None: ...
+
+
+Connect = Callable[[str | None], AbstractContextManager[Iterable[RawEvent]]]
+
+
+def complete_frames(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """Pass on whole frames as soon as their blank line arrives; drop a partial frame at EOF.
+
+    Feeding sseclient-py whatever bytes have arrived (not 128-byte reads) is what keeps a
+    non-chunked stream from holding events back (§5); and WHATWG discards an unterminated
+    event at the end of the stream, which sseclient-py would dispatch.
+    """
+    pending = b""
+    for chunk in chunks:
+        pending += chunk
+        ends = list(_FRAME_END.finditer(pending))
+        if ends:
+            cut = ends[-1].end()
+            yield pending[:cut]
+            pending = pending[cut:]
+
+
+def read_available(response: requests.Response) -> Iterator[bytes]:
+    """Bytes as they arrive: read1 returns what the socket has, chunked or not."""
+    while True:
+        chunk = response.raw.read1(65536)
+        if not chunk:
+            return
+        yield chunk
+
+
+def parse_sse(chunks: Iterable[bytes]) -> Iterator[RawEvent]:
+    for event in sseclient.SSEClient(complete_frames(chunks)).events():
+        yield RawEvent(event.event, event.data, event.id)
+
+
+class HttpConnector:
+    """The real `connect`: opens the checked stream with the client; `close()` unblocks a read."""
+
+    def __init__(self, client: DotoroClient, set_id: str, job_id: str, read_timeout: float):
+        self.client, self.set_id, self.job_id = client, set_id, job_id
+        self.read_timeout = read_timeout
+        self._response: requests.Response | None = None
+
+    @contextmanager
+    def __call__(self, last_event_id: str | None) -> Iterator[Iterable[RawEvent]]:
+        response = self.client.open_stream(
+            self.set_id, self.job_id, last_event_id, self.read_timeout
+        )
+        self._response = response
+        try:
+            yield parse_sse(read_available(response))
+        finally:
+            self._response = None
+            response.close()
+
+    def close(self) -> None:
+        response = self._response
+        if response is not None:
+            response.close()
+
+
+@dataclass
+class _Verdict:
+    outcome: Outcome | None = None  # set: stop for good
+    got_events: bool = False
+    wait: float | None = None  # None: the backoff decides
+    reason: str | None = None
+
+
+class StreamConsumer:
+    """Reads one job's stream until it completes, fails for good, or the job stops mattering."""
+
+    def __init__(
+        self,
+        job_id: str,
+        connect: Connect,
+        sink: StreamSink,
+        *,
+        backoff: Backoff | None = None,
+        rng: random.Random | None = None,
+        on_close: Callable[[], None] | None = None,
+    ) -> None:
+        self.job_id = job_id
+        self.connect = connect
+        self.sink = sink
+        self.backoff = backoff or Backoff()
+        self.rng = rng or random.Random()
+        self.last_event_id: str | None = None
+        self._on_close = on_close
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, name=f"sse-{job_id[:8]}", daemon=True)
+
+    def start(self) -> StreamConsumer:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._on_close is not None:
+            self._on_close()  # unblocks a read waiting on the socket
+
+    @property
+    def alive(self) -> bool:
+        return self.thread.is_alive()
+
+    def run(self) -> None:
+        failures = 0
+        outcome, reason = Outcome.STOPPED, None
+        try:
+            while not self._stop.is_set():
+                if failures and not self.sink.should_watch(self.job_id):
+                    outcome, reason = Outcome.GONE, "the job is no longer active"
+                    return
+                verdict = self._attempt()
+                if self._stop.is_set():
+                    return
+                if verdict.outcome is not None:
+                    outcome, reason = verdict.outcome, verdict.reason
+                    return
+                failures = 1 if verdict.got_events else failures + 1
+                delay = verdict.wait
+                if delay is None:
+                    delay = self.backoff.delay(failures, self.rng.random())
+                self.sink.on_stream_state(self.job_id, False, failures, verdict.reason, delay)
+                if self._stop.wait(delay):
+                    return
+        finally:
+            self.sink.on_end(self.job_id, outcome, reason)
+
+    def _attempt(self) -> _Verdict:
+        verdict = _Verdict()
+        try:
+            with self.connect(self.last_event_id) as events:
+                self.sink.on_stream_state(self.job_id, True, 0, None, None)
+                connected = False
+                for raw in events:
+                    if raw.id is not None:
+                        self.last_event_id = raw.id  # WHATWG: the last event id persists
+                    event = decode_event(raw.event, raw.data)
+                    self.sink.on_event(self.job_id, event)
+                    verdict.got_events = True
+                    if isinstance(event, Connected):
+                        connected = True
+                        if event.state is JobState.CANCELLED:
+                            # The service then sends only heartbeats until its 5-minute close.
+                            return _Verdict(Outcome.CANCELLED, True)
+                    elif isinstance(event, Completed):
+                        return _Verdict(Outcome.COMPLETED, True)
+                    elif isinstance(event, Cancelled):
+                        return _Verdict(Outcome.CANCELLED, True)
+                    elif isinstance(event, StreamError):
+                        return self._after_error(event, connected)
+                    if self._stop.is_set():
+                        return verdict
+            verdict.reason = "the stream ended without a final event"
+        except ApiError as exc:
+            if exc.status in (401, 403, 404):
+                return _Verdict(Outcome.DENIED, reason=exc.message)
+            verdict.reason = exc.message
+            if exc.status == 429:
+                verdict.wait = exc.retry_after
+        except (requests.RequestException, OSError, ValueError, AttributeError) as exc:
+            # A drop, a read timeout, or a response closed under us by stop().
+            verdict.reason = "the connection dropped" if not self._stop.is_set() else None
+            log.debug("stream %s: %s", self.job_id, type(exc).__name__)
+        return verdict
+
+    def _after_error(self, event: StreamError, connected: bool) -> _Verdict:
+        if not connected:
+            # An error with no `connected` before it is the late attach to a failed job (§3.2).
+            return _Verdict(Outcome.FAILED, True, reason=event.message)
+        # pg-boss may still retry the job (§3.2, §4): ask, and otherwise look again soon.
+        state = self.sink.job_state(self.job_id)
+        if state is JobState.FAILED:
+            return _Verdict(Outcome.FAILED, True, reason=event.message)
+        if state is JobState.CANCELLED:
+            return _Verdict(Outcome.CANCELLED, True)
+        return _Verdict(None, True, wait=0.5, reason="the attempt failed; the job may be retried")
