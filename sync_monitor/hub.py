@@ -74,6 +74,7 @@ class Hub:
         self._live: dict[str, LiveJob] = {}
         self._ended_at: dict[str, datetime] = {}
         self._consumers: dict[str, StreamConsumer] = {}
+        self._unlisted_polls: dict[str, int] = {}
         self._known_jobs: dict[str, str] = {}
         self._first_seen: dict[str, datetime] = {}
         self._retrying: dict[str, snap.RetryMark] = {}
@@ -313,8 +314,15 @@ class Hub:
                 and job_id not in {m.job_id for m in self._retrying.values()}
             ):
                 del self._live[job_id]
+        status = self._status or StatusSummary()
+        listed_sets = {j.campaign_set_id for j in (*status.active, *status.pending)}
         for set_id, job_id in list(self._known_jobs.items()):
-            if job_id not in listed and job_id not in self._live and set_id not in self._retrying:
+            # Head rows carry set ids (§3.4): the job id we learned stays while its set is listed.
+            if (
+                set_id not in listed_sets
+                and job_id not in self._live
+                and (set_id not in self._retrying)
+            ):
                 del self._known_jobs[set_id]
 
     # -- consumers --------------------------------------------------------------------------
@@ -348,15 +356,26 @@ class Hub:
                 for j, s in want.items()
                 if j not in self._consumers or not self._consumers[j].alive
             ]
-            to_stop = [c for j, c in self._consumers.items() if j not in want and j not in listed]
+            # A consumer whose job is unlisted twice running is asked to look again; it ends
+            # itself with the job's final frame. Stopping it would lose how the job ended.
+            to_recheck = []
+            for job_id, consumer in self._consumers.items():
+                unlisted = job_id not in want and job_id not in listed
+                misses = self._unlisted_polls.get(job_id, 0) + 1 if unlisted else 0
+                self._unlisted_polls[job_id] = misses
+                if misses == 2:
+                    to_recheck.append(consumer)
+            for job_id in list(self._unlisted_polls):
+                if job_id not in self._consumers:
+                    del self._unlisted_polls[job_id]
             for job_id, set_id in to_start:
                 connect, close = self._connector(set_id, job_id)
                 consumer = StreamConsumer(job_id, connect, self, on_close=close)
                 self._consumers[job_id] = consumer
                 self._live.setdefault(job_id, LiveJob(job_id))
                 consumer.start()
-        for consumer in to_stop:
-            consumer.stop()
+        for consumer in to_recheck:
+            consumer.recheck()
 
     def _http_connector(self, set_id: str, job_id: str) -> tuple[Connect, Callable[[], None]]:
         connector = HttpConnector(self.client, set_id, job_id, self.settings.read_timeout)
@@ -365,8 +384,11 @@ class Hub:
     # StreamSink: called from consumer threads.
     def on_event(self, job_id: str, event: StreamEvent) -> None:
         with self._lock:
-            current = self._live.get(job_id, LiveJob(job_id))
-            self._live[job_id] = apply(current, event, self._mono())
+            current = apply(self._live.get(job_id, LiveJob(job_id)), event, self._mono())
+            consumer = self._consumers.get(job_id)
+            if consumer is not None and consumer.last_event_id is not None:
+                current = replace(current, saw_event_ids=True)  # Last-Event-ID resume works
+            self._live[job_id] = current
             self._touch()
 
     def on_stream_state(
@@ -477,6 +499,7 @@ class Hub:
                 if mark is not None:
                     self._retrying[set_id] = replace(mark, job_id=queued.job_id)
                 self._known_jobs[set_id] = queued.job_id
+                self._live.setdefault(queued.job_id, LiveJob(queued.job_id))
                 self._touch()
             self._reconcile()
             return ActionResult(True, queued.message or "Sync queued again.", queued.job_id)

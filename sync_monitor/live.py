@@ -59,8 +59,11 @@ def observe_progress(job: LiveJob, progress: Progress, now: float) -> LiveJob:
     previous = job.progress
     if previous is not None and progress.done < previous.done:
         samples = ()  # a new attempt starts again from zero (pg-boss retry)
-    elif previous is not None and progress.done == previous.done and job.last_progress_at:
+    elif (
+        previous is not None and progress.done == previous.done and job.last_progress_at is not None
+    ):
         # No movement: keep the time of the last real progress, for the stall warning.
+        # `is not None`, not truthiness: 0.0 is a valid injected monotonic instant.
         return replace(job, progress=progress)
     samples = (*samples, (now, progress.done))[-MAX_SAMPLES:]
     return replace(job, progress=progress, samples=samples, last_progress_at=now)

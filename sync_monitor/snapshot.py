@@ -128,6 +128,7 @@ class Snapshot:
     finished: tuple[Finished, ...] = ()
     workers: int = 1
     live_progress: bool = False  # does this backend send live progress?
+    event_ids: bool = False  # the backend's streams carry ids (resume with Last-Event-ID)
     malformed_events: int = 0
     unknown_events: int = 0
     loaded: bool = field(default=False)  # False until the first successful poll
@@ -137,9 +138,14 @@ def _key(job: SyncJob) -> str:
     return job.job_id or job.campaign_set_id
 
 
+def _job_id(state: HubState, job: SyncJob) -> str | None:
+    # A head-style row (§3.4) carries no job id; our own retry's 202 may have taught us one.
+    return job.job_id or state.known_jobs.get(job.campaign_set_id)
+
+
 def _active(state: HubState, job: SyncJob) -> ActiveView:
     key = _key(job)
-    job_id = job.job_id or state.known_jobs.get(job.campaign_set_id)
+    job_id = _job_id(state, job)
     live = state.live.get(job_id) if job_id else None
     progress = job.progress
     if (
@@ -172,16 +178,20 @@ def build(state: HubState) -> Snapshot:
     status = state.status or StatusSummary()
     gone = state.cancelled
     finished_ids = {k for k, v in state.live.items() if v.outcome is not None}
+    hidden = gone | finished_ids
+    # `gone` holds job ids: match it against the resolved job id, not the key, which is the set
+    # id for a head-style row (a cancelled job known only through our retry stayed visible).
     active = [
         _active(state, j)
         for j in status.active
-        if _key(j) not in gone
-        and (j.job_id or state.known_jobs.get(j.campaign_set_id, "")) not in finished_ids
+        if _key(j) not in gone and (_job_id(state, j) or "") not in hidden
     ]
     active.sort(key=lambda a: (a.started_at or state.now, a.key))  # stable: no reshuffling
 
     listed = {j.campaign_set_id for j in (*status.pending, *status.active)}
-    pending_jobs = [j for j in status.pending if _key(j) not in gone]
+    pending_jobs = [
+        j for j in status.pending if _key(j) not in gone and _job_id(state, j) not in gone
+    ]
     optimistic = [m for m in state.retrying.values() if m.set_id not in listed]
     rows: list[tuple[Platform, datetime]] = [(j.platform, j.created_at) for j in pending_jobs]
     rows += [(m.platform, m.sent_at) for m in optimistic]
@@ -246,6 +256,7 @@ def build(state: HubState) -> Snapshot:
         finished=state.finished,
         workers=workers,
         live_progress=live_progress,
+        event_ids=any(v.saw_event_ids for v in state.live.values()),
         malformed_events=sum(v.malformed for v in state.live.values()),
         unknown_events=sum(v.unknown for v in state.live.values()),
         loaded=state.status is not None,

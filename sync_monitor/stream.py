@@ -165,6 +165,15 @@ class StreamConsumer:
         if self._on_close is not None:
             self._on_close()  # unblocks a read waiting on the socket
 
+    def recheck(self) -> None:
+        """Interrupt the current read so the consumer asks again whether the job matters.
+
+        For a job that left the lists while its stream only sends heartbeats (it finished
+        between lookup and subscribe, §3.2): the consumer's last attach then tells how it ended.
+        """
+        if self._on_close is not None:
+            self._on_close()
+
     @property
     def alive(self) -> bool:
         return self.thread.is_alive()
@@ -174,10 +183,12 @@ class StreamConsumer:
         outcome, reason = Outcome.STOPPED, None
         try:
             while not self._stop.is_set():
-                if failures and not self.sink.should_watch(self.job_id):
-                    outcome, reason = Outcome.GONE, "the job is no longer active"
-                    return
-                verdict = self._attempt()
+                # Once the job has left the lists, one last attach tells how it ended: a
+                # finished job answers at once with its final frame (§3.2).
+                final = bool(failures) and not self.sink.should_watch(self.job_id)
+                verdict = self._attempt(final=final)
+                if final and verdict.outcome is None:
+                    verdict = _Verdict(Outcome.GONE, reason="the job is no longer active")
                 if self._stop.is_set():
                     return
                 if verdict.outcome is not None:
@@ -193,7 +204,7 @@ class StreamConsumer:
         finally:
             self.sink.on_end(self.job_id, outcome, reason)
 
-    def _attempt(self) -> _Verdict:
+    def _attempt(self, final: bool = False) -> _Verdict:
         verdict = _Verdict()
         try:
             with self.connect(self.last_event_id) as events:
@@ -210,6 +221,8 @@ class StreamConsumer:
                         if event.state is JobState.CANCELLED:
                             # The service then sends only heartbeats until its 5-minute close.
                             return _Verdict(Outcome.CANCELLED, True)
+                        if final:
+                            return verdict  # still unfinished, yet unlisted: stop watching
                     elif isinstance(event, Completed):
                         return _Verdict(Outcome.COMPLETED, True)
                     elif isinstance(event, Cancelled):

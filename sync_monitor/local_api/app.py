@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import tempfile
+from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -70,12 +71,15 @@ def create_app(config: ServerConfig) -> Starlette:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
 
-    return Starlette(
+    requests: Counter[str] = Counter()
+    app = Starlette(
         routes=[*api_routes(config.contract), *control_routes()],
-        middleware=[Middleware(Guard, config=config)],
+        middleware=[Middleware(Guard, config=config, requests=requests)],
         exception_handlers={HTTPException: _http_error, Exception: _crash},
         lifespan=lifespan,
     )
+    app.state.requests = requests
+    return app
 
 
 async def _run_clock(engine: Engine, every: float) -> None:

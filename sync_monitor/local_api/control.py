@@ -93,8 +93,14 @@ async def create_set(request: Request) -> Response:
     return JSONResponse(result, status_code=201)
 
 
+async def stats(request: Request) -> Response:
+    """Requests seen per "METHOD path" since start: what a client costs the service."""
+    return JSONResponse(dict(request.app.state.requests))
+
+
 def control_routes() -> list[Route]:
     return [
+        Route("/_local/stats", stats, methods=["GET"]),
         Route("/_local/info", info, methods=["GET"]),
         Route("/_local/faults", faults, methods=["GET", "POST"]),
         Route("/_local/workers", workers, methods=["POST"]),

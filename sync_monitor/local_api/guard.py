@@ -22,13 +22,13 @@ SESSION_COOKIES = ("better-auth.session_token", "__Secure-better-auth.session_to
 
 
 class Guard:
-    def __init__(self, app: ASGIApp, config: ServerConfig) -> None:
+    def __init__(self, app: ASGIApp, config: ServerConfig, requests: Counter[str]) -> None:
         self.app = app
         self.config = config
         self.hits: dict[str, deque[float]] = {}
         self.rng = random.Random()  # faults need no reproducibility
         # Requests seen per "METHOD path", for tests that count what a client costs the service.
-        self.requests: Counter[str] = Counter()
+        self.requests = requests
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith("/api/"):

@@ -1,0 +1,382 @@
+"""The live engine against the local API over real HTTP: hub, consumers, poller, actions."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from sync_monitor.client import DotoroClient
+from sync_monitor.hub import Hub
+from sync_monitor.local_api import Contract
+from sync_monitor.settings import load_settings
+from sync_monitor.snapshot import Snapshot
+from sync_monitor.stream import HttpConnector, Outcome, StreamConsumer
+from tests.http10_proxy import Http10Proxy
+from tests.local_api_helpers import Api, quiet_config, running
+
+
+@contextmanager
+def hub_for(url: str, **settings: object) -> Iterator[Hub]:
+    values: dict[str, object] = {"poll_seconds": 0.5, "stall_seconds": 30.0}
+    values.update(settings)
+    hub = Hub(DotoroClient(url, timeout=5), load_settings(environ={}, **values)).start()
+    try:
+        yield hub
+    finally:
+        hub.stop()
+
+
+def wait_for(hub: Hub, predicate: Callable[[Snapshot], bool], timeout: float = 15.0) -> Snapshot:
+    """Wait on the hub's change signal (no sleeping) until the snapshot satisfies `predicate`."""
+    deadline = time.monotonic() + timeout
+    version = -1
+    while True:
+        snap = hub.snapshot()
+        if predicate(snap):
+            return snap
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise AssertionError(f"condition not met; last snapshot: {snap}")
+        version = hub.wait_for_change(max(version, snap.version), min(left, 0.3))
+
+
+def server_job(api: Api, job_id: str) -> tuple[str, int, int, int]:
+    job = api.server.call(lambda engine: engine.store.get_job(job_id))
+    assert job is not None
+    return job.state, job.synced, job.failed, job.total
+
+
+def stream_opens(api: Api, set_id: str) -> int:
+    stats = api.get("/_local/stats").json()
+    return int(stats.get(f"GET /api/v1/campaign-sets/{set_id}/sync-stream", 0))
+
+
+def watch_job(
+    api: Api, hub: Hub, contract: Contract, behaviour: dict[str, object]
+) -> tuple[str, str]:
+    """Queue a job the hub can stream: in the head contract only a job id the monitor learned
+    from its own retry can be streamed (the status summary carries set ids, §3.4)."""
+    if contract is Contract.PLAN:
+        cs = api.create_set(name="Watched", queue=True, behaviour=behaviour)
+        return cs["setId"], cs["jobId"]
+    cs = api.create_set(name="Watched", failed_error="first try failed", behaviour=behaviour)
+    wait_for(hub, lambda s: any(f.set_id == cs["setId"] for f in s.failed))
+    result = hub.retry(cs["setId"]).result(10)
+    assert result.ok, result.message
+    assert result.job_id is not None
+    return cs["setId"], result.job_id
+
+
+def final_live(hub: Hub, job_id: str) -> object:
+    wait_for(
+        hub, lambda s: hub._live.get(job_id) is not None and hub._live[job_id].outcome is not None
+    )
+    return hub._live[job_id]
+
+
+def test_stream_dropped_mid_job_reconnects_and_final_counts_match(contract: Contract) -> None:
+    config = quiet_config(contract=contract, workers=1)
+    config.faults.drop_after_events = 2 if contract is Contract.HEAD else 4
+    with running(config) as api, hub_for(api.url) as hub:
+        set_id, job_id = watch_job(
+            api,
+            hub,
+            contract,
+            {"campaigns": 30, "seconds_per_campaign": 0.03, "fail_campaigns": [3, 7]},
+        )
+        live = final_live(hub, job_id)
+        assert live.outcome == "completed"  # type: ignore[attr-defined]
+        state, synced, failed, total = server_job(api, job_id)
+        assert state == "completed"
+        progress = live.progress  # type: ignore[attr-defined]
+        assert (progress.synced, progress.failed, progress.total) == (synced, failed, total)
+        assert (synced, failed, total) == (28, 2, 30)
+        assert stream_opens(api, set_id) > 1  # it really had to reconnect
+
+
+def test_silent_close_at_stream_timeout_reconnects(contract: Contract) -> None:
+    config = quiet_config(contract=contract, stream_timeout_seconds=0.4, heartbeat_seconds=0.1)
+    with running(config) as api, hub_for(api.url, heartbeat_seconds=0.1) as hub:
+        set_id, job_id = watch_job(
+            api, hub, contract, {"campaigns": 20, "seconds_per_campaign": 0.1}
+        )
+        live = final_live(hub, job_id)
+        assert live.outcome == "completed"  # type: ignore[attr-defined]
+        assert stream_opens(api, set_id) >= 3  # ~2 s of job over 0.4 s streams
+
+
+def consume(connector: HttpConnector, job_id: str) -> tuple[Outcome, str | None]:
+    ended: list[tuple[Outcome, str | None]] = []
+
+    class Sink:
+        def on_event(self, *_: object) -> None: ...
+        def on_stream_state(self, *_: object) -> None: ...
+        def on_end(self, _job: str, outcome: Outcome, reason: str | None) -> None:
+            ended.append((outcome, reason))
+
+        def should_watch(self, _job: str) -> bool:
+            return True
+
+        def job_state(self, _job: str) -> None:
+            return None
+
+    consumer = StreamConsumer(job_id, connector, Sink(), on_close=connector.close).start()
+    consumer.thread.join(10)
+    assert not consumer.alive
+    return ended[0]
+
+
+def test_unknown_job_stops_the_consumer_with_a_reason(api: Api) -> None:
+    cs = api.create_set(name="x")
+    unknown = "00000000-0000-4000-8000-000000000001"
+    connector = HttpConnector(DotoroClient(api.url), cs["setId"], unknown, 5)
+    assert consume(connector, unknown) == (Outcome.DENIED, "Job not found")
+
+
+def test_job_of_another_set_is_denied(api: Api) -> None:
+    api.set_workers(0)
+    mine, other = api.create_set(name="x"), api.create_set(name="y", queue=True)
+    connector = HttpConnector(DotoroClient(api.url), mine["setId"], other["jobId"], 5)
+    assert consume(connector, other["jobId"]) == (Outcome.DENIED, "Access denied to this job")
+
+
+def test_bad_session_is_denied() -> None:
+    team = "11111111-1111-4111-8111-111111111111"
+    config = quiet_config(session_token="good", team_id=team, workers=0)
+    with running(config) as api:
+        cs = api.create_set(name="x", queue=True)
+        client = DotoroClient(api.url, session_token="bad", team_id=team)
+        outcome, reason = consume(HttpConnector(client, cs["setId"], cs["jobId"], 5), cs["jobId"])
+        assert outcome is Outcome.DENIED
+        assert reason == "Authentication required"
+
+
+def test_rate_limit_backs_off_without_calling_again(api: Api) -> None:
+    api.set_faults(error_rate=1.0, error_status=429)
+    hub = Hub(DotoroClient(api.url), load_settings(environ={}))  # not started: polled by hand
+    try:
+        wait = hub.poll_once()
+        snap = hub.snapshot()
+        assert snap.backend.kind == "rate_limited"
+        assert wait >= 59
+        assert snap.backend.until is not None
+        calls = sum(api.get("/_local/stats").json().values())
+        hub.poll_once()
+        after = sum(api.get("/_local/stats").json().values())
+        assert after == calls  # the gate held the poll back: nothing reached the service
+    finally:
+        hub.stop()
+
+
+def test_unreachable_backend_is_reported_with_since_and_attempts() -> None:
+    with running(quiet_config()) as api:
+        url = api.url
+    hub = Hub(DotoroClient(url, timeout=1), load_settings(environ={}))
+    try:
+        hub.poll_once()
+        first = hub.snapshot().backend
+        hub.poll_once()
+        second = hub.snapshot().backend
+        assert first.kind == second.kind == "unreachable"
+        assert first.since == second.since is not None
+        assert second.attempt == 2
+        assert "could not be reached" in (second.message or "")
+    finally:
+        hub.stop()
+
+
+def test_malformed_and_unknown_events_are_skipped_and_counted(contract: Contract) -> None:
+    with running(quiet_config(contract=contract)) as api, hub_for(api.url) as hub:
+        api.set_faults(malformed_events=True)
+        _, job_id = watch_job(api, hub, contract, {"campaigns": 5, "seconds_per_campaign": 0.05})
+        assert final_live(hub, job_id).outcome == "completed"  # type: ignore[attr-defined]
+        snap = hub.snapshot()
+        assert snap.malformed_events >= 1
+        assert snap.unknown_events >= 1
+
+
+def test_two_viewers_share_one_poller_and_one_stream_per_job(plan: Api) -> None:
+    sets = [
+        plan.create_set(
+            name=f"s{i}", queue=True, behaviour={"campaigns": 40, "seconds_per_campaign": 0.05}
+        )
+        for i in range(3)
+    ]
+    plan.set_workers(3)
+    with hub_for(plan.url) as hub:
+        stop = threading.Event()
+        reads = [0, 0]
+
+        def viewer(n: int) -> None:
+            while not stop.is_set():
+                hub.snapshot()
+                reads[n] += 1
+                stop.wait(0.01)
+
+        viewers = [threading.Thread(target=viewer, args=(n,)) for n in range(2)]
+        started = time.monotonic()
+        for v in viewers:
+            v.start()
+        wait_for(hub, lambda s: hub.consumer_count == 3, timeout=10)
+        stop.wait(2.0)
+        stop.set()
+        for v in viewers:
+            v.join()
+        elapsed = time.monotonic() - started
+        stats = plan.get("/_local/stats").json()
+        polls = stats["GET /api/v1/sync/status"]
+        assert min(reads) > 50
+        assert polls <= elapsed / 0.5 + 3  # one poller, at its own pace, whatever the viewers
+        for cs in sets:
+            assert stream_opens(plan, cs["setId"]) == 1
+
+
+def test_thread_count_is_back_to_baseline_after_200_jobs() -> None:
+    config = quiet_config(contract=Contract.PLAN, workers=0)
+    with running(config) as api, hub_for(api.url) as hub:
+        wait_for(hub, lambda s: s.loaded)
+        baseline = threading.active_count()
+        for i in range(200):
+            api.create_set(
+                name=f"bulk {i}",
+                queue=True,
+                behaviour={"campaigns": 3, "seconds_per_campaign": 0.3},
+            )
+        api.set_workers(25)
+
+        def all_done(_: Snapshot) -> bool:
+            counts = api.server.call(
+                lambda e: len(e.store.jobs_in_states(["created", "retry", "active"]))
+            )
+            return counts == 0 and hub.consumer_count == 0
+
+        wait_for(hub, all_done, timeout=60)
+        deadline = time.monotonic() + 10
+        while threading.active_count() > baseline and time.monotonic() < deadline:
+            hub.wait_for_change(hub.snapshot().version, 0.1)
+        assert threading.active_count() == baseline
+        opened = [k for k in api.get("/_local/stats").json() if k.endswith("/sync-stream")]
+        assert len(opened) >= 150  # most of the 200 jobs really had a consumer thread
+
+
+def test_retry_is_optimistic_idempotent_and_watches_the_new_job(api: Api) -> None:
+    api.set_workers(0)
+    cs = api.create_set(name="Retry me", failed_error="Session has expired")
+    with hub_for(api.url) as hub:
+        wait_for(hub, lambda s: any(f.set_id == cs["setId"] for f in s.failed))
+        first = hub.retry(cs["setId"])
+        second = hub.retry(cs["setId"])
+        snap = hub.snapshot()
+        assert all(f.set_id != cs["setId"] for f in snap.failed)
+        assert any(p.set_id == cs["setId"] for p in snap.pending)
+        result = first.result(10)
+        assert second.result(10) == result
+        assert result.ok
+        assert api.get("/_local/stats").json()[f"POST /api/v1/sync/{cs['setId']}/retry"] == 1
+        wait_for(
+            hub,
+            lambda s: result.job_id in hub._consumers or bool(hub._live.get(result.job_id or "")),
+        )
+        snap = wait_for(
+            hub, lambda s: any(p.set_id == cs["setId"] and not p.optimistic for p in s.pending)
+        )
+        assert all(f.set_id != cs["setId"] for f in snap.failed)
+
+
+def test_failed_retry_rolls_back(api: Api) -> None:
+    cs = api.create_set(name="No account", failed_error="boom", ad_account=False)
+    with hub_for(api.url) as hub:
+        wait_for(hub, lambda s: any(f.set_id == cs["setId"] for f in s.failed))
+        result = hub.retry(cs["setId"]).result(10)
+        assert not result.ok
+        assert "no ad account" in result.message
+        snap = hub.snapshot()
+        assert any(f.set_id == cs["setId"] for f in snap.failed)
+        assert all(p.set_id != cs["setId"] for p in snap.pending)
+
+
+def test_cancel_hides_the_job_and_the_service_cancels_it(plan: Api) -> None:
+    cs = plan.create_set(
+        name="Long", queue=True, behaviour={"campaigns": 500, "seconds_per_campaign": 0.05}
+    )
+    with hub_for(plan.url) as hub:
+        wait_for(
+            hub, lambda s: s.features.cancel and any(a.job_id == cs["jobId"] for a in s.active)
+        )
+        result = hub.cancel(cs["jobId"]).result(10)
+        assert result.ok
+        assert all(a.job_id != cs["jobId"] for a in hub.snapshot().active)
+        assert server_job(plan, cs["jobId"])[0] == "cancelled"
+        wait_for(hub, lambda s: cs["jobId"] not in hub._consumers)
+
+
+def test_cancel_is_refused_where_the_backend_has_none(head: Api) -> None:
+    with hub_for(head.url) as hub:
+        wait_for(hub, lambda s: s.loaded)
+        result = hub.cancel("00000000-0000-4000-8000-000000000009").result(1)
+        assert not result.ok
+        assert "cannot cancel" in result.message
+        assert hub.snapshot().features.cancel is False
+
+
+def test_error_then_pgboss_retry_is_followed_to_completion(contract: Contract) -> None:
+    with running(quiet_config(contract=contract)) as api, hub_for(api.url) as hub:
+        _, job_id = watch_job(
+            api,
+            hub,
+            contract,
+            {
+                "campaigns": 6,
+                "seconds_per_campaign": 0.05,
+                "fail_attempts": 1,
+                "fail_after": 2,
+                "fail_message": "Reddit Ads API error 503: Service Unavailable",
+            },
+        )
+        live = final_live(hub, job_id)
+        assert live.outcome == "completed"  # type: ignore[attr-defined]
+        assert server_job(api, job_id)[0] == "completed"
+
+
+def test_non_chunked_stream_delivers_events_as_they_happen(plan: Api) -> None:
+    proxy = Http10Proxy(plan.url).start()
+    try:
+        cs = plan.create_set(
+            name="Slow", queue=True, behaviour={"campaigns": 60, "seconds_per_campaign": 0.1}
+        )
+        with hub_for(proxy.url) as hub:
+            wait_for(
+                hub,
+                lambda s: (
+                    hub._live.get(cs["jobId"]) is not None and hub._live[cs["jobId"]].events >= 3
+                ),
+            )
+            assert server_job(plan, cs["jobId"])[0] == "active"  # long before the stream ends
+    finally:
+        proxy.stop()
+
+
+@pytest.mark.parametrize(("contract", "expected"), [(Contract.HEAD, False), (Contract.PLAN, True)])
+def test_extensions_are_detected(contract: Contract, expected: bool) -> None:
+    with running(quiet_config(contract=contract)) as api, hub_for(api.url) as hub:
+        snap = wait_for(hub, lambda s: s.loaded)
+        assert snap.features.cancel is expected
+        assert snap.features.history is expected
+
+
+def test_head_progress_is_unknown_not_zero_of_zero(head: Api) -> None:
+    head.create_set(
+        name="Busy", queue=True, behaviour={"campaigns": 100, "seconds_per_campaign": 0.1}
+    )
+    with hub_for(head.url) as hub:
+        snap = wait_for(hub, lambda s: len(s.active) == 1)
+        [card] = snap.active
+        assert card.job_id is None
+        assert not card.progress.known
+        assert card.eta_s is None
+        assert card.stream is None
+        assert not snap.live_progress

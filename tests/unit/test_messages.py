@@ -1,0 +1,90 @@
+"""Error sentences: one per status family, actionable, and never the raw body of an answer."""
+
+import pytest
+
+from sync_monitor.client import ApiError
+from sync_monitor.messages import describe
+from sync_monitor.models import parse_error_body
+
+HTML_PAGE = (
+    "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
+    "<body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>"
+)
+
+FAMILIES = {
+    "timeout": ApiError(0, "TIMEOUT", "The service did not answer in time."),
+    "unreachable": ApiError(0, "UNREACHABLE", "The service could not be reached."),
+    "401": ApiError(401, "UNAUTHORIZED", "Authentication required"),
+    "403": ApiError(403, "FORBIDDEN", "Not a member of this team"),
+    "404": ApiError(404, "NOT_FOUND", "Campaign set not found"),
+    "409": ApiError(409, "CONFLICT", "Job already finished"),
+    "429": ApiError(429, "TOO_MANY_REQUESTS", "Too many requests.", retry_after=60.0),
+    "5xx": ApiError(500, "INTERNAL_ERROR", "Internal server error"),
+    "other 4xx": ApiError(400, "VALIDATION_ERROR", "Team ID required."),
+}
+
+
+@pytest.mark.parametrize("exc", FAMILIES.values(), ids=FAMILIES.keys())
+def test_each_family_gives_one_line_that_starts_with_what_was_done(exc: ApiError) -> None:
+    sentence = describe(exc, doing="The retry")
+
+    assert sentence.startswith("The retry ")
+    assert sentence.endswith(".")
+    assert "\n" not in sentence
+
+
+def test_each_family_has_its_own_sentence() -> None:
+    sentences = {describe(exc) for exc in FAMILIES.values()}
+
+    assert len(sentences) == len(FAMILIES)
+
+
+@pytest.mark.parametrize("status", [502, 503, 504, 599])
+def test_every_5xx_reads_as_a_server_error_with_its_status(status: int) -> None:
+    sentence = describe(ApiError(status, "INTERNAL_ERROR", "x"))
+
+    assert sentence == describe(ApiError(500, "INTERNAL_ERROR", "x")).replace("500", str(status))
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 418, 429, 500, 502, 503])
+def test_an_html_error_page_never_reaches_the_sentence(status: int) -> None:
+    code, message = parse_error_body(status, HTML_PAGE)
+
+    sentence = describe(ApiError(status, code, message))
+
+    assert "<" not in sentence
+    assert "nginx" not in sentence
+    assert "Bad Gateway" not in sentence
+
+
+def test_unauthorized_points_at_the_session_token() -> None:
+    assert "SYNC_MONITOR_SESSION_TOKEN" in describe(FAMILIES["401"])
+
+
+def test_forbidden_points_at_the_team_and_quotes_the_service() -> None:
+    sentence = describe(FAMILIES["403"])
+
+    assert "SYNC_MONITOR_TEAM_ID" in sentence
+    assert "Not a member of this team" in sentence
+
+
+def test_timeout_and_unreachable_read_differently() -> None:
+    assert "timed out" in describe(FAMILIES["timeout"])
+    assert "could not be reached" in describe(FAMILIES["unreachable"])
+
+
+def test_rate_limit_says_how_long_when_known() -> None:
+    assert "for 60 s" in describe(FAMILIES["429"])
+    no_hint = ApiError(429, "TOO_MANY_REQUESTS", "Too many requests.")
+    assert " for " not in describe(no_hint)
+    assert "rate-limiting" in describe(no_hint)
+
+
+def test_other_client_errors_quote_the_services_message() -> None:
+    assert describe(FAMILIES["other 4xx"], doing="The retry") == (
+        "The retry was refused: Team ID required."
+    )
+
+
+def test_default_subject_is_the_request() -> None:
+    assert describe(FAMILIES["5xx"]).startswith("The request failed")

@@ -1,0 +1,383 @@
+"""The snapshot builder: hub state in, the frozen view the pages read out (dotoro-api.md §3.4)."""
+
+import itertools
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from sync_monitor.client import Features
+from sync_monitor.live import LiveJob, StreamStatus, observe_progress
+from sync_monitor.models import JobState, Platform, Progress, StatusSummary, SyncJob
+from sync_monitor.snapshot import Backend, HubState, RetryMark, build
+
+NOW = datetime(2025, 12, 31, 12, tzinfo=UTC)
+MONO = 10_000.0
+
+
+def ago(seconds: float) -> datetime:
+    return NOW - timedelta(seconds=seconds)
+
+
+def set_id(n: int) -> str:
+    return f"00000000-0000-4000-8000-{n:012d}"
+
+
+def job_id(n: int) -> str:
+    return f"11111111-0000-4000-8000-{n:012d}"
+
+
+def row(
+    n: int,
+    *,
+    head: bool = False,
+    state: JobState = JobState.ACTIVE,
+    created: datetime = NOW,
+    progress: Progress | None = None,
+    platform: Platform = Platform.REDDIT,
+    completed_at: datetime | None = None,
+    started_at: datetime | None = None,
+) -> SyncJob:
+    """A status row; `head=True` fills `id` with the set id, as the real service does (§3.4)."""
+    return SyncJob(
+        id=set_id(n) if head else job_id(n),
+        campaign_set_id=set_id(n),
+        campaign_set_name=f"set {n}",
+        platform=platform,
+        state=state,
+        progress=progress or Progress(),
+        created_at=created,
+        started_at=started_at,
+        completed_at=completed_at,
+    )
+
+
+def status(
+    active: tuple[SyncJob, ...] = (),
+    pending: tuple[SyncJob, ...] = (),
+    failed: tuple[SyncJob, ...] = (),
+) -> StatusSummary:
+    return StatusSummary(active=list(active), pending=list(pending), failed=list(failed))
+
+
+def hub_state(summary: StatusSummary | None = None, **changes: Any) -> HubState:
+    state = HubState(
+        now=NOW,
+        mono=MONO,
+        status=summary,
+        polled_at=NOW if summary is not None else None,
+        backend=Backend("live"),
+        features=Features(),
+        live={},
+        known_jobs={},
+        first_seen={},
+        retrying={},
+        cancelling=frozenset(),
+        cancelled=frozenset(),
+        durations=(),
+        finished=(),
+        max_concurrency=0,
+        workers=None,
+        stall_seconds=60.0,
+        version=1,
+    )
+    return replace(state, **changes)
+
+
+def streaming(jid: str, *readings: tuple[float, Progress], kind: str = "live") -> LiveJob:
+    """A LiveJob that read `readings` (seconds before MONO, progress) from its stream."""
+    job = LiveJob(jid, stream=StreamStatus(kind))
+    for before, progress in readings:
+        job = observe_progress(job, progress, MONO - before)
+    return replace(job, last_signal_at=MONO)
+
+
+# -- loading ----------------------------------------------------------------------------------
+
+
+def test_not_loaded_until_a_status_exists() -> None:
+    empty = build(hub_state(None))
+    assert not empty.loaded
+    assert (empty.active, empty.pending, empty.failed) == ((), (), ())
+
+    assert build(hub_state(status())).loaded
+
+
+# -- pending ----------------------------------------------------------------------------------
+
+PENDING = tuple(row(n, state=JobState.CREATED, created=ago(600 - n * 60)) for n in range(1, 6))
+
+
+@pytest.mark.parametrize(
+    "order",
+    [PENDING, PENDING[::-1], (PENDING[2], PENDING[0], PENDING[4], PENDING[1], PENDING[3])],
+    ids=["sorted", "reversed", "shuffled"],
+)
+def test_pending_is_in_created_order_with_positions_whatever_the_input_order(
+    order: tuple[SyncJob, ...],
+) -> None:
+    snapshot = build(hub_state(status(pending=order)))
+
+    assert [p.name for p in snapshot.pending] == [f"set {n}" for n in range(1, 6)]
+    assert [p.position for p in snapshot.pending] == [1, 2, 3, 4, 5]
+
+
+def test_pending_waiting_time_counts_from_created_at() -> None:
+    snapshot = build(hub_state(status(pending=(row(1, state=JobState.CREATED, created=ago(90)),))))
+
+    assert snapshot.pending[0].waiting_s == 90.0
+
+
+def test_pending_waits_are_unknown_without_duration_samples() -> None:
+    pending = (row(2, state=JobState.CREATED, created=ago(20)), row(3, created=ago(10)))
+    snapshot = build(hub_state(status(active=(row(1),), pending=pending)))
+
+    assert [(p.wait_low_s, p.wait_high_s) for p in snapshot.pending] == [(None, None)] * 2
+
+
+def test_pending_waits_stay_unknown_with_two_duration_samples() -> None:
+    pending = (row(2, state=JobState.CREATED, created=ago(20)),)
+    durations = ((Platform.REDDIT, 60.0), (Platform.REDDIT, 60.0))
+    snapshot = build(hub_state(status(active=(row(1),), pending=pending), durations=durations))
+
+    assert snapshot.pending[0].wait_low_s is None
+
+
+def test_pending_waits_are_numbers_once_three_durations_are_known() -> None:
+    pending = (row(2, state=JobState.CREATED, created=ago(20)), row(3, created=ago(10)))
+    durations = ((Platform.REDDIT, 60.0),) * 3
+    snapshot = build(hub_state(status(active=(row(1),), pending=pending), durations=durations))
+
+    # One worker busy for an unknown time (taken as p50 = 60 s), then 60 s per job.
+    assert [(p.wait_low_s, p.wait_high_s) for p in snapshot.pending] == [
+        (60.0, 60.0),
+        (120.0, 120.0),
+    ]
+
+
+def test_head_style_rows_have_no_job_id() -> None:
+    summary = status(
+        active=(row(1, head=True),),
+        pending=(row(2, head=True, state=JobState.CREATED),),
+        failed=(row(3, head=True, state=JobState.FAILED),),
+    )
+    snapshot = build(hub_state(summary))
+
+    assert snapshot.active[0].job_id is None
+    assert snapshot.active[0].key == set_id(1)
+    assert snapshot.active[0].stream is None
+    assert snapshot.pending[0].job_id is None
+    assert snapshot.pending[0].key == set_id(2)
+    assert snapshot.failed[0].job_id is None
+
+
+def test_plan_style_rows_carry_their_job_id() -> None:
+    summary = status(active=(row(1),), pending=(row(2, state=JobState.CREATED),), failed=(row(3),))
+    snapshot = build(hub_state(summary))
+
+    assert [v.job_id for v in (*snapshot.active, *snapshot.pending, *snapshot.failed)] == [
+        job_id(1),
+        job_id(2),
+        job_id(3),
+    ]
+
+
+# -- active -----------------------------------------------------------------------------------
+
+
+def test_head_style_active_row_finds_its_live_record_through_known_jobs() -> None:
+    live = streaming(
+        job_id(9), (30.0, Progress(synced=2, total=10)), (0.0, Progress(synced=5, total=10))
+    )
+    state = hub_state(
+        status(active=(row(1, head=True),)),
+        known_jobs={set_id(1): job_id(9)},
+        live={job_id(9): live},
+    )
+
+    view = build(state).active[0]
+
+    assert view.key == set_id(1)
+    assert view.job_id == job_id(9)
+    assert view.progress == Progress(synced=5, total=10)
+    assert view.stream == StreamStatus("live")
+    assert view.rate_per_min == pytest.approx(6.0)
+    assert view.eta_s == pytest.approx(50.0)
+
+
+def test_zero_total_progress_stays_unknown_with_no_eta() -> None:
+    live = streaming(job_id(1), (30.0, Progress()), (0.0, Progress()))
+    state = hub_state(status(active=(row(1),)), live={job_id(1): live})
+
+    view = build(state).active[0]
+
+    assert not view.progress.known
+    assert view.progress.fraction is None
+    assert view.eta_s is None
+    assert view.rate_per_min is None
+
+
+def test_live_stream_progress_wins_over_the_polls_zeros() -> None:
+    live = streaming(
+        job_id(1), (60.0, Progress(synced=1, total=10)), (0.0, Progress(synced=4, total=10))
+    )
+    state = hub_state(status(active=(row(1, progress=Progress()),)), live={job_id(1): live})
+
+    view = build(state).active[0]
+
+    assert view.progress == Progress(synced=4, total=10)
+    assert view.eta_s == pytest.approx(120.0)
+
+
+def test_known_poll_progress_is_kept_over_a_stream_that_knows_nothing() -> None:
+    live = streaming(job_id(1), (0.0, Progress()))
+    polled = Progress(synced=3, total=8)
+    state = hub_state(status(active=(row(1, progress=polled),)), live={job_id(1): live})
+
+    assert build(state).active[0].progress == polled
+
+
+def test_job_whose_stream_reported_an_outcome_is_dropped_from_active() -> None:
+    done = replace(streaming(job_id(1), (0.0, Progress(synced=5, total=5))), outcome="completed")
+    also_done = replace(streaming(job_id(9)), outcome="failed")
+    state = hub_state(
+        status(active=(row(1), row(2, head=True), row(3))),
+        live={job_id(1): done, job_id(9): also_done},
+        known_jobs={set_id(2): job_id(9)},
+    )
+
+    assert [a.key for a in build(state).active] == [job_id(3)]
+
+
+def test_active_rows_are_ordered_by_start_time() -> None:
+    summary = status(active=(row(1), row(2), row(3)))
+    first_seen = {job_id(1): ago(10), job_id(2): ago(300), job_id(3): ago(60)}
+    snapshot = build(hub_state(summary, first_seen=first_seen))
+
+    assert [a.key for a in snapshot.active] == [job_id(2), job_id(3), job_id(1)]
+    assert [a.elapsed_s for a in snapshot.active] == [300.0, 60.0, 10.0]
+
+
+def test_active_row_is_stalled_when_its_live_progress_stopped() -> None:
+    stuck = streaming(job_id(1), (120.0, Progress(synced=2, total=10)))
+    moving = streaming(job_id(2), (10.0, Progress(synced=2, total=10)))
+    state = hub_state(status(active=(row(1), row(2))), live={job_id(1): stuck, job_id(2): moving})
+
+    stalled = {a.key: a.stalled for a in build(state).active}
+
+    assert stalled == {job_id(1): True, job_id(2): False}
+
+
+def test_active_row_being_cancelled_is_flagged() -> None:
+    state = hub_state(status(active=(row(1), row(2))), cancelling=frozenset({job_id(2)}))
+
+    flags = {a.key: a.cancelling for a in build(state).active}
+
+    assert flags == {job_id(1): False, job_id(2): True}
+
+
+# -- cancel and retry -------------------------------------------------------------------------
+
+
+def test_cancelled_job_is_hidden_from_active_and_pending() -> None:
+    summary = status(
+        active=(row(1), row(2)),
+        pending=(row(3, state=JobState.CREATED), row(4, state=JobState.CREATED)),
+    )
+    snapshot = build(hub_state(summary, cancelled=frozenset({job_id(1), job_id(3)})))
+
+    assert [a.key for a in snapshot.active] == [job_id(2)]
+    assert [p.key for p in snapshot.pending] == [job_id(4)]
+    assert [p.position for p in snapshot.pending] == [1]
+
+
+def test_cancelled_head_style_job_known_from_our_retry_is_hidden() -> None:
+    summary = status(
+        active=(row(1, head=True),), pending=(row(2, head=True, state=JobState.CREATED),)
+    )
+    state = hub_state(
+        summary,
+        known_jobs={set_id(1): job_id(7), set_id(2): job_id(8)},
+        cancelled=frozenset({job_id(7), job_id(8)}),
+    )
+
+    snapshot = build(state)
+
+    assert snapshot.active == ()
+    assert snapshot.pending == ()
+
+
+def test_optimistic_retry_moves_a_failed_set_to_the_end_of_the_queue() -> None:
+    pending = (
+        row(2, state=JobState.CREATED, created=ago(30)),
+        row(3, state=JobState.CREATED, created=ago(20)),
+    )
+    failed = (row(1, head=True, state=JobState.FAILED, platform=Platform.META),)
+    mark = RetryMark(set_id(1), "set 1", Platform.META, sent_at=NOW)
+    snapshot = build(hub_state(status(pending=pending, failed=failed), retrying={set_id(1): mark}))
+
+    assert snapshot.failed == ()
+    last = snapshot.pending[-1]
+    assert [p.optimistic for p in snapshot.pending] == [False, False, True]
+    assert (last.key, last.set_id, last.name, last.position) == (set_id(1), set_id(1), "set 1", 3)
+    assert last.platform is Platform.META
+    assert last.job_id is None
+
+
+def test_optimistic_row_carries_the_job_id_once_the_retry_answered() -> None:
+    failed = (row(1, head=True, state=JobState.FAILED),)
+    mark = RetryMark(set_id(1), "set 1", Platform.REDDIT, sent_at=NOW, job_id=job_id(5))
+    snapshot = build(hub_state(status(failed=failed), retrying={set_id(1): mark}))
+
+    assert snapshot.pending[0].job_id == job_id(5)
+    assert snapshot.pending[0].optimistic
+
+
+def test_retry_mark_for_a_set_the_service_already_lists_adds_no_second_row() -> None:
+    pending = (row(1, head=True, state=JobState.CREATED),)
+    mark = RetryMark(set_id(1), "set 1", Platform.REDDIT, sent_at=NOW)
+    snapshot = build(hub_state(status(pending=pending), retrying={set_id(1): mark}))
+
+    assert [(p.key, p.optimistic) for p in snapshot.pending] == [(set_id(1), False)]
+
+
+# -- failed -----------------------------------------------------------------------------------
+
+
+def test_failed_are_sorted_newest_first_with_undated_last() -> None:
+    failed = (
+        row(1, state=JobState.FAILED, completed_at=ago(3600)),
+        row(2, state=JobState.FAILED),
+        row(3, state=JobState.FAILED, completed_at=ago(60)),
+        row(4, state=JobState.FAILED, completed_at=ago(600)),
+    )
+    for order in itertools.permutations(failed):
+        snapshot = build(hub_state(status(failed=order)))
+
+        assert [f.key for f in snapshot.failed] == [job_id(3), job_id(4), job_id(1), job_id(2)]
+
+
+# -- totals -----------------------------------------------------------------------------------
+
+
+def test_malformed_and_unknown_frames_are_summed_over_jobs() -> None:
+    live = {
+        job_id(1): replace(LiveJob(job_id(1)), malformed=2, unknown=1),
+        job_id(2): replace(LiveJob(job_id(2)), malformed=3, unknown=4),
+    }
+    snapshot = build(hub_state(status(), live=live))
+
+    assert (snapshot.malformed_events, snapshot.unknown_events) == (5, 5)
+
+
+def test_live_progress_is_reported_only_when_some_source_knows_a_total() -> None:
+    unknown = hub_state(
+        status(active=(row(1),)), live={job_id(1): streaming(job_id(1), (0.0, Progress()))}
+    )
+    assert not build(unknown).live_progress
+
+    known = replace(
+        unknown, live={job_id(1): streaming(job_id(1), (0.0, Progress(synced=1, total=4)))}
+    )
+    assert build(known).live_progress
