@@ -37,7 +37,8 @@ test: setup browser-deps lint
 	$(PY) -m pytest
 
 bench: setup
-	$(PY) bench/stream_latency.py
+	$(PY) bench/local_api_latency.py
+	$(PY) bench/hub_latency.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -43,6 +43,9 @@ class Published:
         return self.type in TERMINAL_EVENTS
 
 
+CLOSE = Published(-1, "__close__", "")  # handed to subscribers when the server stops
+
+
 @dataclass
 class Attempt:
     """A running attempt of a job (in memory; the job row holds what survives a restart)."""
@@ -83,6 +86,7 @@ class Engine:
         self.team_id = ""
         self._next_arrival = 0.0
         self._next_prune = 0.0
+        self.closing = False
 
     # -- lifecycle --------------------------------------------------------------------------
     def bootstrap(self) -> None:
@@ -415,6 +419,13 @@ class Engine:
         self.store.append_event(job_id, event.seq, type_, event.data)
         for queue in self.subscribers.get(job_id, ()):
             queue.put_nowait(event)
+
+    def close_streams(self) -> None:
+        """End every open stream now, so a shutdown does not wait on them (nor cancel them)."""
+        self.closing = True
+        for queues in self.subscribers.values():
+            for queue in queues:
+                queue.put_nowait(CLOSE)
 
     def subscribe(self, job_id: str) -> asyncio.Queue[Published]:
         queue: asyncio.Queue[Published] = asyncio.Queue()

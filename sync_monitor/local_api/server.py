@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from types import FrameType
 from typing import TypeVar
 
 import uvicorn
@@ -36,8 +37,25 @@ def uvicorn_config(app: Starlette) -> uvicorn.Config:
     )
 
 
+class _Server(uvicorn.Server):
+    """uvicorn, but open event streams end first on Ctrl-C/SIGTERM, so the stop is clean."""
+
+    def __init__(self, app: Starlette) -> None:
+        super().__init__(uvicorn_config(app))
+        self.app = app
+
+    def close_streams(self) -> None:
+        loop: asyncio.AbstractEventLoop | None = getattr(self.app.state, "loop", None)
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self.app.state.engine.close_streams)
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self.close_streams()
+        super().handle_exit(sig, frame)
+
+
 def uvicorn_server(config: ServerConfig) -> uvicorn.Server:
-    return uvicorn.Server(uvicorn_config(create_app(config)))
+    return _Server(create_app(config))
 
 
 def url_of(sock: socket.socket) -> str:
@@ -59,7 +77,7 @@ class LocalApiServer:
         self._sock = bind(host, port)
         self.url = url_of(self._sock)
         self.app = create_app(self.config)
-        self._server = uvicorn.Server(uvicorn_config(self.app))
+        self._server = _Server(self.app)
         self._thread = threading.Thread(
             target=self._server.run,
             kwargs={"sockets": [self._sock]},
@@ -79,6 +97,7 @@ class LocalApiServer:
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
+        self._server.close_streams()
         self._server.should_exit = True
         self._thread.join(timeout)
         self._sock.close()

@@ -14,7 +14,7 @@ from starlette.responses import Response, StreamingResponse
 
 from . import wire
 from .config import Contract
-from .engine import Engine, Published, dumps
+from .engine import CLOSE, Engine, Published, dumps
 from .store import Job
 
 SSE_HEADERS = {
@@ -93,8 +93,13 @@ async def _live(engine: Engine, job: Job, plan: bool, resume: int | None) -> Asy
         if faults.malformed_events:
             yield b'event: progress\ndata: {"synced": 3, oops\n\n'
             yield b'event: mystery\ndata: {"what":"unknown type"}\n\n'
-        if faults.stall_streams:
-            await asyncio.sleep(max(0.0, deadline - loop.time()))
+        if faults.stall_streams or engine.closing:
+            # Silence until the timeout, without even heartbeats; only a shutdown ends it early.
+            while not engine.closing:
+                try:
+                    await asyncio.wait_for(queue.get(), max(0.0, deadline - loop.time()))
+                except TimeoutError:
+                    return
             return
         last_seq = job.seq
         if plan and resume is not None:
@@ -126,6 +131,8 @@ async def _live(engine: Engine, job: Job, plan: bool, resume: int | None) -> Asy
                 )
             except TimeoutError:
                 continue
+            if event is CLOSE:
+                return  # the server is stopping
             if event.seq <= last_seq:
                 continue  # already replayed
             last_seq = event.seq

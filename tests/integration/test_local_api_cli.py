@@ -54,14 +54,26 @@ def test_console_script_is_installed() -> None:
     )
 
 
-def test_prints_url_first_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
-    with cli("--db", str(tmp_path / "x.sqlite3"), "--contract", "head") as (proc, url):
+def test_prints_url_first_and_stops_cleanly_on_ctrl_c_with_a_stream_open(tmp_path: Path) -> None:
+    args = ("--db", str(tmp_path / "x.sqlite3"), "--contract", "head", "--workers", "0")
+    with cli(*args) as (proc, url):
         wait_ready(url)
         assert requests.get(url + "/api/v1/sync/status", timeout=5).status_code == 200
+        cs = requests.post(
+            url + "/_local/sets", json={"name": "x", "queue": True}, timeout=5
+        ).json()
+        stream = requests.get(
+            f"{url}/api/v1/campaign-sets/{cs['setId']}/sync-stream?jobId={cs['jobId']}",
+            stream=True,
+            timeout=5,
+        )
         proc.send_signal(signal.SIGINT)
         assert proc.wait(15) == 0
+        stream.close()
         assert proc.stderr is not None
-        assert "Traceback" not in proc.stderr.read()
+        errors = proc.stderr.read()
+        assert "Traceback" not in errors
+        assert "ERROR" not in errors
 
 
 def test_jobs_and_history_survive_a_restart(tmp_path: Path) -> None:
