@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 FORGET_AFTER = timedelta(minutes=5)  # finished jobs leave memory after this
 MARK_TIMEOUT = timedelta(minutes=2)  # an unconfirmed optimistic retry is dropped after this
+HISTORY_EVERY = timedelta(seconds=60)  # the history listing is re-read at most this often
+HISTORY_MAX_PAGES = 20  # of 500: enough for a busy day, bounded for a runaway one
 SNAPSHOT_MAX_AGE = 0.25  # seconds: elapsed times and stall flags stay fresh without events
 
 
@@ -84,6 +86,8 @@ class Hub:
         self._durations: deque[tuple[Platform, float]] = deque(maxlen=1000)
         self._finished: deque[snap.Finished] = deque(maxlen=5000)
         self._max_concurrency = 0
+        self._history: tuple[snap.Finished, ...] = ()
+        self._history_at: datetime | None = None
         self._poll_failures = 0
         self._rng = random.Random()
         self._backoff = Backoff()
@@ -157,6 +161,7 @@ class Hub:
             cancelled=frozenset(self._cancelled),
             durations=tuple(self._durations),
             finished=tuple(self._finished),
+            history=self._history,
             max_concurrency=self._max_concurrency,
             workers=self.settings.workers,
             stall_seconds=self.settings.stall_seconds,
@@ -187,6 +192,7 @@ class Hub:
             self._absorb(status, now)
             self._touch()
         self._reconcile()
+        self._refresh_history(now)
         return self.settings.poll_seconds
 
     def _poll_failed(self, exc: ApiError) -> float:
@@ -218,6 +224,37 @@ class Hub:
                 self._features_known = False  # the backend may come back as another one
             self._touch()
         return max(0.2, wait)
+
+    def _refresh_history(self, now: datetime) -> None:
+        """Outcomes of the last 24 h for the charts, where the backend lists history (ext)."""
+        if not self._features.history or (
+            self._history_at is not None and now - self._history_at < HISTORY_EVERY
+        ):
+            return
+        self._history_at = now
+        since = (now - timedelta(hours=24)).isoformat()
+        outcomes: list[snap.Finished] = []
+        try:
+            for page_number, page in enumerate(
+                self.client.history_all(since=since, state="completed,failed")
+            ):
+                outcomes += [
+                    snap.Finished(
+                        j.completed_at or j.created_at, j.platform, j.state.value,
+                        (j.completed_at - j.started_at).total_seconds()
+                        if j.completed_at and j.started_at else None,
+                        j.id,
+                    )
+                    for j in page.jobs
+                ]
+                if page_number >= HISTORY_MAX_PAGES:
+                    break
+        except ApiError as exc:
+            log.info("history listing failed: %s", exc.code)
+            return
+        with self._lock:
+            self._history = tuple(outcomes)
+            self._touch()
 
     def _detect_features(self) -> None:
         features = self.client.detect_features()
@@ -290,15 +327,20 @@ class Hub:
                 continue  # recorded from its stream
             outcome = "failed" if job.campaign_set_id in failed_sets else "completed"
             started = job.started_at or first
-            self._record_finish(job.platform, outcome, started, now)
+            self._record_finish(job.platform, outcome, started, now, job_id)
 
     def _record_finish(
-        self, platform: Platform, outcome: str, started: datetime | None, now: datetime
+        self,
+        platform: Platform,
+        outcome: str,
+        started: datetime | None,
+        now: datetime,
+        job_id: str | None,
     ) -> None:
         duration = (now - started).total_seconds() if started else None
         if duration is not None and outcome == "completed":
             self._durations.append((platform, duration))
-        self._finished.append(snap.Finished(now, platform, outcome, duration))
+        self._finished.append(snap.Finished(now, platform, outcome, duration, job_id))
 
     def _forget(self, now: datetime, listed: set[str]) -> None:
         """Bounded memory: drop what finished a while ago and is no longer listed."""
@@ -431,9 +473,8 @@ class Hub:
         for job in status.active:
             if (job.job_id or self._known_jobs.get(job.campaign_set_id)) == job_id:
                 key = job.job_id or job.campaign_set_id
-                self._record_finish(
-                    job.platform, outcome, job.started_at or self._first_seen.get(key), now
-                )
+                started = job.started_at or self._first_seen.get(key)
+                self._record_finish(job.platform, outcome, started, now, job_id)
                 return
 
     def should_watch(self, job_id: str) -> bool:

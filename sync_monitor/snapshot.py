@@ -80,6 +80,7 @@ class Finished:
     platform: Platform
     outcome: str  # completed | failed | cancelled
     duration_s: float | None
+    job_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ class HubState:
     cancelled: frozenset[str]
     durations: tuple[tuple[Platform, float], ...]
     finished: tuple[Finished, ...]
+    history: tuple[Finished, ...]  # the backend's own 24 h history, where it lists one
     max_concurrency: int
     workers: int | None
     stall_seconds: float
@@ -125,7 +127,7 @@ class Snapshot:
     active: tuple[ActiveView, ...] = ()
     pending: tuple[PendingView, ...] = ()
     failed: tuple[FailedView, ...] = ()
-    finished: tuple[Finished, ...] = ()
+    finished: tuple[Finished, ...] = ()  # seen finishing by this process, and history (24 h)
     workers: int = 1
     live_progress: bool = False  # does this backend send live progress?
     event_ids: bool = False  # the backend's streams carry ids (resume with Last-Event-ID)
@@ -171,6 +173,13 @@ def _active(state: HubState, job: SyncJob) -> ActiveView:
         stream=live.stream if live is not None else None,
         cancelling=job_id in state.cancelling if job_id else False,
     )
+
+
+def _outcomes(state: HubState) -> tuple[Finished, ...]:
+    """The backend's history where it has one, plus what this process saw that it lacks."""
+    known = {f.job_id for f in state.history if f.job_id}
+    seen = tuple(f for f in state.finished if f.job_id is None or f.job_id not in known)
+    return state.history + seen
 
 
 def build(state: HubState) -> Snapshot:
@@ -253,7 +262,7 @@ def build(state: HubState) -> Snapshot:
         active=tuple(active),
         pending=tuple(pending),
         failed=tuple(failed),
-        finished=state.finished,
+        finished=_outcomes(state),
         workers=workers,
         live_progress=live_progress,
         event_ids=any(v.saw_event_ids for v in state.live.values()),

@@ -10,7 +10,7 @@ import pytest
 from sync_monitor.client import Features
 from sync_monitor.live import LiveJob, StreamStatus, observe_progress
 from sync_monitor.models import JobState, Platform, Progress, StatusSummary, SyncJob
-from sync_monitor.snapshot import Backend, HubState, RetryMark, build
+from sync_monitor.snapshot import Backend, Finished, HubState, RetryMark, build
 
 NOW = datetime(2025, 12, 31, 12, tzinfo=UTC)
 MONO = 10_000.0
@@ -77,6 +77,7 @@ def hub_state(summary: StatusSummary | None = None, **changes: Any) -> HubState:
         cancelled=frozenset(),
         durations=(),
         finished=(),
+        history=(),
         max_concurrency=0,
         workers=None,
         stall_seconds=60.0,
@@ -381,3 +382,15 @@ def test_live_progress_is_reported_only_when_some_source_knows_a_total() -> None
         unknown, live={job_id(1): streaming(job_id(1), (0.0, Progress(synced=1, total=4)))}
     )
     assert build(known).live_progress
+
+
+def test_outcomes_merge_history_with_what_was_seen_without_double_counting() -> None:
+    history = (Finished(NOW, Platform.META, "failed", 12.0, "j1"),)
+    seen = (
+        Finished(NOW, Platform.META, "failed", 11.0, "j1"),  # the same job, also in history
+        Finished(NOW, Platform.GOOGLE, "completed", 5.0, "j2"),
+        Finished(NOW, Platform.REDDIT, "completed", None, None),  # head: no job id known
+    )
+    snap = build(hub_state(status(), history=history, finished=seen))
+    assert [(f.job_id, f.platform) for f in snap.finished] == [
+        ("j1", Platform.META), ("j2", Platform.GOOGLE), (None, Platform.REDDIT)]

@@ -1,0 +1,1 @@
+"""The UI layer: pure helpers (text, categories, charts data) and the Streamlit views."""
