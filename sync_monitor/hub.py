@@ -240,9 +240,12 @@ class Hub:
             ):
                 outcomes += [
                     snap.Finished(
-                        j.completed_at or j.created_at, j.platform, j.state.value,
+                        j.completed_at or j.created_at,
+                        j.platform,
+                        j.state.value,
                         (j.completed_at - j.started_at).total_seconds()
-                        if j.completed_at and j.started_at else None,
+                        if j.completed_at and j.started_at
+                        else None,
                         j.id,
                     )
                     for j in page.jobs

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from .settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
 LOCAL_DB = Path("data/local-api.sqlite3")
+_stoppers: list[Callable[[], None]] = []  # what services() started, newest last
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,7 @@ def services() -> Services:
         from .local_api import LocalApiServer, ServerConfig
 
         server = LocalApiServer(ServerConfig(db_path=LOCAL_DB)).start()
-        atexit.register(server.stop)
+        _stoppers.append(server.stop)
         url = server.url
         log.info("started the bundled local API at %s", url)
     token = config.session_token.get_secret_value() if config.session_token else None
@@ -64,5 +66,15 @@ def services() -> Services:
         timeout=config.request_timeout_seconds,
     )
     hub = Hub(client, config, is_local=is_local).start()
-    atexit.register(hub.stop)
+    _stoppers.append(hub.stop)
     return Services(config, hub, client, is_local)
+
+
+def shutdown() -> None:
+    """Stop what services() started (hub first, then the local API) and forget it."""
+    while _stoppers:
+        _stoppers.pop()()
+    services.clear()
+
+
+atexit.register(shutdown)

@@ -19,40 +19,47 @@ class Category:
 
 
 RATE_LIMIT = Category(
-    "rate_limit", "Rate limit",
+    "rate_limit",
+    "Rate limit",
     "The platform throttled the requests. Retry in a few minutes; a later retry usually succeeds.",
     True,
 )
 CREDENTIALS = Category(
-    "credentials", "Expired credentials",
+    "credentials",
+    "Expired credentials",
     "The ad account's access has expired or was revoked. Reconnect the ad account in Dotoro, "
     "then retry: retrying before that cannot succeed.",
     False,
 )
 VALIDATION = Category(
-    "validation", "Validation",
+    "validation",
+    "Validation",
     "The platform rejected some settings or content (bid, budget, policy). Fix the campaign "
     "named in the error, then retry.",
     True,
 )
 OUTAGE = Category(
-    "outage", "Platform outage",
+    "outage",
+    "Platform outage",
     "The platform was unavailable or failing. Retry later; if it persists, check the "
     "platform's status page.",
     True,
 )
 TIMEOUT = Category(
-    "timeout", "Timeout",
+    "timeout",
+    "Timeout",
     "The sync took too long. Retry; if it keeps timing out, split the campaign set.",
     True,
 )
 UNKNOWN = Category(
-    "unknown", "Unknown",
+    "unknown",
+    "Unknown",
     "Read the error below. Retry once; if it fails again, contact support with the error text.",
     True,
 )
 NO_TEXT = Category(
-    "unknown", "Unknown",
+    "unknown",
+    "Unknown",
     "This backend does not report why syncs fail. Retry once; if it fails again, check the "
     "campaign set in Dotoro.",
     True,
@@ -62,16 +69,27 @@ NO_TEXT = Category(
 _RULES: tuple[tuple[re.Pattern[str], Category], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), category)
     for pattern, category in (
-        (r"\b429\b|rate.?limit|too many (requests|calls)|RESOURCE_EXHAUSTED|QuotaError|"
-         r"\(#(4|17|32|613|80004)\)|request limit", RATE_LIMIT),
-        (r"\b401\b|invalid_token|invalid_grant|UNAUTHENTICATED|OAuthException|access token|"
-         r"token (has )?(expired|been expired)|revoked|session has expired|reconnect",
-         CREDENTIALS),
+        (
+            r"\b429\b|rate.?limit|too many (requests|calls)|RESOURCE_EXHAUSTED|QuotaError|"
+            r"\(#(4|17|32|613|80004)\)|request limit",
+            RATE_LIMIT,
+        ),
+        (
+            r"\b401\b|invalid_token|invalid_grant|UNAUTHENTICATED|OAuthException|access token|"
+            r"token (has )?(expired|been expired)|revoked|session has expired|reconnect",
+            CREDENTIALS,
+        ),
         (r"DEADLINE_EXCEEDED|timed? ?out|timeout|execution exceeded", TIMEOUT),
-        (r"\b5\d\d\b|service unavailable|\bUNAVAILABLE\b|temporarily unavailable|"
-         r"INTERNAL|TRANSIENT|upstream|outage|is_transient", OUTAGE),
-        (r"\b400\b|INVALID|below the minimum|too low|minimum|Invalid parameter|policy|"
-         r"rejected|disapproved|not comply|validation", VALIDATION),
+        (
+            r"\b5\d\d\b|service unavailable|\bUNAVAILABLE\b|temporarily unavailable|"
+            r"INTERNAL|TRANSIENT|upstream|outage|is_transient",
+            OUTAGE,
+        ),
+        (
+            r"\b400\b|INVALID|below the minimum|too low|minimum|Invalid parameter|policy|"
+            r"rejected|disapproved|not comply|validation",
+            VALIDATION,
+        ),
     )
 )
 

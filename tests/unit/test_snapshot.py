@@ -393,4 +393,7 @@ def test_outcomes_merge_history_with_what_was_seen_without_double_counting() -> 
     )
     snap = build(hub_state(status(), history=history, finished=seen))
     assert [(f.job_id, f.platform) for f in snap.finished] == [
-        ("j1", Platform.META), ("j2", Platform.GOOGLE), (None, Platform.REDDIT)]
+        ("j1", Platform.META),
+        ("j2", Platform.GOOGLE),
+        (None, Platform.REDDIT),
+    ]

@@ -1,0 +1,45 @@
+"""Sync Monitor: settings, the shared services, and navigation. Run with `streamlit run app.py`."""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from sync_monitor import runtime
+from sync_monitor.settings import SettingsError
+from sync_monitor.ui.text import escape_markdown
+
+log = logging.getLogger("sync_monitor.app")
+
+st.set_page_config(page_title="Sync Monitor", page_icon=":material/sync:", layout="wide")
+
+try:
+    runtime.services()
+except SettingsError as exc:
+    st.error(
+        f"The monitor is misconfigured: {escape_markdown(str(exc))}. Fix this setting "
+        "(environment variable or .streamlit/secrets.toml) and restart.",
+        icon=":material/settings:",
+    )
+    st.stop()
+except Exception as exc:  # a failed start must read as a sentence, never a traceback
+    log.exception("the monitor could not start")
+    st.error(
+        f"The monitor could not start ({type(exc).__name__}). See the server log.",
+        icon=":material/error:",
+    )
+    st.stop()
+
+page = st.navigation(
+    [
+        st.Page(
+            "pages/live.py",
+            title="Live",
+            icon=":material/monitoring:",
+            default=True,
+            url_path="live",
+        ),
+    ]
+)
+page.run()

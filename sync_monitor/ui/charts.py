@@ -1,0 +1,129 @@
+"""Summary charts: pure aggregation to small frames, then Altair specs (never a point per event)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+import altair as alt
+import pandas as pd
+
+from ..models import Platform
+from ..snapshot import Finished, Snapshot
+
+PLATFORM_COLORS = {"Reddit": "#ff4500", "Google": "#4285f4", "Meta": "#0866ff", "Other": "#8c8c8c"}
+STATES = ["Syncing", "Queued", "Failed (24 h)"]
+
+
+def state_counts(snap: Snapshot) -> pd.DataFrame:
+    """Syncs by state and platform, now."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for state, items in (
+        ("Syncing", snap.active),
+        ("Queued", snap.pending),
+        ("Failed (24 h)", snap.failed),
+    ):
+        for item in items:
+            counts[(state, item.platform.label)] += 1
+    rows = [{"state": s, "platform": p, "syncs": n} for (s, p), n in counts.items()]
+    return pd.DataFrame(rows, columns=["state", "platform", "syncs"])
+
+
+def _recent(finished: Iterable[Finished], now: datetime, hours: int) -> list[Finished]:
+    since = now - timedelta(hours=hours)
+    return [f for f in finished if f.at >= since and f.outcome in ("completed", "failed")]
+
+
+def failure_rates(finished: Iterable[Finished], now: datetime, hours: int = 24) -> pd.DataFrame:
+    """Per platform: syncs finished in the last `hours`, how many failed, and the rate."""
+    total: Counter[str] = Counter()
+    failed: Counter[str] = Counter()
+    for f in _recent(finished, now, hours):
+        total[f.platform.label] += 1
+        failed[f.platform.label] += f.outcome == "failed"
+    rows = [
+        {"platform": p, "finished": total[p], "failed": failed[p], "rate": failed[p] / total[p]}
+        for p in sorted(total)
+    ]
+    return pd.DataFrame(rows, columns=["platform", "finished", "failed", "rate"])
+
+
+def throughput(finished: Iterable[Finished], now: datetime, hours: int = 12) -> pd.DataFrame:
+    """Syncs finished per hour and platform over the last `hours` (whole hours, zero-filled)."""
+    end = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    start = end - timedelta(hours=hours)
+    counts: Counter[tuple[datetime, str]] = Counter()
+    for f in finished:
+        if start <= f.at < end and f.outcome in ("completed", "failed"):
+            counts[(f.at.replace(minute=0, second=0, microsecond=0), f.platform.label)] += 1
+    platforms = sorted({p for _, p in counts}) or [Platform.REDDIT.label]
+    rows = [
+        {
+            "hour": start + timedelta(hours=h),
+            "platform": p,
+            "syncs": counts[(start + timedelta(hours=h), p)],
+        }
+        for h in range(hours)
+        for p in platforms
+    ]
+    return pd.DataFrame(rows, columns=["hour", "platform", "syncs"])
+
+
+def _color(field: str = "platform") -> alt.Color:
+    color: alt.Color = alt.Color(
+        f"{field}:N",
+        title="Platform",
+        scale=alt.Scale(domain=list(PLATFORM_COLORS), range=list(PLATFORM_COLORS.values())),
+    )
+    return color
+
+
+def state_chart(frame: pd.DataFrame) -> alt.Chart:
+    chart: alt.Chart = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("syncs:Q", title="Syncs"),
+            y=alt.Y("state:N", sort=STATES, title=None),
+            color=_color(),
+            tooltip=["state", "platform", "syncs"],
+        )
+        .properties(height=160)
+    )
+    return chart
+
+
+def failure_rate_chart(frame: pd.DataFrame) -> alt.Chart:
+    chart: alt.Chart = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("platform:N", title=None),
+            y=alt.Y(
+                "rate:Q",
+                title="Failure rate",
+                axis=alt.Axis(format="%"),
+                scale=alt.Scale(domain=[0, 1]),
+            ),
+            color=_color(),
+            tooltip=["platform", alt.Tooltip("rate:Q", format=".1%"), "failed", "finished"],
+        )
+        .properties(height=200)
+    )
+    return chart
+
+
+def throughput_chart(frame: pd.DataFrame) -> alt.Chart:
+    chart: alt.Chart = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("hour:T", title=None, axis=alt.Axis(format="%H:%M")),
+            y=alt.Y("syncs:Q", stack=True, title="Syncs finished per hour"),
+            color=_color(),
+            tooltip=[alt.Tooltip("hour:T", format="%H:%M"), "platform", "syncs"],
+        )
+        .properties(height=200)
+    )
+    return chart
