@@ -1,0 +1,171 @@
+"""The live page, run by AppTest against the local API over real HTTP, in both contracts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from sync_monitor.local_api import Contract
+from tests.app.conftest import Monitor
+
+Factory = Callable[..., Monitor]
+HOSTILE = ("**bold** [click me](https://evil.example) ![img](https://evil.example/x.png) "
+           "<script>alert(1)</script> <b>html</b> :red[red] $x^2$")
+
+
+def test_every_section_renders_live_data(monitor_factory: Factory) -> None:
+    m = monitor_factory(workers=1)
+    m.api.create_set(name="Holiday Promo", platform="google", queue=True,
+                     behaviour={"campaigns": 400, "seconds_per_campaign": 0.05})
+    m.api.create_set(name="Waiting set", platform="meta", queue=True)
+    m.api.create_set(name="Broken set", failed_error="Google Ads API RESOURCE_EXHAUSTED: "
+                     "Too many requests. Retry in 30 seconds.")
+    m.wait(lambda s: len(s.active) == 1 and len(s.pending) == 1 and len(s.failed) == 1
+           and s.active[0].progress.done > 0)
+    assert not m.app.exception
+    text = m.texts()
+    assert "Holiday Promo" in text
+    assert "campaigns synced" in text and " of 400 campaigns synced" in text
+    assert "#1" in text and "Waiting set" in text
+    assert any("Broken set" in e.label for e in m.app.expander)
+    assert "Rate limit." in text  # the plain-language category
+    metrics = {e.label: e.value for e in m.app.metric}
+    assert metrics == {"Syncing now": "1", "Queued": "1", "Failed (24 h)": "1"}
+    assert {type(e).__name__ for e in m.app.main} and chart_count(m) >= 1
+
+
+def test_empty_states(monitor_factory: Factory) -> None:
+    m = monitor_factory()
+    m.wait(lambda s: s.loaded)
+    text = m.texts()
+    assert "Nothing is syncing right now." in text
+    assert "The queue is empty" in text
+    assert "No failed syncs in the last 24 hours." in text
+    assert not m.app.exception
+
+
+def test_head_shows_no_live_progress_instead_of_zero_of_zero(monitor_factory: Factory) -> None:
+    m = monitor_factory(Contract.HEAD, workers=1)
+    m.api.create_set(name="Busy", queue=True,
+                     behaviour={"campaigns": 300, "seconds_per_campaign": 0.1})
+    m.wait(lambda s: len(s.active) == 1)
+    text = m.texts()
+    assert "live progress not available from this backend" in text
+    assert "0 of 0" not in text
+    assert "Cancel is not available on this backend." in text
+
+
+def test_unreachable_backend_is_a_banner_not_a_traceback(monitor_factory: Factory) -> None:
+    m = monitor_factory()
+    m.wait(lambda s: s.loaded)
+    m.api.server.stop()
+    m.wait(lambda s: s.backend.kind == "unreachable")
+    assert not m.app.exception
+    assert any("has not answered since" in e.value for e in m.app.error)
+    assert "Unreachable since" in m.texts()
+
+
+def test_rate_limit_is_a_banner(monitor_factory: Factory) -> None:
+    m = monitor_factory()
+    m.wait(lambda s: s.loaded)
+    m.api.set_faults(error_rate=1.0, error_status=429)
+    m.wait(lambda s: s.backend.kind == "rate_limited")
+    assert any("rate-limiting this monitor" in e.value for e in m.app.warning)
+
+
+def test_retry_posts_once_moves_the_item_and_toasts(monitor_factory: Factory) -> None:
+    m = monitor_factory(workers=0)
+    cs = m.api.create_set(name="Retry me", failed_error="Reddit Ads API error 503: "
+                          "Service Unavailable")
+    m.wait(lambda s: len(s.failed) == 1)
+    m.click(f"retry-{cs['setId']}")
+    assert all("Retry me" not in e.label for e in m.app.expander)  # optimistic move
+    assert "Retry me" in m.texts()  # now in the queue
+    m.wait(lambda s: len(s.pending) == 1 and not s.pending[0].optimistic)
+    assert m.api.get("/_local/stats").json()[f"POST /api/v1/sync/{cs['setId']}/retry"] == 1
+    assert any("Retry of Retry me: done." in t for t in m.toasts)
+    assert all("Retry me" not in e.label for e in m.app.expander)
+
+
+def test_failed_retry_rolls_back_with_a_toast(monitor_factory: Factory) -> None:
+    m = monitor_factory(workers=0)
+    cs = m.api.create_set(name="No account", failed_error="boom", ad_account=False)
+    m.wait(lambda s: len(s.failed) == 1)
+    m.click(f"retry-{cs['setId']}")
+    m.wait(lambda s: len(s.failed) == 1 and not s.pending)
+    m.run()
+    assert any("failed" in t and "ad account" in t for t in m.toasts)
+    assert any("No account" in e.label for e in m.app.expander)
+
+
+def test_expired_credentials_ask_to_reconnect_not_to_retry(monitor_factory: Factory) -> None:
+    m = monitor_factory()
+    cs = m.api.create_set(name="Old token", failed_error="Error validating access token: "
+                          "Session has expired. (OAuthException, code 190, subcode 463)")
+    m.wait(lambda s: len(s.failed) == 1)
+    assert "Reconnect the ad account" in m.texts()
+    assert m.app.button(key=f"retry-{cs['setId']}").label == "Retry anyway"
+
+
+def test_cancel_needs_confirmation_and_cancels(monitor_factory: Factory) -> None:
+    m = monitor_factory(workers=1)
+    cs = m.api.create_set(name="Long one", queue=True,
+                          behaviour={"campaigns": 1000, "seconds_per_campaign": 0.05})
+    m.wait(lambda s: len(s.active) == 1 and s.features.cancel)
+    state = m.api.job_state(cs["jobId"])
+    assert state == "active"  # nothing happens before the confirmation
+    m.click(f"confirm-cancel-{cs['jobId']}")
+    m.wait(lambda s: not s.active)
+    assert m.api.job_state(cs["jobId"]) == "cancelled"
+    m.wait(lambda s: True)
+    assert any("Cancel of Long one: done." in t for t in m.toasts)
+    assert "Nothing is syncing right now." in m.texts()
+
+
+@pytest.mark.parametrize("contract", [Contract.HEAD, Contract.PLAN])
+def test_hostile_backend_text_is_shown_literally(monitor_factory: Factory,
+                                                 contract: Contract) -> None:
+    m = monitor_factory(contract)
+    m.api.create_set(name=HOSTILE, failed_error=HOSTILE)
+    m.wait(lambda s: len(s.failed) == 1)
+    [expander] = m.app.expander
+    assert "\\*\\*bold\\*\\*" in expander.label  # escaped: Markdown would render it bold
+    assert "\\<script\\>" in expander.label
+    assert "\\[click me\\]" in expander.label
+    if contract is Contract.PLAN:
+        assert [c.value for c in m.app.code] == [HOSTILE]  # the full text, verbatim
+        assert m.app.code[0].language in ("", None, "plaintext")
+
+
+def test_pause_freezes_the_page(monitor_factory: Factory) -> None:
+    m = monitor_factory()
+    m.wait(lambda s: s.loaded)
+    m.app.toggle(key="paused").set_value(True).run()
+    assert "Paused: the page shows the moment you paused." in m.texts()
+    m.api.create_set(name="Arrives while paused", failed_error="x")
+    m.wait(lambda s: len(s.failed) == 1)
+    assert "Arrives while paused" not in m.texts()
+    m.app.toggle(key="paused").set_value(False).run()
+    assert any("Arrives while paused" in e.label for e in m.app.expander)
+
+
+def test_settings_error_names_the_setting(monitor_factory: Factory,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    m = monitor_factory()
+    monkeypatch.setenv("SYNC_MONITOR_POLL_SECONDS", "often")
+    m.app.run()
+    assert not m.app.exception
+    assert any("SYNC\\_MONITOR\\_POLL\\_SECONDS" in e.value for e in m.app.error)
+
+
+def chart_count(m: Monitor) -> int:
+    """Vega-Lite charts anywhere on the page."""
+
+    def walk(node: object) -> int:
+        kind = getattr(node, "type", "")
+        count = 1 if "vega" in str(kind).lower() else 0
+        children = getattr(node, "children", {})
+        return count + sum(walk(c) for c in children.values())
+
+    return walk(m.app._tree)
