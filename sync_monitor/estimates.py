@@ -4,10 +4,12 @@ The service computes none of these (dotoro-api.md §3.6): the monitor derives th
 observes. Where there is too little data, the answer is None ("unknown") rather than invented.
 """
 
+import heapq
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from sync_monitor.models import Platform, Progress
 
@@ -77,12 +79,21 @@ class DurationStats:
 
         `platform=None` asks for all platforms. None when fewer than MIN_SAMPLES in all.
         """
-        chosen = sorted(d for p, d in self.samples if p == platform)
-        if len(chosen) < MIN_SAMPLES:
-            chosen = sorted(d for _, d in self.samples)
-        if len(chosen) < MIN_SAMPLES:
-            return None
-        return _quantile(chosen, 0.5), _quantile(chosen, 0.9)
+        return self._table.get(platform, self._table.get(None))
+
+    @cached_property
+    def _table(self) -> dict[Platform | None, tuple[float, float]]:
+        # Computed once per stats object: a queue of a thousand jobs asks for it a thousand
+        # times per snapshot.
+        table: dict[Platform | None, tuple[float, float]] = {}
+        overall = sorted(d for _, d in self.samples)
+        if len(overall) >= MIN_SAMPLES:
+            table[None] = (_quantile(overall, 0.5), _quantile(overall, 0.9))
+        for platform in {p for p, _ in self.samples}:
+            chosen = sorted(d for p, d in self.samples if p == platform)
+            if len(chosen) >= MIN_SAMPLES:
+                table[platform] = (_quantile(chosen, 0.5), _quantile(chosen, 0.9))
+        return table
 
 
 @dataclass(frozen=True)
@@ -105,23 +116,31 @@ def _simulate(
 ) -> list[float | None]:
     overall = stats.quantiles()
     fallback = overall[which] if overall else None
-    # Each slot holds the time it frees up; None = unknown. Idle slots are free now.
-    free: list[float | None] = [max(0.0, r) if r is not None else fallback for r in running]
-    free += [0.0] * (slots - len(free))
+    # Known slots sit in a heap of (time it frees up, slot); slots whose time is unknown are
+    # only counted. Idle slots are free now. A heap keeps a queue of thousands O(n log slots).
+    initial = [max(0.0, r) if r is not None else fallback for r in running]
+    initial += [0.0] * (slots - len(initial))
+    known = [(t, i) for i, t in enumerate(initial) if t is not None]
+    heapq.heapify(known)
+    unknown = slots - len(known)
     waits: list[float | None] = []
     for platform in order:
-        known = [(t, i) for i, t in enumerate(free) if t is not None]
-        start, slot = min(known) if known else (None, -1)
-        if start is None or (start > 0 and len(known) < len(free)):
+        if not known:
+            waits.append(None)
+            continue
+        start, slot = heapq.heappop(known)
+        if start > 0 and unknown:
             # An unknown slot might free earlier than the earliest known one, so the start is
             # unknown; and the earliest known slot may be the one taken, so forget it too.
             waits.append(None)
-            if slot >= 0:
-                free[slot] = None
+            unknown += 1
             continue
         waits.append(start)
         duration = stats.quantiles(platform)
-        free[slot] = start + duration[which] if duration else None
+        if duration:
+            heapq.heappush(known, (start + duration[which], slot))
+        else:
+            unknown += 1
     return waits
 
 

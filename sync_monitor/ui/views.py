@@ -7,10 +7,10 @@ set ids, so a refresh never resets what a viewer opened.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from concurrent.futures import Future
-from typing import Literal
+from typing import Any, Literal
 
+import pandas as pd
 import streamlit as st
 
 from ..hub import ActionResult, Hub
@@ -30,11 +30,13 @@ PLATFORM_BADGE: dict[Platform, BadgeColor] = {
 MAX_CARDS = 24  # beyond this, the rest of the active syncs go in a table
 QUEUE_SHOWN = 3  # the queue collapses past this many
 FAILED_PAGE = 25
+TABLE_ROWS = 200  # rows of the overflow tables: enough to scan, cheap to send every refresh
 ACTIONS = "sync_monitor_actions"  # session key: in-flight actions whose result needs a toast
 
 
-def platform_badge(platform: Platform) -> None:
-    st.badge(platform.label, color=PLATFORM_BADGE[platform])
+def badge(platform: Platform) -> str:
+    """The platform as a coloured badge in Markdown; the name is always in the text."""
+    return f":{PLATFORM_BADGE[platform]}-badge[{platform.label}]"
 
 
 # -- actions -------------------------------------------------------------------------------
@@ -117,11 +119,9 @@ def header(snap: Snapshot) -> None:
 
 # -- active --------------------------------------------------------------------------------
 def _card(card: ActiveView, snap: Snapshot, hub: Hub) -> None:
+    # Few elements per card: this runs every second for every viewer.
     with st.container(border=True, key=f"card-{card.key}"):
-        top = st.columns([4, 1])
-        top[0].markdown(f"**{escape_markdown(card.name) or 'Unnamed set'}**")
-        with top[1]:
-            platform_badge(card.platform)
+        st.markdown(f"**{escape_markdown(card.name) or 'Unnamed set'}** {badge(card.platform)}")
         p = card.progress
         if p.known and p.fraction is not None:
             pct = round(p.fraction * 100)
@@ -131,31 +131,25 @@ def _card(card: ActiveView, snap: Snapshot, hub: Hub) -> None:
         details = [f"Elapsed {duration(card.elapsed_s)}"]
         if p.known:
             details += [f"rate {rate(card.rate_per_min)}", f"ETA {duration(card.eta_s)}"]
-        st.caption(" · ".join(details))
         if p.failed:
-            st.markdown(
-                f":orange[:material/warning: {p.failed} campaign"
-                f"{'s' if p.failed != 1 else ''} failed]"
-            )
-        if card.stalled:
-            st.warning(
-                f"No progress for over {duration(snap_stall(hub))}: this sync may be stuck.",
-                icon=":material/hourglass_disabled:",
-            )
+            details.append(f":orange[:material/warning: {p.failed} failed]")
         stream = card.stream
         if stream is not None and stream.kind == "reconnecting":
-            st.caption(
-                f":material/sync_problem: Live updates reconnecting (attempt {stream.attempt})…"
+            details.append(
+                f":material/sync_problem: live updates reconnecting (attempt {stream.attempt})"
             )
         elif stream is not None and stream.kind == "failed":
-            st.caption(
-                f":material/link_off: Live updates unavailable: {escape_markdown(stream.reason)}"
+            details.append(
+                f":material/link_off: live updates unavailable: {escape_markdown(stream.reason)}"
+            )
+        st.caption(" · ".join(details))
+        if card.stalled:
+            st.warning(
+                f"No progress for over {duration(hub.settings.stall_seconds)}: this sync "
+                "may be stuck.",
+                icon=":material/hourglass_disabled:",
             )
         _cancel(card, snap, hub)
-
-
-def snap_stall(hub: Hub) -> float:
-    return hub.settings.stall_seconds
 
 
 def _cancel(card: ActiveView, snap: Snapshot, hub: Hub) -> None:
@@ -192,8 +186,11 @@ def active(snap: Snapshot, hub: Hub) -> None:
                 _card(card, snap, hub)
     if len(snap.active) > MAX_CARDS:
         rest = snap.active[MAX_CARDS:]
-        with st.expander(f"{len(rest)} more active syncs", key="active-more"):
-            st.dataframe(
+        # Fixed label: the open state is keyed by it (a count in it would close it on change).
+        st.caption(f"{len(rest)} more active syncs:")
+        more = st.expander("The other active syncs", key="active-more", on_change="rerun")
+        if more.open:  # lazy: the table is built only while someone looks at it
+            more.dataframe(
                 [
                     {
                         "Campaign set": a.name,
@@ -225,19 +222,16 @@ def _skeleton() -> None:
 
 # -- pending -------------------------------------------------------------------------------
 def _queue_row(item: PendingView) -> None:
-    with st.container(key=f"queued-{item.key}"):
-        cols = st.columns([1, 6, 2, 4])
-        cols[0].markdown(f"**#{item.position}**")
-        cols[1].text(item.name or "Unnamed set")
-        with cols[2]:
-            platform_badge(item.platform)
-        if item.optimistic:
-            cols[3].caption("Retry sent – confirming…")
-        else:
-            cols[3].caption(
-                f"waiting {duration(item.waiting_s)} · starts "
-                f"{wait_range(item.wait_low_s, item.wait_high_s)}"
-            )
+    when = (
+        "retry sent – confirming…"
+        if item.optimistic
+        else f"waiting {duration(item.waiting_s)} · starts "
+        f"{wait_range(item.wait_low_s, item.wait_high_s)}"
+    )
+    st.markdown(
+        f"**#{item.position}** {escape_markdown(item.name) or 'Unnamed set'} "
+        f"{badge(item.platform)}  \n:gray[{escape_markdown(when)}]"
+    )
 
 
 def pending(snap: Snapshot) -> None:
@@ -252,8 +246,10 @@ def pending(snap: Snapshot) -> None:
         _queue_row(item)
     rest = snap.pending[QUEUE_SHOWN:]
     if rest:
-        with st.expander(f"{len(rest)} more queued", key="queue-more"):
-            st.dataframe(
+        st.caption(f"{len(rest)} more in the queue.")
+        more = st.expander("The rest of the queue", key="queue-more", on_change="rerun")
+        if more.open:  # lazy: the table is built only while someone looks at it
+            more.dataframe(
                 [
                     {
                         "#": p.position,
@@ -279,14 +275,20 @@ def pending(snap: Snapshot) -> None:
 def _failure(item: FailedView, snap: Snapshot, hub: Hub) -> None:
     category = categorize(item.error)
     preview = truncate(item.error, 80) if item.error else category.label
+    # The label must not change between refreshes: Streamlit keys an expander's open state by
+    # its label too, so a ticking "3 min ago" in it would close the expander every minute.
     label = (
         f":material/error: {escape_markdown(item.name) or 'Unnamed set'} · "
-        f"{item.platform.label} · {relative(item.failed_at, snap.taken_at)} — "
+        f"{item.platform.label} · {escape_markdown(clock(item.failed_at))} — "
         f"{escape_markdown(preview)}"
     )
+    # Keyed and untracked: the frontend keeps it open across refreshes (identity = key).
     with st.expander(label, key=f"failed-{item.key}"):
-        st.markdown(f"**{category.label}.** {category.advice}")
-        st.caption(f"Failed at {clock(item.failed_at)}")
+        st.markdown(
+            f"**{category.label}.** {category.advice}  \n"
+            f":gray[Failed {escape_markdown(relative(item.failed_at, snap.taken_at))}, at "
+            f"{escape_markdown(clock(item.failed_at))}]"
+        )
         if item.error:
             st.code(item.error, language=None, wrap_lines=True)
         if category.retry_helps:
@@ -336,27 +338,43 @@ def _show_more() -> None:
 
 
 # -- charts --------------------------------------------------------------------------------
+@st.cache_data(max_entries=32, show_spinner=False)
+def _spec(kind: str, frame: pd.DataFrame) -> dict[str, Any]:
+    """The Vega-Lite spec of a chart, built once per distinct data (Altair is slow to build)."""
+    builder = {
+        "state": charts.state_chart,
+        "failure_rate": charts.failure_rate_chart,
+        "throughput": charts.throughput_chart,
+    }[kind]
+    spec: dict[str, Any] = builder(frame).to_dict()
+    return spec
+
+
 def summary_charts(snap: Snapshot) -> None:
     st.subheader("Summary")
-    cols: Sequence[st.delta_generator.DeltaGenerator] = st.columns(3)
+    cols = st.columns(3)
     with cols[0]:
         st.caption("Syncs by state and platform, now")
         frame = charts.state_counts(snap)
         if frame.empty:
             st.caption("No syncs to chart yet.")
         else:
-            st.altair_chart(charts.state_chart(frame), width="stretch")
+            st.vega_lite_chart(spec=_spec("state", frame), width="stretch", key="chart-state")
     with cols[1]:
         st.caption("Failure rate by platform, last 24 h")
         rates = charts.failure_rates(snap.finished, snap.taken_at)
         if rates.empty:
             st.caption("No finished syncs in the last 24 hours yet.")
         else:
-            st.altair_chart(charts.failure_rate_chart(rates), width="stretch")
+            st.vega_lite_chart(
+                spec=_spec("failure_rate", rates), width="stretch", key="chart-failure-rate"
+            )
     with cols[2]:
         st.caption("Throughput, last 12 h")
         flow = charts.throughput(snap.finished, snap.taken_at)
         if flow["syncs"].sum() == 0:
             st.caption("No finished syncs seen yet.")
         else:
-            st.altair_chart(charts.throughput_chart(flow), width="stretch")
+            st.vega_lite_chart(
+                spec=_spec("throughput", flow), width="stretch", key="chart-throughput"
+            )

@@ -15,7 +15,6 @@ from sync_monitor.local_api import Contract
 from sync_monitor.snapshot import Snapshot
 from tests.local_api_helpers import Api, quiet_config, running
 
-
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
 
@@ -49,9 +48,20 @@ class Monitor:
 
     def texts(self) -> str:
         """Everything the page says, as one string."""
-        parts = [e.value for kind in ("markdown", "caption", "text", "info", "success",
-                                      "warning", "error", "code")
-                 for e in getattr(self.app, kind)]
+        parts = [
+            e.value
+            for kind in (
+                "markdown",
+                "caption",
+                "text",
+                "info",
+                "success",
+                "warning",
+                "error",
+                "code",
+            )
+            for e in getattr(self.app, kind)
+        ]
         parts += [e.label for e in self.app.expander]
         parts += [str(e.proto.text) for e in self.app.get("progress")]
         return "\n".join(str(p) for p in parts)

@@ -10,29 +10,44 @@ from sync_monitor.local_api import Contract
 from tests.app.conftest import Monitor
 
 Factory = Callable[..., Monitor]
-HOSTILE = ("**bold** [click me](https://evil.example) ![img](https://evil.example/x.png) "
-           "<script>alert(1)</script> <b>html</b> :red[red] $x^2$")
+HOSTILE = (
+    "**bold** [click me](https://evil.example) ![img](https://evil.example/x.png) "
+    "<script>alert(1)</script> <b>html</b> :red[red] $x^2$"
+)
 
 
 def test_every_section_renders_live_data(monitor_factory: Factory) -> None:
     m = monitor_factory(workers=1)
-    m.api.create_set(name="Holiday Promo", platform="google", queue=True,
-                     behaviour={"campaigns": 400, "seconds_per_campaign": 0.05})
+    m.api.create_set(
+        name="Holiday Promo",
+        platform="google",
+        queue=True,
+        behaviour={"campaigns": 400, "seconds_per_campaign": 0.05},
+    )
     m.api.create_set(name="Waiting set", platform="meta", queue=True)
-    m.api.create_set(name="Broken set", failed_error="Google Ads API RESOURCE_EXHAUSTED: "
-                     "Too many requests. Retry in 30 seconds.")
-    m.wait(lambda s: len(s.active) == 1 and len(s.pending) == 1 and len(s.failed) == 1
-           and s.active[0].progress.done > 0)
+    m.api.create_set(
+        name="Broken set",
+        failed_error="Google Ads API RESOURCE_EXHAUSTED: Too many requests. Retry in 30 seconds.",
+    )
+    m.wait(
+        lambda s: (
+            len(s.active) == 1
+            and len(s.pending) == 1
+            and len(s.failed) == 1
+            and s.active[0].progress.done > 0
+        )
+    )
     assert not m.app.exception
     text = m.texts()
     assert "Holiday Promo" in text
-    assert "campaigns synced" in text and " of 400 campaigns synced" in text
-    assert "#1" in text and "Waiting set" in text
+    assert " of 400 campaigns synced" in text
+    assert "#1" in text
+    assert "Waiting set" in text
     assert any("Broken set" in e.label for e in m.app.expander)
     assert "Rate limit." in text  # the plain-language category
     metrics = {e.label: e.value for e in m.app.metric}
     assert metrics == {"Syncing now": "1", "Queued": "1", "Failed (24 h)": "1"}
-    assert {type(e).__name__ for e in m.app.main} and chart_count(m) >= 1
+    assert chart_count(m) >= 1
 
 
 def test_empty_states(monitor_factory: Factory) -> None:
@@ -47,8 +62,9 @@ def test_empty_states(monitor_factory: Factory) -> None:
 
 def test_head_shows_no_live_progress_instead_of_zero_of_zero(monitor_factory: Factory) -> None:
     m = monitor_factory(Contract.HEAD, workers=1)
-    m.api.create_set(name="Busy", queue=True,
-                     behaviour={"campaigns": 300, "seconds_per_campaign": 0.1})
+    m.api.create_set(
+        name="Busy", queue=True, behaviour={"campaigns": 300, "seconds_per_campaign": 0.1}
+    )
     m.wait(lambda s: len(s.active) == 1)
     text = m.texts()
     assert "live progress not available from this backend" in text
@@ -76,8 +92,9 @@ def test_rate_limit_is_a_banner(monitor_factory: Factory) -> None:
 
 def test_retry_posts_once_moves_the_item_and_toasts(monitor_factory: Factory) -> None:
     m = monitor_factory(workers=0)
-    cs = m.api.create_set(name="Retry me", failed_error="Reddit Ads API error 503: "
-                          "Service Unavailable")
+    cs = m.api.create_set(
+        name="Retry me", failed_error="Reddit Ads API error 503: Service Unavailable"
+    )
     m.wait(lambda s: len(s.failed) == 1)
     m.click(f"retry-{cs['setId']}")
     assert all("Retry me" not in e.label for e in m.app.expander)  # optimistic move
@@ -101,8 +118,11 @@ def test_failed_retry_rolls_back_with_a_toast(monitor_factory: Factory) -> None:
 
 def test_expired_credentials_ask_to_reconnect_not_to_retry(monitor_factory: Factory) -> None:
     m = monitor_factory()
-    cs = m.api.create_set(name="Old token", failed_error="Error validating access token: "
-                          "Session has expired. (OAuthException, code 190, subcode 463)")
+    cs = m.api.create_set(
+        name="Old token",
+        failed_error="Error validating access token: "
+        "Session has expired. (OAuthException, code 190, subcode 463)",
+    )
     m.wait(lambda s: len(s.failed) == 1)
     assert "Reconnect the ad account" in m.texts()
     assert m.app.button(key=f"retry-{cs['setId']}").label == "Retry anyway"
@@ -110,8 +130,9 @@ def test_expired_credentials_ask_to_reconnect_not_to_retry(monitor_factory: Fact
 
 def test_cancel_needs_confirmation_and_cancels(monitor_factory: Factory) -> None:
     m = monitor_factory(workers=1)
-    cs = m.api.create_set(name="Long one", queue=True,
-                          behaviour={"campaigns": 1000, "seconds_per_campaign": 0.05})
+    cs = m.api.create_set(
+        name="Long one", queue=True, behaviour={"campaigns": 1000, "seconds_per_campaign": 0.05}
+    )
     m.wait(lambda s: len(s.active) == 1 and s.features.cancel)
     state = m.api.job_state(cs["jobId"])
     assert state == "active"  # nothing happens before the confirmation
@@ -124,8 +145,9 @@ def test_cancel_needs_confirmation_and_cancels(monitor_factory: Factory) -> None
 
 
 @pytest.mark.parametrize("contract", [Contract.HEAD, Contract.PLAN])
-def test_hostile_backend_text_is_shown_literally(monitor_factory: Factory,
-                                                 contract: Contract) -> None:
+def test_hostile_backend_text_is_shown_literally(
+    monitor_factory: Factory, contract: Contract
+) -> None:
     m = monitor_factory(contract)
     m.api.create_set(name=HOSTILE, failed_error=HOSTILE)
     m.wait(lambda s: len(s.failed) == 1)
@@ -150,8 +172,9 @@ def test_pause_freezes_the_page(monitor_factory: Factory) -> None:
     assert any("Arrives while paused" in e.label for e in m.app.expander)
 
 
-def test_settings_error_names_the_setting(monitor_factory: Factory,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_settings_error_names_the_setting(
+    monitor_factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     m = monitor_factory()
     monkeypatch.setenv("SYNC_MONITOR_POLL_SECONDS", "often")
     m.app.run()

@@ -1,0 +1,166 @@
+"""Server-side time of one full run of the live page with 200 active, 1,000 pending and 5,000
+failed jobs (target: median under 150 ms), plus the hub's snapshot build for that state.
+
+The page runs under Streamlit's AppTest with the shared services replaced by a hub that serves a
+prebuilt snapshot, so the figure is the page's own cost, not the network's.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from streamlit.testing.v1 import AppTest
+
+from bench.record import record
+from sync_monitor import runtime
+from sync_monitor.client import Features
+from sync_monitor.live import LiveJob, StreamStatus, observe_progress
+from sync_monitor.models import Platform, Progress, StatusSummary, SyncJob
+from sync_monitor.settings import load_settings
+from sync_monitor.snapshot import Backend, Finished, HubState, build
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+ACTIVE, PENDING, FAILED, RUNS = 200, 1000, 5000, 15
+PLATFORMS = [Platform.REDDIT, Platform.GOOGLE, Platform.META]
+
+
+def job_id(kind: str, n: int) -> str:
+    prefix = {"a": "aaaaaaaa", "p": "bbbbbbbb", "f": "cccccccc"}[kind]
+    return f"{prefix}-0000-4000-8000-{n:012d}"
+
+
+def state() -> HubState:
+    now = datetime.now(UTC)
+    active = [
+        SyncJob(
+            id=job_id("a", n),
+            campaign_set_id=f"set-a{n}",
+            campaign_set_name=f"Active set {n}",
+            platform=PLATFORMS[n % 3],
+            state="active",
+            progress=Progress(synced=n % 150, failed=n % 4, total=150),
+            created_at=now - timedelta(minutes=5),
+            started_at=now - timedelta(minutes=2),
+        )
+        for n in range(ACTIVE)
+    ]
+    pending = [
+        SyncJob(
+            id=job_id("p", n),
+            campaign_set_id=f"set-p{n}",
+            campaign_set_name=f"Queued set {n}",
+            platform=PLATFORMS[n % 3],
+            state="created",
+            created_at=now - timedelta(seconds=PENDING - n),
+        )
+        for n in range(PENDING)
+    ]
+    failed = [
+        SyncJob(
+            id=job_id("f", n),
+            campaign_set_id=f"set-f{n}",
+            campaign_set_name=f"Failed set {n}",
+            platform=PLATFORMS[n % 3],
+            state="failed",
+            error="Reddit Ads API error 429: Too Many Requests. "
+            "Rate limit exceeded, retry after 60 seconds.",
+            created_at=now - timedelta(hours=2),
+            completed_at=now - timedelta(seconds=n * 10),
+        )
+        for n in range(FAILED)
+    ]
+    live = {}
+    for n, job in enumerate(active):
+        record_ = LiveJob(job.id, stream=StreamStatus("live"))
+        for k in range(5):
+            record_ = observe_progress(
+                record_, Progress(synced=n % 150 - 5 + k, total=150), 1000.0 + k
+            )
+        live[job.id] = record_
+    finished = tuple(
+        Finished(
+            now - timedelta(minutes=n),
+            PLATFORMS[n % 3],
+            "failed" if n % 7 == 0 else "completed",
+            40.0,
+            f"h{n}",
+        )
+        for n in range(2000)
+    )
+    return HubState(
+        now=now,
+        mono=1005.0,
+        status=StatusSummary(active=active, pending=pending, failed=failed),
+        polled_at=now,
+        backend=Backend("live", url="http://dotoro"),
+        features=Features(True, True),
+        live=live,
+        known_jobs={},
+        first_seen={},
+        retrying={},
+        cancelling=frozenset(),
+        cancelled=frozenset(),
+        durations=tuple((PLATFORMS[n % 3], 30.0 + n) for n in range(300)),
+        finished=(),
+        history=finished,
+        max_concurrency=200,
+        workers=None,
+        stall_seconds=60.0,
+        version=1,
+    )
+
+
+def main() -> None:
+    hub_state = state()
+    builds = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        snap = build(hub_state)
+        builds.append(time.perf_counter() - started)
+    settings = load_settings(environ={})
+    hub = SimpleNamespace(snapshot=lambda: snap, settings=settings)
+    real_services = runtime.services
+    runtime.services = lambda: SimpleNamespace(  # type: ignore[assignment]
+        settings=settings, hub=hub, client=None, is_local=False
+    )
+    app = AppTest.from_file(str(APP), default_timeout=60)
+    app.run()  # warm-up: imports, first Altair compile
+    assert not app.exception, app.exception
+    runs = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        app.run()
+        runs.append(time.perf_counter() - started)
+    runtime.services = real_services  # type: ignore[method-assign]
+    run_ms = sorted(r * 1000 for r in runs)
+    build_ms = sorted(b * 1000 for b in builds)
+    print(
+        f"page run: median {statistics.median(run_ms):.0f} ms (min {run_ms[0]:.0f}, "
+        f"max {run_ms[-1]:.0f}); snapshot build: median {statistics.median(build_ms):.0f} ms"
+    )
+    record(
+        "page-run",
+        f"""## Live page: one full run with {ACTIVE} active, {PENDING:,} pending, {FAILED:,} failed
+
+`bench/page_run.py`: the whole page script (header, {ACTIVE} active jobs of which 24 as cards and
+the rest in a table, the queue, the failures page, three charts over 2,000 outcomes) under
+Streamlit's AppTest, {RUNS} runs after a warm-up; and the hub's snapshot build for that state.
+Target: page run median under 150 ms.
+
+| what | median | min | max |
+|---|---|---|---|
+| page run (server side) | {statistics.median(run_ms):.0f} ms | {run_ms[0]:.0f} ms | {run_ms[-1]:.0f} ms |
+| snapshot build | {statistics.median(build_ms):.0f} ms | {build_ms[0]:.0f} ms | {build_ms[-1]:.0f} ms |
+""",
+    )
+
+
+if __name__ == "__main__":
+    main()

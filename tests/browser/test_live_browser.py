@@ -1,0 +1,150 @@
+"""The live page in a real browser: live progress, retry, hostile text, keyboard use."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import Live
+
+pytestmark = pytest.mark.browser
+
+Start = Callable[..., Live]
+PROGRESS = re.compile(r"(\d+) of 200 campaigns synced")
+OUTAGE = "Reddit Ads API error 503: Service Unavailable"
+HOSTILE = (
+    "**bold** [click me](https://evil.example/a) ![img](https://evil.example/x.png) "
+    "<script>window.__pwned=1</script> <b>html</b> "
+    '<img src=x onerror="window.__pwned=1">'
+)
+
+
+def synced_count(page: Page) -> int:
+    text = page.get_by_text(PROGRESS).inner_text()
+    match = PROGRESS.search(text)
+    assert match, text
+    return int(match.group(1))
+
+
+def test_progress_advances_without_a_reload(live: Start) -> None:
+    m = live()
+    m.api.create_set(
+        name="Acme Outdoor – Q4 Holiday Promo US",
+        platform="google",
+        behaviour={"campaigns": 200, "seconds_per_campaign": 0.15},
+        queue=True,
+    )
+    page = m.open()
+    page.evaluate("window.__sameDocument = true")  # gone if the page were reloaded
+    bar = page.get_by_text(PROGRESS)
+    expect(bar).to_be_visible(timeout=20_000)
+    first = synced_count(page)
+    assert first < 200
+    # The card's text keeps moving: wait (bounded) until it shows more campaigns synced.
+    page.wait_for_function(
+        """n => {
+            const m = document.body.innerText.match(/(\\d+) of 200 campaigns synced/);
+            return m !== null && Number(m[1]) > n + 5;
+        }""",
+        arg=first,
+        timeout=15_000,
+    )
+    later = synced_count(page)
+    assert later > first
+    progressbar = page.get_by_role("progressbar").first
+    expect(progressbar).to_have_attribute("aria-valuenow", re.compile(r"^[1-9]\d*"))
+    assert page.evaluate("window.__sameDocument") is True
+    assert m.page_errors == []
+
+
+def test_retry_moves_a_failure_to_the_queue(live: Start) -> None:
+    m = live(workers=0)  # nothing runs: the retried job stays in the queue
+    name = "Nimbus Coffee – Brand Awareness UK"
+    created = m.api.create_set(name=name, platform="reddit", failed_error=OUTAGE)
+    page = m.open()
+    failure = m.failure(name)
+    expect(failure).to_have_count(1)
+    expect(m.queued(name)).to_have_count(0)
+
+    failure.locator("summary").click()
+    retry = failure.get_by_role("button", name="Retry", exact=True)
+    expect(retry).to_be_visible()
+    retry.click()
+
+    expect(failure).to_have_count(0, timeout=15_000)
+    expect(m.queued(name)).to_be_visible(timeout=15_000)
+    queue = page.locator("[class*='st-key-queued-']")
+    expect(queue).to_have_count(1)
+    m.wait_idle()
+    assert m.retries_sent() == {f"POST /api/v1/sync/{created['setId']}/retry": 1}
+    assert m.page_errors == []
+
+
+def test_hostile_backend_text_is_shown_literally(live: Start) -> None:
+    m = live()
+    m.api.create_set(name=HOSTILE, platform="meta", failed_error=HOSTILE)
+    page = m.open()
+    failure = page.get_by_test_id("stExpander").filter(
+        has_text="[click me](https://evil.example/a)"
+    )
+    expect(failure).to_have_count(1)
+    failure.locator("summary").click()
+    code = failure.get_by_test_id("stCode")
+    expect(code).to_be_visible()
+
+    # Shown as text: in the label (name in full, error as a preview) and the full error verbatim.
+    label = failure.locator("summary")
+    for literal in (
+        "**bold**",
+        "[click me](https://evil.example/a)",
+        "![img]",
+        "<script>window.__pwned=1</script>",
+        "<b>html</b>",
+    ):
+        expect(label).to_contain_text(literal)
+    expect(code.locator("code")).to_have_text(HOSTILE)
+
+    # ... and never rendered: no link, no image, no bold, no HTML, no script run.
+    app = page.get_by_test_id("stApp")
+    expect(app.locator("a[href*='evil.example']")).to_have_count(0)
+    expect(app.locator("img[src*='evil.example'], img[src='x']")).to_have_count(0)
+    expect(app.locator("b")).to_have_count(0)
+    expect(app.locator("strong", has_text=re.compile(r"^bold$"))).to_have_count(0)
+    expect(app.locator("script")).to_have_count(0)
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert m.page_errors == []
+
+
+def test_failure_expands_and_retries_by_keyboard(live: Start) -> None:
+    m = live(workers=0)
+    name = "Harbor Bank – Lead Gen CA"
+    created = m.api.create_set(name=name, platform="google", failed_error=OUTAGE)
+    page = m.open()
+    failure = m.failure(name)
+    summary = failure.locator("summary")
+    retry = failure.get_by_role("button", name="Retry", exact=True)
+    expect(retry).not_to_be_visible()
+
+    summary.focus()
+    page.keyboard.press("Enter")
+    expect(retry).to_be_visible()
+    expect(failure.locator("details")).to_have_attribute("open", "")
+
+    # Tab from the summary through the expander's content until the Retry button has focus.
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if retry.evaluate("el => el === document.activeElement"):
+            break
+    else:
+        pytest.fail("Tab never reached the Retry button")
+    expect(retry).to_be_focused()
+    page.keyboard.press("Enter")
+
+    expect(failure).to_have_count(0, timeout=15_000)
+    expect(m.queued(name)).to_be_visible(timeout=15_000)
+    m.wait_idle()
+    assert m.retries_sent() == {f"POST /api/v1/sync/{created['setId']}/retry": 1}
+    assert m.page_errors == []
