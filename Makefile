@@ -3,7 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup run api test lint browser-deps bench clean
+.PHONY: setup run api test lint browser-deps bench screenshots clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -13,9 +13,9 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-## The monitor against the bundled local API (until the live page lands: the local API alone).
+## The monitor; with SYNC_MONITOR_API_URL unset it starts the bundled local API in-process.
 run: setup
-	$(VENV)/bin/sync-monitor-api
+	$(VENV)/bin/streamlit run app.py
 
 ## The bundled local Dotoro API alone (flags: make api ARGS="--contract head").
 api: setup
@@ -36,9 +36,16 @@ lint: setup
 test: setup browser-deps lint
 	$(PY) -m pytest
 
-bench: setup
+bench: setup browser-deps
 	$(PY) bench/local_api_latency.py
 	$(PY) bench/hub_latency.py
+	$(PY) bench/page_run.py
+	$(PY) bench/browser_freshness.py
+	$(PY) bench/viewer_cpu.py
+
+## Screenshots of the live page in docs/ (light, dark, 375 px).
+screenshots: setup browser-deps
+	$(PY) docs/screenshots.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

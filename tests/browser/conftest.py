@@ -64,13 +64,21 @@ class Live:
             "[data-test-script-state='notRunning']", state="attached", timeout=timeout
         )
 
+    def section(self, title: str) -> Locator:
+        """The page column under the subheading `title` (e.g. "Queue")."""
+        heading = self.page.get_by_role("heading", name=title, exact=True)
+        return self.page.get_by_test_id("stColumn").filter(has=heading).last
+
+    def failures(self) -> Locator:
+        """The expanders of the failed-syncs list."""
+        return self.section("Failed in the last 24 hours").get_by_test_id("stExpander")
+
     def failure(self, name: str) -> Locator:
         """The failed-sync expander whose label contains `name`."""
-        return self.page.get_by_test_id("stExpander").filter(has_text=name)
+        return self.failures().filter(has_text=name)
 
-    def queued(self, name: str) -> Locator:
-        """The queue row (first three of the queue) for the set called `name`."""
-        return self.page.locator("[class*='st-key-queued-']").filter(has_text=name)
+    def queue(self) -> Locator:
+        return self.section("Queue")
 
     def retries_sent(self) -> dict[str, int]:
         stats: dict[str, int] = self.api.get("/_local/stats").json()

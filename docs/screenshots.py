@@ -1,0 +1,204 @@
+"""Screenshots of the live page for the docs: `python docs/screenshots.py`.
+
+Starts the bundled local API in-process with a scripted busy scene (six syncs running on the
+three platforms, one with rejected campaigns, a queue of seven, four failures with the
+platforms' own error texts, 30 days of history for the charts), serves the real app with
+`streamlit run`, and writes, with Debian's Chromium:
+
+    docs/screenshot-light.png    1400 px wide, light colour scheme
+    docs/screenshot-dark.png     1400 px wide, dark colour scheme (the theme follows the system)
+    docs/screenshot-mobile.png   375 px wide
+
+Streamlit scrolls inside its own container, so a full-page shot alone would cut the page: each
+shot first grows the viewport to the height of the page's content.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any, Literal
+
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sync_monitor.local_api import Contract  # noqa: E402
+from sync_monitor.local_api.engine import Engine  # noqa: E402
+from sync_monitor.local_api.workload import CAMPAIGN_FAILURES, JOB_FAILURES  # noqa: E402
+from tests.local_api_helpers import Api, quiet_config, running  # noqa: E402
+from tests.streamlit_app import CHROMIUM_ARGS, chromium_path, streamlit_app  # noqa: E402
+
+OUT = ROOT / "docs"
+WORKERS = 6
+
+# (name, platform, campaigns, seconds per campaign, campaign indexes that are rejected)
+# After RUN_SECONDS the scene's clock stops (see freeze_after): the fractions below are then
+# 69 %, 39 %, 83 %, 11 %, 59 % and 13 %, however slow the machine.
+RUN_SECONDS = 20.0
+RUNNING: list[tuple[str, str, int, float, list[int]]] = [
+    ("Acme Outdoor – Black Friday Retargeting US", "reddit", 64, 0.45, []),
+    ("Nimbus Coffee – Q4 Holiday Promo UK", "google", 320, 0.16, []),
+    ("Lumen Skincare – Lookalike Audiences EU", "meta", 120, 0.2, [2, 5, 9, 14, 21]),
+    ("Peak Fitness – App Installs DE", "meta", 210, 0.9, []),
+    ("Orbit Mobile – Cyber Monday Prospecting CA", "google", 85, 0.4, []),
+    ("Volt Energy – Always-on Search AU", "reddit", 150, 1.0, []),
+]
+QUEUED: list[tuple[str, str, int]] = [
+    ("Harbor Bank – Lead Gen US", "google", 40),
+    ("Fable Books – Spring Launch UK", "meta", 18),
+    ("Kite Travel – Video Views FR", "reddit", 75),
+    ("Maple Home – Brand Awareness CA", "google", 260),
+    ("Acme Outdoor – Q4 Holiday Promo DE", "reddit", 12),
+    ("Nimbus Coffee – App Installs Global", "meta", 96),
+    ("Peak Fitness – Black Friday Retargeting EU", "google", 140),
+]
+
+
+def job_error(platform: str, kind: str) -> str:
+    return next(m.message for m in JOB_FAILURES[platform] if m.kind == kind)
+
+
+FAILED: list[tuple[str, str, str]] = [
+    ("Orbit Mobile – Lookalike Audiences US", "reddit", job_error("reddit", "rate_limit")),
+    ("Harbor Bank – Brand Awareness AU", "google", job_error("google", "auth")),
+    ("Lumen Skincare – Video Views FR", "meta", job_error("meta", "outage")),
+    ("Kite Travel – Always-on Search DE", "meta", job_error("meta", "timeout")),
+]
+
+
+def freeze_after(api: Api, seconds: float) -> None:
+    """Stop the simulation's clock `seconds` from now: no sync advances, ends or starts after.
+
+    The shots then show the same scene whatever the time they take (a loaded machine, a slow
+    first page load), instead of syncs that finished or a queue that drained meanwhile.
+    """
+    stop_at = time.time() + seconds
+
+    def install(engine: Engine) -> None:
+        engine.clock = lambda: min(time.time(), stop_at)
+
+    api.server.call(install)
+
+
+def build_scene(api: Api) -> None:
+    """The busy Monday morning the screenshots show."""
+    for name, platform, error in FAILED:
+        api.create_set(name=name, platform=platform, failed_error=error)
+    rejected = next(m.message for m in CAMPAIGN_FAILURES["meta"] if m.kind == "validation")
+    for name, platform, campaigns, seconds, bad in RUNNING:
+        behaviour: dict[str, Any] = {"campaigns": campaigns, "seconds_per_campaign": seconds}
+        if bad:
+            behaviour.update(fail_campaigns=bad, campaign_error=rejected)
+        api.create_set(name=name, platform=platform, behaviour=behaviour, queue=True)
+    for name, platform, campaigns in QUEUED:
+        behaviour = {"campaigns": campaigns, "seconds_per_campaign": 0.5}
+        api.create_set(name=name, platform=platform, behaviour=behaviour, queue=True)
+
+
+def wait_ready(page: Page) -> None:
+    """Every section drawn with data, every chart rendered, no script run in progress."""
+    page.wait_for_selector("[data-testid='stApp']")
+    expect(page.get_by_text("of 320 campaigns synced")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("campaigns failed")).to_be_visible()
+    expect(page.locator("[class*='st-key-card-']")).to_have_count(len(RUNNING), timeout=30_000)
+    expect(page.get_by_text(f"#{min(3, len(QUEUED))}", exact=True)).to_be_visible()
+    expect(page.get_by_test_id("stExpander").filter(has_text=FAILED[0][0])).to_be_visible()
+    charts = page.get_by_test_id("stVegaLiteChart")
+    expect(charts).to_have_count(3, timeout=30_000)
+    for chart in charts.all():
+        expect(chart.locator("svg, canvas").first).to_be_attached(timeout=30_000)
+    page.wait_for_selector("[data-test-script-state='notRunning']", state="attached")
+
+
+def content_height(page: Page) -> int:
+    """Height of everything Streamlit draws, including what its own container scrolls."""
+    height: int = page.evaluate(
+        """() => {
+            const main = document.querySelector("[data-testid='stMain']")
+                || document.querySelector("[data-testid='stAppViewContainer']");
+            const header = document.querySelector("[data-testid='stHeader']");
+            return Math.ceil(main.scrollHeight + (header ? header.offsetHeight : 0));
+        }"""
+    )
+    return height
+
+
+def fit_to_content(page: Page, width: int) -> None:
+    """Grow the viewport until the page no longer scrolls inside Streamlit's container."""
+    for _ in range(5):
+        height = max(600, content_height(page) + 24)
+        if page.viewport_size == {"width": width, "height": height}:
+            return
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(400)  # let the layout settle before measuring again
+
+
+def shoot(
+    browser: Browser,
+    url: str,
+    path: Path,
+    *,
+    width: int,
+    scheme: Literal["light", "dark"],
+    mobile: bool = False,
+) -> None:
+    context = browser.new_context(
+        viewport={"width": width, "height": 2000},
+        color_scheme=scheme,
+        is_mobile=mobile,
+        has_touch=mobile,
+    )
+    began = time.monotonic()
+    try:
+        page = context.new_page()
+        page.goto(url)
+        wait_ready(page)
+        # Open the newest failure: the category, the advice, the full error and Retry.
+        failure = page.get_by_test_id("stExpander").filter(has_text=FAILED[-1][0])
+        failure.locator("summary").click()
+        expect(failure.get_by_test_id("stCode")).to_be_visible()
+        page.mouse.move(0, 0)  # no hover effects in the picture
+        fit_to_content(page, width)
+        page.wait_for_selector("[data-test-script-state='notRunning']", state="attached")
+        page.screenshot(path=str(path), full_page=True, animations="disabled")
+        size = f"{width}×{page.viewport_size['height']}"  # type: ignore[index]
+        print(f"wrote {path.relative_to(ROOT)} ({size}, {time.monotonic() - began:.0f} s)")
+    finally:
+        context.close()
+
+
+def main() -> None:
+    chromium = chromium_path()
+    if chromium is None:
+        sys.exit("Chromium not found: apt-get install chromium (or set CHROMIUM).")
+    config = quiet_config(contract=Contract.PLAN, workers=WORKERS, seed_history=True)
+    # Frozen syncs make no progress: no "stalled" warning on them in the pictures.
+    app_env = {"SYNC_MONITOR_STALL_SECONDS": "3600"}
+    with running(config) as api:
+        freeze_after(api, RUN_SECONDS)
+        build_scene(api)
+        started = time.monotonic()
+        with streamlit_app(api.url, **app_env) as (url, _), sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            try:
+                # The shots show the scene once its clock has stopped.
+                time.sleep(max(0.0, RUN_SECONDS + 1 - (time.monotonic() - started)))
+                shoot(browser, url, OUT / "screenshot-light.png", width=1400, scheme="light")
+                shoot(browser, url, OUT / "screenshot-dark.png", width=1400, scheme="dark")
+                shoot(
+                    browser,
+                    url,
+                    OUT / "screenshot-mobile.png",
+                    width=375,
+                    scheme="light",
+                    mobile=True,
+                )
+            finally:
+                browser.close()
+
+
+if __name__ == "__main__":
+    main()
