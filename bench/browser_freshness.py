@@ -36,8 +36,13 @@ OBSERVER = """(total) => {
 
 
 def main() -> None:
-    config = ServerConfig(contract=Contract.PLAN, simulate=False, seed_history=False,
-                          rate_limit_per_minute=0, workers=0)
+    config = ServerConfig(
+        contract=Contract.PLAN,
+        simulate=False,
+        seed_history=False,
+        rate_limit_per_minute=0,
+        workers=0,
+    )
     written: dict[int, float] = {}
 
     def instrument(engine: Engine) -> None:
@@ -53,9 +58,15 @@ def main() -> None:
 
     with LocalApiServer(config) as server, streamlit_app(server.url) as (url, _):
         server.call(instrument)
-        requests.post(server.url + "/_local/sets", timeout=5, json={
-            "name": "Freshness", "queue": True,
-            "behaviour": {"campaigns": CAMPAIGNS, "seconds_per_campaign": SECONDS_EACH}})
+        requests.post(
+            server.url + "/_local/sets",
+            timeout=5,
+            json={
+                "name": "Freshness",
+                "queue": True,
+                "behaviour": {"campaigns": CAMPAIGNS, "seconds_per_campaign": SECONDS_EACH},
+            },
+        )
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1200})
@@ -72,10 +83,14 @@ def main() -> None:
             seen = page.evaluate("window.__seen")
             browser.close()
     latencies = [seen[str(n)] / 1000 - written[n] for n in written if str(n) in seen and n > 1]
-    print(f"event written -> visible in Chromium: {summary_ms(latencies)}; "
-          f"{len(latencies)} of {len(written)} counts seen")
+    print(
+        f"event written -> visible in Chromium: {summary_ms(latencies)}; "
+        f"{len(latencies)} of {len(written)} counts seen"
+    )
     ms = [v * 1000 for v in latencies]
-    record("browser-freshness", f"""## Live page: event written → new count visible in a real browser
+    record(
+        "browser-freshness",
+        f"""## Live page: event written → new count visible in a real browser
 
 `bench/browser_freshness.py`: `streamlit run app.py` at the defaults (cards refresh every 1 s,
 status poll every 2 s) against the local API; one job of {CAMPAIGNS} campaigns, one every
@@ -86,7 +101,8 @@ Counts are skipped when two events land between refreshes: {len(ms)} of {len(wri
 | events | p50 | p95 | p99 | max |
 |---|---|---|---|---|
 {table_row(ms)}
-""")
+""",
+    )
 
 
 if __name__ == "__main__":

@@ -49,14 +49,26 @@ def measure(pid: int, pages: list[Page]) -> float:
 
 
 def main() -> None:
-    config = ServerConfig(contract=Contract.PLAN, simulate=False, seed_history=False,
-                          rate_limit_per_minute=0, workers=JOBS)
+    config = ServerConfig(
+        contract=Contract.PLAN,
+        simulate=False,
+        seed_history=False,
+        rate_limit_per_minute=0,
+        workers=JOBS,
+    )
     results: dict[int, float] = {}
     with LocalApiServer(config) as server, streamlit_app(server.url) as (url, proc):
         for n in range(JOBS):
-            requests.post(server.url + "/_local/sets", timeout=5, json={
-                "name": f"Watched set {n + 1}", "platform": ("reddit", "google", "meta")[n % 3],
-                "queue": True, "behaviour": {"campaigns": 5000, "seconds_per_campaign": 0.4}})
+            requests.post(
+                server.url + "/_local/sets",
+                timeout=5,
+                json={
+                    "name": f"Watched set {n + 1}",
+                    "platform": ("reddit", "google", "meta")[n % 3],
+                    "queue": True,
+                    "behaviour": {"campaigns": 5000, "seconds_per_campaign": 0.4},
+                },
+            )
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
             pages: list[Page] = []
@@ -72,7 +84,9 @@ def main() -> None:
     per_viewer = (results[10] - results[1]) / 9
     print(f"each additional viewer: {per_viewer * 100:.1f}% of a core")
     rows = "\n".join(f"| {v} | {c * 100:.1f}% |" for v, c in results.items())
-    record("viewer-cpu", f"""## Live page: server CPU per viewer, 10 active jobs
+    record(
+        "viewer-cpu",
+        f"""## Live page: server CPU per viewer, 10 active jobs
 
 `bench/viewer_cpu.py`: `streamlit run app.py` at the defaults against the local API with
 {JOBS} active jobs streaming progress; Chromium pages open on the live page; the Streamlit
@@ -85,7 +99,8 @@ process's CPU (user + system, all threads) over {WINDOW:.0f} s after {WARMUP:.0f
 
 Each additional viewer costs about **{per_viewer * 100:.1f}% of a core** ((10 viewers − 1) / 9).
 This sets the next target.
-""")
+""",
+    )
 
 
 if __name__ == "__main__":

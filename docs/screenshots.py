@@ -15,6 +15,7 @@ shot first grows the viewport to the height of the page's content.
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from pathlib import Path
@@ -32,6 +33,7 @@ from tests.local_api_helpers import Api, quiet_config, running  # noqa: E402
 from tests.streamlit_app import CHROMIUM_ARGS, chromium_path, streamlit_app  # noqa: E402
 
 OUT = ROOT / "docs"
+Scheme = Literal["light", "dark"]
 WORKERS = 6
 
 # (name, platform, campaigns, seconds per campaign, campaign indexes that are rejected)
@@ -102,7 +104,7 @@ def wait_ready(page: Page) -> None:
     """Every section drawn with data, every chart rendered, no script run in progress."""
     page.wait_for_selector("[data-testid='stApp']")
     expect(page.get_by_text("of 320 campaigns synced")).to_be_visible(timeout=30_000)
-    expect(page.get_by_text("campaigns failed")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"\d+ (campaigns )?failed"))).to_be_visible()
     expect(page.locator("[class*='st-key-card-']")).to_have_count(len(RUNNING), timeout=30_000)
     expect(page.get_by_text(f"#{min(3, len(QUEUED))}", exact=True)).to_be_visible()
     expect(page.get_by_test_id("stExpander").filter(has_text=FAILED[0][0])).to_be_visible()
@@ -114,60 +116,68 @@ def wait_ready(page: Page) -> None:
 
 
 def content_height(page: Page) -> int:
-    """Height of everything Streamlit draws, including what its own container scrolls."""
+    """Bottom of everything Streamlit drew, including what its own container has scrolled."""
     height: int = page.evaluate(
         """() => {
-            const main = document.querySelector("[data-testid='stMain']")
-                || document.querySelector("[data-testid='stAppViewContainer']");
-            const header = document.querySelector("[data-testid='stHeader']");
-            return Math.ceil(main.scrollHeight + (header ? header.offsetHeight : 0));
+            const blocks = document.querySelector("[data-testid='stMainBlockContainer']");
+            const content = blocks.firstElementChild || blocks;
+            const main = document.querySelector("[data-testid='stMain']");
+            const scrolled = main ? main.scrollTop : 0;
+            return Math.ceil(content.getBoundingClientRect().bottom + scrolled + window.scrollY);
         }"""
     )
     return height
 
 
 def fit_to_content(page: Page, width: int) -> None:
-    """Grow the viewport until the page no longer scrolls inside Streamlit's container."""
+    """Size the viewport to the content, so nothing scrolls inside Streamlit's container."""
     for _ in range(5):
-        height = max(600, content_height(page) + 24)
+        height = max(600, content_height(page) + 48)
         if page.viewport_size == {"width": width, "height": height}:
             return
         page.set_viewport_size({"width": width, "height": height})
-        page.wait_for_timeout(400)  # let the layout settle before measuring again
+        page.wait_for_timeout(400)  # let the layout settle (charts resize) before measuring again
 
 
-def shoot(
-    browser: Browser,
-    url: str,
-    path: Path,
-    *,
-    width: int,
-    scheme: Literal["light", "dark"],
-    mobile: bool = False,
-) -> None:
+def is_dark(page: Page) -> bool:
+    """Whether the app is drawn on a dark background."""
+    luminance: float = page.evaluate(
+        """() => {
+            const bg = getComputedStyle(document.querySelector("[data-testid='stApp']"))
+                .backgroundColor.match(/\\d+/g).map(Number);
+            return (0.2126 * bg[0] + 0.7152 * bg[1] + 0.0722 * bg[2]) / 255;
+        }"""
+    )
+    return luminance < 0.3
+
+
+def open_page(browser: Browser, url: str, *, width: int, scheme: Scheme, mobile: bool) -> Page:
+    """A page on the app in a fresh browser context, every section loaded."""
     context = browser.new_context(
         viewport={"width": width, "height": 2000},
         color_scheme=scheme,
         is_mobile=mobile,
         has_touch=mobile,
     )
-    began = time.monotonic()
-    try:
-        page = context.new_page()
-        page.goto(url)
-        wait_ready(page)
-        # Open the newest failure: the category, the advice, the full error and Retry.
-        failure = page.get_by_test_id("stExpander").filter(has_text=FAILED[-1][0])
+    page = context.new_page()
+    page.goto(url)
+    wait_ready(page)
+    return page
+
+
+def capture(page: Page, path: Path, width: int) -> None:
+    """Open the newest failure, fit the viewport to the page, and write the PNG."""
+    # The expanded failure shows the category, the advice, the full error and Retry.
+    failure = page.get_by_test_id("stExpander").filter(has_text=FAILED[-1][0])
+    if failure.locator("details[open]").count() == 0:
         failure.locator("summary").click()
-        expect(failure.get_by_test_id("stCode")).to_be_visible()
-        page.mouse.move(0, 0)  # no hover effects in the picture
-        fit_to_content(page, width)
-        page.wait_for_selector("[data-test-script-state='notRunning']", state="attached")
-        page.screenshot(path=str(path), full_page=True, animations="disabled")
-        size = f"{width}×{page.viewport_size['height']}"  # type: ignore[index]
-        print(f"wrote {path.relative_to(ROOT)} ({size}, {time.monotonic() - began:.0f} s)")
-    finally:
-        context.close()
+    expect(failure.get_by_test_id("stCode")).to_be_visible()
+    page.mouse.move(0, 0)  # no hover effects in the picture
+    fit_to_content(page, width)
+    page.wait_for_selector("[data-test-script-state='notRunning']", state="attached")
+    page.screenshot(path=str(path), full_page=True, animations="disabled")
+    print(f"wrote {path.relative_to(ROOT)} ({width}×{page.viewport_size['height']})")  # type: ignore[index]
+    page.context.close()
 
 
 def main() -> None:
@@ -180,22 +190,26 @@ def main() -> None:
     with running(config) as api:
         freeze_after(api, RUN_SECONDS)
         build_scene(api)
-        started = time.monotonic()
+        frozen_at = time.monotonic() + RUN_SECONDS
         with streamlit_app(api.url, **app_env) as (url, _), sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
             try:
-                # The shots show the scene once its clock has stopped.
-                time.sleep(max(0.0, RUN_SECONDS + 1 - (time.monotonic() - started)))
-                shoot(browser, url, OUT / "screenshot-light.png", width=1400, scheme="light")
-                shoot(browser, url, OUT / "screenshot-dark.png", width=1400, scheme="dark")
-                shoot(
-                    browser,
-                    url,
-                    OUT / "screenshot-mobile.png",
-                    width=375,
-                    scheme="light",
-                    mobile=True,
-                )
+                # The first viewer starts the app's hub: open it at once, so the hub sees the
+                # syncs progress (and has a rate and an ETA for each) before the clock stops.
+                light = open_page(browser, url, width=1400, scheme="light", mobile=False)
+                time.sleep(max(0.0, frozen_at + 1 - time.monotonic()))
+                capture(light, OUT / "screenshot-light.png", 1400)
+                mobile = open_page(browser, url, width=375, scheme="light", mobile=True)
+                capture(mobile, OUT / "screenshot-mobile.png", 375)
+                dark = open_page(browser, url, width=1400, scheme="dark", mobile=False)
+                if not is_dark(dark):
+                    sys.exit(
+                        "The app stays light for a viewer whose system is dark, so "
+                        "docs/screenshot-dark.png was not written. A [theme] option without "
+                        "`base` in .streamlit/config.toml pins Streamlit's light theme: set "
+                        "colours under [theme.light] and [theme.dark] instead."
+                    )
+                capture(dark, OUT / "screenshot-dark.png", 1400)
             finally:
                 browser.close()
 

@@ -7,9 +7,11 @@ Contract: dotoro-api.md §3.2 (sequences and quirks) and §5 (what sseclient-py 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import re
+import socket
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -19,6 +21,7 @@ from typing import Protocol
 
 import requests
 import sseclient
+import urllib3
 
 from .backoff import Backoff
 from .client import ApiError, DotoroClient
@@ -120,9 +123,19 @@ class HttpConnector:
             response.close()
 
     def close(self) -> None:
+        """Unblock a read waiting on the socket, from another thread.
+
+        Closing the response alone leaves a blocked read waiting for the next byte (up to a
+        heartbeat); shutting the socket down ends the read at once.
+        """
         response = self._response
-        if response is not None:
-            response.close()
+        if response is None:
+            return
+        sock = getattr(getattr(response.raw, "_connection", None), "sock", None)
+        if isinstance(sock, socket.socket):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        response.close()
 
 
 @dataclass
@@ -238,7 +251,13 @@ class StreamConsumer:
             verdict.reason = exc.message
             if exc.status == 429:
                 verdict.wait = exc.retry_after
-        except (requests.RequestException, OSError, ValueError, AttributeError) as exc:
+        except (
+            requests.RequestException,
+            urllib3.exceptions.HTTPError,  # raw reads raise urllib3's own errors
+            OSError,
+            ValueError,
+            AttributeError,
+        ) as exc:
             # A drop, a read timeout, or a response closed under us by stop().
             verdict.reason = "the connection dropped" if not self._stop.is_set() else None
             log.debug("stream %s: %s", self.job_id, type(exc).__name__)

@@ -12,7 +12,8 @@ import pandas as pd
 from ..models import Platform
 from ..snapshot import Finished, Snapshot
 
-PLATFORM_COLORS = {"Reddit": "#ff4500", "Google": "#4285f4", "Meta": "#0866ff", "Other": "#8c8c8c"}
+# Brand-like, but far enough apart to tell Google from Meta; the legend always names them.
+PLATFORM_COLORS = {"Reddit": "#ff4500", "Google": "#34a853", "Meta": "#0866ff", "Other": "#8c8c8c"}
 STATES = ["Syncing", "Queued", "Failed (24 h)"]
 
 
@@ -58,23 +59,25 @@ def throughput(finished: Iterable[Finished], now: datetime, hours: int = 12) -> 
         if start <= f.at < end and f.outcome in ("completed", "failed"):
             counts[(f.at.replace(minute=0, second=0, microsecond=0), f.platform.label)] += 1
     platforms = sorted({p for _, p in counts}) or [Platform.REDDIT.label]
-    rows = [
-        {
-            "hour": start + timedelta(hours=h),
-            "platform": p,
-            "syncs": counts[(start + timedelta(hours=h), p)],
-        }
-        for h in range(hours)
-        for p in platforms
-    ]
-    return pd.DataFrame(rows, columns=["hour", "platform", "syncs"])
+    rows = []
+    for h in range(hours):
+        hour = start + timedelta(hours=h)
+        label = hour.strftime("%H:00")
+        rows += [
+            {"hour": hour, "label": label, "platform": p, "syncs": counts[(hour, p)]}
+            for p in platforms
+        ]
+    return pd.DataFrame(rows, columns=["hour", "label", "platform", "syncs"])
 
 
-def _color(field: str = "platform") -> alt.Color:
+def _color(frame: pd.DataFrame) -> alt.Color:
+    """Platform colours, with only the platforms that have data in the legend."""
+    present = [p for p in PLATFORM_COLORS if p in set(frame["platform"])]
     color: alt.Color = alt.Color(
-        f"{field}:N",
+        "platform:N",
         title="Platform",
-        scale=alt.Scale(domain=list(PLATFORM_COLORS), range=list(PLATFORM_COLORS.values())),
+        scale=alt.Scale(domain=present, range=[PLATFORM_COLORS[p] for p in present]),
+        legend=alt.Legend(orient="bottom"),
     )
     return color
 
@@ -86,7 +89,7 @@ def state_chart(frame: pd.DataFrame) -> alt.Chart:
         .encode(
             x=alt.X("syncs:Q", title="Syncs"),
             y=alt.Y("state:N", sort=STATES, title=None),
-            color=_color(),
+            color=_color(frame),
             tooltip=["state", "platform", "syncs"],
         )
         .properties(height=160)
@@ -106,7 +109,7 @@ def failure_rate_chart(frame: pd.DataFrame) -> alt.Chart:
                 axis=alt.Axis(format="%"),
                 scale=alt.Scale(domain=[0, 1]),
             ),
-            color=_color(),
+            color=_color(frame),
             tooltip=["platform", alt.Tooltip("rate:Q", format=".1%"), "failed", "finished"],
         )
         .properties(height=200)
@@ -119,10 +122,11 @@ def throughput_chart(frame: pd.DataFrame) -> alt.Chart:
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X("hour:T", title=None, axis=alt.Axis(format="%H:%M")),
+            # Ordinal hours: one full-width bar per hour, none clipped at the edges.
+            x=alt.X("label:O", sort=None, title=None, axis=alt.Axis(labelOverlap=True)),
             y=alt.Y("syncs:Q", stack=True, title="Syncs finished per hour"),
-            color=_color(),
-            tooltip=[alt.Tooltip("hour:T", format="%H:%M"), "platform", "syncs"],
+            color=_color(frame),
+            tooltip=[alt.Tooltip("label:N", title="Hour"), "platform", "syncs"],
         )
         .properties(height=200)
     )

@@ -14,12 +14,24 @@ from datetime import datetime
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&\"'])")
 
 
+# GFM turns bare URLs, www. names and e-mail addresses into links, and backslashes cannot stop
+# it: an invisible word joiner (U+2060) inside the trigger does.
+_AUTOLINK = re.compile(r"(?i)\b(https?|ftp|mailto|www)|(@)")
+_JOINER = "\u2060"
+
+
+def _break_autolink(match: re.Match[str]) -> str:
+    word, at = match.group(1), match.group(2)
+    return f"{word}{_JOINER}" if word else f"{_JOINER}{at}"
+
+
 def escape_markdown(text: str | None) -> str:
-    """`text` rendered literally where Streamlit reads Markdown (one line, specials escaped)."""
+    """`text` rendered literally where Streamlit reads Markdown (one line, specials escaped,
+    no automatic links)."""
     if not text:
         return ""
     one_line = " ".join(text.split())  # newlines would start new blocks (headings, lists)
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", one_line)
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", _AUTOLINK.sub(_break_autolink, one_line))
 
 
 def truncate(text: str | None, limit: int = 140) -> str:

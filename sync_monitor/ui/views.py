@@ -30,6 +30,7 @@ PLATFORM_BADGE: dict[Platform, BadgeColor] = {
 MAX_CARDS = 24  # beyond this, the rest of the active syncs go in a table
 QUEUE_SHOWN = 3  # the queue collapses past this many
 FAILED_PAGE = 25
+CHART_HEIGHT = 260  # pixels, legend included
 TABLE_ROWS = 200  # rows of the overflow tables: enough to scan, cheap to send every refresh
 ACTIONS = "sync_monitor_actions"  # session key: in-flight actions whose result needs a toast
 
@@ -359,7 +360,9 @@ def summary_charts(snap: Snapshot) -> None:
         if frame.empty:
             st.caption("No syncs to chart yet.")
         else:
-            st.vega_lite_chart(spec=_spec("state", frame), width="stretch", key="chart-state")
+            st.vega_lite_chart(
+                spec=_spec("state", frame), width="stretch", height=CHART_HEIGHT, key="chart-state"
+            )
     with cols[1]:
         st.caption("Failure rate by platform, last 24 h")
         rates = charts.failure_rates(snap.finished, snap.taken_at)
@@ -367,7 +370,10 @@ def summary_charts(snap: Snapshot) -> None:
             st.caption("No finished syncs in the last 24 hours yet.")
         else:
             st.vega_lite_chart(
-                spec=_spec("failure_rate", rates), width="stretch", key="chart-failure-rate"
+                spec=_spec("failure_rate", rates),
+                width="stretch",
+                height=CHART_HEIGHT,
+                key="chart-failure-rate",
             )
     with cols[2]:
         st.caption("Throughput, last 12 h")
@@ -376,5 +382,8 @@ def summary_charts(snap: Snapshot) -> None:
             st.caption("No finished syncs seen yet.")
         else:
             st.vega_lite_chart(
-                spec=_spec("throughput", flow), width="stretch", key="chart-throughput"
+                spec=_spec("throughput", flow),
+                width="stretch",
+                height=CHART_HEIGHT,
+                key="chart-throughput",
             )

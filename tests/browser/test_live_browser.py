@@ -67,7 +67,7 @@ def test_retry_moves_a_failure_to_the_queue(live: Start) -> None:
     m = live(workers=0, heartbeat_seconds=1.0)
     name = "Nimbus Coffee – Brand Awareness UK"
     created = m.api.create_set(name=name, platform="reddit", failed_error=OUTAGE)
-    page = m.open()
+    m.open()
     failure = m.failure(name)
     expect(failure).to_have_count(1)
     expect(m.queue()).not_to_contain_text(name)
@@ -98,9 +98,14 @@ def test_hostile_backend_text_is_shown_literally(live: Start) -> None:
     # Shown as text: in the label (the name in full, the error as a preview) and, verbatim, in
     # the code block. Invisible characters (a word joiner that defuses autolinks) are allowed.
     label = re.sub(INVISIBLE, "", failure.locator("summary").inner_text())
-    for literal in ("**bold**", "[click me](https://evil.example/a)",
-                    "![img](https://evil.example/x.png)", "<script>window.__pwned=1</script>",
-                    "<b>html</b>", '<img src=x onerror="window.__pwned=1">'):
+    for literal in (
+        "**bold**",
+        "[click me](https://evil.example/a)",
+        "![img](https://evil.example/x.png)",
+        "<script>window.__pwned=1</script>",
+        "<b>html</b>",
+        '<img src=x onerror="window.__pwned=1">',
+    ):
         assert literal in label, (literal, label)
     expect(code.locator("code")).to_have_text(HOSTILE)
 

@@ -380,3 +380,22 @@ def test_head_progress_is_unknown_not_zero_of_zero(head: Api) -> None:
         assert card.eta_s is None
         assert card.stream is None
         assert not snap.live_progress
+
+
+def test_stop_does_not_wait_for_a_heartbeat() -> None:
+    """Stopping ends blocked stream reads at once, not at the next heartbeat (60 s here)."""
+    config = quiet_config(contract=Contract.PLAN, heartbeat_seconds=60.0)
+    with running(config) as api:
+        cs = api.create_set(
+            name="Slow", queue=True, behaviour={"campaigns": 10, "seconds_per_campaign": 30}
+        )
+        hub = Hub(DotoroClient(api.url), load_settings(environ={}, poll_seconds=0.5)).start()
+        wait_for(
+            hub, lambda s: cs["jobId"] in hub._consumers and hub._live[cs["jobId"]].events >= 2
+        )  # connected, progress: now it waits
+        hub.wait_for_change(hub.snapshot().version + 1000, 1.0)  # let it settle into the read
+        stopping = threading.Thread(target=hub.stop)
+        stopping.start()
+        stopping.join(20)  # far below the 60 s heartbeat a blocked read would wait for
+        assert not stopping.is_alive()
+        assert hub.consumer_count == 0

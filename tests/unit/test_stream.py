@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import requests
+import urllib3
 
 from sync_monitor.backoff import Backoff
 from sync_monitor.client import ApiError
@@ -411,6 +412,21 @@ def test_read_timeout_mid_stream_reconnects() -> None:
 
     sink = Sink()
     script = Script(timing_out(), [completed()])  # type: ignore[arg-type]
+    consumer(script, sink).run()
+
+    assert sink.reconnects == [(1, "the connection dropped", 0.01)]
+    assert sink.ends == [(Outcome.COMPLETED, None)]
+
+
+def test_a_broken_raw_read_mid_stream_reconnects_instead_of_killing_the_thread() -> None:
+    """Raw reads (read1) raise urllib3's own errors, not requests' (a socket shut down)."""
+
+    def broken() -> Iterator[RawEvent]:
+        yield connected()
+        raise urllib3.exceptions.ProtocolError("Connection broken: IncompleteRead(0 bytes read)")
+
+    sink = Sink()
+    script = Script(broken(), [completed()])  # type: ignore[arg-type]
     consumer(script, sink).run()
 
     assert sink.reconnects == [(1, "the connection dropped", 0.01)]

@@ -1,0 +1,57 @@
+"""Chart data is aggregated (one row per group), as rates where a rate is asked for."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sync_monitor.models import JobState, Platform
+from sync_monitor.snapshot import Finished, Snapshot, build
+from sync_monitor.ui import charts
+from tests.unit.test_snapshot import hub_state, row, status
+
+NOW = datetime(2026, 11, 29, 12, 30, tzinfo=UTC)
+
+
+def finished(minutes_ago: float, platform: Platform, outcome: str) -> Finished:
+    return Finished(NOW - timedelta(minutes=minutes_ago), platform, outcome, 30.0)
+
+
+def test_failure_rate_is_failed_over_finished_per_platform_in_24h() -> None:
+    data = [
+        finished(10, Platform.META, "failed"),
+        finished(20, Platform.META, "completed"),
+        finished(30, Platform.META, "completed"),
+        finished(40, Platform.META, "completed"),
+        finished(50, Platform.GOOGLE, "completed"),
+        finished(60 * 30, Platform.GOOGLE, "failed"),  # older than 24 h: left out
+        finished(5, Platform.REDDIT, "cancelled"),
+    ]  # not a finish that counts
+    frame = charts.failure_rates(data, NOW).set_index("platform")
+    assert frame.loc["Meta", "rate"] == 0.25
+    assert frame.loc["Google", "rate"] == 0.0
+    assert "Reddit" not in frame.index
+
+
+def test_throughput_is_per_hour_and_zero_filled() -> None:
+    data = [
+        finished(5, Platform.REDDIT, "completed"),
+        finished(10, Platform.REDDIT, "failed"),
+        finished(65, Platform.REDDIT, "completed"),
+    ]
+    frame = charts.throughput(data, NOW, hours=3)
+    assert list(frame["label"]) == ["10:00", "11:00", "12:00"]
+    assert list(frame["syncs"]) == [0, 1, 2]
+
+
+def test_state_counts_group_by_state_and_platform() -> None:
+    snap: Snapshot = build(
+        hub_state(
+            status(
+                active=(row(1, platform=Platform.META), row(2, platform=Platform.META)),
+                failed=(row(3, platform=Platform.GOOGLE, state=JobState.FAILED),),
+            )
+        )
+    )
+    frame = charts.state_counts(snap)
+    rows = {(r.state, r.platform): r.syncs for r in frame.itertuples()}
+    assert rows == {("Syncing", "Meta"): 2, ("Failed (24 h)", "Google"): 1}
