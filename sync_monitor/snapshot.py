@@ -211,7 +211,8 @@ def build(state: HubState) -> Snapshot:
     for est in estimate_queue(rows, remaining, workers, stats):
         if est.index < len(pending_jobs):
             j = pending_jobs[est.index]
-            key, job_id, set_id, name = _key(j), j.job_id, j.campaign_set_id, j.campaign_set_name
+            key, set_id, name = _key(j), j.campaign_set_id, j.campaign_set_name
+            job_id = j.job_id or state.known_jobs.get(set_id)
             is_optimistic = False
         else:
             m = optimistic[est.index - len(pending_jobs)]

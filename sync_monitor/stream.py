@@ -246,7 +246,7 @@ class StreamConsumer:
                         return verdict
             verdict.reason = "the stream ended without a final event"
         except ApiError as exc:
-            if exc.status in (401, 403, 404):
+            if exc.status in (400, 401, 403, 404):  # reconnecting cannot change these
                 return _Verdict(Outcome.DENIED, reason=exc.message)
             verdict.reason = exc.message
             if exc.status == 429:

@@ -76,6 +76,8 @@ def backend_line(backend: Backend) -> str:
             return "Live"
         case "connecting":
             return "Connecting…"
+        case "unreachable" if backend.attempt <= 1:
+            return f"Reconnecting (attempt {backend.attempt})"
         case "unreachable":
             return f"Unreachable since {clock(backend.since)} (attempt {backend.attempt})"
         case "rate_limited":
@@ -99,7 +101,7 @@ def header(snap: Snapshot) -> None:
     cols[0].metric("Syncing now", len(snap.active))
     cols[1].metric("Queued", len(snap.pending))
     cols[2].metric("Failed (24 h)", len(snap.failed))
-    if backend.kind == "unreachable":
+    if backend.kind == "unreachable" and backend.attempt > 1:
         st.error(
             f"The Dotoro API has not answered since {clock(backend.since)}. "
             f"{escape_markdown(backend.message)} The figures below are from the last "

@@ -339,8 +339,8 @@ def test_error_after_connected_reconnects_when_the_job_state_is_unknown() -> Non
     assert sink.ends == [(Outcome.COMPLETED, None)]
 
 
-@pytest.mark.parametrize("status", [401, 403, 404])
-def test_auth_and_not_found_errors_deny_for_good(status: int) -> None:
+@pytest.mark.parametrize("status", [400, 401, 403, 404])
+def test_bad_request_auth_and_not_found_errors_deny_for_good(status: int) -> None:
     sink = Sink()
     script = run(sink, ApiError(status, "CODE", "Access denied to this job"))
 

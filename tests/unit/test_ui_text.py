@@ -89,3 +89,20 @@ def test_relative_times() -> None:
     assert relative(now - timedelta(minutes=3), now) == "3 min ago"
     assert relative(now - timedelta(hours=5), now) == "5 h ago"
     assert relative(now - timedelta(days=2), now) == "2 d ago"
+
+
+def test_backend_line_says_reconnecting_first_then_unreachable_since() -> None:
+    from sync_monitor.snapshot import Backend
+    from sync_monitor.ui.views import backend_line
+
+    since = datetime(2026, 11, 29, 14, 2, tzinfo=UTC)
+    assert backend_line(Backend("live")) == "Live"
+    assert backend_line(Backend("unreachable", since=since, attempt=1)) == (
+        "Reconnecting (attempt 1)"
+    )
+    assert backend_line(Backend("unreachable", since=since, attempt=4)).startswith(
+        "Unreachable since 14:02:00"
+    )
+    assert backend_line(Backend("rate_limited", until=since)).startswith(
+        "Rate-limited until 14:02:00"
+    )
