@@ -16,9 +16,9 @@ from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.instrument import record_progress_writes
 from bench.record import record, summary_ms, table_row
 from sync_monitor.local_api import Contract, LocalApiServer, ServerConfig
-from sync_monitor.local_api.engine import Engine
 from tests.streamlit_app import CHROMIUM_ARGS, chromium_path, streamlit_app
 
 CAMPAIGNS, SECONDS_EACH = 70, 1.1
@@ -43,21 +43,9 @@ def main() -> None:
         rate_limit_per_minute=0,
         workers=0,
     )
-    written: dict[int, float] = {}
-
-    def instrument(engine: Engine) -> None:
-        original = engine._publish
-
-        def publish(job_id: str, type_: str, data: dict[str, object]) -> None:
-            original(job_id, type_, data)
-            if type_.startswith("campaign_"):
-                done = int(data["synced"]) + int(data["failed"])  # type: ignore[call-overload]
-                written[done] = time.time()
-
-        engine._publish = publish  # type: ignore[method-assign]
 
     with LocalApiServer(config) as server, streamlit_app(server.url) as (url, _):
-        server.call(instrument)
+        written = record_progress_writes(server, time.time)
         requests.post(
             server.url + "/_local/sets",
             timeout=5,

@@ -15,11 +15,11 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.instrument import record_progress_writes
 from bench.record import record, summary_ms, table_row
 from sync_monitor.client import DotoroClient
 from sync_monitor.hub import Hub
 from sync_monitor.local_api import Contract, LocalApiServer, ServerConfig
-from sync_monitor.local_api.engine import Engine
 from sync_monitor.settings import load_settings
 from tests.http10_proxy import Http10Proxy
 
@@ -34,21 +34,9 @@ def run(chunked: bool) -> list[float]:
         rate_limit_per_minute=0,
         workers=1,
     )
-    written: dict[int, float] = {}
-
-    def instrument(engine: Engine) -> None:
-        original = engine._publish
-
-        def publish(job_id: str, type_: str, data: dict[str, object]) -> None:
-            original(job_id, type_, data)
-            if type_.startswith("campaign_"):
-                done = int(data["synced"]) + int(data["failed"])  # type: ignore[call-overload]
-                written[done] = time.perf_counter()
-
-        engine._publish = publish  # type: ignore[method-assign]
 
     with LocalApiServer(config) as server:
-        server.call(instrument)
+        written = record_progress_writes(server)
         proxy = None if chunked else Http10Proxy(server.url).start()
         url = server.url if proxy is None else proxy.url
         hub = Hub(DotoroClient(url), load_settings(environ={}, poll_seconds=0.5)).start()

@@ -172,58 +172,33 @@ class Engine:
         self.store.commit()
         return cs
 
+    def _new_job(self, cs: CampaignSet, **fields: Any) -> Job:
+        """A job row for `cs` as pg-boss creates it; `fields` override the defaults."""
+        now = self.clock()
+        values: dict[str, Any] = {
+            "id": workload.new_id(self.rng), "set_id": cs.id, "team_id": cs.team_id,
+            "user_id": None, "platform": cs.platform, "state": "created", "retry_count": 0,
+            "retry_limit": 2, "created_on": now, "started_on": None, "completed_on": None,
+            "synced": 0, "failed": 0, "total": 0, "skipped": 0, "errors": [], "error": None,
+            "seq": 0,
+        }
+        values.update(fields)
+        job = Job(**values)
+        self.store.insert_jobs([job])
+        return job
+
     def queue_sync(self, cs: CampaignSet) -> Job:
         """Queue a new job for the set: what both POST .../sync and POST .../retry do."""
-        now = self.clock()
-        job = Job(
-            id=workload.new_id(self.rng),
-            set_id=cs.id,
-            team_id=cs.team_id,
-            user_id=None,
-            platform=cs.platform,
-            state="created",
-            retry_count=0,
-            retry_limit=2,
-            created_on=now,
-            started_on=None,
-            completed_on=None,
-            synced=0,
-            failed=0,
-            total=0,
-            skipped=0,
-            errors=[],
-            error=None,
-            seq=0,
-        )
-        self.store.insert_jobs([job])
-        self.store.set_status(cs.id, "pending", now)
+        job = self._new_job(cs)
+        self.store.set_status(cs.id, "pending", job.created_on)
         self.store.commit()
         return job
 
     def add_failed_job(self, cs: CampaignSet, error: str, total: int = 0) -> Job:
         """A job that already failed with `error`: for demos and tests of the failure list."""
         now = self.clock()
-        job = Job(
-            id=workload.new_id(self.rng),
-            set_id=cs.id,
-            team_id=cs.team_id,
-            user_id=None,
-            platform=cs.platform,
-            state="failed",
-            retry_count=2,
-            retry_limit=2,
-            created_on=now - 1,
-            started_on=now - 0.5,
-            completed_on=now,
-            synced=0,
-            failed=0,
-            total=total,
-            skipped=0,
-            errors=[],
-            error=error,
-            seq=0,
-        )
-        self.store.insert_jobs([job])
+        job = self._new_job(cs, state="failed", retry_count=2, created_on=now - 1,
+                            started_on=now - 0.5, completed_on=now, total=total, error=error)
         self.store.set_status(cs.id, "failed", now)
         self.store.commit()
         return job
