@@ -176,10 +176,23 @@ class Engine:
         """A job row for `cs` as pg-boss creates it; `fields` override the defaults."""
         now = self.clock()
         values: dict[str, Any] = {
-            "id": workload.new_id(self.rng), "set_id": cs.id, "team_id": cs.team_id,
-            "user_id": None, "platform": cs.platform, "state": "created", "retry_count": 0,
-            "retry_limit": 2, "created_on": now, "started_on": None, "completed_on": None,
-            "synced": 0, "failed": 0, "total": 0, "skipped": 0, "errors": [], "error": None,
+            "id": workload.new_id(self.rng),
+            "set_id": cs.id,
+            "team_id": cs.team_id,
+            "user_id": None,
+            "platform": cs.platform,
+            "state": "created",
+            "retry_count": 0,
+            "retry_limit": 2,
+            "created_on": now,
+            "started_on": None,
+            "completed_on": None,
+            "synced": 0,
+            "failed": 0,
+            "total": 0,
+            "skipped": 0,
+            "errors": [],
+            "error": None,
             "seq": 0,
         }
         values.update(fields)
@@ -197,8 +210,16 @@ class Engine:
     def add_failed_job(self, cs: CampaignSet, error: str, total: int = 0) -> Job:
         """A job that already failed with `error`: for demos and tests of the failure list."""
         now = self.clock()
-        job = self._new_job(cs, state="failed", retry_count=2, created_on=now - 1,
-                            started_on=now - 0.5, completed_on=now, total=total, error=error)
+        job = self._new_job(
+            cs,
+            state="failed",
+            retry_count=2,
+            created_on=now - 1,
+            started_on=now - 0.5,
+            completed_on=now,
+            total=total,
+            error=error,
+        )
         self.store.set_status(cs.id, "failed", now)
         self.store.commit()
         return job

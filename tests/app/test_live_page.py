@@ -50,8 +50,9 @@ def test_every_section_renders_live_data(monitor_factory: Factory) -> None:
     assert chart_count(m) >= 1
 
 
-def test_empty_states(monitor_factory: Factory) -> None:
-    m = monitor_factory()
+@pytest.mark.parametrize("contract", [Contract.HEAD, Contract.PLAN])
+def test_empty_states(monitor_factory: Factory, contract: Contract) -> None:
+    m = monitor_factory(contract)
     m.wait(lambda s: s.loaded)
     text = m.texts()
     assert "Nothing is syncing right now." in text
@@ -90,8 +91,11 @@ def test_rate_limit_is_a_banner(monitor_factory: Factory) -> None:
     assert any("rate-limiting this monitor" in e.value for e in m.app.warning)
 
 
-def test_retry_posts_once_moves_the_item_and_toasts(monitor_factory: Factory) -> None:
-    m = monitor_factory(workers=0)
+@pytest.mark.parametrize("contract", [Contract.HEAD, Contract.PLAN])
+def test_retry_posts_once_moves_the_item_and_toasts(
+    monitor_factory: Factory, contract: Contract
+) -> None:
+    m = monitor_factory(contract, workers=0)
     cs = m.api.create_set(
         name="Retry me", failed_error="Reddit Ads API error 503: Service Unavailable"
     )
@@ -105,8 +109,9 @@ def test_retry_posts_once_moves_the_item_and_toasts(monitor_factory: Factory) ->
     assert all("Retry me" not in e.label for e in m.app.expander)
 
 
-def test_failed_retry_rolls_back_with_a_toast(monitor_factory: Factory) -> None:
-    m = monitor_factory(workers=0)
+@pytest.mark.parametrize("contract", [Contract.HEAD, Contract.PLAN])
+def test_failed_retry_rolls_back_with_a_toast(monitor_factory: Factory, contract: Contract) -> None:
+    m = monitor_factory(contract, workers=0)
     cs = m.api.create_set(name="No account", failed_error="boom", ad_account=False)
     m.wait(lambda s: len(s.failed) == 1)
     m.click(f"retry-{cs['setId']}")

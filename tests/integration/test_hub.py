@@ -73,9 +73,13 @@ def watch_job(
 
 def final_live(hub: Hub, job_id: str) -> object:
     wait_for(
-        hub, lambda s: hub._live.get(job_id) is not None and hub._live[job_id].outcome is not None
+        hub,
+        lambda s: (
+            hub.tracker.live.get(job_id) is not None
+            and hub.tracker.live[job_id].outcome is not None
+        ),
     )
-    return hub._live[job_id]
+    return hub.tracker.live[job_id]
 
 
 def test_stream_dropped_mid_job_reconnects_and_final_counts_match(contract: Contract) -> None:
@@ -279,7 +283,9 @@ def test_retry_is_optimistic_idempotent_and_watches_the_new_job(api: Api) -> Non
         assert api.get("/_local/stats").json()[f"POST /api/v1/sync/{cs['setId']}/retry"] == 1
         wait_for(
             hub,
-            lambda s: result.job_id in hub._consumers or bool(hub._live.get(result.job_id or "")),
+            lambda s: (
+                result.job_id in hub._consumers or bool(hub.tracker.live.get(result.job_id or ""))
+            ),
         )
         snap = wait_for(
             hub, lambda s: any(p.set_id == cs["setId"] and not p.optimistic for p in s.pending)
@@ -352,7 +358,8 @@ def test_non_chunked_stream_delivers_events_as_they_happen(plan: Api) -> None:
             wait_for(
                 hub,
                 lambda s: (
-                    hub._live.get(cs["jobId"]) is not None and hub._live[cs["jobId"]].events >= 3
+                    hub.tracker.live.get(cs["jobId"]) is not None
+                    and hub.tracker.live[cs["jobId"]].events >= 3
                 ),
             )
             assert server_job(plan, cs["jobId"])[0] == "active"  # long before the stream ends
@@ -391,7 +398,8 @@ def test_stop_does_not_wait_for_a_heartbeat() -> None:
         )
         hub = Hub(DotoroClient(api.url), load_settings(environ={}, poll_seconds=0.5)).start()
         wait_for(
-            hub, lambda s: cs["jobId"] in hub._consumers and hub._live[cs["jobId"]].events >= 2
+            hub,
+            lambda s: cs["jobId"] in hub._consumers and hub.tracker.live[cs["jobId"]].events >= 2,
         )  # connected, progress: now it waits
         hub.wait_for_change(hub.snapshot().version + 1000, 1.0)  # let it settle into the read
         stopping = threading.Thread(target=hub.stop)

@@ -1,0 +1,253 @@
+"""What the hub knows about jobs, and how polls, stream events and actions change it.
+
+No threads, locks or I/O: the hub calls these methods under its lock. Folding a poll, ending a
+stream, marking a retry or a cancel are plain state changes, testable on their own.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from . import snapshot as snap
+from .client import Features
+from .events import StreamEvent
+from .live import LiveJob, StreamStatus, apply, observe_progress
+from .models import Platform, StatusSummary, SyncJob
+from .stream import Outcome
+
+FORGET_AFTER = timedelta(minutes=5)  # finished jobs leave memory after this
+MARK_TIMEOUT = timedelta(minutes=2)  # an unconfirmed optimistic retry or cancel is dropped after
+
+
+@dataclass
+class Tracker:
+    status: StatusSummary | None = None
+    polled_at: datetime | None = None
+    live: dict[str, LiveJob] = field(default_factory=dict)
+    ended_at: dict[str, datetime] = field(default_factory=dict)  # job id -> stream's final frame
+    known_jobs: dict[str, str] = field(default_factory=dict)  # set id -> job id, from retries
+    first_seen: dict[str, datetime] = field(default_factory=dict)  # key -> first seen active
+    retrying: dict[str, snap.RetryMark] = field(default_factory=dict)
+    cancelling: set[str] = field(default_factory=set)
+    cancelled: dict[str, datetime] = field(default_factory=dict)
+    durations: deque[tuple[Platform, float]] = field(default_factory=lambda: deque(maxlen=1000))
+    finished: deque[snap.Finished] = field(default_factory=lambda: deque(maxlen=5000))
+    history: tuple[snap.Finished, ...] = ()
+    max_concurrency: int = 0
+
+    # -- identities -------------------------------------------------------------------------
+    def job_id_of(self, job: SyncJob) -> str | None:
+        """The job id of a summary row: its own, or the one our retry learned (head, §3.4)."""
+        return job.job_id or self.known_jobs.get(job.campaign_set_id)
+
+    def listed_job_ids(self) -> set[str]:
+        status = self.status or StatusSummary()
+        return {j for j in map(self.job_id_of, (*status.active, *status.pending)) if j}
+
+    def watched(self) -> dict[str, str]:
+        """job id -> set id of every job that should have a stream consumer."""
+        status = self.status or StatusSummary()
+        want = {j: row.campaign_set_id for row in status.active if (j := self.job_id_of(row))}
+        for mark in self.retrying.values():
+            if mark.job_id:
+                want[mark.job_id] = mark.set_id  # watch the job our retry created
+        return {j: s for j, s in want.items() if j not in self.ended_at and j not in self.cancelled}
+
+    def should_watch(self, job_id: str) -> bool:
+        if job_id in self.cancelled:
+            return False
+        ours = {m.job_id for m in self.retrying.values()}
+        return job_id in self.listed_job_ids() or job_id in ours
+
+    # -- polls ------------------------------------------------------------------------------
+    def absorb(
+        self, status: StatusSummary, now: datetime, mono: float, watching: Collection[str]
+    ) -> None:
+        """Fold a poll in; `watching` are the job ids that have a consumer right now."""
+        previous = self.status
+        self.status, self.polled_at = status, now
+        self.max_concurrency = max(self.max_concurrency, len(status.active))
+        active_keys = set()
+        for job in status.active:
+            key = job.job_id or job.campaign_set_id
+            active_keys.add(key)
+            self.first_seen.setdefault(key, now)
+            current = self.live.get(job.job_id or "")
+            if (
+                job.job_id
+                and job.progress.known
+                and (current is None or current.stream.kind != "live")
+            ):
+                # Live progress in the summary (plan) stands in while the stream is down; a
+                # live stream is fresher than the poll, whose older counts would look like a
+                # restart.
+                self.live[job.job_id] = observe_progress(
+                    current or LiveJob(job.job_id), job.progress, mono
+                )
+        if previous is not None:
+            self._note_disappeared(previous, status, active_keys, now)
+        listed_sets = {j.campaign_set_id for j in (*status.pending, *status.active)}
+        failed_sets = {j.campaign_set_id for j in status.failed}
+        for set_id, mark in list(self.retrying.items()):
+            confirmed = mark.job_id is not None and (
+                set_id in listed_sets or set_id not in failed_sets
+            )
+            if confirmed or now - mark.sent_at > MARK_TIMEOUT:
+                del self.retrying[set_id]
+        keys = {j.job_id or j.campaign_set_id for j in (*status.active, *status.pending)}
+        for job_id, at in list(self.cancelled.items()):
+            if job_id not in keys or now - at > MARK_TIMEOUT:
+                del self.cancelled[job_id]
+        self._forget(now, keys, listed_sets, watching)
+
+    def _note_disappeared(
+        self, previous: StatusSummary, status: StatusSummary, active_keys: set[str], now: datetime
+    ) -> None:
+        """Jobs that left the active list finished; time them unless their stream already did."""
+        failed_sets = {j.campaign_set_id for j in status.failed}
+        for job in previous.active:
+            key = job.job_id or job.campaign_set_id
+            if key in active_keys:
+                continue
+            job_id = self.job_id_of(job)
+            first = self.first_seen.pop(key, None)
+            if job_id and job_id in self.ended_at:
+                continue  # recorded from its stream
+            outcome = "failed" if job.campaign_set_id in failed_sets else "completed"
+            self.record_finish(job.platform, outcome, job.started_at or first, now, job_id)
+
+    def record_finish(
+        self,
+        platform: Platform,
+        outcome: str,
+        started: datetime | None,
+        now: datetime,
+        job_id: str | None,
+    ) -> None:
+        duration = (now - started).total_seconds() if started else None
+        if duration is not None and outcome == "completed":
+            self.durations.append((platform, duration))
+        self.finished.append(snap.Finished(now, platform, outcome, duration, job_id))
+
+    def _forget(
+        self, now: datetime, keys: set[str], listed_sets: set[str], watching: Collection[str]
+    ) -> None:
+        """Bounded memory: drop what finished a while ago and is no longer listed."""
+        for job_id, ended in list(self.ended_at.items()):
+            if now - ended > FORGET_AFTER and job_id not in keys:
+                del self.ended_at[job_id]
+                self.live.pop(job_id, None)
+        ours = {m.job_id for m in self.retrying.values()}
+        for job_id in list(self.live):
+            if (
+                job_id not in keys
+                and job_id not in watching
+                and (job_id not in self.ended_at and job_id not in ours)
+            ):
+                del self.live[job_id]
+        for set_id, job_id in list(self.known_jobs.items()):
+            # Head rows carry set ids (§3.4): the job id we learned stays while its set is listed.
+            if (
+                set_id not in listed_sets
+                and job_id not in self.live
+                and (set_id not in self.retrying)
+            ):
+                del self.known_jobs[set_id]
+
+    # -- streams ----------------------------------------------------------------------------
+    def apply_event(self, job_id: str, event: StreamEvent, mono: float, ids_seen: bool) -> None:
+        current = apply(self.live.get(job_id, LiveJob(job_id)), event, mono)
+        if ids_seen:
+            current = replace(current, saw_event_ids=True)  # Last-Event-ID resume works
+        self.live[job_id] = current
+
+    def set_stream(self, job_id: str, stream: StreamStatus) -> None:
+        self.live[job_id] = replace(self.live.get(job_id, LiveJob(job_id)), stream=stream)
+
+    def end(self, job_id: str, outcome: Outcome, reason: str | None, now: datetime) -> None:
+        """A consumer stopped for good; a final outcome is recorded once."""
+        kind = "failed" if outcome is Outcome.DENIED else "ended"
+        current = replace(
+            self.live.get(job_id, LiveJob(job_id)), stream=StreamStatus(kind, reason=reason)
+        )
+        if outcome in (Outcome.COMPLETED, Outcome.FAILED, Outcome.CANCELLED):
+            current = replace(
+                current,
+                outcome=outcome.value,
+                final_error=reason if outcome is Outcome.FAILED else None,
+            )
+            self.ended_at[job_id] = now
+            status = self.status or StatusSummary()
+            for job in status.active:
+                if self.job_id_of(job) == job_id:
+                    key = job.job_id or job.campaign_set_id
+                    started = job.started_at or self.first_seen.get(key)
+                    self.record_finish(job.platform, outcome.value, started, now, job_id)
+                    break
+        self.live[job_id] = current
+
+    # -- actions ----------------------------------------------------------------------------
+    def mark_retry(self, set_id: str, now: datetime) -> None:
+        """Show a retried set as queued at once (optimistic), until the poll confirms it."""
+        if set_id in self.retrying:
+            return
+        status = self.status or StatusSummary()
+        failed = next((j for j in status.failed if j.campaign_set_id == set_id), None)
+        self.retrying[set_id] = snap.RetryMark(
+            set_id,
+            failed.campaign_set_name if failed else "",
+            failed.platform if failed else Platform.OTHER,
+            now,
+        )
+
+    def retry_queued(self, set_id: str, job_id: str) -> None:
+        mark = self.retrying.get(set_id)
+        if mark is not None:
+            self.retrying[set_id] = replace(mark, job_id=job_id)
+        self.known_jobs[set_id] = job_id
+        self.live.setdefault(job_id, LiveJob(job_id))
+
+    def retry_refused(self, set_id: str) -> None:
+        self.retrying.pop(set_id, None)  # roll back the optimistic move
+
+    def cancel_done(self, job_id: str, now: datetime) -> None:
+        self.cancelling.discard(job_id)
+        self.cancelled[job_id] = now
+
+    # -- reading ----------------------------------------------------------------------------
+    def hub_state(
+        self,
+        *,
+        now: datetime,
+        mono: float,
+        backend: snap.Backend,
+        features: Features,
+        workers: int | None,
+        stall_seconds: float,
+        version: int,
+    ) -> snap.HubState:
+        """A consistent copy for the snapshot builder."""
+        return snap.HubState(
+            now=now,
+            mono=mono,
+            status=self.status,
+            polled_at=self.polled_at,
+            backend=backend,
+            features=features,
+            live=dict(self.live),
+            known_jobs=dict(self.known_jobs),
+            first_seen=dict(self.first_seen),
+            retrying=dict(self.retrying),
+            cancelling=frozenset(self.cancelling),
+            cancelled=frozenset(self.cancelled),
+            durations=tuple(self.durations),
+            finished=tuple(self.finished),
+            history=self.history,
+            max_concurrency=self.max_concurrency,
+            workers=workers,
+            stall_seconds=stall_seconds,
+            version=version,
+        )
