@@ -106,11 +106,12 @@ def test_silent_close_at_stream_timeout_reconnects(contract: Contract) -> None:
     config = quiet_config(contract=contract, stream_timeout_seconds=0.4, heartbeat_seconds=0.1)
     with running(config) as api, hub_for(api.url, heartbeat_seconds=0.1) as hub:
         set_id, job_id = watch_job(
-            api, hub, contract, {"campaigns": 20, "seconds_per_campaign": 0.1}
+            api, hub, contract, {"campaigns": 40, "seconds_per_campaign": 0.1}
         )
         live = final_live(hub, job_id)
         assert live.outcome == "completed"  # type: ignore[attr-defined]
-        assert stream_opens(api, set_id) >= 3  # ~2 s of job over 0.4 s streams
+        # ~4 s of job over 0.4 s streams, each followed by a ~1 s reconnect delay
+        assert stream_opens(api, set_id) >= 3
 
 
 def consume(connector: HttpConnector, job_id: str) -> tuple[Outcome, str | None]:
