@@ -11,7 +11,7 @@ import streamlit as st
 
 from sync_monitor import runtime
 from sync_monitor.snapshot import Snapshot
-from sync_monitor.ui import views
+from sync_monitor.ui import actions, active, failures, header, queue, summary
 
 services = runtime.services()
 hub = services.hub
@@ -41,21 +41,21 @@ slow = None if paused else max(3.0, services.settings.poll_seconds)
 @st.fragment(run_every=fast)
 def live_now() -> None:
     snap = current()
-    views.report_actions()
-    views.header(snap)
-    views.active(snap, hub)
+    actions.report_actions()
+    header.header(snap)
+    active.active(snap, hub)
 
 
 @st.fragment(run_every=slow)
 def queue_and_failures() -> None:
     snap = current()
-    views.report_actions()
+    actions.report_actions()
     left, right = st.columns([2, 3])
     with left:
-        views.pending(snap)
+        queue.pending(snap)
     with right:
-        views.failed(snap, hub)
-    views.summary_charts(snap)
+        failures.failed(snap, hub)
+    summary.summary_charts(snap)
 
 
 live_now()

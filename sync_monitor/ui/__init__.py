@@ -1,1 +1,2 @@
-"""The UI layer: pure helpers (text, categories, charts data) and the Streamlit views."""
+"""The UI layer. Pure: `text`, `categories`, `charts`. Streamlit sections of the live page:
+`header`, `active`, `queue`, `failures`, `summary`, and `actions` (retry/cancel clicks → toasts)."""

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Literal
+
+from ..models import Platform
 
 # Every character CommonMark, GFM and Streamlit's extensions (LaTeX $, :emoji:, colours) give
 # meaning to, plus < and > so no HTML can form.
@@ -92,3 +95,17 @@ def rate(per_minute: float | None) -> str:
     if per_minute is None:
         return "–"
     return f"{per_minute:.0f}/min" if per_minute >= 10 else f"{per_minute:.1f}/min"
+
+
+BadgeColor = Literal["red", "orange", "yellow", "blue", "green", "violet", "gray", "primary"]
+PLATFORM_BADGE: dict[Platform, BadgeColor] = {
+    Platform.REDDIT: "orange",
+    Platform.GOOGLE: "blue",
+    Platform.META: "blue",
+    Platform.OTHER: "gray",
+}
+
+
+def badge(platform: Platform) -> str:
+    """The platform as a coloured badge in Markdown; the name is always in the text."""
+    return f":{PLATFORM_BADGE[platform]}-badge[{platform.label}]"

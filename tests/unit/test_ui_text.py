@@ -93,7 +93,7 @@ def test_relative_times() -> None:
 
 def test_backend_line_says_reconnecting_first_then_unreachable_since() -> None:
     from sync_monitor.snapshot import Backend
-    from sync_monitor.ui.views import backend_line
+    from sync_monitor.ui.header import backend_line
 
     since = datetime(2026, 11, 29, 14, 2, tzinfo=UTC)
     assert backend_line(Backend("live")) == "Live"

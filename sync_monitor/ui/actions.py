@@ -1,0 +1,40 @@
+"""Retry and cancel from the page: the click hands the action to the hub; its result becomes a
+toast on a later run (the session keeps the futures)."""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+
+import streamlit as st
+
+from ..hub import ActionResult, Hub
+from .text import escape_markdown
+
+ACTIONS = "sync_monitor_actions"  # session key: in-flight actions whose result needs a toast
+
+
+def _track(future: Future[ActionResult], what: str) -> None:
+    st.session_state.setdefault(ACTIONS, []).append((future, what))
+
+
+def retry_clicked(hub: Hub, set_id: str, name: str) -> None:
+    _track(hub.retry(set_id), f"Retry of {escape_markdown(name) or 'the sync'}")
+
+
+def cancel_clicked(hub: Hub, job_id: str, name: str) -> None:
+    _track(hub.cancel(job_id), f"Cancel of {escape_markdown(name) or 'the sync'}")
+
+
+def report_actions() -> None:
+    """Toast the result of every action that finished since the last run."""
+    waiting = []
+    for future, what in st.session_state.get(ACTIONS, []):
+        if not future.done():
+            waiting.append((future, what))
+            continue
+        result = future.result()
+        if result.ok:
+            st.toast(f"{what}: done.", icon=":material/check_circle:")
+        else:
+            st.toast(f"{what} failed: {escape_markdown(result.message)}", icon=":material/error:")
+    st.session_state[ACTIONS] = waiting
