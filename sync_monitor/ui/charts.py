@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 import altair as alt
 import pandas as pd
 
-from ..models import Platform
 from ..snapshot import Finished, Snapshot
 
 # Brand-like, but far enough apart to tell Google from Meta; the legend always names them.
@@ -51,14 +50,17 @@ def failure_rates(finished: Iterable[Finished], now: datetime, hours: int = 24) 
 
 
 def throughput(finished: Iterable[Finished], now: datetime, hours: int = 12) -> pd.DataFrame:
-    """Syncs finished per hour and platform over the last `hours` (whole hours, zero-filled)."""
+    """Syncs finished per hour and platform over the last `hours` (whole hours, zero-filled);
+    empty when nothing finished in that time."""
     end = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     start = end - timedelta(hours=hours)
     counts: Counter[tuple[datetime, str]] = Counter()
     for f in finished:
         if start <= f.at < end and f.outcome in ("completed", "failed"):
             counts[(f.at.replace(minute=0, second=0, microsecond=0), f.platform.label)] += 1
-    platforms = sorted({p for _, p in counts}) or [Platform.REDDIT.label]
+    if not counts:
+        return pd.DataFrame(columns=["hour", "label", "platform", "syncs"])
+    platforms = sorted({p for _, p in counts})
     rows = []
     for h in range(hours):
         hour = start + timedelta(hours=h)

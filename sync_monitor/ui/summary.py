@@ -27,37 +27,35 @@ def _spec(kind: str, frame: pd.DataFrame) -> dict[str, Any]:
 
 def summary_charts(snap: Snapshot) -> None:
     st.subheader("Summary")
-    cols = st.columns(3)
-    with cols[0]:
-        st.caption("Syncs by state and platform, now")
-        frame = charts.state_counts(snap)
-        if frame.empty:
-            st.caption("No syncs to chart yet.")
-        else:
-            st.vega_lite_chart(
-                spec=_spec("state", frame), width="stretch", height=CHART_HEIGHT, key="chart-state"
-            )
-    with cols[1]:
-        st.caption("Failure rate by platform, last 24 h")
-        rates = charts.failure_rates(snap.finished, snap.taken_at)
-        if rates.empty:
-            st.caption("No finished syncs in the last 24 hours yet.")
-        else:
-            st.vega_lite_chart(
-                spec=_spec("failure_rate", rates),
-                width="stretch",
-                height=CHART_HEIGHT,
-                key="chart-failure-rate",
-            )
-    with cols[2]:
-        st.caption("Throughput, last 12 h")
-        flow = charts.throughput(snap.finished, snap.taken_at)
-        if flow["syncs"].sum() == 0:
-            st.caption("No finished syncs seen yet.")
-        else:
-            st.vega_lite_chart(
-                spec=_spec("throughput", flow),
-                width="stretch",
-                height=CHART_HEIGHT,
-                key="chart-throughput",
-            )
+    panels = (
+        (
+            "state",
+            "Syncs by state and platform, now",
+            charts.state_counts(snap),
+            "No syncs to chart yet.",
+        ),
+        (
+            "failure_rate",
+            "Failure rate by platform, last 24 h",
+            charts.failure_rates(snap.finished, snap.taken_at),
+            "No finished syncs in the last 24 hours yet.",
+        ),
+        (
+            "throughput",
+            "Throughput, last 12 h",
+            charts.throughput(snap.finished, snap.taken_at),
+            "No finished syncs seen yet.",
+        ),
+    )
+    for col, (kind, title, frame, empty) in zip(st.columns(3), panels, strict=True):
+        with col:
+            st.caption(title)
+            if frame.empty:
+                st.caption(empty)
+            else:
+                st.vega_lite_chart(
+                    spec=_spec(kind, frame),
+                    width="stretch",
+                    height=CHART_HEIGHT,
+                    key=f"chart-{kind}",
+                )

@@ -41,6 +41,7 @@ def test_throughput_is_per_hour_and_zero_filled() -> None:
     frame = charts.throughput(data, NOW, hours=3)
     assert list(frame["label"]) == ["10:00", "11:00", "12:00"]
     assert list(frame["syncs"]) == [0, 1, 2]
+    assert charts.throughput([], NOW, hours=3).empty
 
 
 def test_state_counts_group_by_state_and_platform() -> None:
