@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ..snapshot import Backend, Snapshot
-from .text import clock, escape_markdown
+from .text import clock, escape_markdown, safe_url
 
 
 def backend_line(backend: Backend) -> str:
@@ -34,7 +34,7 @@ def header(snap: Snapshot) -> None:
     st.markdown(
         f"{icon} **{escape_markdown(backend_line(backend))}** · data from "
         f"{escape_markdown(refreshed)} · {escape_markdown(source)} at "
-        f"{escape_markdown(backend.url)}"
+        f"{escape_markdown(safe_url(backend.url))}"
     )
     cols = st.columns(3)
     cols[0].metric("Syncing now", len(snap.active))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Literal
+from urllib.parse import urlsplit
 
 from ..models import Platform
 
@@ -109,3 +110,14 @@ PLATFORM_BADGE: dict[Platform, BadgeColor] = {
 def badge(platform: Platform) -> str:
     """The platform as a coloured badge in Markdown; the name is always in the text."""
     return f":{PLATFORM_BADGE[platform]}-badge[{platform.label}]"
+
+
+def safe_url(url: str) -> str:
+    """The backend's address for display: scheme, host, port and path, never a user:password
+    or a query string (credentials must not reach the browser)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"

@@ -7,7 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sync_monitor.ui.text import duration, escape_markdown, relative, truncate, wait_range
+from sync_monitor.ui.text import (
+    duration,
+    escape_markdown,
+    relative,
+    safe_url,
+    truncate,
+    wait_range,
+)
 
 JOINER = "\u2060"
 
@@ -106,3 +113,10 @@ def test_backend_line_says_reconnecting_first_then_unreachable_since() -> None:
     assert backend_line(Backend("rate_limited", until=since)).startswith(
         "Rate-limited until 14:02:00"
     )
+
+
+def test_displayed_backend_address_never_carries_credentials() -> None:
+    assert safe_url("https://ops:s3cret@dotoro.example:8443/api?token=abc") == (
+        "https://dotoro.example:8443/api"
+    )
+    assert safe_url("http://127.0.0.1:3001") == "http://127.0.0.1:3001"
