@@ -102,6 +102,10 @@ class Engine:
         for job in self.store.jobs_in_states(["active"]):
             # pg-boss expires an active job whose worker died; it then runs again.
             self.store.update_job(job.id, state="retry")
+        if self.config.simulate and not self.store.jobs_in_states(["created", "retry", "active"]):
+            # Monday morning: the demo opens on a backlog, not on an empty queue.
+            for _ in range(self.config.workers * 2 + 2):
+                self._arrive(now)
         self._next_arrival = now + 1.0
         self.store.commit()
 

@@ -75,3 +75,9 @@ def test_state_survives_a_restart(tmp_path: Path) -> None:
     assert {row[0] for row in after} == {row[0] for row in before}
     # Attempts cut off by the restart are queued again, as pg-boss does with expired jobs.
     assert not again.jobs_in_states(["active"])
+
+
+def test_a_fresh_simulated_world_opens_on_a_backlog(tmp_path: Path) -> None:
+    store = simulate(tmp_path / "b.sqlite3", seed=3, seconds=0.5, workers=3)
+    assert len(store.jobs_in_states(["active"])) == 3  # every worker busy at once
+    assert len(store.jobs_in_states(["created"])) >= 3  # and a queue behind them
