@@ -1,4 +1,4 @@
-"""The one module of the package that imports Streamlit: the process-wide services.
+"""The process-wide services; with sync_monitor/ui/, the only place that imports Streamlit.
 
 `services()` is cached with st.cache_resource, so every viewer of this process shares one hub
 (one status poller, one stream per job) and, when no backend is configured, one bundled local API.
