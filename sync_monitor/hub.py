@@ -76,7 +76,7 @@ class Hub:
         self._poll_failures = 0
         self._consumers: dict[str, StreamConsumer] = {}
         self._unlisted_polls: dict[str, int] = {}
-        self._inflight: dict[str, Future[ActionResult]] = {}
+        self._recent: dict[str, Future[ActionResult]] = {}  # last action per target
         self._rng = random.Random()
         self._backoff = Backoff()
         self._actions = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sync-action")
@@ -328,29 +328,24 @@ class Hub:
             return None  # 403 on the real service for today's jobs (§2): the poll will tell
 
     # -- actions ----------------------------------------------------------------------------
-    def _once(self, key: str, work: Callable[[], ActionResult]) -> Future[ActionResult]:
-        """Run `work` unless the same action is already in flight (a second click)."""
-        with self._lock:
-            running = self._inflight.get(key)
-            if running is not None and not running.done():
-                return running
-            future = self._actions.submit(self._guarded, key, work)
-            self._inflight[key] = future
-            return future
-
-    def _guarded(self, key: str, work: Callable[[], ActionResult]) -> ActionResult:
-        try:
-            return work()
-        finally:
-            with self._lock:
-                self._inflight.pop(key, None)
+    def _once(
+        self, key: str, work: Callable[[], ActionResult], pending: Callable[[], bool]
+    ) -> Future[ActionResult]:
+        """Run `work` unless the same action is in flight or its effect still awaits the
+        service's confirmation (`pending()`): a second click, or a click replayed by a rerun,
+        then gets the first one's result instead of a second request. Lock held by caller."""
+        previous = self._recent.get(key)
+        if previous is not None and (not previous.done() or pending()):
+            return previous
+        for old in [k for k, f in self._recent.items() if f.done()]:
+            del self._recent[old]  # bounded: settled actions are forgotten
+        future = self._actions.submit(work)
+        self._recent[key] = future
+        return future
 
     def retry(self, set_id: str) -> Future[ActionResult]:
         """Queue a new job for a failed set: shown as pending at once, confirmed or rolled
         back by the service's answer; the new job id is watched."""
-        with self._lock:
-            self.tracker.mark_retry(set_id, self._wall())
-            self._touch()
 
         def work() -> ActionResult:
             try:
@@ -366,7 +361,13 @@ class Hub:
             self._reconcile()
             return ActionResult(True, queued.message or "Sync queued again.", queued.job_id)
 
-        return self._once(f"retry:{set_id}", work)
+        with self._lock:
+            future = self._once(
+                f"retry:{set_id}", work, pending=lambda: set_id in self.tracker.retrying
+            )
+            self.tracker.mark_retry(set_id, self._wall())
+            self._touch()
+            return future
 
     def cancel(self, job_id: str) -> Future[ActionResult]:
         """Cancel a job where the backend can (ext, §3.6); hidden at once, restored on failure."""
@@ -374,9 +375,6 @@ class Hub:
             future: Future[ActionResult] = Future()
             future.set_result(ActionResult(False, "This backend cannot cancel syncs."))
             return future
-        with self._lock:
-            self.tracker.cancelling.add(job_id)
-            self._touch()
 
         def work() -> ActionResult:
             try:
@@ -394,4 +392,14 @@ class Hub:
                 consumer.stop()
             return ActionResult(True, "Sync cancelled.", job_id)
 
-        return self._once(f"cancel:{job_id}", work)
+        with self._lock:
+            future = self._once(
+                f"cancel:{job_id}",
+                work,
+                pending=lambda: (
+                    job_id in self.tracker.cancelling or job_id in self.tracker.cancelled
+                ),
+            )
+            self.tracker.cancelling.add(job_id)
+            self._touch()
+            return future

@@ -408,3 +408,21 @@ def test_stop_does_not_wait_for_a_heartbeat() -> None:
         stopping.join(20)  # far below the 60 s heartbeat a blocked read would wait for
         assert not stopping.is_alive()
         assert hub.consumer_count == 0
+
+
+def test_a_replayed_retry_click_sends_nothing_until_the_poll_confirms(api: Api) -> None:
+    """Streamlit may replay a click's callback when a rerun restarts; the first answer stands."""
+    api.set_workers(0)
+    cs = api.create_set(name="Once only", failed_error="Service Unavailable")
+    hub = Hub(DotoroClient(api.url), load_settings(environ={}))  # polled by hand
+    try:
+        hub.poll_once()
+        first = hub.retry(cs["setId"])
+        assert first.result(10).ok
+        again = hub.retry(cs["setId"])  # the answer came, the poll has not confirmed it yet
+        assert again is first
+        assert api.get("/_local/stats").json()[f"POST /api/v1/sync/{cs['setId']}/retry"] == 1
+        hub.poll_once()  # confirmed: the set is queued, no longer failed
+        assert any(p.set_id == cs["setId"] and not p.optimistic for p in hub.snapshot().pending)
+    finally:
+        hub.stop()
