@@ -14,7 +14,9 @@ ACTIONS = "sync_monitor_actions"  # session key: in-flight actions whose result 
 
 
 def _track(future: Future[ActionResult], what: str) -> None:
-    st.session_state.setdefault(ACTIONS, []).append((future, what))
+    tracked = st.session_state.setdefault(ACTIONS, [])
+    if all(f is not future for f, _ in tracked):  # a replayed click: one toast, not two
+        tracked.append((future, what))
 
 
 def retry_clicked(hub: Hub, set_id: str, name: str) -> None:
