@@ -18,6 +18,7 @@ from typing import Any
 
 from . import workload
 from .config import Contract, ServerConfig
+from .seeding import seed
 from .store import CampaignSet, Job, Store
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,7 @@ class Engine:
             team = self.config.team_id or workload.new_id(self.rng)
             self.store.set_meta("team_id", team)
             if self.config.simulate or self.config.seed_history:
-                self._seed(team, now)
+                seed(self.store, self.rng, team, now, self.config.seed_history)
         self.team_id = team
         for job in self.store.jobs_in_states(["active"]):
             # pg-boss expires an active job whose worker died; it then runs again.
@@ -108,47 +109,6 @@ class Engine:
                 self._arrive(now)
         self._next_arrival = now + 1.0
         self.store.commit()
-
-    def _seed(self, team: str, now: float) -> None:
-        sets = workload.catalogue(self.rng, team)
-        for s in sets:
-            self.store.insert_set(
-                CampaignSet(
-                    **s, status="draft", created_at=now - 40 * 86400, updated_at=now - 40 * 86400
-                )
-            )
-        if not self.config.seed_history:
-            return
-        past = workload.history(self.rng, sets, now)
-        self.store.insert_jobs(
-            Job(
-                id=j["id"],
-                set_id=j["set_id"],
-                team_id=j["team_id"],
-                user_id=None,
-                platform=j["platform"],
-                state=j["state"],
-                retry_count=j["retry_count"],
-                retry_limit=2,
-                created_on=j["created_on"],
-                started_on=j["started_on"],
-                completed_on=j["completed_on"],
-                synced=j["synced"],
-                failed=j["failed"],
-                total=j["total"],
-                skipped=0,
-                errors=[],
-                error=j["error"],
-                seq=0,
-            )
-            for j in past
-        )
-        latest: dict[str, dict[str, Any]] = {}
-        for j in past:
-            latest[j["set_id"]] = j
-        for set_id, j in latest.items():
-            status = "synced" if j["state"] == "completed" else "failed"
-            self.store.set_status(set_id, status, j["completed_on"])
 
     # -- commands ---------------------------------------------------------------------------
     def create_set(
