@@ -51,11 +51,6 @@ class ApiError(Exception):
     def is_auth(self) -> bool:
         return self.status in (401, 403)
 
-    @property
-    def unreachable(self) -> bool:
-        """No usable answer: connection refused, timeout, or the server failing (5xx)."""
-        return self.status == 0 or self.status >= 500
-
 
 @dataclass(frozen=True)
 class Features:

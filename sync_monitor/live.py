@@ -45,7 +45,6 @@ class LiveJob:
     remote_state: JobState | None = None
     attempt_error: str | None = None  # an `error` frame; pg-boss may still retry
     outcome: str | None = None  # completed | failed | cancelled, once known for good
-    final_error: str | None = None
     stream: StreamStatus = StreamStatus()
     events: int = 0
     malformed: int = 0

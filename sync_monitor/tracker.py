@@ -174,11 +174,7 @@ class Tracker:
             self.live.get(job_id, LiveJob(job_id)), stream=StreamStatus(kind, reason=reason)
         )
         if outcome in (Outcome.COMPLETED, Outcome.FAILED, Outcome.CANCELLED):
-            current = replace(
-                current,
-                outcome=outcome.value,
-                final_error=reason if outcome is Outcome.FAILED else None,
-            )
+            current = replace(current, outcome=outcome.value)
             self.ended_at[job_id] = now
             status = self.status or StatusSummary()
             for job in status.active:

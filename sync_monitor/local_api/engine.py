@@ -19,7 +19,7 @@ from typing import Any
 from . import workload
 from .config import Contract, ServerConfig
 from .seeding import seed
-from .store import CampaignSet, Job, Store
+from .store import LIVE_STATES, QUEUED_STATES, CampaignSet, Job, Store
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ class Engine:
         for job in self.store.jobs_in_states(["active"]):
             # pg-boss expires an active job whose worker died; it then runs again.
             self.store.update_job(job.id, state="retry")
-        if self.config.simulate and not self.store.jobs_in_states(["created", "retry", "active"]):
+        if self.config.simulate and not self.store.jobs_in_states(LIVE_STATES):
             # Monday morning: the demo opens on a backlog, not on an empty queue.
             for _ in range(self.config.workers * 2 + 2):
                 self._arrive(now)
@@ -193,7 +193,7 @@ class Engine:
         job = self.store.get_job(job_id)
         if job is None:
             raise KeyError(job_id)
-        if job.state not in ("created", "retry", "active"):
+        if job.state not in LIVE_STATES:
             raise JobConflict(job.state)
         now = self.clock()
         self.attempts.pop(job_id, None)
@@ -222,9 +222,9 @@ class Engine:
         self.store.commit()
 
     def _arrive(self, now: float) -> None:
-        if len(self.store.jobs_in_states(["created", "retry"])) >= 12:
+        if len(self.store.jobs_in_states(QUEUED_STATES)) >= 12:
             return  # keep the demo queue readable
-        busy = {j.set_id for j in self.store.jobs_in_states(["created", "retry", "active"])}
+        busy = {j.set_id for j in self.store.jobs_in_states(LIVE_STATES)}
         candidates = [
             s
             for s in self.store.sets()
@@ -237,7 +237,7 @@ class Engine:
         free = self.config.workers - len(self.attempts)
         if free <= 0:
             return
-        for job in self.store.jobs_in_states(["created", "retry"])[:free]:
+        for job in self.store.jobs_in_states(QUEUED_STATES)[:free]:
             self._start(job, max(now, job.created_on))
 
     def _start(self, job: Job, now: float) -> None:

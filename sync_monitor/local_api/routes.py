@@ -13,7 +13,7 @@ from starlette.routing import Route
 from . import wire
 from .config import Contract
 from .engine import Engine, JobConflict
-from .store import CampaignSet, Job
+from .store import QUEUED_STATES, CampaignSet, Job
 
 DAY = 86400.0
 
@@ -64,7 +64,7 @@ async def sync_status(request: Request) -> Response:
     return JSONResponse(
         {
             "active": jobs(store.jobs_in_states(["active"])),
-            "pending": jobs(store.jobs_in_states(["created", "retry"])),
+            "pending": jobs(store.jobs_in_states(QUEUED_STATES)),
             "failed": jobs(store.latest_failed_jobs(since)),
         }
     )

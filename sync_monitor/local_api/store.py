@@ -58,7 +58,8 @@ CREATE TABLE IF NOT EXISTS job_events (
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
-LIVE_STATES = ("created", "retry", "active")
+QUEUED_STATES = ("created", "retry")  # waiting for a worker (pg-boss)
+LIVE_STATES = (*QUEUED_STATES, "active")  # not finished: cancel still applies
 
 
 @dataclass(frozen=True)
@@ -258,8 +259,8 @@ class Store:
     def live_jobs_of_set(self, set_id: str) -> list[Job]:
         rows = self._db.execute(
             f"SELECT {_JOB_COLUMNS} FROM jobs WHERE set_id = ? "
-            "AND state IN ('created', 'retry', 'active')",
-            (set_id,),
+            f"AND state IN ({','.join('?' * len(LIVE_STATES))})",
+            (set_id, *LIVE_STATES),
         )
         return [_job(r) for r in rows]
 
@@ -297,9 +298,6 @@ class Store:
             (*args, limit),
         )
         return [_job(r) for r in rows]
-
-    def count_jobs(self) -> int:
-        return int(self._db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0])
 
     # -- events -----------------------------------------------------------------------------
     def append_event(self, job_id: str, seq: int, type_: str, data: str) -> None:

@@ -100,6 +100,8 @@ def test_stream_dropped_mid_job_reconnects_and_final_counts_match(contract: Cont
         assert (progress.synced, progress.failed, progress.total) == (synced, failed, total)
         assert (synced, failed, total) == (28, 2, 30)
         assert stream_opens(api, set_id) > 1  # it really had to reconnect
+        # Event ids (Last-Event-ID resume) are detected from the stream, never assumed (§3.6).
+        assert hub.snapshot().event_ids is (contract is Contract.PLAN)
 
 
 def test_silent_close_at_stream_timeout_reconnects(contract: Contract) -> None:
