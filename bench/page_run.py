@@ -20,11 +20,10 @@ from streamlit.testing.v1 import AppTest
 
 from bench.record import record
 from sync_monitor import runtime
-from sync_monitor.client import Features
-from sync_monitor.live import LiveJob, StreamStatus, observe_progress
-from sync_monitor.models import Platform, Progress, StatusSummary, SyncJob
+from sync_monitor.jobstate import StreamKind, StreamStatus, WatchedJob, observe_progress
+from sync_monitor.models import Features, JobState, Platform, Progress, StatusSummary, SyncJob
 from sync_monitor.settings import load_settings
-from sync_monitor.snapshot import Backend, Finished, HubState, build
+from sync_monitor.snapshot import Backend, BackendKind, Finished, HubState, build
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 ACTIVE, PENDING, FAILED, RUNS = 200, 1000, 5000, 15
@@ -78,7 +77,7 @@ def state() -> HubState:
     ]
     live = {}
     for n, job in enumerate(active):
-        record_ = LiveJob(job.id, stream=StreamStatus("live"))
+        record_ = WatchedJob(job.id, stream=StreamStatus(StreamKind.LIVE))
         for k in range(5):
             record_ = observe_progress(
                 record_, Progress(synced=n % 150 - 5 + k, total=150), 1000.0 + k
@@ -88,7 +87,7 @@ def state() -> HubState:
         Finished(
             now - timedelta(minutes=n),
             PLATFORMS[n % 3],
-            "failed" if n % 7 == 0 else "completed",
+            JobState.FAILED if n % 7 == 0 else JobState.COMPLETED,
             40.0,
             f"h{n}",
         )
@@ -99,9 +98,9 @@ def state() -> HubState:
         mono=1005.0,
         status=StatusSummary(active=active, pending=pending, failed=failed),
         polled_at=now,
-        backend=Backend("live", url="http://dotoro"),
+        backend=Backend(BackendKind.LIVE, url="http://dotoro"),
         features=Features(True, True),
-        live=live,
+        watched=live,
         known_jobs={},
         first_seen={},
         retrying={},

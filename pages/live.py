@@ -15,6 +15,7 @@ from sync_monitor.ui import actions, active, failures, header, queue, summary
 
 services = runtime.services()
 hub = services.hub
+sync_actions = hub.actions  # the narrow interface the views act through
 
 top = st.columns([6, 1])
 top[0].title("Sync Monitor")
@@ -43,7 +44,7 @@ def live_now() -> None:
     snap = current()
     actions.report_actions()
     header.header(snap)
-    active.active(snap, hub)
+    active.active(snap, sync_actions)
 
 
 @st.fragment(run_every=slow)
@@ -54,7 +55,7 @@ def queue_and_failures() -> None:
     with left:
         queue.pending(snap)
     with right:
-        failures.failed(snap, hub)
+        failures.failed(snap, sync_actions)
     summary.summary_charts(snap)
 
 

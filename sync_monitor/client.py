@@ -11,7 +11,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -20,45 +19,12 @@ from pydantic import BaseModel, ValidationError
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from .models import (
-    CancelResult,
-    HistoryPage,
-    JobDetail,
-    QueuedJob,
-    StatusSummary,
-    parse_error_body,
-    parse_retry_after,
-)
+from .errors import ApiError, parse_error_body, parse_retry_after
+from .models import CancelResult, Features, HistoryPage, JobDetail, QueuedJob, StatusSummary
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
 PROBE_ID = "00000000-0000-4000-8000-000000000000"
-
-
-@dataclass(frozen=True)
-class ApiError(Exception):
-    """A failed call: HTTP status (0 when no answer came), the service's code and message."""
-
-    status: int
-    code: str
-    message: str
-    retry_after: float | None = None
-
-    def __str__(self) -> str:
-        return f"{self.status} {self.code}: {self.message}"
-
-    @property
-    def is_auth(self) -> bool:
-        return self.status in (401, 403)
-
-
-@dataclass(frozen=True)
-class Features:
-    """Extensions of §3.6 the backend offers, found by probing (an unknown route is a 404
-    whose message starts with "Route not found")."""
-
-    cancel: bool = False
-    history: bool = False
 
 
 class DotoroClient:

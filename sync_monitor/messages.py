@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .client import ApiError
+from .errors import ApiError
 
 
 def describe(exc: ApiError, *, doing: str = "The request") -> str:

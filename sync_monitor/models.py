@@ -1,12 +1,12 @@
-"""Pydantic models for the JSON payloads of the Dotoro sync API, and error-body parsing.
+"""Pydantic models for the JSON payloads of the Dotoro sync API, and the backend's features.
 
 The models are tolerant where the service is loose (dotoro-api.md §3.4): unknown fields are
 ignored, unknown platforms and states do not fail a parse, and counts that are missing or garbage
 read as zero. Field names are snake_case; the wire names (camelCase) are aliases.
 """
 
-import json
 import math
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -165,6 +165,11 @@ class SyncJob(_Model):
         """The pg-boss job id, or None when the service filled `id` with the set id (§3.4)."""
         return None if self.id == self.campaign_set_id else self.id
 
+    @property
+    def key(self) -> str:
+        """What identifies the row across polls: the job id when known, else the set id."""
+        return self.job_id or self.campaign_set_id
+
 
 JobList = Annotated[list[SyncJob], _or_empty(list)]
 
@@ -213,74 +218,10 @@ class HistoryPage(_Model):
     next_cursor: str | None = None
 
 
-_GENERIC = {
-    401: ("UNAUTHORIZED", "Authentication required."),
-    403: ("FORBIDDEN", "Access denied."),
-    404: ("NOT_FOUND", "Not found."),
-    429: ("TOO_MANY_REQUESTS", "Too many requests; retry later."),
-}
+@dataclass(frozen=True)
+class Features:
+    """Extensions of §3.6 the backend offers, found by probing (an unknown route is a 404
+    whose message starts with "Route not found")."""
 
-
-def _generic(status: int) -> tuple[str, str]:
-    if status >= 500:
-        return "INTERNAL_ERROR", f"The server failed to handle the request (HTTP {status})."
-    return _GENERIC.get(status, (f"HTTP_{status}", f"The server answered HTTP {status}."))
-
-
-def _json(text: str) -> object:
-    try:
-        return json.loads(text)
-    except (ValueError, RecursionError):
-        return None
-
-
-def _zod_message(issues: list[Any]) -> str:
-    parts = []
-    for issue in (i for i in issues if isinstance(i, dict)):
-        path = issue.get("path")
-        where = ".".join(map(str, path)) if isinstance(path, list) else ""
-        message = str(issue.get("message") or "invalid value")
-        parts.append(f"{where}: {message}" if where else message)
-    return "; ".join(parts) or "The request was invalid."
-
-
-def parse_error_body(status: int, body: str) -> tuple[str, str]:
-    """Return (code, message) of an error answer, whatever its body.
-
-    Accepts the standard body and zod's raw shape (dotoro-api.md §1); a body that is not JSON
-    (an HTML 502 page from a proxy, an empty body) gives a code derived from the status and a
-    short generic message, never the raw body.
-    """
-    generic_code, message = _generic(status)
-    data = _json(body)
-    if not isinstance(data, dict):
-        return generic_code, message
-    code = data.get("code")
-    code = code if isinstance(code, str) and code else generic_code
-    error = data.get("error")
-    if isinstance(error, str) and error:
-        return code, error
-    if isinstance(error, dict):
-        # zod's raw shape for a bad path parameter (§1); zod 4 puts the issues in a JSON string.
-        issues = error.get("issues")
-        if not isinstance(issues, list) and isinstance(error.get("message"), str):
-            issues = _json(error["message"])
-        if isinstance(issues, list):
-            return "VALIDATION_ERROR", _zod_message(issues)
-    return code, message
-
-
-def _seconds(value: object) -> float | None:
-    if isinstance(value, str):
-        value = _json(value.strip())  # delta-seconds only; an HTTP-date is not a JSON number
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value) if math.isfinite(value) and value >= 0 else None
-
-
-def parse_retry_after(body: str, header: str | None) -> float | None:
-    """Seconds to wait after a 429: the body's `retryAfter` (dotoro-api.md §1), else the
-    Retry-After header's delta-seconds. None when neither says."""
-    data = _json(body)
-    from_body = _seconds(data.get("retryAfter")) if isinstance(data, dict) else None
-    return from_body if from_body is not None else _seconds(header)
+    cancel: bool = False
+    history: bool = False

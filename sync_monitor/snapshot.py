@@ -8,18 +8,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 
-from .client import Features
 from .estimates import DurationStats, estimate_queue, eta_seconds, infer_workers, rate_per_minute
-from .live import LiveJob, StreamStatus, is_stalled
-from .models import Platform, Progress, StatusSummary, SyncJob
+from .jobstate import StreamStatus, WatchedJob, is_stalled, shown_progress
+from .models import Features, JobState, Platform, Progress, StatusSummary, SyncJob
+
+
+class BackendKind(StrEnum):
+    """The backend's health as the status poller sees it."""
+
+    CONNECTING = "connecting"
+    LIVE = "live"
+    UNREACHABLE = "unreachable"
+    RATE_LIMITED = "rate_limited"
+    DENIED = "denied"
 
 
 @dataclass(frozen=True)
 class Backend:
-    """The backend as a whole: connecting | live | unreachable | rate_limited | denied."""
+    """The backend as a whole, with what the header needs to say about it."""
 
-    kind: str = "connecting"
+    kind: BackendKind = BackendKind.CONNECTING
     since: datetime | None = None  # unreachable since
     until: datetime | None = None  # rate-limited until
     attempt: int = 0
@@ -78,7 +88,7 @@ class Finished:
 
     at: datetime
     platform: Platform
-    outcome: str  # completed | failed | cancelled
+    outcome: JobState  # completed, failed or cancelled
     duration_s: float | None
     job_id: str | None = None
 
@@ -102,7 +112,7 @@ class HubState:
     polled_at: datetime | None
     backend: Backend
     features: Features
-    live: dict[str, LiveJob]
+    watched: dict[str, WatchedJob]
     known_jobs: dict[str, str]  # set id -> job id learned from our own retries
     first_seen: dict[str, datetime]  # key -> when first seen active (no startedAt today)
     retrying: dict[str, RetryMark]
@@ -134,30 +144,22 @@ class Snapshot:
     malformed_events: int = 0
     unknown_events: int = 0
     loaded: bool = field(default=False)  # False until the first successful poll
+    stall_seconds: float = 60.0  # a sync with no progress for this long is flagged
 
 
-def _key(job: SyncJob) -> str:
-    return job.job_id or job.campaign_set_id
-
-
-def _job_id(state: HubState, job: SyncJob) -> str | None:
-    # A head-style row (§3.4) carries no job id; our own retry's 202 may have taught us one.
-    return job.job_id or state.known_jobs.get(job.campaign_set_id)
+def job_id_of(job: SyncJob, known_jobs: dict[str, str]) -> str | None:
+    """The job id of a summary row: its own, or the one our retry's 202 taught us (a head-style
+    row carries none, §3.4)."""
+    return job.job_id or known_jobs.get(job.campaign_set_id)
 
 
 def _active(state: HubState, job: SyncJob) -> ActiveView:
-    key = _key(job)
-    job_id = _job_id(state, job)
-    live = state.live.get(job_id) if job_id else None
-    progress = job.progress
-    if (
-        live is not None
-        and live.progress is not None
-        and (live.progress.known or not progress.known)
-    ):
-        progress = live.progress
+    key = job.key
+    job_id = job_id_of(job, state.known_jobs)
+    watched = state.watched.get(job_id) if job_id else None
+    progress = shown_progress(watched, job.progress)
     started = job.started_at or state.first_seen.get(key)
-    rate = rate_per_minute(live.samples) if live is not None and progress.known else None
+    rate = rate_per_minute(watched.samples) if watched is not None and progress.known else None
     return ActiveView(
         key=key,
         job_id=job_id,
@@ -169,8 +171,8 @@ def _active(state: HubState, job: SyncJob) -> ActiveView:
         elapsed_s=(state.now - started).total_seconds() if started else None,
         rate_per_min=rate,
         eta_s=eta_seconds(progress, rate),
-        stalled=live is not None and is_stalled(live, state.mono, state.stall_seconds),
-        stream=live.stream if live is not None else None,
+        stalled=watched is not None and is_stalled(watched, state.mono, state.stall_seconds),
+        stream=watched.stream if watched is not None else None,
         cancelling=job_id in state.cancelling if job_id else False,
     )
 
@@ -186,20 +188,22 @@ def build(state: HubState) -> Snapshot:
     """The snapshot of `state`: active, pending in queue order with estimates, failed."""
     status = state.status or StatusSummary()
     gone = state.cancelled
-    finished_ids = {k for k, v in state.live.items() if v.outcome is not None}
+    finished_ids = {k for k, v in state.watched.items() if v.outcome is not None}
     hidden = gone | finished_ids
     # `gone` holds job ids: match it against the resolved job id, not the key, which is the set
     # id for a head-style row (a cancelled job known only through our retry stayed visible).
     active = [
         _active(state, j)
         for j in status.active
-        if _key(j) not in gone and (_job_id(state, j) or "") not in hidden
+        if j.key not in gone and (job_id_of(j, state.known_jobs) or "") not in hidden
     ]
     active.sort(key=lambda a: (a.started_at or state.now, a.key))  # stable: no reshuffling
 
     listed = {j.campaign_set_id for j in (*status.pending, *status.active)}
     pending_jobs = [
-        j for j in status.pending if _key(j) not in gone and _job_id(state, j) not in gone
+        j
+        for j in status.pending
+        if j.key not in gone and job_id_of(j, state.known_jobs) not in gone
     ]
     optimistic = [m for m in state.retrying.values() if m.set_id not in listed]
     rows: list[tuple[Platform, datetime]] = [(j.platform, j.created_at) for j in pending_jobs]
@@ -211,8 +215,8 @@ def build(state: HubState) -> Snapshot:
     for est in estimate_queue(rows, remaining, workers, stats):
         if est.index < len(pending_jobs):
             j = pending_jobs[est.index]
-            key, set_id, name = _key(j), j.campaign_set_id, j.campaign_set_name
-            job_id = j.job_id or state.known_jobs.get(set_id)
+            key, set_id, name = j.key, j.campaign_set_id, j.campaign_set_name
+            job_id = job_id_of(j, state.known_jobs)
             is_optimistic = False
         else:
             m = optimistic[est.index - len(pending_jobs)]
@@ -237,7 +241,7 @@ def build(state: HubState) -> Snapshot:
 
     failed = [
         FailedView(
-            key=_key(j),
+            key=j.key,
             job_id=j.job_id,
             set_id=j.campaign_set_id,
             name=j.campaign_set_name,
@@ -252,7 +256,7 @@ def build(state: HubState) -> Snapshot:
         key=lambda f: (f.failed_at or datetime.min.replace(tzinfo=UTC), f.key), reverse=True
     )
     live_progress = any(j.progress.known for j in status.active) or any(
-        v.progress is not None and v.progress.known for v in state.live.values()
+        v.progress is not None and v.progress.known for v in state.watched.values()
     )
     return Snapshot(
         taken_at=state.now,
@@ -266,8 +270,9 @@ def build(state: HubState) -> Snapshot:
         finished=_outcomes(state),
         workers=workers,
         live_progress=live_progress,
-        event_ids=any(v.saw_event_ids for v in state.live.values()),
-        malformed_events=sum(v.malformed for v in state.live.values()),
-        unknown_events=sum(v.unknown for v in state.live.values()),
+        event_ids=any(v.saw_event_ids for v in state.watched.values()),
+        malformed_events=sum(v.malformed for v in state.watched.values()),
+        unknown_events=sum(v.unknown for v in state.watched.values()),
         loaded=state.status is not None,
+        stall_seconds=state.stall_seconds,
     )

@@ -16,7 +16,6 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Protocol
 
 import requests
@@ -24,8 +23,10 @@ import sseclient
 import urllib3
 
 from .backoff import Backoff
-from .client import ApiError, DotoroClient
+from .client import DotoroClient
+from .errors import ApiError
 from .events import Cancelled, Completed, Connected, StreamError, StreamEvent, decode_event
+from .jobstate import Outcome
 from .models import JobState
 
 log = logging.getLogger(__name__)
@@ -39,17 +40,6 @@ class RawEvent:
     event: str
     data: str
     id: str | None = None
-
-
-class Outcome(StrEnum):
-    """Why a consumer stopped for good."""
-
-    COMPLETED = "completed"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-    GONE = "gone"  # the job left the active list (finished unseen, or cancelled elsewhere)
-    DENIED = "denied"  # 401/403/404: reconnecting cannot help
-    STOPPED = "stopped"  # the hub shut it down
 
 
 class StreamSink(Protocol):

@@ -1,7 +1,8 @@
 """What the hub knows about jobs, and how polls, stream events and actions change it.
 
-No threads, locks or I/O: the hub calls these methods under its lock. Folding a poll, ending a
-stream, marking a retry or a cancel are plain state changes, testable on their own.
+No threads, locks or I/O: the hub calls these methods under its lock, and nothing else changes
+the tracker's fields. Folding a poll, ending a stream, marking a retry or a cancel are plain state
+changes, testable on their own.
 """
 
 from __future__ import annotations
@@ -12,11 +13,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from . import snapshot as snap
-from .client import Features
 from .events import StreamEvent
-from .live import LiveJob, StreamStatus, apply, observe_progress
-from .models import Platform, StatusSummary, SyncJob
-from .stream import Outcome
+from .jobstate import Outcome, StreamKind, StreamStatus, WatchedJob, apply, fold_poll
+from .models import Features, JobState, Platform, StatusSummary, SyncJob
 
 FORGET_AFTER = timedelta(minutes=5)  # finished jobs leave memory after this
 MARK_TIMEOUT = timedelta(minutes=2)  # an unconfirmed optimistic retry or cancel is dropped after
@@ -26,7 +25,9 @@ MARK_TIMEOUT = timedelta(minutes=2)  # an unconfirmed optimistic retry or cancel
 class Tracker:
     status: StatusSummary | None = None
     polled_at: datetime | None = None
-    live: dict[str, LiveJob] = field(default_factory=dict)
+    backend: snap.Backend = field(default_factory=snap.Backend)
+    features: Features = field(default_factory=Features)
+    watched: dict[str, WatchedJob] = field(default_factory=dict)
     ended_at: dict[str, datetime] = field(default_factory=dict)  # job id -> stream's final frame
     known_jobs: dict[str, str] = field(default_factory=dict)  # set id -> job id, from retries
     first_seen: dict[str, datetime] = field(default_factory=dict)  # key -> first seen active
@@ -41,13 +42,13 @@ class Tracker:
     # -- identities -------------------------------------------------------------------------
     def job_id_of(self, job: SyncJob) -> str | None:
         """The job id of a summary row: its own, or the one our retry learned (head, §3.4)."""
-        return job.job_id or self.known_jobs.get(job.campaign_set_id)
+        return snap.job_id_of(job, self.known_jobs)
 
     def listed_job_ids(self) -> set[str]:
         status = self.status or StatusSummary()
         return {j for j in map(self.job_id_of, (*status.active, *status.pending)) if j}
 
-    def watched(self) -> dict[str, str]:
+    def wanted_streams(self) -> dict[str, str]:
         """job id -> set id of every job that should have a stream consumer."""
         status = self.status or StatusSummary()
         want = {j: row.campaign_set_id for row in status.active if (j := self.job_id_of(row))}
@@ -72,21 +73,11 @@ class Tracker:
         self.max_concurrency = max(self.max_concurrency, len(status.active))
         active_keys = set()
         for job in status.active:
-            key = job.job_id or job.campaign_set_id
-            active_keys.add(key)
-            self.first_seen.setdefault(key, now)
-            current = self.live.get(job.job_id or "")
-            if (
-                job.job_id
-                and job.progress.known
-                and (current is None or current.stream.kind != "live")
-            ):
-                # Live progress in the summary (plan) stands in while the stream is down; a
-                # live stream is fresher than the poll, whose older counts would look like a
-                # restart.
-                self.live[job.job_id] = observe_progress(
-                    current or LiveJob(job.job_id), job.progress, mono
-                )
+            active_keys.add(job.key)
+            self.first_seen.setdefault(job.key, now)
+            if job.job_id and job.progress.known:
+                current = self.watched.get(job.job_id) or WatchedJob(job.job_id)
+                self.watched[job.job_id] = fold_poll(current, job.progress, mono)
         if previous is not None:
             self._note_disappeared(previous, status, active_keys, now)
         listed_sets = {j.campaign_set_id for j in (*status.pending, *status.active)}
@@ -97,7 +88,7 @@ class Tracker:
             )
             if confirmed or now - mark.sent_at > MARK_TIMEOUT:
                 del self.retrying[set_id]
-        keys = {j.job_id or j.campaign_set_id for j in (*status.active, *status.pending)}
+        keys = {j.key for j in (*status.active, *status.pending)}
         for job_id, at in list(self.cancelled.items()):
             if job_id not in keys or now - at > MARK_TIMEOUT:
                 del self.cancelled[job_id]
@@ -109,26 +100,26 @@ class Tracker:
         """Jobs that left the active list finished; time them unless their stream already did."""
         failed_sets = {j.campaign_set_id for j in status.failed}
         for job in previous.active:
-            key = job.job_id or job.campaign_set_id
-            if key in active_keys:
+            if job.key in active_keys:
                 continue
             job_id = self.job_id_of(job)
-            first = self.first_seen.pop(key, None)
+            first = self.first_seen.pop(job.key, None)
             if job_id and job_id in self.ended_at:
                 continue  # recorded from its stream
-            outcome = "failed" if job.campaign_set_id in failed_sets else "completed"
+            failed = job.campaign_set_id in failed_sets
+            outcome = JobState.FAILED if failed else JobState.COMPLETED
             self.record_finish(job.platform, outcome, job.started_at or first, now, job_id)
 
     def record_finish(
         self,
         platform: Platform,
-        outcome: str,
+        outcome: JobState,
         started: datetime | None,
         now: datetime,
         job_id: str | None,
     ) -> None:
         duration = (now - started).total_seconds() if started else None
-        if duration is not None and outcome == "completed":
+        if duration is not None and outcome is JobState.COMPLETED:
             self.durations.append((platform, duration))
         self.finished.append(snap.Finished(now, platform, outcome, duration, job_id))
 
@@ -139,51 +130,55 @@ class Tracker:
         for job_id, ended in list(self.ended_at.items()):
             if now - ended > FORGET_AFTER and job_id not in keys:
                 del self.ended_at[job_id]
-                self.live.pop(job_id, None)
+                self.watched.pop(job_id, None)
         ours = {m.job_id for m in self.retrying.values()}
-        for job_id in list(self.live):
+        for job_id in list(self.watched):
             if (
                 job_id not in keys
                 and job_id not in watching
                 and (job_id not in self.ended_at and job_id not in ours)
             ):
-                del self.live[job_id]
+                del self.watched[job_id]
         for set_id, job_id in list(self.known_jobs.items()):
             # Head rows carry set ids (§3.4): the job id we learned stays while its set is listed.
             if (
                 set_id not in listed_sets
-                and job_id not in self.live
+                and job_id not in self.watched
                 and (set_id not in self.retrying)
             ):
                 del self.known_jobs[set_id]
 
     # -- streams ----------------------------------------------------------------------------
     def apply_event(self, job_id: str, event: StreamEvent, mono: float, ids_seen: bool) -> None:
-        current = apply(self.live.get(job_id, LiveJob(job_id)), event, mono)
+        current = apply(self.watched.get(job_id, WatchedJob(job_id)), event, mono)
         if ids_seen:
             current = replace(current, saw_event_ids=True)  # Last-Event-ID resume works
-        self.live[job_id] = current
+        self.watched[job_id] = current
+
+    def watch(self, job_id: str) -> None:
+        """A consumer starts for `job_id`: keep what is known of it, or start afresh."""
+        self.watched.setdefault(job_id, WatchedJob(job_id))
 
     def set_stream(self, job_id: str, stream: StreamStatus) -> None:
-        self.live[job_id] = replace(self.live.get(job_id, LiveJob(job_id)), stream=stream)
+        self.watched[job_id] = replace(self.watched.get(job_id, WatchedJob(job_id)), stream=stream)
 
     def end(self, job_id: str, outcome: Outcome, reason: str | None, now: datetime) -> None:
         """A consumer stopped for good; a final outcome is recorded once."""
-        kind = "failed" if outcome is Outcome.DENIED else "ended"
+        kind = StreamKind.FAILED if outcome is Outcome.DENIED else StreamKind.ENDED
         current = replace(
-            self.live.get(job_id, LiveJob(job_id)), stream=StreamStatus(kind, reason=reason)
+            self.watched.get(job_id, WatchedJob(job_id)), stream=StreamStatus(kind, reason=reason)
         )
-        if outcome in (Outcome.COMPLETED, Outcome.FAILED, Outcome.CANCELLED):
-            current = replace(current, outcome=outcome.value)
+        final = outcome.final_state
+        if final is not None:
+            current = replace(current, outcome=final)
             self.ended_at[job_id] = now
             status = self.status or StatusSummary()
             for job in status.active:
                 if self.job_id_of(job) == job_id:
-                    key = job.job_id or job.campaign_set_id
-                    started = job.started_at or self.first_seen.get(key)
-                    self.record_finish(job.platform, outcome.value, started, now, job_id)
+                    started = job.started_at or self.first_seen.get(job.key)
+                    self.record_finish(job.platform, final, started, now, job_id)
                     break
-        self.live[job_id] = current
+        self.watched[job_id] = current
 
     # -- actions ----------------------------------------------------------------------------
     def mark_retry(self, set_id: str, now: datetime) -> None:
@@ -199,19 +194,50 @@ class Tracker:
             now,
         )
 
+    def retry_pending(self, set_id: str) -> bool:
+        """True while a retry of `set_id` is in flight or awaits the poll's confirmation."""
+        return set_id in self.retrying
+
     def retry_queued(self, set_id: str, job_id: str) -> None:
         mark = self.retrying.get(set_id)
         if mark is not None:
             self.retrying[set_id] = replace(mark, job_id=job_id)
         self.known_jobs[set_id] = job_id
-        self.live.setdefault(job_id, LiveJob(job_id))
+        self.watch(job_id)
 
     def retry_refused(self, set_id: str) -> None:
         self.retrying.pop(set_id, None)  # roll back the optimistic move
 
+    def mark_cancel(self, job_id: str) -> None:
+        """Show a job as cancelling at once (optimistic), until the service answers."""
+        self.cancelling.add(job_id)
+
+    def cancel_refused(self, job_id: str) -> None:
+        self.cancelling.discard(job_id)
+
+    def cancel_pending(self, job_id: str) -> bool:
+        """True while a cancel of `job_id` is in flight or awaits the poll's confirmation."""
+        return job_id in self.cancelling or job_id in self.cancelled
+
     def cancel_done(self, job_id: str, now: datetime) -> None:
         self.cancelling.discard(job_id)
         self.cancelled[job_id] = now
+
+    # -- the backend ------------------------------------------------------------------------
+    def set_backend(self, backend: snap.Backend) -> None:
+        self.backend = backend
+
+    def set_features(
+        self, features: Features, durations: Collection[tuple[Platform, float]] = ()
+    ) -> None:
+        """The extensions found by probing, and job durations from the history listing that
+        seed the queue estimates."""
+        self.features = features
+        self.durations.extend(durations)
+
+    def set_history(self, outcomes: Collection[snap.Finished]) -> None:
+        """The backend's own outcomes of the last 24 h, where it lists history (ext, §3.6)."""
+        self.history = tuple(outcomes)
 
     # -- reading ----------------------------------------------------------------------------
     def hub_state(
@@ -219,8 +245,6 @@ class Tracker:
         *,
         now: datetime,
         mono: float,
-        backend: snap.Backend,
-        features: Features,
         workers: int | None,
         stall_seconds: float,
         version: int,
@@ -231,9 +255,9 @@ class Tracker:
             mono=mono,
             status=self.status,
             polled_at=self.polled_at,
-            backend=backend,
-            features=features,
-            live=dict(self.live),
+            backend=self.backend,
+            features=self.features,
+            watched=dict(self.watched),
             known_jobs=dict(self.known_jobs),
             first_seen=dict(self.first_seen),
             retrying=dict(self.retrying),

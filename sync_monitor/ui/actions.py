@@ -7,7 +7,7 @@ from concurrent.futures import Future
 
 import streamlit as st
 
-from ..hub import ActionResult, Hub
+from ..actions import ActionResult, Actions
 from .text import escape_markdown
 
 ACTIONS = "sync_monitor_actions"  # session key: in-flight actions whose result needs a toast
@@ -19,12 +19,12 @@ def _track(future: Future[ActionResult], what: str) -> None:
         tracked.append((future, what))
 
 
-def retry_clicked(hub: Hub, set_id: str, name: str) -> None:
-    _track(hub.retry(set_id), f"Retry of {escape_markdown(name) or 'the sync'}")
+def retry_clicked(actions: Actions, set_id: str, name: str) -> None:
+    _track(actions.retry(set_id), f"Retry of {escape_markdown(name) or 'the sync'}")
 
 
-def cancel_clicked(hub: Hub, job_id: str, name: str) -> None:
-    _track(hub.cancel(job_id), f"Cancel of {escape_markdown(name) or 'the sync'}")
+def cancel_clicked(actions: Actions, job_id: str, name: str) -> None:
+    _track(actions.cancel(job_id), f"Cancel of {escape_markdown(name) or 'the sync'}")
 
 
 def report_actions() -> None:

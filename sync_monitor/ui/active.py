@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ..hub import Hub
+from ..actions import Actions
+from ..jobstate import StreamKind
 from ..snapshot import ActiveView, Snapshot
 from .actions import cancel_clicked
 from .text import badge, duration, escape_markdown, rate
@@ -13,7 +14,7 @@ MAX_CARDS = 24  # beyond this, the rest of the active syncs go in a table
 TABLE_ROWS = 200  # rows of the overflow tables: enough to scan, cheap to send every refresh
 
 
-def _card(card: ActiveView, snap: Snapshot, hub: Hub) -> None:
+def _card(card: ActiveView, snap: Snapshot, actions: Actions) -> None:
     # Few elements per card: this runs every second for every viewer.
     with st.container(border=True, key=f"card-{card.key}"):
         st.markdown(f"**{escape_markdown(card.name) or 'Unnamed set'}** {badge(card.platform)}")
@@ -29,25 +30,24 @@ def _card(card: ActiveView, snap: Snapshot, hub: Hub) -> None:
         if p.failed:
             details.append(f":orange[:material/warning: {p.failed} failed]")
         stream = card.stream
-        if stream is not None and stream.kind == "reconnecting":
+        if stream is not None and stream.kind is StreamKind.RECONNECTING:
             details.append(
                 f":material/sync_problem: live updates reconnecting (attempt {stream.attempt})"
             )
-        elif stream is not None and stream.kind == "failed":
+        elif stream is not None and stream.kind is StreamKind.FAILED:
             details.append(
                 f":material/link_off: live updates unavailable: {escape_markdown(stream.reason)}"
             )
         st.caption(" · ".join(details))
         if card.stalled:
             st.warning(
-                f"No progress for over {duration(hub.settings.stall_seconds)}: this sync "
-                "may be stuck.",
+                f"No progress for over {duration(snap.stall_seconds)}: this sync may be stuck.",
                 icon=":material/hourglass_disabled:",
             )
-        _cancel(card, snap, hub)
+        _cancel(card, snap, actions)
 
 
-def _cancel(card: ActiveView, snap: Snapshot, hub: Hub) -> None:
+def _cancel(card: ActiveView, snap: Snapshot, actions: Actions) -> None:
     if card.cancelling:
         st.caption("Cancelling…")
     elif not snap.features.cancel:
@@ -62,11 +62,11 @@ def _cancel(card: ActiveView, snap: Snapshot, hub: Hub) -> None:
                 key=f"confirm-cancel-{card.key}",
                 type="primary",
                 on_click=cancel_clicked,
-                args=(hub, card.job_id, card.name),
+                args=(actions, card.job_id, card.name),
             )
 
 
-def active(snap: Snapshot, hub: Hub) -> None:
+def active(snap: Snapshot, actions: Actions) -> None:
     st.subheader("Syncing now")
     if not snap.loaded:
         _skeleton()
@@ -78,7 +78,7 @@ def active(snap: Snapshot, hub: Hub) -> None:
     for row in range(0, len(cards), 3):
         for col, card in zip(st.columns(3), cards[row : row + 3], strict=False):
             with col:
-                _card(card, snap, hub)
+                _card(card, snap, actions)
     if len(snap.active) > MAX_CARDS:
         rest = snap.active[MAX_CARDS:]
         # Fixed label: the open state is keyed by it (a count in it would close it on change).

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ..hub import Hub
+from ..actions import Actions
+from ..categories import categorize
 from ..snapshot import FailedView, Snapshot
 from .actions import retry_clicked
-from .categories import categorize
 from .text import clock, escape_markdown, relative, truncate
 
 FAILED_PAGE = 25
 
 
-def _failure(item: FailedView, snap: Snapshot, hub: Hub) -> None:
+def _failure(item: FailedView, snap: Snapshot, actions: Actions) -> None:
     category = categorize(item.error)
     preview = truncate(item.error, 80) if item.error else category.label
     # The label must not change between refreshes: Streamlit keys an expander's open state by
@@ -39,7 +39,7 @@ def _failure(item: FailedView, snap: Snapshot, hub: Hub) -> None:
                 icon=":material/replay:",
                 type="primary",
                 on_click=retry_clicked,
-                args=(hub, item.set_id, item.name),
+                args=(actions, item.set_id, item.name),
             )
         else:
             st.button(
@@ -47,12 +47,12 @@ def _failure(item: FailedView, snap: Snapshot, hub: Hub) -> None:
                 key=f"retry-{item.set_id}",
                 type="tertiary",
                 on_click=retry_clicked,
-                args=(hub, item.set_id, item.name),
+                args=(actions, item.set_id, item.name),
                 help="Only after the ad account has been reconnected.",
             )
 
 
-def failed(snap: Snapshot, hub: Hub) -> None:
+def failed(snap: Snapshot, actions: Actions) -> None:
     st.subheader("Failed in the last 24 hours")
     if not snap.loaded:
         st.caption("Loading failures…")
@@ -62,7 +62,7 @@ def failed(snap: Snapshot, hub: Hub) -> None:
         return
     shown = st.session_state.get("failed-shown", FAILED_PAGE)
     for item in snap.failed[:shown]:
-        _failure(item, snap, hub)
+        _failure(item, snap, actions)
     if len(snap.failed) > shown:
         st.caption(f"Showing {shown} of {len(snap.failed)}, newest first.")
         st.button(

@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from .. import aggregates
 from ..snapshot import Snapshot
 from . import charts
 
@@ -31,19 +32,19 @@ def summary_charts(snap: Snapshot) -> None:
         (
             "state",
             "Syncs by state and platform, now",
-            charts.state_counts(snap),
+            aggregates.state_counts(snap),
             "No syncs to chart yet.",
         ),
         (
             "failure_rate",
             "Failure rate by platform, last 24 h",
-            charts.failure_rates(snap.finished, snap.taken_at),
+            aggregates.failure_rates(snap.finished, snap.taken_at),
             "No finished syncs in the last 24 hours yet.",
         ),
         (
             "throughput",
             "Throughput, last 12 h",
-            charts.throughput(snap.finished, snap.taken_at),
+            aggregates.throughput(snap.finished, snap.taken_at),
             "No finished syncs seen yet.",
         ),
     )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from sync_monitor.categories import categorize
 from sync_monitor.local_api.workload import CAMPAIGN_FAILURES, JOB_FAILURES
-from sync_monitor.ui.categories import categorize
 
 EXPECTED_KIND = {
     "rate_limit": "rate_limit",

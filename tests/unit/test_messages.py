@@ -2,9 +2,8 @@
 
 import pytest
 
-from sync_monitor.client import ApiError
+from sync_monitor.errors import ApiError, parse_error_body
 from sync_monitor.messages import describe
-from sync_monitor.models import parse_error_body
 
 HTML_PAGE = (
     "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"

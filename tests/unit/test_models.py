@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from sync_monitor.errors import parse_error_body, parse_retry_after
 from sync_monitor.models import (
     CancelResult,
     HistoryPage,
@@ -16,8 +17,6 @@ from sync_monitor.models import (
     QueuedJob,
     StatusSummary,
     SyncJob,
-    parse_error_body,
-    parse_retry_after,
 )
 
 SET_ID = "11111111-1111-4111-8111-111111111111"

@@ -2,97 +2,22 @@
 
 import itertools
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
-from sync_monitor.client import Features
-from sync_monitor.live import LiveJob, StreamStatus, observe_progress
-from sync_monitor.models import JobState, Platform, Progress, StatusSummary, SyncJob
-from sync_monitor.snapshot import Backend, Finished, HubState, RetryMark, build
-
-NOW = datetime(2025, 12, 31, 12, tzinfo=UTC)
-MONO = 10_000.0
-
-
-def ago(seconds: float) -> datetime:
-    return NOW - timedelta(seconds=seconds)
-
-
-def set_id(n: int) -> str:
-    return f"00000000-0000-4000-8000-{n:012d}"
-
-
-def job_id(n: int) -> str:
-    return f"11111111-0000-4000-8000-{n:012d}"
-
-
-def row(
-    n: int,
-    *,
-    head: bool = False,
-    state: JobState = JobState.ACTIVE,
-    created: datetime = NOW,
-    progress: Progress | None = None,
-    platform: Platform = Platform.REDDIT,
-    completed_at: datetime | None = None,
-    started_at: datetime | None = None,
-) -> SyncJob:
-    """A status row; `head=True` fills `id` with the set id, as the real service does (§3.4)."""
-    return SyncJob(
-        id=set_id(n) if head else job_id(n),
-        campaign_set_id=set_id(n),
-        campaign_set_name=f"set {n}",
-        platform=platform,
-        state=state,
-        progress=progress or Progress(),
-        created_at=created,
-        started_at=started_at,
-        completed_at=completed_at,
-    )
-
-
-def status(
-    active: tuple[SyncJob, ...] = (),
-    pending: tuple[SyncJob, ...] = (),
-    failed: tuple[SyncJob, ...] = (),
-) -> StatusSummary:
-    return StatusSummary(active=list(active), pending=list(pending), failed=list(failed))
-
-
-def hub_state(summary: StatusSummary | None = None, **changes: Any) -> HubState:
-    state = HubState(
-        now=NOW,
-        mono=MONO,
-        status=summary,
-        polled_at=NOW if summary is not None else None,
-        backend=Backend("live"),
-        features=Features(),
-        live={},
-        known_jobs={},
-        first_seen={},
-        retrying={},
-        cancelling=frozenset(),
-        cancelled=frozenset(),
-        durations=(),
-        finished=(),
-        history=(),
-        max_concurrency=0,
-        workers=None,
-        stall_seconds=60.0,
-        version=1,
-    )
-    return replace(state, **changes)
-
-
-def streaming(jid: str, *readings: tuple[float, Progress], kind: str = "live") -> LiveJob:
-    """A LiveJob that read `readings` (seconds before MONO, progress) from its stream."""
-    job = LiveJob(jid, stream=StreamStatus(kind))
-    for before, progress in readings:
-        job = observe_progress(job, progress, MONO - before)
-    return replace(job, last_signal_at=MONO)
-
+from sync_monitor.jobstate import StreamKind, StreamStatus, WatchedJob
+from sync_monitor.models import JobState, Platform, Progress, SyncJob
+from sync_monitor.snapshot import Finished, RetryMark, build
+from tests.support.rows import (
+    NOW,
+    ago,
+    hub_state,
+    job_id,
+    row,
+    set_id,
+    status,
+    streaming,
+)
 
 # -- loading ----------------------------------------------------------------------------------
 
@@ -194,7 +119,7 @@ def test_head_style_active_row_finds_its_live_record_through_known_jobs() -> Non
     state = hub_state(
         status(active=(row(1, head=True),)),
         known_jobs={set_id(1): job_id(9)},
-        live={job_id(9): live},
+        watched={job_id(9): live},
     )
 
     view = build(state).active[0]
@@ -202,14 +127,14 @@ def test_head_style_active_row_finds_its_live_record_through_known_jobs() -> Non
     assert view.key == set_id(1)
     assert view.job_id == job_id(9)
     assert view.progress == Progress(synced=5, total=10)
-    assert view.stream == StreamStatus("live")
+    assert view.stream == StreamStatus(StreamKind.LIVE)
     assert view.rate_per_min == pytest.approx(6.0)
     assert view.eta_s == pytest.approx(50.0)
 
 
 def test_zero_total_progress_stays_unknown_with_no_eta() -> None:
     live = streaming(job_id(1), (30.0, Progress()), (0.0, Progress()))
-    state = hub_state(status(active=(row(1),)), live={job_id(1): live})
+    state = hub_state(status(active=(row(1),)), watched={job_id(1): live})
 
     view = build(state).active[0]
 
@@ -223,7 +148,7 @@ def test_live_stream_progress_wins_over_the_polls_zeros() -> None:
     live = streaming(
         job_id(1), (60.0, Progress(synced=1, total=10)), (0.0, Progress(synced=4, total=10))
     )
-    state = hub_state(status(active=(row(1, progress=Progress()),)), live={job_id(1): live})
+    state = hub_state(status(active=(row(1, progress=Progress()),)), watched={job_id(1): live})
 
     view = build(state).active[0]
 
@@ -234,17 +159,19 @@ def test_live_stream_progress_wins_over_the_polls_zeros() -> None:
 def test_known_poll_progress_is_kept_over_a_stream_that_knows_nothing() -> None:
     live = streaming(job_id(1), (0.0, Progress()))
     polled = Progress(synced=3, total=8)
-    state = hub_state(status(active=(row(1, progress=polled),)), live={job_id(1): live})
+    state = hub_state(status(active=(row(1, progress=polled),)), watched={job_id(1): live})
 
     assert build(state).active[0].progress == polled
 
 
 def test_job_whose_stream_reported_an_outcome_is_dropped_from_active() -> None:
-    done = replace(streaming(job_id(1), (0.0, Progress(synced=5, total=5))), outcome="completed")
-    also_done = replace(streaming(job_id(9)), outcome="failed")
+    done = replace(
+        streaming(job_id(1), (0.0, Progress(synced=5, total=5))), outcome=JobState.COMPLETED
+    )
+    also_done = replace(streaming(job_id(9)), outcome=JobState.FAILED)
     state = hub_state(
         status(active=(row(1), row(2, head=True), row(3))),
-        live={job_id(1): done, job_id(9): also_done},
+        watched={job_id(1): done, job_id(9): also_done},
         known_jobs={set_id(2): job_id(9)},
     )
 
@@ -263,7 +190,9 @@ def test_active_rows_are_ordered_by_start_time() -> None:
 def test_active_row_is_stalled_when_its_live_progress_stopped() -> None:
     stuck = streaming(job_id(1), (120.0, Progress(synced=2, total=10)))
     moving = streaming(job_id(2), (10.0, Progress(synced=2, total=10)))
-    state = hub_state(status(active=(row(1), row(2))), live={job_id(1): stuck, job_id(2): moving})
+    state = hub_state(
+        status(active=(row(1), row(2))), watched={job_id(1): stuck, job_id(2): moving}
+    )
 
     stalled = {a.key: a.stalled for a in build(state).active}
 
@@ -364,32 +293,32 @@ def test_failed_are_sorted_newest_first_with_undated_last() -> None:
 
 def test_malformed_and_unknown_frames_are_summed_over_jobs() -> None:
     live = {
-        job_id(1): replace(LiveJob(job_id(1)), malformed=2, unknown=1),
-        job_id(2): replace(LiveJob(job_id(2)), malformed=3, unknown=4),
+        job_id(1): replace(WatchedJob(job_id(1)), malformed=2, unknown=1),
+        job_id(2): replace(WatchedJob(job_id(2)), malformed=3, unknown=4),
     }
-    snapshot = build(hub_state(status(), live=live))
+    snapshot = build(hub_state(status(), watched=live))
 
     assert (snapshot.malformed_events, snapshot.unknown_events) == (5, 5)
 
 
 def test_live_progress_is_reported_only_when_some_source_knows_a_total() -> None:
     unknown = hub_state(
-        status(active=(row(1),)), live={job_id(1): streaming(job_id(1), (0.0, Progress()))}
+        status(active=(row(1),)), watched={job_id(1): streaming(job_id(1), (0.0, Progress()))}
     )
     assert not build(unknown).live_progress
 
     known = replace(
-        unknown, live={job_id(1): streaming(job_id(1), (0.0, Progress(synced=1, total=4)))}
+        unknown, watched={job_id(1): streaming(job_id(1), (0.0, Progress(synced=1, total=4)))}
     )
     assert build(known).live_progress
 
 
 def test_outcomes_merge_history_with_what_was_seen_without_double_counting() -> None:
-    history = (Finished(NOW, Platform.META, "failed", 12.0, "j1"),)
+    history = (Finished(NOW, Platform.META, JobState.FAILED, 12.0, "j1"),)
     seen = (
-        Finished(NOW, Platform.META, "failed", 11.0, "j1"),  # the same job, also in history
-        Finished(NOW, Platform.GOOGLE, "completed", 5.0, "j2"),
-        Finished(NOW, Platform.REDDIT, "completed", None, None),  # head: no job id known
+        Finished(NOW, Platform.META, JobState.FAILED, 11.0, "j1"),  # the same job, also in history
+        Finished(NOW, Platform.GOOGLE, JobState.COMPLETED, 5.0, "j2"),
+        Finished(NOW, Platform.REDDIT, JobState.COMPLETED, None, None),  # head: no job id known
     )
     snap = build(hub_state(status(), history=history, finished=seen))
     assert [(f.job_id, f.platform) for f in snap.finished] == [

@@ -15,7 +15,7 @@ import requests
 import urllib3
 
 from sync_monitor.backoff import Backoff
-from sync_monitor.client import ApiError
+from sync_monitor.errors import ApiError
 from sync_monitor.events import (
     Completed,
     Connected,
@@ -26,9 +26,9 @@ from sync_monitor.events import (
     StreamEvent,
     Unknown,
 )
+from sync_monitor.jobstate import Outcome
 from sync_monitor.models import JobState
 from sync_monitor.stream import (
-    Outcome,
     RawEvent,
     StreamConsumer,
     complete_frames,

@@ -99,18 +99,18 @@ def test_relative_times() -> None:
 
 
 def test_backend_line_says_reconnecting_first_then_unreachable_since() -> None:
-    from sync_monitor.snapshot import Backend
+    from sync_monitor.snapshot import Backend, BackendKind
     from sync_monitor.ui.header import backend_line
 
     since = datetime(2026, 11, 29, 14, 2, tzinfo=UTC)
-    assert backend_line(Backend("live")) == "Live"
-    assert backend_line(Backend("unreachable", since=since, attempt=1)) == (
+    assert backend_line(Backend(BackendKind.LIVE)) == "Live"
+    assert backend_line(Backend(BackendKind.UNREACHABLE, since=since, attempt=1)) == (
         "Reconnecting (attempt 1)"
     )
-    assert backend_line(Backend("unreachable", since=since, attempt=4)).startswith(
+    assert backend_line(Backend(BackendKind.UNREACHABLE, since=since, attempt=4)).startswith(
         "Unreachable since 14:02:00"
     )
-    assert backend_line(Backend("rate_limited", until=since)).startswith(
+    assert backend_line(Backend(BackendKind.RATE_LIMITED, until=since)).startswith(
         "Rate-limited until 14:02:00"
     )
 

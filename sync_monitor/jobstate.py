@@ -1,11 +1,14 @@
 """What the monitor knows of one watched job, and the pure reducer that folds events into it.
 
-No threads, no I/O: the hub keeps one `LiveJob` per job and replaces it with `apply(...)`.
+No threads, no I/O: the tracker keeps one `WatchedJob` per job and replaces it with
+`apply(...)`. Which progress wins, the stream's or the status poll's, is decided here and only
+here (`fold_poll`, `shown_progress`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from enum import StrEnum
 
 from .events import (
     CampaignFailed,
@@ -25,18 +28,51 @@ from .models import JobState, Progress
 MAX_SAMPLES = 120  # progress samples kept per job for its rate: bounded memory
 
 
+class StreamKind(StrEnum):
+    """Where a job's stream stands."""
+
+    CONNECTING = "connecting"
+    LIVE = "live"
+    RECONNECTING = "reconnecting"
+    ENDED = "ended"  # the consumer stopped: the job finished or stopped mattering
+    FAILED = "failed"  # refused for good (400/401/403/404): reconnecting cannot help
+
+
+class Outcome(StrEnum):
+    """Why a stream consumer stopped for good."""
+
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    GONE = "gone"  # the job left the active list (finished unseen, or cancelled elsewhere)
+    DENIED = "denied"  # 400/401/403/404: reconnecting cannot help
+    STOPPED = "stopped"  # the hub shut it down
+
+    @property
+    def final_state(self) -> JobState | None:
+        """The job's terminal state when this outcome tells it, else None."""
+        return _FINAL.get(self)
+
+
+_FINAL = {
+    Outcome.COMPLETED: JobState.COMPLETED,
+    Outcome.FAILED: JobState.FAILED,
+    Outcome.CANCELLED: JobState.CANCELLED,
+}
+
+
 @dataclass(frozen=True)
 class StreamStatus:
     """The state of a job's stream, for the card: live, reconnecting (attempt n), or ended."""
 
-    kind: str = "connecting"  # connecting | live | reconnecting | ended | failed
+    kind: StreamKind = StreamKind.CONNECTING
     attempt: int = 0
     reason: str | None = None
     retry_in: float | None = None
 
 
 @dataclass(frozen=True)
-class LiveJob:
+class WatchedJob:
     job_id: str
     progress: Progress | None = None
     samples: tuple[tuple[float, int], ...] = ()  # (monotonic seconds, campaigns done)
@@ -44,7 +80,7 @@ class LiveJob:
     last_signal_at: float | None = None  # any frame, heartbeats included
     remote_state: JobState | None = None
     attempt_error: str | None = None  # an `error` frame; pg-boss may still retry
-    outcome: str | None = None  # completed | failed | cancelled, once known for good
+    outcome: JobState | None = None  # completed, failed or cancelled, once known for good
     stream: StreamStatus = StreamStatus()
     events: int = 0
     malformed: int = 0
@@ -52,7 +88,7 @@ class LiveJob:
     saw_event_ids: bool = False
 
 
-def observe_progress(job: LiveJob, progress: Progress, now: float) -> LiveJob:
+def observe_progress(job: WatchedJob, progress: Progress, now: float) -> WatchedJob:
     """Fold in a progress reading (from the stream or from the status poll)."""
     samples = job.samples
     previous = job.progress
@@ -68,7 +104,7 @@ def observe_progress(job: LiveJob, progress: Progress, now: float) -> LiveJob:
     return replace(job, progress=progress, samples=samples, last_progress_at=now)
 
 
-def apply(job: LiveJob, event: StreamEvent, now: float) -> LiveJob:
+def apply(job: WatchedJob, event: StreamEvent, now: float) -> WatchedJob:
     """The job after `event` arrived at monotonic time `now`."""
     job = replace(job, events=job.events + 1, last_signal_at=now)
     match event:
@@ -81,11 +117,11 @@ def apply(job: LiveJob, event: StreamEvent, now: float) -> LiveJob:
         case Completed(progress=p):
             if p is not None:
                 job = observe_progress(job, p, now)
-            return replace(job, outcome="completed", remote_state=JobState.COMPLETED)
+            return replace(job, outcome=JobState.COMPLETED, remote_state=JobState.COMPLETED)
         case StreamError(message=message):
             return replace(job, attempt_error=message)
         case Cancelled():
-            return replace(job, outcome="cancelled", remote_state=JobState.CANCELLED)
+            return replace(job, outcome=JobState.CANCELLED, remote_state=JobState.CANCELLED)
         case Heartbeat():
             return job
         case Unknown():
@@ -95,11 +131,29 @@ def apply(job: LiveJob, event: StreamEvent, now: float) -> LiveJob:
     return job
 
 
-def is_stalled(job: LiveJob, now: float, after: float) -> bool:
+def is_stalled(job: WatchedJob, now: float, after: float) -> bool:
     """No progress for `after` seconds when progress is live; when the backend gives no live
     progress, no frame at all (not even a heartbeat) for that long."""
-    if job.outcome is not None or job.stream.kind not in ("live", "reconnecting"):
+    if job.outcome is not None or job.stream.kind not in (StreamKind.LIVE, StreamKind.RECONNECTING):
         return False
     live_progress = job.progress is not None and job.progress.known
     since = job.last_progress_at if live_progress else job.last_signal_at
     return since is not None and now - since > after
+
+
+def fold_poll(job: WatchedJob, polled: Progress, now: float) -> WatchedJob:
+    """Fold the status poll's progress in (plan: live counts in the summary, §3.4).
+
+    It stands in while the stream is not live; a live stream is fresher than the poll, whose
+    older counts would look like a restart.
+    """
+    if polled.known and job.stream.kind is not StreamKind.LIVE:
+        return observe_progress(job, polled, now)
+    return job
+
+
+def shown_progress(job: WatchedJob | None, polled: Progress) -> Progress:
+    """The progress a card shows: the watched job's when it knows any, else the poll's."""
+    if job is not None and job.progress is not None and job.progress.known:
+        return job.progress
+    return polled

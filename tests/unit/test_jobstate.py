@@ -1,4 +1,4 @@
-"""The live reducer: how stream frames and poll readings fold into one job's `LiveJob`."""
+"""The live reducer: how stream frames and poll readings fold into one job's `WatchedJob`."""
 
 from dataclasses import replace
 
@@ -17,10 +17,11 @@ from sync_monitor.events import (
     StreamEvent,
     Unknown,
 )
-from sync_monitor.live import (
+from sync_monitor.jobstate import (
     MAX_SAMPLES,
-    LiveJob,
+    StreamKind,
     StreamStatus,
+    WatchedJob,
     apply,
     is_stalled,
     observe_progress,
@@ -28,14 +29,14 @@ from sync_monitor.live import (
 from sync_monitor.models import JobState, Progress
 
 JOB = "5b2f3c1e-0000-4000-8000-000000000001"
-LIVE = StreamStatus("live")
+LIVE = StreamStatus(StreamKind.LIVE)
 
 
 def progress(synced: int, total: int, failed: int = 0) -> Progress:
     return Progress(synced=synced, failed=failed, total=total)
 
 
-def fold(job: LiveJob, *timed: tuple[float, StreamEvent]) -> LiveJob:
+def fold(job: WatchedJob, *timed: tuple[float, StreamEvent]) -> WatchedJob:
     for now, event in timed:
         job = apply(job, event, now)
     return job
@@ -45,7 +46,7 @@ def fold(job: LiveJob, *timed: tuple[float, StreamEvent]) -> LiveJob:
 
 
 def test_first_progress_reading_records_counts_sample_and_time() -> None:
-    job = observe_progress(LiveJob(JOB), progress(3, 10), now=100.0)
+    job = observe_progress(WatchedJob(JOB), progress(3, 10), now=100.0)
 
     assert job.progress == progress(3, 10)
     assert job.samples == ((100.0, 3),)
@@ -53,7 +54,7 @@ def test_first_progress_reading_records_counts_sample_and_time() -> None:
 
 
 def test_progress_readings_accumulate_samples_of_campaigns_done() -> None:
-    job = LiveJob(JOB)
+    job = WatchedJob(JOB)
     for now, synced, failed in ((10.0, 1, 0), (20.0, 2, 1), (30.0, 5, 1)):
         job = observe_progress(job, progress(synced, 10, failed), now)
 
@@ -62,7 +63,7 @@ def test_progress_readings_accumulate_samples_of_campaigns_done() -> None:
 
 
 def test_reading_without_movement_keeps_time_of_last_real_progress() -> None:
-    job = observe_progress(LiveJob(JOB), progress(4, 10), now=10.0)
+    job = observe_progress(WatchedJob(JOB), progress(4, 10), now=10.0)
     job = observe_progress(job, progress(4, 10), now=50.0)
 
     assert job.last_progress_at == 10.0
@@ -71,7 +72,7 @@ def test_reading_without_movement_keeps_time_of_last_real_progress() -> None:
 
 def test_reading_without_movement_keeps_time_even_when_that_time_is_zero() -> None:
     # Monotonic time is injected; 0.0 is a real instant, not "no progress yet".
-    job = observe_progress(LiveJob(JOB), progress(4, 10), now=0.0)
+    job = observe_progress(WatchedJob(JOB), progress(4, 10), now=0.0)
     job = observe_progress(job, progress(4, 10), now=90.0)
 
     assert job.last_progress_at == 0.0
@@ -79,7 +80,7 @@ def test_reading_without_movement_keeps_time_even_when_that_time_is_zero() -> No
 
 
 def test_reading_that_learns_the_total_without_movement_updates_counts_only() -> None:
-    job = observe_progress(LiveJob(JOB), progress(0, 0), now=10.0)
+    job = observe_progress(WatchedJob(JOB), progress(0, 0), now=10.0)
     job = observe_progress(job, progress(0, 12), now=20.0)
 
     assert job.progress == progress(0, 12)
@@ -87,7 +88,7 @@ def test_reading_that_learns_the_total_without_movement_updates_counts_only() ->
 
 
 def test_retry_restarting_at_zero_drops_samples_of_the_failed_attempt() -> None:
-    job = LiveJob(JOB)
+    job = WatchedJob(JOB)
     for now, synced in ((10.0, 2), (20.0, 6), (30.0, 8)):
         job = observe_progress(job, progress(synced, 10), now)
 
@@ -99,7 +100,7 @@ def test_retry_restarting_at_zero_drops_samples_of_the_failed_attempt() -> None:
 
 
 def test_samples_are_bounded_to_the_newest() -> None:
-    job = LiveJob(JOB)
+    job = WatchedJob(JOB)
     for n in range(MAX_SAMPLES + 30):
         job = observe_progress(job, progress(n + 1, 10_000), float(n))
 
@@ -118,7 +119,7 @@ def test_samples_are_bounded_to_the_newest() -> None:
     ids=["progress", "campaign_synced", "campaign_failed"],
 )
 def test_progress_carrying_events_fold_their_counts(event: StreamEvent) -> None:
-    job = apply(LiveJob(JOB), event, now=7.0)
+    job = apply(WatchedJob(JOB), event, now=7.0)
 
     assert job.progress is not None
     assert job.progress.done == 2
@@ -143,21 +144,21 @@ def test_progress_carrying_events_fold_their_counts(event: StreamEvent) -> None:
     ids=lambda e: type(e).__name__,
 )
 def test_every_frame_counts_and_marks_the_last_signal(event: StreamEvent) -> None:
-    job = fold(LiveJob(JOB), (1.0, Heartbeat()), (9.0, event))
+    job = fold(WatchedJob(JOB), (1.0, Heartbeat()), (9.0, event))
 
     assert job.events == 2
     assert job.last_signal_at == 9.0
 
 
 def test_connected_records_the_remote_state() -> None:
-    job = apply(LiveJob(JOB), Connected(JOB, JobState.RETRY), now=1.0)
+    job = apply(WatchedJob(JOB), Connected(JOB, JobState.RETRY), now=1.0)
 
     assert job.remote_state is JobState.RETRY
     assert job.outcome is None
 
 
 def test_heartbeat_only_bumps_the_last_signal() -> None:
-    before = observe_progress(LiveJob(JOB, remote_state=JobState.ACTIVE), progress(3, 10), 5.0)
+    before = observe_progress(WatchedJob(JOB, remote_state=JobState.ACTIVE), progress(3, 10), 5.0)
 
     after = apply(before, Heartbeat(), now=20.0)
 
@@ -170,7 +171,7 @@ def test_heartbeat_only_bumps_the_last_signal() -> None:
 
 def test_completed_sets_the_outcome_and_folds_the_final_counts() -> None:
     job = fold(
-        LiveJob(JOB),
+        WatchedJob(JOB),
         (1.0, Connected(JOB, JobState.ACTIVE)),
         (2.0, ProgressUpdate(progress(4, 10))),
         (3.0, Completed(progress(9, 10, failed=1))),
@@ -183,7 +184,7 @@ def test_completed_sets_the_outcome_and_folds_the_final_counts() -> None:
 
 
 def test_completed_without_counts_keeps_the_last_progress() -> None:
-    job = fold(LiveJob(JOB), (2.0, ProgressUpdate(progress(4, 10))), (3.0, Completed(None)))
+    job = fold(WatchedJob(JOB), (2.0, ProgressUpdate(progress(4, 10))), (3.0, Completed(None)))
 
     assert job.outcome == "completed"
     assert job.progress == progress(4, 10)
@@ -191,7 +192,7 @@ def test_completed_without_counts_keeps_the_last_progress() -> None:
 
 
 def test_cancelled_sets_the_outcome() -> None:
-    job = fold(LiveJob(JOB), (1.0, Connected(JOB, JobState.ACTIVE)), (2.0, Cancelled()))
+    job = fold(WatchedJob(JOB), (1.0, Connected(JOB, JobState.ACTIVE)), (2.0, Cancelled()))
 
     assert job.outcome == "cancelled"
     assert job.remote_state is JobState.CANCELLED
@@ -199,7 +200,7 @@ def test_cancelled_sets_the_outcome() -> None:
 
 def test_attempt_error_is_kept_until_a_later_attempt_makes_progress() -> None:
     job = fold(
-        LiveJob(JOB),
+        WatchedJob(JOB),
         (1.0, Connected(JOB, JobState.ACTIVE)),
         (2.0, ProgressUpdate(progress(3, 10))),
         (3.0, StreamError("Reddit API timed out")),
@@ -218,7 +219,7 @@ def test_attempt_error_is_kept_until_a_later_attempt_makes_progress() -> None:
 
 
 def test_malformed_and_unknown_frames_are_counted_and_change_nothing_else() -> None:
-    before = observe_progress(LiveJob(JOB), progress(3, 10), 1.0)
+    before = observe_progress(WatchedJob(JOB), progress(3, 10), 1.0)
 
     after = fold(
         before,
@@ -234,12 +235,12 @@ def test_malformed_and_unknown_frames_are_counted_and_change_nothing_else() -> N
 # -- stall ------------------------------------------------------------------------------------
 
 
-def watched(job: LiveJob, kind: str = "live") -> LiveJob:
+def watched(job: WatchedJob, kind: str = "live") -> WatchedJob:
     return replace(job, stream=StreamStatus(kind))
 
 
 def test_live_progress_that_stops_moving_is_stalled_despite_heartbeats() -> None:
-    job = watched(apply(LiveJob(JOB), ProgressUpdate(progress(3, 10)), now=0.0))
+    job = watched(apply(WatchedJob(JOB), ProgressUpdate(progress(3, 10)), now=0.0))
     job = fold(job, *((t, Heartbeat()) for t in (15.0, 30.0, 45.0, 60.0)))
 
     assert not is_stalled(job, now=60.0, after=60.0)
@@ -247,7 +248,7 @@ def test_live_progress_that_stops_moving_is_stalled_despite_heartbeats() -> None
 
 
 def test_live_progress_that_moves_is_not_stalled() -> None:
-    job = watched(LiveJob(JOB))
+    job = watched(WatchedJob(JOB))
     for t in range(0, 200, 30):
         job = apply(job, ProgressUpdate(progress(t // 30 + 1, 10)), now=float(t))
 
@@ -256,7 +257,7 @@ def test_live_progress_that_moves_is_not_stalled() -> None:
 
 @pytest.mark.parametrize("last", [None, progress(0, 0)], ids=["no-progress", "zero-total"])
 def test_without_live_progress_heartbeats_keep_a_job_from_stalling(last: Progress | None) -> None:
-    job = watched(LiveJob(JOB, progress=last, last_progress_at=0.0 if last else None))
+    job = watched(WatchedJob(JOB, progress=last, last_progress_at=0.0 if last else None))
     job = fold(job, *((t, Heartbeat()) for t in (0.0, 15.0, 30.0, 45.0, 60.0, 75.0, 90.0)))
 
     assert not is_stalled(job, now=100.0, after=60.0)
@@ -266,25 +267,25 @@ def test_without_live_progress_heartbeats_keep_a_job_from_stalling(last: Progres
 def test_without_live_progress_no_frame_at_all_for_the_threshold_is_stalled(
     last: Progress | None,
 ) -> None:
-    job = watched(apply(LiveJob(JOB, progress=last), Connected(JOB, JobState.ACTIVE), now=10.0))
+    job = watched(apply(WatchedJob(JOB, progress=last), Connected(JOB, JobState.ACTIVE), now=10.0))
 
     assert not is_stalled(job, now=70.0, after=60.0)
     assert is_stalled(job, now=71.0, after=60.0)
 
 
 def test_a_job_that_never_sent_a_frame_is_not_stalled() -> None:
-    assert not is_stalled(watched(LiveJob(JOB)), now=1_000.0, after=60.0)
+    assert not is_stalled(watched(WatchedJob(JOB)), now=1_000.0, after=60.0)
 
 
 def test_a_reconnecting_stream_can_be_stalled() -> None:
-    job = watched(apply(LiveJob(JOB), ProgressUpdate(progress(3, 10)), now=0.0), "reconnecting")
+    job = watched(apply(WatchedJob(JOB), ProgressUpdate(progress(3, 10)), now=0.0), "reconnecting")
 
     assert is_stalled(job, now=120.0, after=60.0)
 
 
 @pytest.mark.parametrize("outcome", ["completed", "failed", "cancelled"])
 def test_never_stalled_once_the_outcome_is_known(outcome: str) -> None:
-    job = watched(apply(LiveJob(JOB), ProgressUpdate(progress(3, 10)), now=0.0))
+    job = watched(apply(WatchedJob(JOB), ProgressUpdate(progress(3, 10)), now=0.0))
     assert is_stalled(job, now=1_000.0, after=60.0)
 
     assert not is_stalled(replace(job, outcome=outcome), now=1_000.0, after=60.0)
@@ -292,6 +293,6 @@ def test_never_stalled_once_the_outcome_is_known(outcome: str) -> None:
 
 @pytest.mark.parametrize("kind", ["connecting", "ended", "failed"])
 def test_never_stalled_while_the_stream_is_not_watching(kind: str) -> None:
-    job = watched(apply(LiveJob(JOB), ProgressUpdate(progress(3, 10)), now=0.0), kind)
+    job = watched(apply(WatchedJob(JOB), ProgressUpdate(progress(3, 10)), now=0.0), kind)
 
     assert not is_stalled(job, now=1_000.0, after=60.0)

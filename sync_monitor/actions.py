@@ -1,0 +1,119 @@
+"""Retry and cancel: idempotent, optimistic in the snapshot, confirmed or rolled back by the
+service (dotoro-api.md §3.5, §3.6 ext).
+
+The page sees them through `Actions`, a narrow interface: views never hold the hub itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from .client import DotoroClient
+from .errors import ApiError
+from .messages import describe
+
+if TYPE_CHECKING:
+    from .hub import Hub
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    ok: bool
+    message: str
+    job_id: str | None = None
+
+
+class Actions(Protocol):
+    """What a view may do to syncs."""
+
+    def retry(self, set_id: str) -> Future[ActionResult]: ...
+
+    def cancel(self, job_id: str) -> Future[ActionResult]: ...
+
+
+def _done(result: ActionResult) -> Future[ActionResult]:
+    future: Future[ActionResult] = Future()
+    future.set_result(result)
+    return future
+
+
+class SyncActions:
+    """The hub's actions; each runs on a small pool so a click never blocks a page run."""
+
+    def __init__(self, hub: Hub, client: DotoroClient) -> None:
+        self._hub, self._client = hub, client
+        self._recent: dict[str, Future[ActionResult]] = {}  # last action per target
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sync-action")
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _once(
+        self, key: str, work: Callable[[], ActionResult], pending: Callable[[], bool]
+    ) -> Future[ActionResult]:
+        """Run `work` unless the same action is in flight or its effect still awaits the
+        service's confirmation (`pending()`): a second click, or a click replayed by a rerun,
+        then gets the first one's result instead of a second request. Called under the hub's
+        lock, which also guards `_recent`."""
+        previous = self._recent.get(key)
+        if previous is not None and (not previous.done() or pending()):
+            return previous
+        for old in [k for k, f in self._recent.items() if f.done()]:
+            del self._recent[old]  # bounded: settled actions are forgotten
+        future = self._pool.submit(work)
+        self._recent[key] = future
+        return future
+
+    def retry(self, set_id: str) -> Future[ActionResult]:
+        """Queue a new job for a failed set: shown as pending at once, confirmed or rolled
+        back by the service's answer; the new job id is watched."""
+
+        def work() -> ActionResult:
+            try:
+                queued = self._client.retry(set_id)
+            except ApiError as exc:
+                with self._hub.change() as tracker:
+                    tracker.retry_refused(set_id)
+                return ActionResult(False, describe(exc, doing="The retry"))
+            with self._hub.change() as tracker:
+                tracker.retry_queued(set_id, queued.job_id)
+            self._hub.reconcile()
+            return ActionResult(True, queued.message or "Sync queued again.", queued.job_id)
+
+        with self._hub.change() as tracker:
+            future = self._once(
+                f"retry:{set_id}", work, pending=lambda: tracker.retry_pending(set_id)
+            )
+            tracker.mark_retry(set_id, self._hub.wall())
+            return future
+
+    def cancel(self, job_id: str) -> Future[ActionResult]:
+        """Cancel a job where the backend can (ext, §3.6); hidden at once, restored on failure."""
+        with self._hub.reading() as tracker:
+            can_cancel = tracker.features.cancel
+        if not can_cancel:
+            return _done(ActionResult(False, "This backend cannot cancel syncs."))
+
+        def work() -> ActionResult:
+            try:
+                self._client.cancel(job_id)
+            except ApiError as exc:
+                with self._hub.change() as tracker:
+                    tracker.cancel_refused(job_id)
+                return ActionResult(False, describe(exc, doing="The cancel"))
+            with self._hub.change() as tracker:
+                tracker.cancel_done(job_id, self._hub.wall())
+            consumer = self._hub.consumer_of(job_id)
+            if consumer is not None:
+                consumer.stop()
+            return ActionResult(True, "Sync cancelled.", job_id)
+
+        with self._hub.change() as tracker:
+            future = self._once(
+                f"cancel:{job_id}", work, pending=lambda: tracker.cancel_pending(job_id)
+            )
+            tracker.mark_cancel(job_id)
+            return future

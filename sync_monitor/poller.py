@@ -1,0 +1,175 @@
+"""The one status poller of a process: the status summary, the backend's health, its features
+and its history listing (dotoro-api.md §3.4, §3.6).
+
+One thread polls for every viewer, so fifty viewers cost the service what one does (§1: 100
+requests per minute per client).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from . import snapshot as snap
+from .backoff import Backoff
+from .client import DotoroClient
+from .errors import ApiError
+from .messages import describe
+from .models import Platform
+from .settings import Settings
+from .snapshot import BackendKind
+
+if TYPE_CHECKING:
+    from .hub import Hub
+
+log = logging.getLogger(__name__)
+
+HISTORY_EVERY = timedelta(seconds=60)  # the history listing is re-read at most this often
+HISTORY_MAX_PAGES = 20  # of 500: enough for a busy day, bounded for a runaway one
+AFTER_BUG = 5.0  # seconds: the loop's pause after an unexpected exception
+
+
+class StatusPoller:
+    """Polls `GET /api/v1/sync/status` on its own named daemon thread."""
+
+    def __init__(
+        self, hub: Hub, client: DotoroClient, settings: Settings, stop: threading.Event
+    ) -> None:
+        self._hub, self._client, self._settings, self._stop = hub, client, settings, stop
+        self._features_known = False
+        self._history_at: datetime | None = None
+        self._failures = 0
+        self._rng = random.Random()
+        self._backoff = Backoff()
+        self._thread = threading.Thread(target=self._loop, name="sync-status-poller", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def join(self, timeout: float) -> None:
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                delay = self.poll_once()
+            except Exception:
+                # A bug must not kill the only poller: log it and carry on.
+                log.exception("status poll failed unexpectedly")
+                delay = AFTER_BUG
+            if self._stop.wait(delay):
+                return
+
+    def poll_once(self) -> float:
+        """Poll the status summary once; return the seconds to wait before the next poll."""
+        try:
+            if not self._features_known:
+                self._detect_features()
+            status = self._client.status()
+        except ApiError as exc:
+            return self._failed(exc)
+        now = self._hub.wall()
+        with self._hub.change() as tracker:
+            self._failures = 0
+            tracker.set_backend(
+                replace(
+                    tracker.backend,
+                    kind=BackendKind.LIVE,
+                    since=None,
+                    until=None,
+                    attempt=0,
+                    message=None,
+                )
+            )
+            tracker.absorb(status, now, self._hub.mono(), watching=self._hub.consuming())
+        self._hub.reconcile()
+        self._refresh_history()
+        return self._settings.poll_seconds
+
+    def _failed(self, exc: ApiError) -> float:
+        now = self._hub.wall()
+        self._failures += 1
+        message = describe(exc, doing="Polling the sync status")
+        with self._hub.change() as tracker:
+            backend = tracker.backend
+            if exc.status == 429:
+                wait = exc.retry_after or 60.0
+                backend = replace(
+                    backend,
+                    kind=BackendKind.RATE_LIMITED,
+                    message=message,
+                    until=now + timedelta(seconds=wait),
+                )
+            elif exc.is_auth:
+                wait = max(10.0, self._settings.poll_seconds)
+                backend = replace(backend, kind=BackendKind.DENIED, message=message)
+            else:
+                wait = self._backoff.delay(self._failures, self._rng.random())
+                down = backend.kind is BackendKind.UNREACHABLE
+                backend = replace(
+                    backend,
+                    kind=BackendKind.UNREACHABLE,
+                    since=backend.since if down else now,
+                    attempt=self._failures,
+                    message=message,
+                )
+                self._features_known = False  # the backend may come back as another one
+            tracker.set_backend(backend)
+        return max(0.2, wait)
+
+    def _refresh_history(self) -> None:
+        """Outcomes of the last 24 h for the charts, where the backend lists history (ext)."""
+        now = self._hub.wall()
+        with self._hub.reading() as tracker:
+            listed = tracker.features.history
+        if not listed or (self._history_at is not None and now - self._history_at < HISTORY_EVERY):
+            return
+        self._history_at = now
+        since = (now - timedelta(hours=24)).isoformat()
+        outcomes: list[snap.Finished] = []
+        try:
+            pages = self._client.history_all(since=since, state="completed,failed")
+            for number, page in enumerate(pages):
+                outcomes += [
+                    snap.Finished(
+                        j.completed_at or j.created_at,
+                        j.platform,
+                        j.state,
+                        (j.completed_at - j.started_at).total_seconds()
+                        if j.completed_at and j.started_at
+                        else None,
+                        j.id,
+                    )
+                    for j in page.jobs
+                ]
+                if number >= HISTORY_MAX_PAGES:
+                    break
+        except ApiError as exc:
+            log.info("history listing failed: %s", exc.code)
+            return
+        with self._hub.change() as tracker:
+            tracker.set_history(outcomes)
+
+    def _detect_features(self) -> None:
+        features = self._client.detect_features()
+        durations: list[tuple[Platform, float]] = []
+        if features.history:
+            # Seed the queue estimates with real durations where the backend offers history.
+            since = (self._hub.wall() - timedelta(days=1)).isoformat()
+            try:
+                page = self._client.history(state="completed", since=since, limit=300)
+                durations = [
+                    (j.platform, (j.completed_at - j.started_at).total_seconds())
+                    for j in page.jobs
+                    if j.started_at and j.completed_at
+                ]
+            except ApiError as exc:
+                log.info("history listing unavailable: %s", exc.code)
+        with self._hub.change() as tracker:
+            tracker.set_features(features, durations)
+        self._features_known = True

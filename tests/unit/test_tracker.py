@@ -1,0 +1,117 @@
+"""The tracker on its own: polls, stream ends, retries and cancels as plain state changes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sync_monitor.events import Completed, ProgressUpdate
+from sync_monitor.jobstate import Outcome, StreamKind, StreamStatus
+from sync_monitor.models import JobState, Platform, Progress, StatusSummary
+from sync_monitor.tracker import FORGET_AFTER, MARK_TIMEOUT, Tracker
+from tests.support.rows import MONO, NOW, job_id, row, set_id, status
+
+
+def test_finished_jobs_are_forgotten_after_a_while() -> None:
+    """Bounded memory: a job whose stream ended leaves the tracker once old and unlisted."""
+    tracker = Tracker()
+    tracker.apply_event("job-1", Completed(Progress(synced=3, total=3)), MONO, ids_seen=False)
+    tracker.end("job-1", Outcome.COMPLETED, None, NOW)
+    tracker.absorb(StatusSummary(), NOW, MONO, watching=())
+    assert "job-1" in tracker.watched  # recently finished: kept (the UI may still show it)
+    later = NOW + FORGET_AFTER + timedelta(seconds=1)
+    tracker.absorb(StatusSummary(), later, MONO, watching=())
+    assert "job-1" not in tracker.watched
+    assert "job-1" not in tracker.ended_at
+
+
+def test_a_job_leaving_the_active_list_is_timed_as_finished() -> None:
+    tracker = Tracker()
+    started = NOW - timedelta(seconds=90)
+    tracker.absorb(status(active=(row(1, started_at=started),)), NOW, MONO, watching=())
+    failed = row(1, state=JobState.FAILED)
+    tracker.absorb(status(failed=(failed,)), NOW, MONO, watching=())
+    (finish,) = tracker.finished
+    assert (finish.outcome, finish.duration_s, finish.job_id) == (JobState.FAILED, 90.0, job_id(1))
+    assert not tracker.durations  # only successful runs feed the queue estimates
+
+
+def test_poll_progress_stands_in_only_while_the_stream_is_not_live() -> None:
+    tracker = Tracker()
+    tracker.set_stream(job_id(1), StreamStatus(StreamKind.LIVE))
+    tracker.apply_event(job_id(1), ProgressUpdate(Progress(synced=8, total=10)), MONO, False)
+    behind = row(1, progress=Progress(synced=5, total=10))
+    tracker.absorb(status(active=(behind,)), NOW, MONO + 1, watching={job_id(1)})
+    assert tracker.watched[job_id(1)].progress == Progress(synced=8, total=10)
+
+    tracker.set_stream(job_id(1), StreamStatus(StreamKind.RECONNECTING, attempt=1))
+    ahead = row(1, progress=Progress(synced=9, total=10))
+    tracker.absorb(status(active=(ahead,)), NOW, MONO + 2, watching={job_id(1)})
+    assert tracker.watched[job_id(1)].progress == Progress(synced=9, total=10)
+
+
+def test_stream_outcome_records_one_finish_and_ends_the_watch() -> None:
+    tracker = Tracker()
+    tracker.absorb(status(active=(row(1, platform=Platform.META),)), NOW, MONO, watching=())
+    tracker.end(job_id(1), Outcome.COMPLETED, None, NOW + timedelta(seconds=30))
+    assert tracker.watched[job_id(1)].outcome is JobState.COMPLETED
+    assert tracker.watched[job_id(1)].stream.kind is StreamKind.ENDED
+    assert job_id(1) not in tracker.wanted_streams()
+    # The poll that no longer lists it does not count the same finish twice.
+    tracker.absorb(status(), NOW + timedelta(seconds=31), MONO, watching=())
+    assert [f.job_id for f in tracker.finished] == [job_id(1)]
+    assert tracker.durations[0] == (Platform.META, 30.0)
+
+
+def test_a_denied_stream_is_failed_not_finished() -> None:
+    tracker = Tracker()
+    tracker.end(job_id(1), Outcome.DENIED, "Access denied", NOW)
+    assert tracker.watched[job_id(1)].stream.kind is StreamKind.FAILED
+    assert tracker.watched[job_id(1)].outcome is None
+    assert not tracker.finished
+
+
+def test_retry_is_optimistic_then_confirmed_by_the_poll() -> None:
+    tracker = Tracker()
+    failed = row(1, head=True, state=JobState.FAILED, platform=Platform.GOOGLE)
+    tracker.absorb(status(failed=(failed,)), NOW, MONO, watching=())
+    tracker.mark_retry(set_id(1), NOW)
+    assert tracker.retry_pending(set_id(1))
+    assert tracker.retrying[set_id(1)].platform is Platform.GOOGLE
+    tracker.retry_queued(set_id(1), job_id(7))
+    assert tracker.wanted_streams() == {job_id(7): set_id(1)}  # the new job is watched at once
+    queued = row(1, head=True, state=JobState.CREATED)
+    tracker.absorb(status(pending=(queued,)), NOW, MONO, watching=())
+    assert not tracker.retry_pending(set_id(1))
+    assert tracker.job_id_of(queued) == job_id(7)  # learned from the 202 (head rows carry none)
+
+
+def test_a_refused_retry_rolls_back() -> None:
+    tracker = Tracker()
+    tracker.mark_retry(set_id(1), NOW)
+    tracker.retry_refused(set_id(1))
+    assert not tracker.retry_pending(set_id(1))
+
+
+def test_an_unconfirmed_retry_is_dropped_after_its_timeout() -> None:
+    tracker = Tracker()
+    failed = row(1, head=True, state=JobState.FAILED)
+    tracker.absorb(status(failed=(failed,)), NOW, MONO, watching=())
+    tracker.mark_retry(set_id(1), NOW)
+    later = NOW + MARK_TIMEOUT + timedelta(seconds=1)
+    tracker.absorb(status(failed=(failed,)), later, MONO, watching=())
+    assert not tracker.retry_pending(set_id(1))
+
+
+def test_cancel_marks_then_settles_with_the_poll() -> None:
+    tracker = Tracker()
+    tracker.absorb(status(active=(row(1),)), NOW, MONO, watching=())
+    tracker.mark_cancel(job_id(1))
+    assert tracker.cancel_pending(job_id(1))
+    tracker.cancel_refused(job_id(1))
+    assert not tracker.cancel_pending(job_id(1))
+    tracker.mark_cancel(job_id(1))
+    tracker.cancel_done(job_id(1), NOW)
+    assert not tracker.should_watch(job_id(1))
+    assert job_id(1) not in tracker.wanted_streams()
+    tracker.absorb(status(), NOW, MONO, watching=())  # no longer listed: settled
+    assert not tracker.cancel_pending(job_id(1))
