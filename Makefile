@@ -31,6 +31,7 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 ## Everything: lint, types, unit, integration, app and browser tests.
 test: setup browser-deps lint

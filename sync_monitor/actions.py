@@ -6,6 +6,7 @@ The page sees them through `Actions`, a narrow interface: views never hold the h
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from .messages import describe
 
 if TYPE_CHECKING:
     from .hub import Hub
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,15 @@ class Actions(Protocol):
     def retry(self, set_id: str) -> Future[ActionResult]: ...
 
     def cancel(self, job_id: str) -> Future[ActionResult]: ...
+
+
+def _guarded(work: Callable[[], ActionResult]) -> ActionResult:
+    """`work`'s result; a bug becomes a failed result (logged), never an exception on a page."""
+    try:
+        return work()
+    except Exception:
+        log.exception("an action failed unexpectedly")
+        return ActionResult(False, "The monitor hit an unexpected error; see the server log.")
 
 
 def _done(result: ActionResult) -> Future[ActionResult]:
@@ -63,7 +75,7 @@ class SyncActions:
             return previous
         for old in [k for k, f in self._recent.items() if f.done()]:
             del self._recent[old]  # bounded: settled actions are forgotten
-        future = self._pool.submit(work)
+        future = self._pool.submit(_guarded, work)
         self._recent[key] = future
         return future
 

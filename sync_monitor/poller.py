@@ -30,7 +30,6 @@ log = logging.getLogger(__name__)
 
 HISTORY_EVERY = timedelta(seconds=60)  # the history listing is re-read at most this often
 HISTORY_MAX_PAGES = 20  # of 500: enough for a busy day, bounded for a runaway one
-AFTER_BUG = 5.0  # seconds: the loop's pause after an unexpected exception
 
 
 class StatusPoller:
@@ -61,7 +60,7 @@ class StatusPoller:
             except Exception:
                 # A bug must not kill the only poller: log it and carry on.
                 log.exception("status poll failed unexpectedly")
-                delay = AFTER_BUG
+                delay = self._settings.poll_seconds
             if self._stop.wait(delay):
                 return
 

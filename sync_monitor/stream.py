@@ -189,7 +189,13 @@ class StreamConsumer:
                 # Once the job has left the lists, one last attach tells how it ended: a
                 # finished job answers at once with its final frame (§3.2).
                 final = bool(failures) and not self.sink.should_watch(self.job_id)
-                verdict = self._attempt(final=final)
+                try:
+                    verdict = self._attempt(final=final)
+                except Exception:
+                    # A bug (ours, or a sink's) must not end the job's only stream: log it and
+                    # reconnect after the usual backoff.
+                    log.exception("stream %s: unexpected error", self.job_id)
+                    verdict = _Verdict(reason="an unexpected error in the monitor")
                 if final and verdict.outcome is None:
                     verdict = _Verdict(Outcome.GONE, reason="the job is no longer active")
                 if self._stop.is_set():

@@ -1,11 +1,13 @@
-"""A burst of events costs one snapshot rebuild, however many events or readers."""
+"""The hub without a backend: coalescing of snapshot rebuilds, and loops that survive bugs."""
 
 from __future__ import annotations
+
+import pytest
 
 from sync_monitor.client import DotoroClient
 from sync_monitor.events import CampaignSynced, Heartbeat
 from sync_monitor.hub import Hub
-from sync_monitor.models import Progress
+from sync_monitor.models import Features, Progress, QueuedJob, StatusSummary
 from sync_monitor.settings import load_settings
 
 
@@ -41,3 +43,45 @@ def test_wait_for_change_returns_at_once_when_already_changed() -> None:
     version = hub.snapshot().version
     hub.on_event("job-1", Heartbeat())
     assert hub.wait_for_change(version, timeout=5) > version
+
+
+class BuggyClient(DotoroClient):
+    """No network: the status poll raises a bug once, then answers; a retry always raises."""
+
+    def __init__(self) -> None:
+        super().__init__("http://127.0.0.1:9")
+        self.polls = 0
+
+    def detect_features(self) -> Features:
+        return Features()
+
+    def status(self) -> StatusSummary:
+        self.polls += 1
+        if self.polls == 1:
+            raise RuntimeError("a bug")
+        return StatusSummary()
+
+    def retry(self, set_id: str) -> QueuedJob:
+        raise RuntimeError("another bug")
+
+
+def test_the_poller_survives_an_unexpected_error(caplog: pytest.LogCaptureFixture) -> None:
+    hub = Hub(BuggyClient(), load_settings(environ={}, poll_seconds=0.5)).start()
+    try:
+        version = 0
+        while not hub.snapshot().loaded:
+            version = hub.wait_for_change(version, 10)
+            assert version > 0, "the poller never polled again"
+        assert "status poll failed unexpectedly" in caplog.text
+    finally:
+        hub.stop()
+
+
+def test_an_action_that_hits_a_bug_fails_with_a_sentence() -> None:
+    hub = Hub(BuggyClient(), load_settings(environ={}))
+    try:
+        result = hub.retry("set-1").result(10)
+        assert not result.ok
+        assert "unexpected error" in result.message
+    finally:
+        hub.stop()

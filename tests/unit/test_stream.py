@@ -433,6 +433,26 @@ def test_a_broken_raw_read_mid_stream_reconnects_instead_of_killing_the_thread()
     assert sink.ends == [(Outcome.COMPLETED, None)]
 
 
+def test_an_unexpected_error_is_logged_and_the_stream_reconnects(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A bug (here a sink that raises once) must not end the job's only stream."""
+
+    class FlakySink(Sink):
+        def on_event(self, job_id: str, event: StreamEvent) -> None:
+            if not self.events:
+                self.events.append(event)
+                raise RuntimeError("a bug")
+            super().on_event(job_id, event)
+
+    sink = FlakySink()
+    run(sink, [connected()], [completed()])
+
+    assert sink.reconnects == [(1, "an unexpected error in the monitor", 0.01)]
+    assert sink.ends == [(Outcome.COMPLETED, None)]
+    assert "unexpected error" in caplog.text
+
+
 def test_gives_up_as_gone_when_an_unwatched_jobs_last_attach_shows_it_unfinished() -> None:
     sink = Sink(watch=False)
     script = run(sink, requests.ConnectionError("reset"), [connected(), HEARTBEAT, HEARTBEAT])
