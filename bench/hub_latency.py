@@ -58,7 +58,7 @@ def run(chunked: bool) -> list[float]:
                 version = hub.wait_for_change(version, 1.0)
                 snap = hub.snapshot()
                 now = time.perf_counter()
-                live = hub.tracker.live.get(job_id)
+                live = hub.watched(job_id)
                 cards = [a for a in snap.active if a.job_id == job_id]
                 if cards:
                     seen.setdefault(cards[0].progress.done, now)

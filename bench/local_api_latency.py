@@ -64,7 +64,7 @@ def main() -> None:
         response = requests.get(url, stream=True, timeout=(5, 45))
         requests.post(server.url + "/_local/workers", json={"workers": 1}, timeout=5)
         received: dict[int, float] = {}
-        for event in sseclient.SSEClient(response).events():
+        for event in sseclient.SSEClient(response.iter_content(None)).events():
             if event.id:
                 received[int(event.id)] = time.perf_counter()
             if event.event == "completed":

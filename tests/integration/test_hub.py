@@ -22,10 +22,11 @@ from tests.local_api_helpers import Api, quiet_config, running
 
 
 @contextmanager
-def hub_for(url: str, **settings: object) -> Iterator[Hub]:
-    values: dict[str, object] = {"poll_seconds": 0.5, "stall_seconds": 30.0}
+def hub_for(url: str, **settings: float) -> Iterator[Hub]:
+    values = {"poll_seconds": 0.5, "stall_seconds": 30.0}
     values.update(settings)
-    hub = Hub(DotoroClient(url, timeout=5), load_settings(environ={}, **values)).start()
+    config = load_settings(environ={}).model_copy(update=values)
+    hub = Hub(DotoroClient(url, timeout=5), config).start()
     try:
         yield hub
     finally:

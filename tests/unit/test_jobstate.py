@@ -235,7 +235,7 @@ def test_malformed_and_unknown_frames_are_counted_and_change_nothing_else() -> N
 # -- stall ------------------------------------------------------------------------------------
 
 
-def watched(job: WatchedJob, kind: str = "live") -> WatchedJob:
+def watched(job: WatchedJob, kind: StreamKind = StreamKind.LIVE) -> WatchedJob:
     return replace(job, stream=StreamStatus(kind))
 
 
@@ -278,21 +278,23 @@ def test_a_job_that_never_sent_a_frame_is_not_stalled() -> None:
 
 
 def test_a_reconnecting_stream_can_be_stalled() -> None:
-    job = watched(apply(WatchedJob(JOB), ProgressUpdate(progress(3, 10)), now=0.0), "reconnecting")
+    job = watched(
+        apply(WatchedJob(JOB), ProgressUpdate(progress(3, 10)), now=0.0), StreamKind.RECONNECTING
+    )
 
     assert is_stalled(job, now=120.0, after=60.0)
 
 
-@pytest.mark.parametrize("outcome", ["completed", "failed", "cancelled"])
-def test_never_stalled_once_the_outcome_is_known(outcome: str) -> None:
+@pytest.mark.parametrize("outcome", [JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED])
+def test_never_stalled_once_the_outcome_is_known(outcome: JobState) -> None:
     job = watched(apply(WatchedJob(JOB), ProgressUpdate(progress(3, 10)), now=0.0))
     assert is_stalled(job, now=1_000.0, after=60.0)
 
     assert not is_stalled(replace(job, outcome=outcome), now=1_000.0, after=60.0)
 
 
-@pytest.mark.parametrize("kind", ["connecting", "ended", "failed"])
-def test_never_stalled_while_the_stream_is_not_watching(kind: str) -> None:
+@pytest.mark.parametrize("kind", [StreamKind.CONNECTING, StreamKind.ENDED, StreamKind.FAILED])
+def test_never_stalled_while_the_stream_is_not_watching(kind: StreamKind) -> None:
     job = watched(apply(WatchedJob(JOB), ProgressUpdate(progress(3, 10)), now=0.0), kind)
 
     assert not is_stalled(job, now=1_000.0, after=60.0)

@@ -7,7 +7,7 @@ import pytest
 
 from sync_monitor.jobstate import StreamKind, StreamStatus, WatchedJob
 from sync_monitor.models import JobState, Platform, Progress, SyncJob
-from sync_monitor.snapshot import Finished, RetryMark, build
+from sync_monitor.snapshot import ActiveView, FailedView, Finished, PendingView, RetryMark, build
 from tests.support.rows import (
     NOW,
     ago,
@@ -102,7 +102,12 @@ def test_plan_style_rows_carry_their_job_id() -> None:
     summary = status(active=(row(1),), pending=(row(2, state=JobState.CREATED),), failed=(row(3),))
     snapshot = build(hub_state(summary))
 
-    assert [v.job_id for v in (*snapshot.active, *snapshot.pending, *snapshot.failed)] == [
+    views: list[ActiveView | PendingView | FailedView] = [
+        *snapshot.active,
+        *snapshot.pending,
+        *snapshot.failed,
+    ]
+    assert [v.job_id for v in views] == [
         job_id(1),
         job_id(2),
         job_id(3),
