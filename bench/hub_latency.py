@@ -21,7 +21,7 @@ from sync_monitor.client import DotoroClient
 from sync_monitor.hub import Hub
 from sync_monitor.local_api import Contract, LocalApiServer, ServerConfig
 from sync_monitor.settings import load_settings
-from tests.http10_proxy import Http10Proxy
+from tests.support.http10_proxy import Http10Proxy
 
 CAMPAIGNS = 300
 

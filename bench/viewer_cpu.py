@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.record import record
 from sync_monitor.local_api import Contract, LocalApiServer, ServerConfig
-from tests.streamlit_app import CHROMIUM_ARGS, chromium_path, streamlit_app
+from tests.support.streamlit_app import CHROMIUM_ARGS, chromium_path, streamlit_app
 
 JOBS, WINDOW, WARMUP = 10, 20.0, 6.0
 TICKS = os.sysconf("SC_CLK_TCK")

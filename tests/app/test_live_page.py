@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from sync_monitor.local_api import Contract
-from tests.app.conftest import Monitor
+from tests.support.apptest import Monitor
 
 Factory = Callable[..., Monitor]
 HOSTILE = (

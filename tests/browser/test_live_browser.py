@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Live
+from tests.support.browser import Live
 
 pytestmark = pytest.mark.browser
 

@@ -1,0 +1,62 @@
+"""The AppTest harness: the real app.py run against the local API, and what the page says."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from streamlit.testing.v1 import AppTest
+
+from sync_monitor import runtime
+from sync_monitor.snapshot import Snapshot
+from tests.local_api_helpers import Api
+
+
+@dataclass
+class Monitor:
+    api: Api
+    app: AppTest
+    toasts: list[str] = field(default_factory=list)  # every toast shown so far
+
+    def run(self) -> None:
+        self.app.run()
+        self.toasts += [t.value for t in self.app.toast]
+
+    def click(self, key: str) -> None:
+        self.app.button(key=key).click()
+        self.run()
+
+    def snapshot(self) -> Snapshot:
+        return runtime.services().hub.snapshot()
+
+    def wait(self, predicate: Callable[[Snapshot], bool], timeout: float = 15.0) -> None:
+        """Wait until the shared hub's snapshot satisfies `predicate`, then rerun the page."""
+        hub = runtime.services().hub
+        deadline = time.monotonic() + timeout
+        version = -1
+        while not predicate(hub.snapshot()):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"not reached: {hub.snapshot()}")
+            version = hub.wait_for_change(max(version, hub.snapshot().version), 0.3)
+        self.run()
+
+    def texts(self) -> str:
+        """Everything the page says, as one string."""
+        parts = [
+            e.value
+            for kind in (
+                "markdown",
+                "caption",
+                "text",
+                "info",
+                "success",
+                "warning",
+                "error",
+                "code",
+            )
+            for e in getattr(self.app, kind)
+        ]
+        parts += [e.label for e in self.app.expander]
+        parts += [str(e.proto.text) for e in self.app.get("progress")]
+        return "\n".join(str(p) for p in parts)
