@@ -8,57 +8,67 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
+
+
+class CategoryKind(StrEnum):
+    RATE_LIMIT = "rate_limit"
+    CREDENTIALS = "credentials"
+    VALIDATION = "validation"
+    OUTAGE = "outage"
+    TIMEOUT = "timeout"
+    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)
 class Category:
-    kind: str  # rate_limit | credentials | validation | outage | timeout | unknown
+    kind: CategoryKind
     label: str
     advice: str
     retry_helps: bool
 
 
 RATE_LIMIT = Category(
-    "rate_limit",
+    CategoryKind.RATE_LIMIT,
     "Rate limit",
     "The platform throttled the requests. Retry in a few minutes; a later retry usually succeeds.",
     True,
 )
 CREDENTIALS = Category(
-    "credentials",
+    CategoryKind.CREDENTIALS,
     "Expired credentials",
     "The ad account's access has expired or was revoked. Reconnect the ad account in Dotoro, "
     "then retry: retrying before that cannot succeed.",
     False,
 )
 VALIDATION = Category(
-    "validation",
+    CategoryKind.VALIDATION,
     "Validation",
     "The platform rejected some settings or content (bid, budget, policy). Fix the campaign "
     "named in the error, then retry.",
     True,
 )
 OUTAGE = Category(
-    "outage",
+    CategoryKind.OUTAGE,
     "Platform outage",
     "The platform was unavailable or failing. Retry later; if it persists, check the "
     "platform's status page.",
     True,
 )
 TIMEOUT = Category(
-    "timeout",
+    CategoryKind.TIMEOUT,
     "Timeout",
     "The sync took too long. Retry; if it keeps timing out, split the campaign set.",
     True,
 )
 UNKNOWN = Category(
-    "unknown",
+    CategoryKind.UNKNOWN,
     "Unknown",
     "Read the error below. Retry once; if it fails again, contact support with the error text.",
     True,
 )
 NO_TEXT = Category(
-    "unknown",
+    CategoryKind.UNKNOWN,
     "Unknown",
     "This backend does not report why syncs fail. Retry once; if it fails again, check the "
     "campaign set in Dotoro.",

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from sync_monitor.categories import categorize
+from sync_monitor.categories import CategoryKind, categorize
 from sync_monitor.local_api.workload import CAMPAIGN_FAILURES, JOB_FAILURES
 
-EXPECTED_KIND = {
-    "rate_limit": "rate_limit",
-    "auth": "credentials",
-    "validation": "validation",
-    "policy": "validation",
-    "outage": "outage",
-    "timeout": "timeout",
+EXPECTED_KIND = {  # the simulator's failure modes → the page's categories
+    "rate_limit": CategoryKind.RATE_LIMIT,
+    "auth": CategoryKind.CREDENTIALS,
+    "validation": CategoryKind.VALIDATION,
+    "policy": CategoryKind.VALIDATION,
+    "outage": CategoryKind.OUTAGE,
+    "timeout": CategoryKind.TIMEOUT,
 }
 
 
@@ -23,22 +23,22 @@ EXPECTED_KIND = {
     ids=lambda m: m.message[:40],
 )
 def test_every_simulated_platform_error_gets_its_category(mode: object) -> None:
-    assert categorize(mode.message).kind == EXPECTED_KIND[mode.kind]  # type: ignore[attr-defined]
+    assert categorize(mode.message).kind is EXPECTED_KIND[mode.kind]  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
     ("text", "kind"),
     [
-        ("(#17) User request limit reached", "rate_limit"),
-        ("Error validating access token: Session has expired on Tuesday", "credentials"),
-        ("invalid_grant: Token has been expired or revoked.", "credentials"),
-        ("DEADLINE_EXCEEDED: Deadline Exceeded", "timeout"),
-        ("502 Bad Gateway", "outage"),
-        ("Something odd happened", "unknown"),
+        ("(#17) User request limit reached", CategoryKind.RATE_LIMIT),
+        ("Error validating access token: Session has expired on Tuesday", CategoryKind.CREDENTIALS),
+        ("invalid_grant: Token has been expired or revoked.", CategoryKind.CREDENTIALS),
+        ("DEADLINE_EXCEEDED: Deadline Exceeded", CategoryKind.TIMEOUT),
+        ("502 Bad Gateway", CategoryKind.OUTAGE),
+        ("Something odd happened", CategoryKind.UNKNOWN),
     ],
 )
-def test_real_world_texts(text: str, kind: str) -> None:
-    assert categorize(text).kind == kind
+def test_real_world_texts(text: str, kind: CategoryKind) -> None:
+    assert categorize(text).kind is kind
 
 
 def test_expired_credentials_do_not_invite_a_retry() -> None:
@@ -49,5 +49,5 @@ def test_expired_credentials_do_not_invite_a_retry() -> None:
 
 def test_no_error_text_says_the_backend_gives_none() -> None:
     category = categorize(None)
-    assert category.kind == "unknown"
+    assert category.kind is CategoryKind.UNKNOWN
     assert "does not report" in category.advice
