@@ -3,7 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup run api test lint browser-deps bench screenshots clean
+.PHONY: setup run api test lint browser-deps repeat bench screenshots clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -36,6 +36,17 @@ lint: setup
 ## Everything: lint, types, unit, integration, app and browser tests.
 test: setup browser-deps lint
 	$(PY) -m pytest
+
+## The whole suite N times in a row, stopping at the first failure: a flaky test shows here.
+## The browser tests run every BROWSER_EVERY-th time (make repeat N=20 BROWSER_EVERY=4).
+N ?= 20
+BROWSER_EVERY ?= 4
+repeat: setup browser-deps
+	@for i in $$(seq $(N)); do \
+		if [ $$((i % $(BROWSER_EVERY))) -eq 0 ]; then marks=""; else marks="not browser"; fi; \
+		echo "== run $$i of $(N) ($${marks:-all tests})"; \
+		$(PY) -m pytest -x -q -p no:cacheprovider -m "$$marks" || exit 1; \
+	done
 
 bench: setup browser-deps
 	$(PY) bench/local_api_latency.py
