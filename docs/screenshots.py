@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT))
 
 from sync_monitor.local_api import Contract  # noqa: E402
 from sync_monitor.local_api.engine import Engine  # noqa: E402
-from sync_monitor.local_api.workload import CAMPAIGN_FAILURES, JOB_FAILURES  # noqa: E402
-from tests.local_api_helpers import Api, quiet_config, running  # noqa: E402
+from sync_monitor.local_api.platforms import CAMPAIGN_FAILURES, JOB_FAILURES  # noqa: E402
+from tests.support.local_api import Api, quiet_config, running  # noqa: E402
 from tests.support.streamlit_app import CHROMIUM_ARGS, chromium_path, streamlit_app  # noqa: E402
 
 OUT = ROOT / "docs"

@@ -16,7 +16,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import wire
+from . import errors
 from .config import ServerConfig
 from .control import control_routes
 from .engine import Engine
@@ -30,16 +30,16 @@ log = logging.getLogger(__name__)
 async def _http_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, HTTPException) and exc.status_code in (404, 405):
         # Hono answers an unknown route, or a known path with another method, like this (§1).
-        return wire.not_found_route(request.method, request.url.path)
+        return errors.not_found_route(request.method, request.url.path)
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     if status >= 500:
-        return wire.internal_error()
-    return wire.error(status, str(getattr(exc, "detail", "Bad request")), "VALIDATION_ERROR")
+        return errors.internal_error()
+    return errors.error(status, str(getattr(exc, "detail", "Bad request")), "VALIDATION_ERROR")
 
 
 async def _crash(request: Request, exc: Exception) -> Response:
     log.error("unhandled error on %s %s: %r", request.method, request.url.path, exc)
-    return wire.internal_error()
+    return errors.internal_error()
 
 
 def create_app(config: ServerConfig) -> Starlette:

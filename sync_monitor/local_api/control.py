@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import wire
+from . import errors
 from .engine import Engine
 
 SET_FIELDS = {"name", "platform", "behaviour", "ad_account", "failed_error", "queue"}
@@ -46,7 +46,7 @@ async def faults(request: Request) -> Response:
         try:
             engine.config.faults.update(await _body(request))
         except ValueError as exc:
-            return wire.error(400, str(exc), "VALIDATION_ERROR")
+            return errors.error(400, str(exc), "VALIDATION_ERROR")
     return JSONResponse(engine.config.faults.as_dict())
 
 
@@ -55,9 +55,9 @@ async def workers(request: Request) -> Response:
     try:
         count = int((await _body(request))["workers"])
     except (KeyError, TypeError, ValueError):
-        return wire.error(400, "workers: expected a whole number", "VALIDATION_ERROR")
+        return errors.error(400, "workers: expected a whole number", "VALIDATION_ERROR")
     if count < 0:
-        return wire.error(400, "workers: must be >= 0", "VALIDATION_ERROR")
+        return errors.error(400, "workers: must be >= 0", "VALIDATION_ERROR")
     engine.config.workers = count
     return JSONResponse({"workers": count})
 
@@ -77,7 +77,7 @@ async def create_set(request: Request) -> Response:
         if not isinstance(behaviour, dict):
             raise ValueError("behaviour: expected an object")
     except ValueError as exc:
-        return wire.error(400, str(exc), "VALIDATION_ERROR")
+        return errors.error(400, str(exc), "VALIDATION_ERROR")
     behaviour.setdefault("random", False)  # scripted sets behave exactly as told
     cs = engine.create_set(
         str(body.get("name", "Test set")),

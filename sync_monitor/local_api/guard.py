@@ -15,8 +15,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import wire
+from . import errors
 from .config import ServerConfig
+from .params import is_uuid
 
 SESSION_COOKIES = ("better-auth.session_token", "__Secure-better-auth.session_token")
 
@@ -46,15 +47,15 @@ class Guard:
         if faults.delay_seconds > 0:
             await asyncio.sleep(faults.delay_seconds)
         if faults.error_rate > 0 and self.rng.random() < faults.error_rate:
-            return {401: wire.unauthorized, 429: wire.too_many_requests}.get(
-                faults.error_status, wire.internal_error
+            return {401: errors.unauthorized, 429: errors.too_many_requests}.get(
+                faults.error_status, errors.internal_error
             )()
         if self._over_rate_limit(request.client.host if request.client else "?"):
-            return wire.too_many_requests()
+            return errors.too_many_requests()
         if self.config.session_token is None:
             return None
         if self._session_token(request) != self.config.session_token:
-            return wire.unauthorized()
+            return errors.unauthorized()
         if request.url.path.startswith("/api/v1/campaign-sets"):
             return self._team_check(request)
         return None
@@ -89,15 +90,9 @@ class Guard:
     def _team_check(self, request: Request) -> JSONResponse | None:
         team = request.headers.get("x-team-id") or request.query_params.get("teamId")
         if not team:
-            return wire.error(
-                400,
-                "Team ID required. Provide X-Team-Id header or teamId query parameter",
-                "VALIDATION_ERROR",
-            )
-        if not wire.is_uuid(team):
-            return wire.error(
-                400, "Invalid team ID format. Must be a valid UUID", "VALIDATION_ERROR"
-            )
+            return errors.team_required()
+        if not is_uuid(team):
+            return errors.team_invalid()
         if team.lower() != (self.config.team_id or "").lower():
-            return wire.error(403, "Not a member of this team", "FORBIDDEN")
+            return errors.not_a_member()
         return None

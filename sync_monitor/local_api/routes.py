@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import binascii
 from typing import Any
 
@@ -10,10 +9,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import wire
+from . import errors, payloads
 from .config import Contract
 from .engine import Engine, JobConflict
-from .store import QUEUED_STATES, CampaignSet, Job
+from .params import decode_cursor, encode_cursor, is_uuid, parse_iso
+from .rows import QUEUED_STATES, CampaignSet, Job
+from .streams import sync_stream
 
 DAY = 86400.0
 
@@ -40,7 +41,7 @@ async def sync_status(request: Request) -> Response:
 
         def sets(statuses: tuple[str, ...], updated_since: float = 0.0) -> list[dict[str, Any]]:
             return [
-                wire.set_as_sync_job(cs)
+                payloads.set_as_sync_job(cs)
                 for cs in store.sets_with_status(statuses, updated_since)
                 if visible(cs.team_id)
             ]
@@ -58,7 +59,9 @@ async def sync_status(request: Request) -> Response:
         # Shuffled by id: the service promises no order, so the monitor must sort (§3.4).
         ordered = sorted(rows, key=lambda j: j.id)
         return [
-            wire.job_as_sync_job(j, names.get(j.set_id, "")) for j in ordered if visible(j.team_id)
+            payloads.job_as_sync_job(j, names.get(j.set_id, ""))
+            for j in ordered
+            if visible(j.team_id)
         ]
 
     return JSONResponse(
@@ -71,13 +74,13 @@ async def sync_status(request: Request) -> Response:
 
 
 def _queue(request: Request, set_id: str, field: str, message: str) -> Response:
-    if not wire.is_uuid(set_id):
-        return wire.zod_error(field, "Invalid uuid")
+    if not is_uuid(set_id):
+        return errors.zod_error(field, "Invalid uuid")
     cs = _visible_set(request, set_id)
     if cs is None:
-        return wire.error(404, "Campaign set not found", "NOT_FOUND")
+        return errors.error(404, "Campaign set not found", "NOT_FOUND")
     if not cs.ad_account_id:
-        return wire.error(400, "Campaign set has no ad account configured", "VALIDATION_ERROR")
+        return errors.error(400, "Campaign set has no ad account configured", "VALIDATION_ERROR")
     job = _engine(request).queue_sync(cs)
     return JSONResponse(
         {"jobId": job.id, "status": "queued", "message": message.format(name=cs.name)},
@@ -103,74 +106,66 @@ async def retry(request: Request) -> Response:
 async def cancel(request: Request) -> Response:
     """POST /api/v1/sync/{jobId}/cancel (ext, §3.6; plan contract only)."""
     job_id = request.path_params["job_id"]
-    if not wire.is_uuid(job_id):
-        return wire.zod_error("jobId", "Invalid uuid")
+    if not is_uuid(job_id):
+        return errors.zod_error("jobId", "Invalid uuid")
     engine = _engine(request)
     job = engine.store.get_job(job_id)
     if job is None or not request.app.state.visible(job.team_id):
-        return wire.error(404, "Job not found", "NOT_FOUND")
+        return errors.error(404, "Job not found", "NOT_FOUND")
     try:
         engine.cancel(job_id)
     except JobConflict:
-        return wire.error(409, f"Job already {job.state}", "CONFLICT")
+        return errors.error(409, f"Job already {job.state}", "CONFLICT")
     return JSONResponse({"jobId": job_id, "state": "cancelled"})
 
 
 async def get_job(request: Request) -> Response:
     """GET /api/v1/jobs/{jobId} (§3.3), with the legacy x-user-id check of §2."""
     job_id = request.path_params["job_id"]
-    if not wire.is_uuid(job_id):
-        return wire.zod_error("jobId", "Invalid uuid")
+    if not is_uuid(job_id):
+        return errors.zod_error("jobId", "Invalid uuid")  # an OpenAPI route, before the user
     user = request.headers.get("x-user-id")
     if not user:
-        return wire.unauthorized()
+        return errors.user_id_required()
     engine = _engine(request)
     job = engine.store.get_job(job_id)
-    if job is None or not request.app.state.visible(job.team_id):
-        return wire.error(404, "Job not found", "NOT_FOUND")
-    # The service compares job.data.userId, which today's jobs lack: 403 for them (§2).
-    # The plan only refuses a job that names another user.
-    denied = (
-        job.user_id != user
-        if engine.config.contract is Contract.HEAD
-        else (job.user_id is not None and job.user_id != user)
-    )
+    if job is None:
+        return errors.not_found("Job", job_id)
+    # The service compares job.data.userId, which today's jobs lack: 403 for them (§2); it
+    # never hides a job that exists. The plan (the design's intent) answers a job without a
+    # userId, and refuses one of another user or of another team with the same 403.
+    if engine.config.contract is Contract.HEAD:
+        denied = job.user_id != user
+    else:
+        other_user = job.user_id is not None and job.user_id != user
+        denied = other_user or not request.app.state.visible(job.team_id)
     if denied:
-        return wire.error(403, "Access denied", "FORBIDDEN")
-    return JSONResponse(wire.job_detail(job))
-
-
-def _cursor(job: Job) -> str:
-    return base64.urlsafe_b64encode(f"{job.created_on!r}|{job.id}".encode()).decode()
-
-
-def _after(cursor: str) -> tuple[float, str]:
-    created, _, job_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
-    return float(created), job_id
+        return errors.job_access_denied()
+    return JSONResponse(payloads.job_detail(job))
 
 
 async def history(request: Request) -> Response:
     """GET /api/v1/sync/jobs (ext, §3.6): finished and live jobs, newest first, by cursor."""
     q = request.query_params
     try:
-        since = wire.parse_iso(q["since"]) if q.get("since") else None
-        until = wire.parse_iso(q["until"]) if q.get("until") else None
+        since = parse_iso(q["since"]) if q.get("since") else None
+        until = parse_iso(q["until"]) if q.get("until") else None
     except ValueError:
-        return wire.error(400, "since/until must be ISO-8601 timestamps", "VALIDATION_ERROR")
+        return errors.error(400, "since/until must be ISO-8601 timestamps", "VALIDATION_ERROR")
     states = [s for s in q.get("state", "").split(",") if s]
     bad = set(states) - {"created", "retry", "active", "completed", "cancelled", "failed"}
     if bad:
-        return wire.error(400, f"state: unknown value {sorted(bad)[0]!r}", "VALIDATION_ERROR")
+        return errors.error(400, f"state: unknown value {sorted(bad)[0]!r}", "VALIDATION_ERROR")
     platforms = ["meta" if p == "facebook" else p for p in q.get("platform", "").split(",") if p]
     if set(platforms) - {"reddit", "google", "meta"}:
-        return wire.error(400, "platform: must be reddit, google or meta", "VALIDATION_ERROR")
+        return errors.error(400, "platform: must be reddit, google or meta", "VALIDATION_ERROR")
     try:
         limit = int(q.get("limit", "100"))
-        after = _after(q["cursor"]) if q.get("cursor") else None
+        after = decode_cursor(q["cursor"]) if q.get("cursor") else None
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        return wire.error(400, "limit or cursor is invalid", "VALIDATION_ERROR")
+        return errors.error(400, "limit or cursor is invalid", "VALIDATION_ERROR")
     if not 1 <= limit <= 500:
-        return wire.error(400, "limit: must be between 1 and 500", "VALIDATION_ERROR")
+        return errors.error(400, "limit: must be between 1 and 500", "VALIDATION_ERROR")
     engine = _engine(request)
     names = {cs.id: cs.name for cs in engine.store.sets()}
     rows = engine.store.history(
@@ -180,15 +175,15 @@ async def history(request: Request) -> Response:
     page, more = rows[:limit], len(rows) > limit
     return JSONResponse(
         {
-            "jobs": [wire.job_as_sync_job(j, names.get(j.set_id, "")) for j in page],
-            "nextCursor": _cursor(page[-1]) if more and page else None,
+            "jobs": [payloads.job_as_sync_job(j, names.get(j.set_id, "")) for j in page],
+            "nextCursor": encode_cursor(page[-1].created_on, page[-1].id)
+            if more and page
+            else None,
         }
     )
 
 
 def api_routes(contract: Contract) -> list[Route]:
-    from .streams import sync_stream
-
     routes = [
         Route("/api/v1/sync/status", sync_status, methods=["GET"]),
         Route("/api/v1/sync/{set_id}/retry", retry, methods=["POST"]),

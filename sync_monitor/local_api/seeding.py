@@ -6,7 +6,8 @@ import random
 from typing import Any
 
 from . import workload
-from .store import CampaignSet, Job, Store
+from .rows import CampaignSet, job_row
+from .store import Store
 
 DAY = 86400.0
 
@@ -21,14 +22,7 @@ def seed(store: Store, rng: random.Random, team: str, now: float, with_history: 
     if not with_history:
         return
     past = workload.history(rng, sets, now)
-    defaults: dict[str, Any] = {
-        "user_id": None,
-        "retry_limit": 2,
-        "skipped": 0,
-        "errors": [],
-        "seq": 0,
-    }
-    store.insert_jobs(Job(**{**defaults, **j}) for j in past)
+    store.insert_jobs(job_row(**j) for j in past)
     latest: dict[str, dict[str, Any]] = {}
     for j in sorted(past, key=lambda j: j["created_on"]):
         latest[j["set_id"]] = j  # the newest job of each set gives the set its status

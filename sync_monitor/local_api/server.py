@@ -43,11 +43,17 @@ class _Server(uvicorn.Server):
     def __init__(self, app: Starlette) -> None:
         super().__init__(uvicorn_config(app))
         self.app = app
+        self.ready = threading.Event()  # set once it accepts connections
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            self.ready.set()
 
     def close_streams(self) -> None:
         loop: asyncio.AbstractEventLoop | None = getattr(self.app.state, "loop", None)
         if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(self.app.state.engine.close_streams)
+            loop.call_soon_threadsafe(self.app.state.engine.events.close_all)
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         self.close_streams()
@@ -90,10 +96,10 @@ class LocalApiServer:
             return self
         self._thread.start()
         deadline = time.monotonic() + timeout
-        while not self._server.started:
+        # Wakes as soon as the server is ready; the short timeout only notices a failed start.
+        while not self._server.ready.wait(0.05):
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("local API did not start")
-            time.sleep(0.01)
         return self
 
     def stop(self, timeout: float = 10.0) -> None:

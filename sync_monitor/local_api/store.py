@@ -1,7 +1,7 @@
 """SQLite persistence of the local API: campaign sets, pg-boss-like jobs and their stream events.
 
 One connection, used only from the server's event loop thread, so no locking is needed here.
-Times are epoch seconds (floats); the HTTP layer turns them into ISO-8601.
+The tables and the row mapping are in `schema`; the dataclasses in `rows`.
 """
 
 from __future__ import annotations
@@ -9,117 +9,20 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS campaign_sets (
-    id TEXT PRIMARY KEY,
-    team_id TEXT NOT NULL,
-    name TEXT NOT NULL,
-    platform TEXT NOT NULL,            -- reddit | google | meta
-    ad_account_id TEXT,
-    status TEXT NOT NULL DEFAULT 'draft', -- draft | pending | syncing | synced | failed | conflict
-    behaviour TEXT NOT NULL DEFAULT '{}',
-    created_at REAL NOT NULL,
-    updated_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS jobs (
-    id TEXT PRIMARY KEY,
-    set_id TEXT NOT NULL,
-    team_id TEXT NOT NULL,
-    user_id TEXT,
-    platform TEXT NOT NULL,
-    state TEXT NOT NULL,               -- created | retry | active | completed | cancelled | failed
-    retry_count INTEGER NOT NULL DEFAULT 0,
-    retry_limit INTEGER NOT NULL DEFAULT 2,
-    created_on REAL NOT NULL,
-    started_on REAL,
-    completed_on REAL,
-    synced INTEGER NOT NULL DEFAULT 0,
-    failed INTEGER NOT NULL DEFAULT 0,
-    total INTEGER NOT NULL DEFAULT 0,
-    skipped INTEGER NOT NULL DEFAULT 0,
-    errors TEXT NOT NULL DEFAULT '[]',
-    error TEXT,
-    seq INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, created_on);
-CREATE INDEX IF NOT EXISTS jobs_by_set ON jobs (set_id, created_on);
-CREATE INDEX IF NOT EXISTS jobs_by_created ON jobs (created_on, id);
-CREATE TABLE IF NOT EXISTS job_events (
-    job_id TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    type TEXT NOT NULL,
-    data TEXT NOT NULL,
-    PRIMARY KEY (job_id, seq)
-);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-"""
-
-QUEUED_STATES = ("created", "retry")  # waiting for a worker (pg-boss)
-LIVE_STATES = (*QUEUED_STATES, "active")  # not finished: cancel still applies
-
-
-@dataclass(frozen=True)
-class CampaignSet:
-    id: str
-    team_id: str
-    name: str
-    platform: str
-    ad_account_id: str | None
-    status: str
-    behaviour: dict[str, Any]
-    created_at: float
-    updated_at: float
-
-
-@dataclass(frozen=True)
-class Job:
-    id: str
-    set_id: str
-    team_id: str
-    user_id: str | None
-    platform: str
-    state: str
-    retry_count: int
-    retry_limit: int
-    created_on: float
-    started_on: float | None
-    completed_on: float | None
-    synced: int
-    failed: int
-    total: int
-    skipped: int
-    errors: list[dict[str, str]]
-    error: str | None
-    seq: int
-
-
-@dataclass(frozen=True)
-class StoredEvent:
-    seq: int
-    type: str
-    data: str  # compact JSON, exactly as written on the wire
-
-
-_JOB_COLUMNS = (
-    "id, set_id, team_id, user_id, platform, state, retry_count, retry_limit, created_on, "
-    "started_on, completed_on, synced, failed, total, skipped, errors, error, seq"
+from .rows import LIVE_STATES, CampaignSet, Job, StoredEvent
+from .schema import (
+    JOB_COLUMNS,
+    JOB_PLACEHOLDERS,
+    SCHEMA,
+    job_from_row,
+    job_params,
+    marks,
+    set_from_row,
+    set_params,
 )
-
-
-def _job(row: sqlite3.Row) -> Job:
-    values = dict(row)
-    values["errors"] = json.loads(values["errors"])
-    return Job(**values)
-
-
-def _set(row: sqlite3.Row) -> CampaignSet:
-    values = dict(row)
-    values["behaviour"] = json.loads(values["behaviour"])
-    return CampaignSet(**values)
 
 
 class Store:
@@ -153,38 +56,28 @@ class Store:
     # -- campaign sets ----------------------------------------------------------------------
     def insert_set(self, cs: CampaignSet) -> None:
         self._db.execute(
-            "INSERT INTO campaign_sets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                cs.id,
-                cs.team_id,
-                cs.name,
-                cs.platform,
-                cs.ad_account_id,
-                cs.status,
-                json.dumps(cs.behaviour),
-                cs.created_at,
-                cs.updated_at,
-            ),
+            "INSERT INTO campaign_sets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", set_params(cs)
         )
 
     def get_set(self, set_id: str) -> CampaignSet | None:
         row = self._db.execute("SELECT * FROM campaign_sets WHERE id = ?", (set_id,)).fetchone()
-        return None if row is None else _set(row)
+        return None if row is None else set_from_row(row)
 
     def sets(self) -> list[CampaignSet]:
-        return [_set(r) for r in self._db.execute("SELECT * FROM campaign_sets ORDER BY name")]
+        return [
+            set_from_row(r) for r in self._db.execute("SELECT * FROM campaign_sets ORDER BY name")
+        ]
 
     def sets_with_status(
         self, statuses: Sequence[str], updated_since: float = 0.0
     ) -> list[CampaignSet]:
-        marks = ",".join("?" * len(statuses))
         # ORDER BY id: uuids, so no meaningful order, as the service promises none (§3.4).
         rows = self._db.execute(
-            f"SELECT * FROM campaign_sets WHERE status IN ({marks}) AND updated_at >= ? "
+            f"SELECT * FROM campaign_sets WHERE status IN ({marks(statuses)}) AND updated_at >= ? "
             "ORDER BY id",
             (*statuses, updated_since),
         )
-        return [_set(r) for r in rows]
+        return [set_from_row(r) for r in rows]
 
     def set_status(self, set_id: str, status: str, now: float) -> None:
         self._db.execute(
@@ -195,38 +88,16 @@ class Store:
     # -- jobs -------------------------------------------------------------------------------
     def insert_jobs(self, jobs: Iterable[Job]) -> None:
         self._db.executemany(
-            f"INSERT INTO jobs ({_JOB_COLUMNS}) VALUES ({','.join('?' * 18)})",
-            (
-                (
-                    j.id,
-                    j.set_id,
-                    j.team_id,
-                    j.user_id,
-                    j.platform,
-                    j.state,
-                    j.retry_count,
-                    j.retry_limit,
-                    j.created_on,
-                    j.started_on,
-                    j.completed_on,
-                    j.synced,
-                    j.failed,
-                    j.total,
-                    j.skipped,
-                    json.dumps(j.errors),
-                    j.error,
-                    j.seq,
-                )
-                for j in jobs
-            ),
+            f"INSERT INTO jobs ({JOB_COLUMNS}) VALUES ({JOB_PLACEHOLDERS})",
+            (job_params(j) for j in jobs),
         )
 
     def get_job(self, job_id: str) -> Job | None:
         row = self._db.execute(
-            f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ?",
+            f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?",
             (job_id,),
         ).fetchone()
-        return None if row is None else _job(row)
+        return None if row is None else job_from_row(row)
 
     def update_job(self, job_id: str, **fields: Any) -> None:
         if "errors" in fields:
@@ -238,31 +109,30 @@ class Store:
         )
 
     def jobs_in_states(self, states: Sequence[str]) -> list[Job]:
-        marks = ",".join("?" * len(states))
         # Queue order of pg-boss: oldest first (no priorities in this queue).
         rows = self._db.execute(
-            f"SELECT {_JOB_COLUMNS} FROM jobs WHERE state IN ({marks}) ORDER BY created_on, id",
+            f"SELECT {JOB_COLUMNS} FROM jobs WHERE state IN ({marks(states)}) "
+            "ORDER BY created_on, id",
             tuple(states),
         )
-        return [_job(r) for r in rows]
+        return [job_from_row(r) for r in rows]
 
     def latest_failed_jobs(self, since: float) -> list[Job]:
         """Failed jobs finished since `since` whose set has not been synced again since."""
         rows = self._db.execute(
-            f"SELECT {_JOB_COLUMNS} FROM jobs j WHERE state = 'failed' AND completed_on >= ? "
+            f"SELECT {JOB_COLUMNS} FROM jobs j WHERE state = 'failed' AND completed_on >= ? "
             "AND NOT EXISTS (SELECT 1 FROM jobs n WHERE n.set_id = j.set_id "
             "AND n.created_on > j.created_on) ORDER BY id",
             (since,),
         )
-        return [_job(r) for r in rows]
+        return [job_from_row(r) for r in rows]
 
     def live_jobs_of_set(self, set_id: str) -> list[Job]:
         rows = self._db.execute(
-            f"SELECT {_JOB_COLUMNS} FROM jobs WHERE set_id = ? "
-            f"AND state IN ({','.join('?' * len(LIVE_STATES))})",
+            f"SELECT {JOB_COLUMNS} FROM jobs WHERE set_id = ? AND state IN ({marks(LIVE_STATES)})",
             (set_id, *LIVE_STATES),
         )
-        return [_job(r) for r in rows]
+        return [job_from_row(r) for r in rows]
 
     def history(
         self,
@@ -284,20 +154,24 @@ class Store:
             where.append("created_on < ?")
             args.append(until)
         if states:
-            where.append(f"state IN ({','.join('?' * len(states))})")
+            where.append(f"state IN ({marks(states)})")
             args.extend(states)
         if platforms:
-            where.append(f"platform IN ({','.join('?' * len(platforms))})")
+            where.append(f"platform IN ({marks(platforms)})")
             args.extend(platforms)
         if after is not None:
             where.append("(created_on < ? OR (created_on = ? AND id < ?))")
             args.extend((after[0], after[0], after[1]))
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         rows = self._db.execute(
-            f"SELECT {_JOB_COLUMNS} FROM jobs {clause} ORDER BY created_on DESC, id DESC LIMIT ?",
+            f"SELECT {JOB_COLUMNS} FROM jobs {clause} ORDER BY created_on DESC, id DESC LIMIT ?",
             (*args, limit),
         )
-        return [_job(r) for r in rows]
+        return [job_from_row(r) for r in rows]
+
+    def dump(self) -> list[tuple[Any, ...]]:
+        """Every job row, for determinism checks."""
+        return [tuple(r) for r in self._db.execute(f"SELECT {JOB_COLUMNS} FROM jobs ORDER BY id")]
 
     # -- events -----------------------------------------------------------------------------
     def append_event(self, job_id: str, seq: int, type_: str, data: str) -> None:
@@ -321,7 +195,3 @@ class Store:
             "WHERE completed_on IS NOT NULL AND completed_on < ?)",
             (finished_before,),
         )
-
-    def dump(self) -> list[tuple[Any, ...]]:
-        """Every job row, for determinism checks."""
-        return [tuple(r) for r in self._db.execute(f"SELECT {_JOB_COLUMNS} FROM jobs ORDER BY id")]

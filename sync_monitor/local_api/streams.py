@@ -1,8 +1,4 @@
-"""GET /api/v1/campaign-sets/{setId}/sync-stream: the SSE sequences of dotoro-api.md §3.2.
-
-Frames are written by hand so the bytes are the service's, and every frame is its own chunk
-so that a reader sees it as it happens.
-"""
+"""GET /api/v1/campaign-sets/{setId}/sync-stream: the SSE sequences of dotoro-api.md §3.2."""
 
 from __future__ import annotations
 
@@ -10,22 +6,14 @@ import asyncio
 from collections.abc import AsyncIterator
 
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 
-from . import wire
+from . import errors, payloads, sse
 from .config import Contract
-from .engine import CLOSE, Engine, Published, dumps
-from .store import Job
-
-SSE_HEADERS = {
-    "content-type": "text/event-stream",
-    "cache-control": "no-cache",
-    "connection": "keep-alive",
-}
-
-
-def sse(frames: AsyncIterator[bytes]) -> StreamingResponse:
-    return StreamingResponse(frames, headers=SSE_HEADERS)
+from .engine import Engine
+from .params import is_uuid
+from .pubsub import CLOSE, TERMINAL_EVENTS, Published
+from .rows import Job
 
 
 def _last_event_id(request: Request) -> int | None:
@@ -33,28 +21,41 @@ def _last_event_id(request: Request) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-async def sync_stream(request: Request) -> Response:
-    engine: Engine = request.app.state.engine
+def _job_to_stream(request: Request, engine: Engine) -> Job | Response:
+    """The pre-stream checks, in the service's order (§3.2; team auth is the Guard's, step 1).
+
+    A plain Hono route, not an OpenAPI one: failures are the usual error body, never zod's.
+    """
     set_id = request.path_params["set_id"]
     job_id = request.query_params.get("jobId")
-    if not wire.is_uuid(set_id):
-        return wire.zod_error("setId", "Invalid uuid")
-    if not wire.is_uuid(job_id):
-        return wire.zod_error("jobId", "Invalid uuid")
-    assert job_id is not None
+    if not is_uuid(set_id):
+        return errors.validation_error("Invalid setId format", "setId", "Invalid uuid")
+    missing_job_id = "Invalid or missing jobId query parameter"
+    if job_id is None:
+        return errors.validation_error(missing_job_id, "jobId", "Required")
+    if not is_uuid(job_id):
+        return errors.validation_error(missing_job_id, "jobId", "jobId must be a valid UUID")
     cs = engine.store.get_set(set_id)
     if cs is None or not request.app.state.visible(cs.team_id):
-        return wire.error(404, "Campaign set not found", "NOT_FOUND")
+        return errors.not_found("Campaign set", set_id)  # another team's set too (§2)
     job = engine.store.get_job(job_id)
     if job is None:
-        return wire.error(404, "Job not found", "NOT_FOUND")
+        return errors.job_not_found()
     if job.set_id != cs.id or job.team_id != cs.team_id:
-        return wire.error(403, "Access denied to this job", "FORBIDDEN")
+        return errors.job_access_denied()
+    return job
+
+
+async def sync_stream(request: Request) -> Response:
+    engine: Engine = request.app.state.engine
+    job = _job_to_stream(request, engine)
+    if not isinstance(job, Job):
+        return job
     plan = engine.config.contract is Contract.PLAN
     resume = _last_event_id(request) if plan else None
     if job.state in ("completed", "failed") or (plan and job.state == "cancelled"):
-        return sse(_finished(engine, job, plan, resume))
-    return sse(_live(engine, job, plan, resume))
+        return sse.response(_finished(engine, job, plan, resume))
+    return sse.response(_live(engine, job, plan, resume))
 
 
 async def _finished(
@@ -63,39 +64,39 @@ async def _finished(
     """Attach to a finished job: one terminal frame (§3.2), or in the plan the missed tail."""
     if plan and resume is not None:
         missed = engine.store.events_after(job.id, resume)
-        if missed and missed[-1].type in ("completed", "error", "cancelled"):
+        if missed and missed[-1].type in TERMINAL_EVENTS:
             for event in missed:
-                yield wire.frame(event.type, event.data, event.seq)
+                yield sse.frame(event.type, event.data, event.seq)
             return
     if job.state == "completed":
         if plan:
-            counts = {"synced": job.synced, "failed": job.failed, "total": job.total}
-            yield wire.frame("completed", dumps(counts), job.seq)
+            yield sse.frame("completed", payloads.dumps(payloads.job_counts(job)), job.seq)
         else:
-            yield wire.frame("completed", dumps(wire.pgboss_output(job)))
+            yield sse.frame("completed", payloads.dumps(payloads.pgboss_output(job)))
     elif job.state == "failed":
         message = job.error if plan and job.error else "Job failed"
-        yield wire.frame("error", dumps({"error": message}), job.seq if plan else None)
+        yield sse.frame("error", payloads.dumps(payloads.error(message)), job.seq if plan else None)
     else:
-        yield wire.frame("cancelled", dumps({"jobId": job.id, "state": "cancelled"}), job.seq)
+        yield sse.frame("cancelled", payloads.dumps(payloads.cancelled(job.id)), job.seq)
 
 
 async def _live(engine: Engine, job: Job, plan: bool, resume: int | None) -> AsyncIterator[bytes]:
     config = engine.config
     faults = config.faults
+    events = engine.events
     loop = asyncio.get_running_loop()
     deadline = loop.time() + config.stream_timeout_seconds
-    queue = engine.subscribe(job.id)
+    queue = events.subscribe(job.id)
     sent = 0
     try:
-        yield wire.frame("connected", dumps({"jobId": job.id, "state": job.state}))
+        yield sse.frame("connected", payloads.dumps(payloads.connected(job.id, job.state)))
         sent += 1
         if faults.malformed_events:
             yield b'event: progress\ndata: {"synced": 3, oops\n\n'
             yield b'event: mystery\ndata: {"what":"unknown type"}\n\n'
-        if faults.stall_streams or engine.closing:
+        if faults.stall_streams or events.closing:
             # Silence until the timeout, without even heartbeats; only a shutdown ends it early.
-            while not engine.closing:
+            while not events.closing:
                 try:
                     await asyncio.wait_for(queue.get(), max(0.0, deadline - loop.time()))
                 except TimeoutError:
@@ -105,13 +106,12 @@ async def _live(engine: Engine, job: Job, plan: bool, resume: int | None) -> Asy
         if plan and resume is not None:
             # Last-Event-ID resume (ext, §3.6): replay what the client missed, then go live.
             for missed in engine.store.events_after(job.id, resume):
-                yield wire.frame(missed.type, missed.data, missed.seq)
+                yield sse.frame(missed.type, missed.data, missed.seq)
                 sent += 1
                 last_seq = missed.seq
         elif plan and job.state == "active":
             # The plan hands a late joiner the current counts rather than leaving it blind.
-            counts = {"synced": job.synced, "failed": job.failed, "total": job.total}
-            yield wire.frame("progress", dumps(counts), job.seq)
+            yield sse.frame("progress", payloads.dumps(payloads.job_counts(job)), job.seq)
             sent += 1
         next_heartbeat = loop.time() + config.heartbeat_seconds
         while True:
@@ -121,7 +121,7 @@ async def _live(engine: Engine, job: Job, plan: bool, resume: int | None) -> Asy
             if now >= deadline:
                 return  # §3.2: the stream simply ends at the timeout, no event
             if now >= next_heartbeat:
-                yield wire.HEARTBEAT
+                yield sse.HEARTBEAT
                 sent += 1
                 next_heartbeat += config.heartbeat_seconds
                 continue
@@ -136,9 +136,9 @@ async def _live(engine: Engine, job: Job, plan: bool, resume: int | None) -> Asy
             if event.seq <= last_seq:
                 continue  # already replayed
             last_seq = event.seq
-            yield wire.frame(event.type, event.data, event.seq if plan else None)
+            yield sse.frame(event.type, event.data, event.seq if plan else None)
             sent += 1
             if event.terminal:
                 return  # the server closes after completed / error (§3.2)
     finally:
-        engine.unsubscribe(job.id, queue)
+        events.unsubscribe(job.id, queue)

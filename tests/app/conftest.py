@@ -10,8 +10,8 @@ from streamlit.testing.v1 import AppTest
 
 from sync_monitor import runtime
 from sync_monitor.local_api import Contract
-from tests.local_api_helpers import quiet_config, running
 from tests.support.apptest import Monitor
+from tests.support.local_api import quiet_config, running
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 

@@ -15,8 +15,8 @@ import pytest
 from playwright.sync_api import Browser, sync_playwright
 
 from sync_monitor.local_api import Contract
-from tests.local_api_helpers import quiet_config, running
 from tests.support.browser import Live
+from tests.support.local_api import quiet_config, running
 from tests.support.streamlit_app import CHROMIUM_ARGS, chromium_path, streamlit_app
 
 POLL_SECONDS = "0.5"

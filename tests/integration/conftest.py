@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 
 from sync_monitor.local_api import Contract
-from tests.local_api_helpers import Api, quiet_config, running
+from tests.support.local_api import Api, quiet_config, running
 
 
 @pytest.fixture(params=[Contract.HEAD, Contract.PLAN], ids=["head", "plan"])

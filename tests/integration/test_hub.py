@@ -17,8 +17,8 @@ from sync_monitor.models import JobState
 from sync_monitor.settings import load_settings
 from sync_monitor.snapshot import BackendKind, Snapshot
 from sync_monitor.stream import HttpConnector, StreamConsumer
-from tests.local_api_helpers import Api, quiet_config, running
 from tests.support.http10_proxy import Http10Proxy
+from tests.support.local_api import Api, quiet_config, running
 
 
 @contextmanager

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import requests
 
+from tests.support.local_api import wait_until
+
 
 @contextmanager
 def cli(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
@@ -38,13 +40,13 @@ def cli(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
 
 
 def wait_ready(url: str) -> None:
-    for _ in range(200):
+    def answers() -> bool:
         try:
-            requests.get(url + "/_local/info", timeout=1)
-            return
+            return requests.get(url + "/_local/info", timeout=1).status_code == 200
         except requests.ConnectionError:
-            continue
-    raise AssertionError("server never answered")
+            return False
+
+    wait_until(answers, f"{url} answering", timeout=20)
 
 
 def test_console_script_is_installed() -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sync_monitor.local_api import Contract
-from tests.local_api_helpers import Api, quiet_config, running
+from tests.support.local_api import Api, quiet_config, running, wait_until
 
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 
@@ -100,31 +101,42 @@ def test_plan_status_has_job_ids_live_progress_and_errors(plan: Api) -> None:
         name="Live",
         platform="meta",
         queue=True,
-        behaviour={"campaigns": 50, "seconds_per_campaign": 0.02},
+        behaviour={"campaigns": 50, "seconds_per_campaign": 0.2},
     )
     failed = plan.create_set(name="Broken", failed_error="Session has expired")
-    plan.wait_state(cs["jobId"], "active")
-    for _ in range(100):
-        [active] = plan.get("/api/v1/sync/status").json()["active"]
-        if active["progress"]["synced"] > 0:
-            break
-    assert active["id"] == cs["jobId"] != active["campaignSetId"]
-    assert active["platform"] == "meta"
-    assert active["progress"]["total"] == 50
-    assert active["progress"]["synced"] > 0
-    assert "startedAt" in active
+
+    def active() -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = plan.get("/api/v1/sync/status").json()["active"]
+        return rows
+
+    wait_until(lambda: any(j["progress"]["synced"] > 0 for j in active()), "progress shown")
+    [job] = active()
+    assert job["id"] == cs["jobId"] != job["campaignSetId"]
+    assert job["platform"] == "meta"
+    assert job["progress"]["total"] == 50
+    assert job["progress"]["synced"] > 0
+    assert "startedAt" in job
     [fail] = plan.get("/api/v1/sync/status").json()["failed"]
     assert fail["id"] == failed["jobId"]
     assert fail["error"] == "Session has expired"
     assert "completedAt" in fail
 
 
-def test_get_job_requires_user_header_and_denies_todays_jobs_in_head(head: Api) -> None:
+ACCESS_DENIED = {"error": "Access denied to this job", "code": "FORBIDDEN"}
+
+
+def test_get_job_without_user_header_is_401_user_id_required(api: Api) -> None:
+    cs = api.create_set(name="x", queue=True)
+    response = api.get(f"/api/v1/jobs/{cs['jobId']}")
+    assert response.status_code == 401
+    assert response.json() == {"error": "User ID required", "code": "UNAUTHORIZED"}
+
+
+def test_get_job_denies_todays_jobs_in_head(head: Api) -> None:
     cs = head.create_set(name="x", queue=True)
-    assert head.get(f"/api/v1/jobs/{cs['jobId']}").status_code == 401
     response = head.get(f"/api/v1/jobs/{cs['jobId']}", headers={"x-user-id": "someone"})
     assert response.status_code == 403
-    assert response.json()["code"] == "FORBIDDEN"
+    assert response.json() == ACCESS_DENIED
 
 
 def test_get_job_in_plan_answers_the_job(plan: Api) -> None:
@@ -139,13 +151,33 @@ def test_get_job_in_plan_answers_the_job(plan: Api) -> None:
     assert {"createdAt", "startedAt", "completedAt"} <= set(body)
 
 
-def test_get_job_unknown_and_bad_id(api: Api) -> None:
-    headers = {"x-user-id": "u"}
-    assert api.get(f"/api/v1/jobs/{UNKNOWN}", headers=headers).json() == {
-        "error": "Job not found",
+def test_get_job_of_another_user_is_403_in_both_contracts(api: Api) -> None:
+    cs = api.create_set(name="x", failed_error="boom")
+    api.server.call(lambda engine: engine.store.update_job(cs["jobId"], user_id="alice"))
+    path = f"/api/v1/jobs/{cs['jobId']}"
+    response = api.get(path, headers={"x-user-id": "bob"})
+    assert response.status_code == 403
+    assert response.json() == ACCESS_DENIED
+    assert api.get(path, headers={"x-user-id": "alice"}).status_code == 200
+
+
+def test_get_job_unknown_is_404_as_create_not_found_error(api: Api) -> None:
+    response = api.get(f"/api/v1/jobs/{UNKNOWN}", headers={"x-user-id": "u"})
+    assert response.status_code == 404
+    assert response.json() == {
+        "error": f"Job with id '{UNKNOWN}' not found",
         "code": "NOT_FOUND",
+        "details": {"resource": "Job", "id": UNKNOWN},
     }
-    assert api.get("/api/v1/jobs/42", headers=headers).json()["error"]["name"] == "ZodError"
+
+
+def test_get_job_bad_id_is_zod_shape_checked_before_the_user(api: Api) -> None:
+    response = api.get("/api/v1/jobs/42")  # no x-user-id either: the id is checked first
+    assert response.status_code == 400
+    body = response.json()
+    assert body["success"] is False
+    assert body["error"]["name"] == "ZodError"
+    assert body["error"]["issues"][0]["path"] == ["jobId"]
 
 
 def test_cancel_does_not_exist_in_head(head: Api) -> None:
@@ -173,7 +205,7 @@ def test_history_listing_exists_only_in_plan(head: Api) -> None:
 def test_history_pages_through_every_job_with_filters() -> None:
     with running(quiet_config(contract=Contract.PLAN, seed_history=True)) as api:
         seen: list[str] = []
-        cursor = None
+        cursor: str | None = None
         while True:
             params = {"limit": "500", **({"cursor": cursor} if cursor else {})}
             page = api.get("/api/v1/sync/jobs", params=params).json()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import time
 
+import pytest
 import requests
 import sseclient
 
 from sync_monitor.local_api import Contract
-from tests.local_api_helpers import Api, RawStream, quiet_config, running
+from tests.support.local_api import Api, RawStream, frames, quiet_config, running
 
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 FAST = {"campaigns": 3, "seconds_per_campaign": 0.05}
@@ -121,32 +121,38 @@ def test_late_attach_to_failed_job(head: Api) -> None:
     assert body == b'event: error\ndata: {"error":"Job failed"}\n\n'
 
 
-def test_error_closes_the_stream_then_reconnect_sees_retry_state(api: Api) -> None:
+def test_error_closes_the_stream_then_reconnect_sees_retry_state(
+    api: Api, contract: Contract
+) -> None:
+    api.set_workers(0)
+    message = "Reddit Ads API error 429: Too Many Requests"
     cs = api.create_set(
         name="x",
         queue=True,
         behaviour={
-            "campaigns": 4,
-            "seconds_per_campaign": 0.15,
+            "campaigns": 2,
+            "seconds_per_campaign": 0.05,
             "fail_attempts": 1,
-            "fail_after": 2,
-            "fail_message": "Reddit Ads API error 429: Too Many Requests",
+            "fail_after": 1,
+            "fail_message": message,
         },
     )
-    api.wait_state(cs["jobId"], "active")
     stream = RawStream(api.url, stream_path(cs))
     stream.read_until(b"\n\n")
-    api.set_workers(0)  # so the retry stays queued long enough to be seen
-    body = stream.read_to_end()
-    assert body.endswith(
-        b'event: error\ndata: {"error":"Reddit Ads API error 429: Too Many Requests"}'
-        + (b"\nid: 4" if b"id: " in body else b"")
-        + b"\n\n"
-    )
+    api.start_next_job()  # no worker is left for its retry, which therefore stays queued
+    sent = frames(stream.read_to_end())
+    plan = contract is Contract.PLAN
+    assert [f.split("\n")[0] for f in sent] == [
+        "event: connected",
+        "event: progress",
+        *(["event: campaign_synced"] if plan else []),
+        "event: error",
+    ]
+    assert sent[-1] == f'event: error\ndata: {{"error":"{message}"}}' + ("\nid: 3" if plan else "")
     assert api.job_state(cs["jobId"]) == "retry"
     again = RawStream(api.url, stream_path(cs))
     try:
-        assert again.read_until(b"\n\n").startswith(
+        assert again.read_until(b"\n\n") == (
             f'event: connected\ndata: {{"jobId":"{cs["jobId"]}","state":"retry"}}\n\n'.encode()
         )
     finally:
@@ -157,32 +163,29 @@ def test_error_closes_the_stream_then_reconnect_sees_retry_state(api: Api) -> No
 
 def test_stream_ends_silently_at_the_timeout(contract: Contract) -> None:
     config = quiet_config(
-        contract=contract, stream_timeout_seconds=0.6, heartbeat_seconds=0.25, workers=0
+        contract=contract, stream_timeout_seconds=0.6, heartbeat_seconds=0.1, workers=0
     )
     with running(config) as api:
         cs = api.create_set(name="x", queue=True)
-        started = time.monotonic()
-        body = RawStream(api.url, stream_path(cs)).read_to_end()
-        elapsed = time.monotonic() - started
-        frames = body.decode().split("\n\n")[:-1]
-        assert frames[0].startswith("event: connected")
-        assert all(f == "event: heartbeat\ndata: " for f in frames[1:])
-        assert len(frames) == 3  # connected and two heartbeats, then nothing
-        assert elapsed >= 0.6
+        # read_to_end returns only once the server has ended the response.
+        first, *rest = frames(RawStream(api.url, stream_path(cs)).read_to_end())
+        assert first == f'event: connected\ndata: {{"jobId":"{cs["jobId"]}","state":"created"}}'
+        assert rest  # heartbeats kept it open until the timeout
+        assert set(rest) == {"event: heartbeat\ndata: "}  # and then nothing, no terminal event
+        assert api.job_state(cs["jobId"]) == "created"
 
 
 def test_cancelled_job_in_head_gives_connected_then_only_heartbeats() -> None:
     config = quiet_config(
-        contract=Contract.HEAD, stream_timeout_seconds=0.5, heartbeat_seconds=0.2, workers=0
+        contract=Contract.HEAD, stream_timeout_seconds=0.6, heartbeat_seconds=0.1, workers=0
     )
     with running(config) as api:
         cs = api.create_set(name="x", queue=True)
         api.server.call(lambda engine: engine.cancel(cs["jobId"]))
-        frames = RawStream(api.url, stream_path(cs)).read_to_end().decode().split("\n\n")[:-1]
-        assert frames[0] == (
-            f'event: connected\ndata: {{"jobId":"{cs["jobId"]}","state":"cancelled"}}'
-        )
-        assert frames[1:] == ["event: heartbeat\ndata: "] * 2
+        first, *rest = frames(RawStream(api.url, stream_path(cs)).read_to_end())
+        assert first == (f'event: connected\ndata: {{"jobId":"{cs["jobId"]}","state":"cancelled"}}')
+        assert rest
+        assert set(rest) == {"event: heartbeat\ndata: "}
 
 
 def test_cancel_in_plan_ends_the_stream_with_a_cancelled_event(plan: Api) -> None:
@@ -196,10 +199,13 @@ def test_cancel_in_plan_ends_the_stream_with_a_cancelled_event(plan: Api) -> Non
 
 
 def test_last_event_id_resumes_where_the_client_left(plan: Api) -> None:
+    plan.set_workers(0)
     cs = plan.create_set(
         name="x", queue=True, behaviour={"campaigns": 6, "seconds_per_campaign": 0.05}
     )
     first = RawStream(plan.url, stream_path(cs))
+    first.read_until(b"\n\n")
+    plan.set_workers(1)
     first.read_until(b"id: 2\n\n")
     first.close()
     plan.wait_state(cs["jobId"], "completed")
@@ -209,52 +215,119 @@ def test_last_event_id_resumes_where_the_client_left(plan: Api) -> None:
     assert rest.endswith(b'event: completed\ndata: {"synced":6,"failed":0,"total":6}\nid: 8\n\n')
 
 
-def test_pre_stream_failures_are_json(api: Api) -> None:
-    api.set_workers(0)
-    cs = api.create_set(name="x", queue=True)
-    other = api.create_set(name="y", queue=True)
-    base = f"/api/v1/campaign-sets/{cs['setId']}/sync-stream"
-    assert api.get("/api/v1/campaign-sets/nope/sync-stream?jobId=" + cs["jobId"]).json()["error"][
-        "issues"
-    ][0]["path"] == ["setId"]
-    assert api.get(base).status_code == 400
-    assert api.get(f"{base}?jobId={UNKNOWN}").json() == {
-        "error": "Job not found",
-        "code": "NOT_FOUND",
+def assert_json_error(response: requests.Response, status: int, body: object) -> None:
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json() == body
+
+
+def missing_job_id(problem: str) -> dict[str, object]:
+    return {
+        "error": "Invalid or missing jobId query parameter",
+        "code": "VALIDATION_ERROR",
+        "details": {"errors": {"jobId": [problem]}},
     }
-    assert (
-        api.get(f"/api/v1/campaign-sets/{UNKNOWN}/sync-stream?jobId={cs['jobId']}").status_code
-        == 404
-    )
-    denied = api.get(f"{base}?jobId={other['jobId']}")
-    assert denied.status_code == 403
-    assert denied.json() == {"error": "Access denied to this job", "code": "FORBIDDEN"}
+
+
+INVALID_SET_ID = {
+    "error": "Invalid setId format",
+    "code": "VALIDATION_ERROR",
+    "details": {"errors": {"setId": ["Invalid uuid"]}},
+}
+JOB_NOT_FOUND = {"error": "Job not found", "code": "NOT_FOUND"}
+ACCESS_DENIED = {"error": "Access denied to this job", "code": "FORBIDDEN"}
+
+
+def set_not_found(set_id: str) -> dict[str, object]:
+    """createNotFoundError("Campaign set", id) of the service (§3.2)."""
+    return {
+        "error": f"Campaign set with id '{set_id}' not found",
+        "code": "NOT_FOUND",
+        "details": {"resource": "Campaign set", "id": set_id},
+    }
+
+
+def test_stream_with_a_bad_set_id_answers_the_validation_body_not_zod(api: Api) -> None:
+    response = api.get(f"/api/v1/campaign-sets/nope/sync-stream?jobId={UNKNOWN}")
+    assert_json_error(response, 400, INVALID_SET_ID)
+
+
+def test_stream_without_a_job_id_answers_required(api: Api) -> None:
+    cs = api.create_set(name="x")
+    response = api.get(f"/api/v1/campaign-sets/{cs['setId']}/sync-stream")
+    assert_json_error(response, 400, missing_job_id("Required"))
+
+
+@pytest.mark.parametrize("job_id", ["42", "", UNKNOWN + "0"])
+def test_stream_with_a_bad_job_id_answers_must_be_a_valid_uuid(api: Api, job_id: str) -> None:
+    cs = api.create_set(name="x")
+    response = api.get(f"/api/v1/campaign-sets/{cs['setId']}/sync-stream?jobId={job_id}")
+    assert_json_error(response, 400, missing_job_id("jobId must be a valid UUID"))
+
+
+def test_stream_of_an_unknown_set_answers_create_not_found_error(api: Api) -> None:
+    response = api.get(f"/api/v1/campaign-sets/{UNKNOWN}/sync-stream?jobId={UNKNOWN}")
+    assert_json_error(response, 404, set_not_found(UNKNOWN))
+
+
+def test_stream_of_an_unknown_job_answers_job_not_found(api: Api) -> None:
+    cs = api.create_set(name="x")
+    response = api.get(f"/api/v1/campaign-sets/{cs['setId']}/sync-stream?jobId={UNKNOWN}")
+    assert_json_error(response, 404, JOB_NOT_FOUND)
+
+
+def test_stream_of_a_job_of_another_set_answers_access_denied(api: Api) -> None:
+    api.set_workers(0)
+    cs = api.create_set(name="x")
+    other = api.create_set(name="y", queue=True)
+    response = api.get(f"/api/v1/campaign-sets/{cs['setId']}/sync-stream?jobId={other['jobId']}")
+    assert_json_error(response, 403, ACCESS_DENIED)
+
+
+def test_stream_checks_run_in_the_services_order(api: Api) -> None:
+    """setId format, then jobId, then the set, then the job (§3.2): the first failure answers."""
+    stream = "/api/v1/campaign-sets/{}/sync-stream"
+    bad_set_and_no_job = api.get(stream.format("nope"))
+    assert_json_error(bad_set_and_no_job, 400, INVALID_SET_ID)
+    unknown_set_and_bad_job = api.get(stream.format(UNKNOWN) + "?jobId=42")
+    assert_json_error(unknown_set_and_bad_job, 400, missing_job_id("jobId must be a valid UUID"))
+    unknown_set_and_job = api.get(stream.format(UNKNOWN) + f"?jobId={UNKNOWN}")
+    assert_json_error(unknown_set_and_job, 404, set_not_found(UNKNOWN))
 
 
 def test_sseclient_reader_gets_events_while_the_job_runs(plan: Api) -> None:
     """Chunked delivery: each event arrives as written, not at the end of the response."""
+    plan.set_workers(0)
     cs = plan.create_set(
         name="x", queue=True, behaviour={"campaigns": 40, "seconds_per_campaign": 0.1}
     )
     response = requests.get(plan.url + stream_path(cs), stream=True, timeout=(5, 45))
-    seen = []
-    for event in sseclient.SSEClient(response).events():
-        seen.append(event.event)
-        if event.event == "campaign_synced":
-            break
-    response.close()
-    assert plan.job_state(cs["jobId"]) == "active"  # the job was still running
-    assert seen[0] == "connected"
+    try:
+        events = sseclient.SSEClient(iter(response)).events()
+        assert next(events).event == "connected"
+        plan.set_workers(1)
+        seen = [next(events).event for _ in range(2)]
+        assert plan.job_state(cs["jobId"]) == "active"  # the job is still running
+    finally:
+        response.close()
+    assert seen == ["progress", "campaign_synced"]
 
 
 def test_fault_drop_after_events_ends_the_stream_mid_job(plan: Api) -> None:
     plan.set_faults(drop_after_events=3)
+    plan.set_workers(0)
     cs = plan.create_set(
         name="x", queue=True, behaviour={"campaigns": 50, "seconds_per_campaign": 0.02}
     )
-    body = RawStream(plan.url, stream_path(cs)).read_to_end()
-    assert body.count(b"\n\n") == 3
-    assert b"event: completed" not in body
+    stream = RawStream(plan.url, stream_path(cs))
+    stream.read_until(b"\n\n")
+    plan.set_workers(1)
+    sent = frames(stream.read_to_end())
+    assert [f.split("\n")[0] for f in sent] == [
+        "event: connected",
+        "event: progress",
+        "event: campaign_synced",
+    ]
 
 
 def test_fault_malformed_events_are_sent_after_connected(api: Api) -> None:
@@ -280,7 +353,9 @@ def test_fault_stalled_stream_sends_no_heartbeats() -> None:
 
 
 def test_fault_slow_responses(api: Api) -> None:
-    api.set_faults(delay_seconds=0.3)
-    started = time.monotonic()
+    api.set_faults(delay_seconds=0.5)
+    with pytest.raises(requests.ReadTimeout):
+        api.session.get(api.url + "/api/v1/sync/status", timeout=(5, 0.05))
+    assert api.get("/_local/info").status_code == 200  # only /api/ routes are slowed
+    api.set_faults(delay_seconds=0.0)
     assert api.get("/api/v1/sync/status").status_code == 200
-    assert time.monotonic() - started >= 0.3

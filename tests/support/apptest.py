@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from sync_monitor import runtime
 from sync_monitor.snapshot import Snapshot
-from tests.local_api_helpers import Api
+from tests.support.local_api import Api
 
 
 @dataclass

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from playwright.sync_api import Locator, Page, expect
 
-from tests.local_api_helpers import Api
+from tests.support.local_api import Api
 
 
 @dataclass

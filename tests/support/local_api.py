@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import http.client
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import requests
 
 from sync_monitor.local_api import LocalApiServer, ServerConfig
+from sync_monitor.local_api.engine import Engine
 
 
 def quiet_config(**overrides: Any) -> ServerConfig:
@@ -26,6 +27,20 @@ def quiet_config(**overrides: Any) -> ServerConfig:
     }
     values.update(overrides)
     return ServerConfig(**values)
+
+
+def wait_until(check: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
+    """Poll `check` until it holds (for state with no event to wait on); fail after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout} s")
+        time.sleep(0.02)
+
+
+def frames(body: bytes) -> list[str]:
+    """The frames of an SSE body, without their blank-line terminators."""
+    return body.decode().split("\n\n")[:-1]
 
 
 @dataclass
@@ -58,6 +73,21 @@ class Api:
         response = self.post("/_local/faults", json=faults)
         assert response.status_code == 200, response.text
 
+    def start_next_job(self) -> None:
+        """Start the oldest queued job now, and leave every other queued job waiting.
+
+        One worker is added and taken back within one turn of the server's loop, so nothing
+        else starts, whatever the timing: the job's retries wait in the queue too.
+        """
+
+        def start(engine: Engine) -> None:
+            workers = engine.config.workers
+            engine.config.workers = len(engine.runner.running) + 1
+            engine.tick()
+            engine.config.workers = workers
+
+        self.server.call(start)
+
     def job_state(self, job_id: str) -> str:
         # Read from the engine: GET /jobs/{id} answers 403 in the head contract (§2).
         job = self.server.call(lambda engine: engine.store.get_job(job_id))
@@ -65,13 +95,8 @@ class Api:
         return job.state
 
     def wait_state(self, job_id: str, *states: str, timeout: float = 10.0) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            state = self.job_state(job_id)
-            if state in states:
-                return state
-            time.sleep(0.02)
-        raise AssertionError(f"job {job_id} never reached {states}")
+        wait_until(lambda: self.job_state(job_id) in states, f"job {job_id} in {states}", timeout)
+        return self.job_state(job_id)
 
 
 @contextmanager
@@ -88,6 +113,7 @@ class RawStream:
 
     def __init__(self, url: str, path: str, headers: dict[str, str] | None = None) -> None:
         parts = urlsplit(url)
+        assert parts.hostname is not None, url
         self.conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
         self.conn.request("GET", path, headers=headers or {})
         self.response = self.conn.getresponse()
@@ -100,21 +126,23 @@ class RawStream:
         while marker not in self.buffer and not self.closed:
             if time.monotonic() > deadline:
                 raise AssertionError(f"no {marker!r} in {self.buffer!r}")
-            chunk = self.response.read1(65536)
-            if not chunk:
-                self.closed = True
-            self.buffer += chunk
+            self._read()
         return self.buffer
 
     def read_to_end(self, timeout: float = 10.0) -> bytes:
-        self.conn.sock.settimeout(timeout)  # type: ignore[union-attr]
+        """Read until the server ends the response; a read silent for `timeout` s fails."""
+        assert self.conn.sock is not None
+        self.conn.sock.settimeout(timeout)
         while not self.closed:
-            chunk = self.response.read1(65536)
-            if not chunk:
-                self.closed = True
-            self.buffer += chunk
+            self._read()
         self.close()
         return self.buffer
+
+    def _read(self) -> None:
+        chunk = self.response.read1(65536)
+        if not chunk:
+            self.closed = True
+        self.buffer += chunk
 
     def close(self) -> None:
         self.conn.close()
