@@ -19,12 +19,17 @@ from pydantic import BaseModel, ValidationError
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from .errors import ApiError, parse_error_body, parse_retry_after
+from .errors import ApiError, parse_error_body, parse_error_id, parse_retry_after
 from .models import CancelResult, Features, HistoryPage, JobDetail, QueuedJob, StatusSummary
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
 PROBE_ID = "00000000-0000-4000-8000-000000000000"
+# Extensions (§3.6) and the request that tells whether a backend has them.
+PROBES: dict[str, tuple[str, str, dict[str, str | int]]] = {
+    "cancel": ("POST", f"/api/v1/sync/{PROBE_ID}/cancel", {}),
+    "history": ("GET", "/api/v1/sync/jobs", {"limit": 1}),
+}
 
 
 class DotoroClient:
@@ -65,15 +70,21 @@ class DotoroClient:
 
     @property
     def session(self) -> requests.Session:
-        session: requests.Session | None = getattr(self._local, "session", None)
+        """This thread's session, with automatic retries of idempotent GETs."""
+        return self._session(retrying=True)
+
+    def _session(self, *, retrying: bool) -> requests.Session:
+        # requests.Session is not thread-safe: one per thread, and one without retries.
+        name = "session" if retrying else "plain_session"
+        session: requests.Session | None = getattr(self._local, name, None)
         if session is None:
             session = requests.Session()
             # Automatic retries only where repeating is harmless: idempotent GETs.
             retry = Retry(
-                total=2,
-                connect=2,
+                total=2 if retrying else 0,
+                connect=2 if retrying else 0,
                 read=0,
-                status=2,
+                status=2 if retrying else 0,
                 backoff_factor=0.2,
                 status_forcelist=(502, 503, 504),
                 allowed_methods=frozenset({"GET"}),
@@ -82,7 +93,7 @@ class DotoroClient:
             session.mount("http://", HTTPAdapter(max_retries=retry))
             session.mount("https://", HTTPAdapter(max_retries=retry))
             session.headers.update(self._headers)
-            self._local.session = session
+            setattr(self._local, name, session)
         return session
 
     # -- the gate a 429 closes ---------------------------------------------------------------
@@ -114,12 +125,16 @@ class DotoroClient:
         *,
         stream: bool = False,
         timeout: float | tuple[float, float] | None = None,
+        retry: bool = True,
         **kwargs: Any,
     ) -> requests.Response:
-        """Send one request; raise ApiError for any answer but 2xx, or for no answer."""
+        """Send one request; raise ApiError for any answer but 2xx, or for no answer.
+
+        `retry=False`: no automatic retry of a GET (probes decide nothing from a 5xx).
+        """
         self._check_gate()
         try:
-            response = self.session.request(
+            response = self._session(retrying=retry).request(
                 method,
                 self.base_url + path,
                 stream=stream,
@@ -140,7 +155,7 @@ class DotoroClient:
         if response.status_code == 429:
             retry_after = parse_retry_after(body, response.headers.get("Retry-After")) or 60.0
             self._close_gate(retry_after)
-        raise ApiError(response.status_code, code, message, retry_after)
+        raise ApiError(response.status_code, code, message, retry_after, parse_error_id(body))
 
     def _json(self, model: type[M], method: str, path: str, **kwargs: Any) -> M:
         response = self.request(method, path, **kwargs)
@@ -188,17 +203,24 @@ class DotoroClient:
                 return
 
     def detect_features(self) -> Features:
-        """Probe the extensions; a route the backend lacks answers 'Route not found' (§1)."""
-        return Features(
-            cancel=self._route_exists("POST", f"/api/v1/sync/{PROBE_ID}/cancel"),
-            history=self._route_exists("GET", "/api/v1/sync/jobs", params={"limit": 1}),
-        )
+        """Probe the extensions once; an undecided probe counts as absent (see `probe`)."""
+        return Features(**{name: bool(self.probe(name)) for name in PROBES})
 
-    def _route_exists(self, method: str, path: str, **kwargs: Any) -> bool:
+    def probe(self, feature: str) -> bool | None:
+        """Whether the backend has an extension (§3.6), from its answer, never from an error.
+
+        True: the route answered with anything but the service's 404 "Route not found" (§1);
+        False: it answered exactly that; None: no verdict (a 5xx, 429, timeout or no answer),
+        to ask again later. Probes are never retried on the spot.
+        """
+        method, path, params = PROBES[feature]
         try:
-            self.request(method, path, **kwargs).close()
+            self.request(method, path, params=params, retry=False).close()
         except ApiError as exc:
-            return not (exc.status == 404 and exc.message.startswith("Route not found"))
+            if exc.status == 404:
+                return not exc.message.startswith("Route not found")
+            if exc.status == 0 or exc.status == 429 or exc.status >= 500:
+                return None
         return True
 
     def open_stream(

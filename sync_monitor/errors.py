@@ -5,6 +5,7 @@ No I/O: the client raises `ApiError`, the hub and the UI turn it into sentences 
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ class ApiError(Exception):
     code: str
     message: str
     retry_after: float | None = None
+    error_id: str | None = None  # the service's errorId of a 500, to quote to its operators
 
     def __str__(self) -> str:
         return f"{self.status} {self.code}: {self.message}"
@@ -81,6 +83,16 @@ def parse_error_body(status: int, body: str) -> tuple[str, str]:
         if isinstance(issues, list):
             return "VALIDATION_ERROR", _zod_message(issues)
     return code, message
+
+
+_ERROR_ID = re.compile(r"[0-9A-Za-z-]{1,64}")
+
+
+def parse_error_id(body: str) -> str | None:
+    """The `errorId` of an error body (a uuid from the service, §1), when it is a plain id."""
+    data = _json(body)
+    value = data.get("errorId") if isinstance(data, dict) else None
+    return value if isinstance(value, str) and _ERROR_ID.fullmatch(value) else None
 
 
 def _seconds(value: object) -> float | None:

@@ -33,6 +33,7 @@ __all__ = ["FORGET_AFTER", "ActionResult", "Hub"]
 log = logging.getLogger(__name__)
 
 SNAPSHOT_MAX_AGE = 0.25  # seconds: elapsed times and stall flags stay fresh without events
+SILENCE_GRACE = 5.0  # seconds past the heartbeat interval before a live stream counts as silent
 
 ConnectorFactory = Callable[[str, str], tuple[Connect, Callable[[], None] | None]]
 
@@ -183,8 +184,22 @@ class Hub:
                 self._consumers[job_id] = consumer
                 self._tracker.watch(job_id)
                 consumer.start()
+            # A stream silent past the heartbeat window is stuck, whatever TCP says: reopen it
+            # now rather than at the read timeout (§3.2: a heartbeat every 15 s).
+            window = self.settings.heartbeat_seconds + SILENCE_GRACE
+            silent = self._tracker.silent_streams(self.mono(), window)
+            to_reopen = [self._consumers[j] for j in silent if j in self._consumers]
         for consumer in to_recheck:
             consumer.recheck()
+        for consumer in to_reopen:
+            consumer.reopen(f"no heartbeat for over {window:.0f} s")
+
+    def reconnect_streams(self) -> None:
+        """Streams waiting to reconnect try now (with jitter): the backend is back."""
+        with self._lock:
+            consumers = list(self._consumers.values())
+        for consumer in consumers:
+            consumer.reconnect_now()
 
     def consumer_of(self, job_id: str) -> StreamConsumer | None:
         with self._lock:
@@ -216,7 +231,7 @@ class Hub:
             else StreamStatus(StreamKind.RECONNECTING, attempt, reason, retry_in)
         )
         with self.change() as tracker:
-            tracker.set_stream(job_id, stream)
+            tracker.set_stream(job_id, stream, self.mono())
 
     def on_end(self, job_id: str, outcome: Outcome, reason: str | None) -> None:
         with self.change() as tracker:

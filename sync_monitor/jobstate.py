@@ -78,6 +78,7 @@ class WatchedJob:
     samples: tuple[tuple[float, int], ...] = ()  # (monotonic seconds, campaigns done)
     last_progress_at: float | None = None
     last_signal_at: float | None = None  # any frame, heartbeats included
+    live_since: float | None = None  # when the current connection opened
     remote_state: JobState | None = None
     attempt_error: str | None = None  # an `error` frame; pg-boss may still retry
     outcome: JobState | None = None  # completed, failed or cancelled, once known for good
@@ -111,6 +112,11 @@ def apply(job: WatchedJob, event: StreamEvent, now: float) -> WatchedJob:
         case Connected(state=state):
             return replace(job, remote_state=state)
         case ProgressUpdate(progress=p) | CampaignSynced(progress=p) | CampaignFailed(progress=p):
+            # Counts never go backwards, except when a new attempt starts again from zero
+            # (pg-boss retry after an `error` frame, §3.2): a lower count is otherwise stale.
+            restart = job.attempt_error is not None or job.remote_state is JobState.RETRY
+            if job.progress is not None and p.done < job.progress.done and not restart:
+                return job
             if job.attempt_error is not None:
                 job = replace(job, attempt_error=None, remote_state=JobState.ACTIVE)
             return observe_progress(job, p, now)
@@ -144,12 +150,23 @@ def is_stalled(job: WatchedJob, now: float, after: float) -> bool:
 def fold_poll(job: WatchedJob, polled: Progress, now: float) -> WatchedJob:
     """Fold the status poll's progress in (plan: live counts in the summary, §3.4).
 
-    It stands in while the stream is not live; a live stream is fresher than the poll, whose
-    older counts would look like a restart.
+    The newest reading wins, whichever source it came from, but counts never go backwards: a
+    poll behind the stream is older news, and a stream gone silent loses to a poll ahead of it.
     """
-    if polled.known and job.stream.kind is not StreamKind.LIVE:
+    if not polled.known or job.outcome is not None:
+        return job
+    current = job.progress
+    if current is None or not current.known or polled.done >= current.done:
         return observe_progress(job, polled, now)
     return job
+
+
+def silent_for(job: WatchedJob, now: float) -> float | None:
+    """Seconds since the live stream last said anything (or opened); None if it is not live."""
+    if job.stream.kind is not StreamKind.LIVE:
+        return None
+    heard = max((t for t in (job.last_signal_at, job.live_since) if t is not None), default=None)
+    return None if heard is None else now - heard
 
 
 def shown_progress(job: WatchedJob | None, polled: Progress) -> Progress:

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 
 from . import snapshot as snap
 from .backoff import Backoff
-from .client import DotoroClient
+from .client import PROBES, DotoroClient
 from .errors import ApiError
 from .messages import describe
-from .models import Platform
+from .models import Features, Platform
 from .settings import Settings
 from .snapshot import BackendKind
 
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 HISTORY_EVERY = timedelta(seconds=60)  # the history listing is re-read at most this often
 HISTORY_MAX_PAGES = 20  # of 500: enough for a busy day, bounded for a runaway one
+PROBE_EVERY = timedelta(seconds=60)  # an undecided extension probe is asked again this often
 
 
 class StatusPoller:
@@ -39,7 +40,8 @@ class StatusPoller:
         self, hub: Hub, client: DotoroClient, settings: Settings, stop: threading.Event
     ) -> None:
         self._hub, self._client, self._settings, self._stop = hub, client, settings, stop
-        self._features_known = False
+        self._decided: dict[str, bool] = {}  # extension -> present, once the backend answered
+        self._probed_at: datetime | None = None
         self._history_at: datetime | None = None
         self._failures = 0
         self._rng = random.Random()
@@ -67,14 +69,15 @@ class StatusPoller:
     def poll_once(self) -> float:
         """Poll the status summary once; return the seconds to wait before the next poll."""
         try:
-            if not self._features_known:
-                self._detect_features()
             status = self._client.status()
         except ApiError as exc:
             return self._failed(exc)
         now = self._hub.wall()
+        # Before the figures: a first snapshot never offers less than the backend can do.
+        self._probe_features(now)
         with self._hub.change() as tracker:
             self._failures = 0
+            recovered = tracker.backend.kind in (BackendKind.UNREACHABLE, BackendKind.RATE_LIMITED)
             tracker.set_backend(
                 replace(
                     tracker.backend,
@@ -87,6 +90,9 @@ class StatusPoller:
             )
             tracker.absorb(status, now, self._hub.mono(), watching=self._hub.consuming())
         self._hub.reconcile()
+        if recovered:
+            # Streams in backoff reconnect now (with jitter), so cards follow the header.
+            self._hub.reconnect_streams()
         self._refresh_history()
         return self._settings.poll_seconds
 
@@ -117,7 +123,6 @@ class StatusPoller:
                     attempt=self._failures,
                     message=message,
                 )
-                self._features_known = False  # the backend may come back as another one
             tracker.set_backend(backend)
         return max(0.2, wait)
 
@@ -154,10 +159,25 @@ class StatusPoller:
         with self._hub.change() as tracker:
             tracker.set_history(outcomes)
 
-    def _detect_features(self) -> None:
-        features = self._client.detect_features()
+    def _probe_features(self, now: datetime) -> None:
+        """Ask the backend which extensions it has, until each has a verdict (§3.6).
+
+        A verdict comes only from an answer (`DotoroClient.probe`) and is kept: the backend's
+        identity (its URL and credentials) is fixed for the life of the process. Undecided
+        probes are asked again at most every PROBE_EVERY, so an erring backend costs little.
+        """
+        undecided = [name for name in PROBES if name not in self._decided]
+        if not undecided or (self._probed_at is not None and now - self._probed_at < PROBE_EVERY):
+            return
+        self._probed_at = now
+        had_history = self._decided.get("history", False)
+        for name in undecided:
+            verdict = self._client.probe(name)
+            if verdict is not None:
+                self._decided[name] = verdict
+        features = Features(**{name: self._decided.get(name, False) for name in PROBES})
         durations: list[tuple[Platform, float]] = []
-        if features.history:
+        if features.history and not had_history:
             # Seed the queue estimates with real durations where the backend offers history.
             since = (self._hub.wall() - timedelta(days=1)).isoformat()
             try:
@@ -171,4 +191,3 @@ class StatusPoller:
                 log.info("history listing unavailable: %s", exc.code)
         with self._hub.change() as tracker:
             tracker.set_features(features, durations)
-        self._features_known = True

@@ -31,6 +31,8 @@ from .models import JobState
 
 log = logging.getLogger(__name__)
 
+REOPEN_JITTER = 1.0  # seconds: the spread of reconnects that happen "at once"
+
 # End of an SSE frame: a blank line, in any of the three newline conventions (WHATWG).
 _FRAME_END = re.compile(rb"(\r\n\r\n|\n\n|\r\r)")
 
@@ -157,6 +159,8 @@ class StreamConsumer:
         self.last_event_id: str | None = None
         self._on_close = on_close
         self._stop = threading.Event()
+        self._wake = threading.Event()  # cuts a backoff wait short: stop, or the backend is back
+        self._reopen_reason: str | None = None
         self.thread = threading.Thread(target=self.run, name=f"sse-{job_id[:8]}", daemon=True)
 
     def start(self) -> StreamConsumer:
@@ -165,8 +169,19 @@ class StreamConsumer:
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         if self._on_close is not None:
             self._on_close()  # unblocks a read waiting on the socket
+
+    def reconnect_now(self) -> None:
+        """Cut a backoff wait short, after a short jitter: the backend is reachable again."""
+        self._wake.set()
+
+    def reopen(self, reason: str) -> None:
+        """Drop the current connection and open a new one at once (a stream gone silent)."""
+        self._reopen_reason = reason
+        if self._on_close is not None:
+            self._on_close()
 
     def recheck(self) -> None:
         """Interrupt the current read so the consumer asks again whether the job matters.
@@ -204,14 +219,25 @@ class StreamConsumer:
                     outcome, reason = verdict.outcome, verdict.reason
                     return
                 failures = 1 if verdict.got_events else failures + 1
+                reopen, self._reopen_reason = self._reopen_reason, None
+                if reopen is not None:
+                    verdict.reason, verdict.wait = reopen, REOPEN_JITTER * self.rng.random()
                 delay = verdict.wait
                 if delay is None:
                     delay = self.backoff.delay(failures, self.rng.random())
                 self.sink.on_stream_state(self.job_id, False, failures, verdict.reason, delay)
-                if self._stop.wait(delay):
+                if self._wait(delay):
                     return
         finally:
             self.sink.on_end(self.job_id, outcome, reason)
+
+    def _wait(self, delay: float) -> bool:
+        """Wait out a reconnect delay; True when stopped. A wake-up ends it early, after a
+        jitter, so that many consumers woken at once do not reconnect in step."""
+        self._wake.clear()
+        if self._wake.wait(delay) and not self._stop.is_set():
+            self._stop.wait(REOPEN_JITTER * self.rng.random())
+        return self._stop.is_set()
 
     def _attempt(self, final: bool = False) -> _Verdict:
         verdict = _Verdict()

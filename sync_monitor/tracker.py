@@ -14,7 +14,15 @@ from datetime import datetime, timedelta
 
 from . import snapshot as snap
 from .events import StreamEvent
-from .jobstate import Outcome, StreamKind, StreamStatus, WatchedJob, apply, fold_poll
+from .jobstate import (
+    Outcome,
+    StreamKind,
+    StreamStatus,
+    WatchedJob,
+    apply,
+    fold_poll,
+    silent_for,
+)
 from .models import Features, JobState, Platform, StatusSummary, SyncJob
 
 FORGET_AFTER = timedelta(minutes=5)  # finished jobs leave memory after this
@@ -159,8 +167,19 @@ class Tracker:
         """A consumer starts for `job_id`: keep what is known of it, or start afresh."""
         self.watched.setdefault(job_id, WatchedJob(job_id))
 
-    def set_stream(self, job_id: str, stream: StreamStatus) -> None:
-        self.watched[job_id] = replace(self.watched.get(job_id, WatchedJob(job_id)), stream=stream)
+    def set_stream(self, job_id: str, stream: StreamStatus, mono: float) -> None:
+        current = self.watched.get(job_id, WatchedJob(job_id))
+        opened = stream.kind is StreamKind.LIVE and current.stream.kind is not StreamKind.LIVE
+        live_since = mono if opened else current.live_since
+        self.watched[job_id] = replace(current, stream=stream, live_since=live_since)
+
+    def silent_streams(self, mono: float, after: float) -> list[str]:
+        """Job ids whose live stream has said nothing for over `after` seconds."""
+        return [
+            job_id
+            for job_id, job in self.watched.items()
+            if (silent := silent_for(job, mono)) is not None and silent > after
+        ]
 
     def end(self, job_id: str, outcome: Outcome, reason: str | None, now: datetime) -> None:
         """A consumer stopped for good; a final outcome is recorded once."""

@@ -58,15 +58,17 @@ def stream_opens(api: Api, set_id: str) -> int:
     return int(stats.get(f"GET /api/v1/campaign-sets/{set_id}/sync-stream", 0))
 
 
-def watch_job(
-    api: Api, hub: Hub, contract: Contract, behaviour: dict[str, object]
-) -> tuple[str, str]:
-    """Queue a job the hub can stream: in the head contract only a job id the monitor learned
-    from its own retry can be streamed (the status summary carries set ids, §3.4)."""
-    if contract is Contract.PLAN:
-        cs = api.create_set(name="Watched", queue=True, behaviour=behaviour)
-        return cs["setId"], cs["jobId"]
-    return retry_job(api, hub, behaviour)
+def watch_job(api: Api, hub: Hub, behaviour: dict[str, object]) -> tuple[str, str]:
+    """A job the hub streams from before it starts, whatever the machine's load.
+
+    It is queued by the hub's own retry (in the head contract the only job id a monitor can
+    learn, §3.4) and held back, with no worker, until the consumer has attached.
+    """
+    api.set_workers(0)
+    set_id, job_id = retry_job(api, hub, behaviour)
+    wait_for(hub, lambda s: events_seen(hub, job_id) >= 1)  # `connected`: attached
+    api.set_workers(1)
+    return set_id, job_id
 
 
 def retry_job(api: Api, hub: Hub, behaviour: dict[str, object]) -> tuple[str, str]:
@@ -96,16 +98,14 @@ def events_seen(hub: Hub, job_id: str) -> int:
 
 
 def test_stream_dropped_mid_job_reconnects_and_final_counts_match(contract: Contract) -> None:
-    # No worker until the consumer has attached: the drop then surely falls inside the job,
-    # whatever the machine's load (a job that ran before the attach gave no drop at all).
-    config = quiet_config(contract=contract, workers=0)
+    # The consumer attaches before the job starts (watch_job): the drop then surely falls
+    # inside the job (a job that ran before the attach gave no drop at all).
+    config = quiet_config(contract=contract)
     config.faults.drop_after_events = 2 if contract is Contract.HEAD else 4
     with running(config) as api, hub_for(api.url) as hub:
-        set_id, job_id = retry_job(
+        set_id, job_id = watch_job(
             api, hub, {"campaigns": 30, "seconds_per_campaign": 0.03, "fail_campaigns": [3, 7]}
         )
-        wait_for(hub, lambda s: events_seen(hub, job_id) >= 1)  # `connected`: attached
-        api.set_workers(1)
         live = final_live(hub, job_id)
         assert live.outcome is JobState.COMPLETED
         state, synced, failed, total = server_job(api, job_id)
@@ -122,9 +122,7 @@ def test_stream_dropped_mid_job_reconnects_and_final_counts_match(contract: Cont
 def test_silent_close_at_stream_timeout_reconnects(contract: Contract) -> None:
     config = quiet_config(contract=contract, stream_timeout_seconds=0.4, heartbeat_seconds=0.1)
     with running(config) as api, hub_for(api.url, heartbeat_seconds=0.1) as hub:
-        set_id, job_id = watch_job(
-            api, hub, contract, {"campaigns": 40, "seconds_per_campaign": 0.1}
-        )
+        set_id, job_id = watch_job(api, hub, {"campaigns": 40, "seconds_per_campaign": 0.1})
         live = final_live(hub, job_id)
         assert live.outcome is JobState.COMPLETED
         # ~4 s of job over 0.4 s streams, each followed by a ~1 s reconnect delay
@@ -214,7 +212,7 @@ def test_unreachable_backend_is_reported_with_since_and_attempts() -> None:
 def test_malformed_and_unknown_events_are_skipped_and_counted(contract: Contract) -> None:
     with running(quiet_config(contract=contract)) as api, hub_for(api.url) as hub:
         api.set_faults(malformed_events=True)
-        _, job_id = watch_job(api, hub, contract, {"campaigns": 5, "seconds_per_campaign": 0.05})
+        _, job_id = watch_job(api, hub, {"campaigns": 5, "seconds_per_campaign": 0.05})
         assert final_live(hub, job_id).outcome is JobState.COMPLETED
         snap = hub.snapshot()
         assert snap.malformed_events >= 1
@@ -370,7 +368,6 @@ def test_error_then_pgboss_retry_is_followed_to_completion(contract: Contract) -
         _, job_id = watch_job(
             api,
             hub,
-            contract,
             {
                 "campaigns": 6,
                 "seconds_per_campaign": 0.05,

@@ -23,8 +23,10 @@ from sync_monitor.jobstate import (
     StreamStatus,
     WatchedJob,
     apply,
+    fold_poll,
     is_stalled,
     observe_progress,
+    silent_for,
 )
 from sync_monitor.models import JobState, Progress
 
@@ -298,3 +300,33 @@ def test_never_stalled_while_the_stream_is_not_watching(kind: StreamKind) -> Non
     job = watched(apply(WatchedJob(JOB), ProgressUpdate(progress(3, 10)), now=0.0), kind)
 
     assert not is_stalled(job, now=1_000.0, after=60.0)
+
+
+def test_a_lower_count_without_a_new_attempt_is_stale_and_ignored() -> None:
+    job = apply(WatchedJob(JOB), ProgressUpdate(progress(6, 10)), now=1.0)
+    later = apply(job, ProgressUpdate(progress(4, 10)), now=2.0)
+    assert later.progress == progress(6, 10)
+    assert later.last_signal_at == 2.0  # still a sign of life
+
+
+def test_a_new_attempt_after_an_error_frame_may_start_again_from_zero() -> None:
+    job = apply(WatchedJob(JOB), ProgressUpdate(progress(6, 10)), now=1.0)
+    job = apply(job, StreamError("platform timeout"), now=2.0)
+    job = apply(job, ProgressUpdate(progress(0, 10)), now=3.0)
+    assert job.progress == progress(0, 10)
+    assert job.attempt_error is None
+
+
+def test_fold_poll_never_goes_backwards_and_ignores_finished_jobs() -> None:
+    job = apply(WatchedJob(JOB), ProgressUpdate(progress(6, 10)), now=1.0)
+    assert fold_poll(job, progress(5, 10), now=2.0).progress == progress(6, 10)
+    assert fold_poll(job, progress(7, 10), now=2.0).progress == progress(7, 10)
+    done = replace(job, outcome=JobState.COMPLETED)
+    assert fold_poll(done, progress(7, 10), now=2.0) is done
+
+
+def test_silent_for_counts_from_the_last_frame_or_the_open() -> None:
+    live = replace(WatchedJob(JOB), stream=LIVE, live_since=10.0)
+    assert silent_for(live, now=25.0) == 15.0
+    assert silent_for(replace(live, last_signal_at=20.0), now=25.0) == 5.0
+    assert silent_for(replace(live, stream=StreamStatus(StreamKind.RECONNECTING)), 25.0) is None

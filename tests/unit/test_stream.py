@@ -555,3 +555,54 @@ def test_stop_during_the_backoff_wait_ends_without_waiting_it_out() -> None:
     assert sink.reconnects == [(1, "the connection dropped", 30.0)]
     assert sink.ends == [(Outcome.STOPPED, None)]
     assert script.calls == [None]
+
+
+def test_reconnect_now_cuts_a_backoff_wait_short() -> None:
+    """The backend is back: a consumer in a 30 s backoff reconnects at once (within jitter)."""
+    sink = Sink()
+    script = Script(requests.ConnectionError("reset"), [completed()])
+    worker = consumer(script, sink, backoff=Backoff(base=30, cap=30, jitter=0)).start()
+    assert sink.reconnecting.wait(JOIN)
+
+    worker.reconnect_now()
+    worker.thread.join(JOIN)  # well under the 30 s backoff
+
+    assert not worker.alive
+    assert sink.ends == [(Outcome.COMPLETED, None)]
+    assert script.calls == [None, None]
+
+
+def test_reopen_drops_a_silent_stream_and_reconnects_at_once() -> None:
+    """A stream that stopped talking is reopened now, not after the backoff, with the reason."""
+    opened = threading.Event()
+    release = threading.Event()
+
+    def silent() -> Iterator[RawEvent]:
+        yield connected()
+        opened.set()
+        release.wait(JOIN)  # a read blocked on a socket that says nothing
+        raise requests.ConnectionError("closed under the read")
+
+    sink = Sink()
+    script = Script(silent(), [completed()])  # type: ignore[arg-type]
+    worker = StreamConsumer(
+        JOB,
+        script,
+        sink,
+        backoff=Backoff(base=30, cap=30, jitter=0),
+        rng=random.Random(7),
+        on_close=release.set,
+    )
+    script.consumer = worker
+    worker.start()
+    assert opened.wait(JOIN)
+
+    worker.reopen("no heartbeat for over 20 s")
+    worker.thread.join(JOIN)
+
+    assert not worker.alive
+    [(attempt, reason, wait)] = sink.reconnects
+    assert (attempt, reason) == (1, "no heartbeat for over 20 s")
+    assert wait is not None
+    assert wait < 30  # not the backoff
+    assert sink.ends == [(Outcome.COMPLETED, None)]

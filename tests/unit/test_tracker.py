@@ -35,18 +35,33 @@ def test_a_job_leaving_the_active_list_is_timed_as_finished() -> None:
     assert not tracker.durations  # only successful runs feed the queue estimates
 
 
-def test_poll_progress_stands_in_only_while_the_stream_is_not_live() -> None:
+def test_the_newest_progress_wins_whichever_source_but_never_goes_back() -> None:
     tracker = Tracker()
-    tracker.set_stream(job_id(1), StreamStatus(StreamKind.LIVE))
+    tracker.set_stream(job_id(1), StreamStatus(StreamKind.LIVE), MONO)
     tracker.apply_event(job_id(1), ProgressUpdate(Progress(synced=8, total=10)), MONO, False)
     behind = row(1, progress=Progress(synced=5, total=10))
     tracker.absorb(status(active=(behind,)), NOW, MONO + 1, watching={job_id(1)})
-    assert tracker.watched[job_id(1)].progress == Progress(synced=8, total=10)
+    assert tracker.watched[job_id(1)].progress == Progress(synced=8, total=10)  # older news
 
-    tracker.set_stream(job_id(1), StreamStatus(StreamKind.RECONNECTING, attempt=1))
+    # The stream went quiet while the job moved on: the poll's fresher count wins, live or not.
     ahead = row(1, progress=Progress(synced=9, total=10))
     tracker.absorb(status(active=(ahead,)), NOW, MONO + 2, watching={job_id(1)})
     assert tracker.watched[job_id(1)].progress == Progress(synced=9, total=10)
+    assert tracker.watched[job_id(1)].last_progress_at == MONO + 2  # progress by any source
+
+    # A stale frame from the lagging stream does not pull the count back.
+    tracker.apply_event(job_id(1), ProgressUpdate(Progress(synced=8, total=10)), MONO + 3, False)
+    assert tracker.watched[job_id(1)].progress == Progress(synced=9, total=10)
+
+
+def test_a_silent_live_stream_is_found_after_the_window() -> None:
+    tracker = Tracker()
+    tracker.set_stream(job_id(1), StreamStatus(StreamKind.LIVE), MONO)
+    tracker.set_stream(job_id(2), StreamStatus(StreamKind.LIVE), MONO)
+    tracker.apply_event(job_id(2), ProgressUpdate(Progress()), MONO + 15, False)
+    tracker.set_stream(job_id(3), StreamStatus(StreamKind.RECONNECTING, attempt=1), MONO)
+    assert tracker.silent_streams(MONO + 21, after=20) == [job_id(1)]
+    assert tracker.silent_streams(MONO + 19, after=20) == []
 
 
 def test_stream_outcome_records_one_finish_and_ends_the_watch() -> None:
