@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 from . import snapshot as snap
 from .actions import ActionResult, SyncActions
+from .backoff import Backoff
 from .client import DotoroClient
 from .errors import ApiError
 from .events import StreamEvent
@@ -46,6 +47,7 @@ class Hub:
         *,
         is_local: bool = False,
         connector: ConnectorFactory | None = None,
+        backoff: Backoff | None = None,
         wall: Callable[[], datetime] = lambda: datetime.now(UTC),
         mono: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -54,6 +56,7 @@ class Hub:
         self.wall, self.mono = wall, mono
         self._tracker = Tracker(backend=snap.Backend(url=client.base_url, is_local=is_local))
         self._connector = connector or self._http_connector
+        self._backoff = backoff or Backoff()  # the streams' reconnect delays
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._stop = threading.Event()
@@ -180,7 +183,9 @@ class Hub:
                     del self._unlisted_polls[job_id]
             for job_id, set_id in to_start:
                 connect, close = self._connector(set_id, job_id)
-                consumer = StreamConsumer(job_id, connect, self, on_close=close)
+                consumer = StreamConsumer(
+                    job_id, connect, self, backoff=self._backoff, on_close=close
+                )
                 self._consumers[job_id] = consumer
                 self._tracker.watch(job_id)
                 consumer.start()

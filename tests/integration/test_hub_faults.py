@@ -1,0 +1,92 @@
+"""The hub under the local API's faults: the engine keeps telling the truth (issue 8)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sync_monitor.backoff import Backoff
+from sync_monitor.client import PROBE_ID, DotoroClient
+from sync_monitor.hub import Hub
+from sync_monitor.jobstate import StreamKind
+from sync_monitor.local_api import Contract, LocalApiServer
+from sync_monitor.settings import load_settings
+from sync_monitor.snapshot import BackendKind, Snapshot
+from tests.support.hub import events_seen, hub_for, stream_opens, wait_for
+from tests.support.local_api import Api, quiet_config, running
+
+SLOW_BACKOFF = Backoff(base=120, cap=120, jitter=0)  # a reconnect that is not the backoff's
+
+
+def test_a_silent_stream_is_reopened_and_the_poll_carries_the_progress() -> None:
+    """`--stall-streams`: `connected`, then nothing. The card follows the poll's counts, is not
+    flagged as stuck while the job moves, and the stream is reopened past the heartbeat window."""
+    config = quiet_config(contract=Contract.PLAN)
+    config.faults.stall_streams = True
+    with running(config) as api, hub_for(api.url, heartbeat_seconds=0.5, stall_seconds=3.0) as hub:
+        cs = api.create_set(
+            name="Quiet", queue=True, behaviour={"campaigns": 200, "seconds_per_campaign": 0.05}
+        )
+
+        def card_moved(snap: Snapshot) -> bool:
+            return any(a.job_id == cs["jobId"] and a.progress.done >= 60 for a in snap.active)
+
+        snap = wait_for(hub, card_moved)
+        [card] = [a for a in snap.active if a.job_id == cs["jobId"]]
+        assert not card.stalled  # progress by any source counts
+        assert events_seen(hub, cs["jobId"]) <= stream_opens(api, cs["setId"])  # only `connected`
+        wait_for(hub, lambda s: stream_opens(api, cs["setId"]) >= 2)  # reopened, not left hanging
+
+
+def test_cancel_stays_unavailable_through_500_bursts_on_head() -> None:
+    """Feature detection believes answers, not errors: a 500 says nothing about a route."""
+    with running(quiet_config(contract=Contract.HEAD)) as api:
+        api.set_faults(error_rate=0.5, error_status=500)
+        with hub_for(api.url) as hub:
+            seen: list[bool] = []
+
+            def many_polls(snap: Snapshot) -> bool:
+                seen.append(snap.features.cancel)
+                stats = api.get("/_local/stats").json()
+                return int(stats.get("GET /api/v1/sync/status", 0)) >= 20
+
+            wait_for(hub, many_polls, timeout=60)
+        stats = api.get("/_local/stats").json()
+        assert not any(seen)
+        assert stats.get(f"POST /api/v1/sync/{PROBE_ID}/cancel", 0) <= 2
+        assert stats.get("GET /api/v1/sync/jobs", 0) <= 2
+
+
+def test_streams_reconnect_as_soon_as_the_backend_is_back(tmp_path: Path) -> None:
+    """A backend restart: the header says Live again, and the streams follow at once instead
+    of sitting out their backoff (two minutes here)."""
+    config = quiet_config(contract=Contract.PLAN, db_path=tmp_path / "api.sqlite3")
+    first = LocalApiServer(config).start()
+    port = urlsplit(first.url).port
+    assert port is not None
+    cs = Api(first).create_set(
+        name="Long", queue=True, behaviour={"campaigns": 600, "seconds_per_campaign": 0.1}
+    )
+    settings = load_settings(environ={}).model_copy(update={"poll_seconds": 0.5})
+    hub = Hub(DotoroClient(first.url, timeout=2), settings, backoff=SLOW_BACKOFF).start()
+    second: LocalApiServer | None = None
+    try:
+
+        def stream_is(kind: StreamKind) -> bool:
+            job = hub.watched(cs["jobId"])
+            return job is not None and job.stream.kind is kind
+
+        wait_for(hub, lambda s: stream_is(StreamKind.LIVE) and events_seen(hub, cs["jobId"]) >= 2)
+        first.stop()
+        wait_for(hub, lambda s: s.backend.kind is BackendKind.UNREACHABLE)
+        wait_for(hub, lambda s: stream_is(StreamKind.RECONNECTING))
+        second = LocalApiServer(
+            quiet_config(contract=Contract.PLAN, db_path=config.db_path), port=port
+        )
+        second.start()
+        wait_for(hub, lambda s: s.backend.kind is BackendKind.LIVE, timeout=30)
+        wait_for(hub, lambda s: stream_is(StreamKind.LIVE), timeout=30)  # far below 120 s
+    finally:
+        hub.stop()
+        if second is not None:
+            second.stop()
