@@ -1,8 +1,9 @@
 """The HTTP client of the Dotoro sync API (dotoro-api.md §1–§3).
 
 Every call has a timeout and carries the session cookie and team header; errors come back as a
-typed ApiError; a 429 closes the gate for `retryAfter` seconds so no caller hammers the
-service; only idempotent GETs are retried automatically.
+typed ApiError. Every call draws on the process's request budget (`budget.py`), so the monitor
+stays under the service's rate limit by itself; a 429 all the same closes the gate for
+`retryAfter` seconds. Only a refused connection is retried on the spot (it reached no one).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from .budget import Priority, RequestBudget
 from .errors import ApiError, parse_error_body, parse_error_id, parse_retry_after
 from .models import CancelResult, Features, HistoryPage, JobDetail, QueuedJob, StatusSummary
 
@@ -41,10 +43,13 @@ class DotoroClient:
         team_id: str | None = None,
         user_id: str | None = None,
         timeout: float = 10.0,
+        budget: RequestBudget | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self._budget = budget  # None: no limit of our own (tests that count requests)
+        self.rate_limited = 0  # 429s received: the budget's aim is that this stays 0
         self._clock = clock
         self._headers = self._auth_headers(session_token, team_id, user_id)
         self._gate_until = 0.0
@@ -79,14 +84,14 @@ class DotoroClient:
         session: requests.Session | None = getattr(self._local, name, None)
         if session is None:
             session = requests.Session()
-            # Automatic retries only where repeating is harmless: idempotent GETs.
+            # Only a refused connection is retried: it reached no one, so it spends nothing of
+            # the service's rate limit; a repeat of an answered request would.
             retry = Retry(
                 total=2 if retrying else 0,
                 connect=2 if retrying else 0,
                 read=0,
-                status=2 if retrying else 0,
+                status=0,
                 backoff_factor=0.2,
-                status_forcelist=(502, 503, 504),
                 allowed_methods=frozenset({"GET"}),
                 raise_on_status=False,
             )
@@ -113,6 +118,31 @@ class DotoroClient:
                 retry_after=wait,
             )
 
+    def _spend(self, priority: Priority) -> None:
+        """Take one request from the budget; the poll and actions wait for room (kept for
+        them), background work is told when its turn comes."""
+        if self._budget is None:
+            return
+        while True:
+            with self._lock:
+                wait = self._budget.take(priority, self._clock())
+            if wait == 0.0:
+                return
+            if priority is Priority.BACKGROUND:
+                raise ApiError(
+                    0,
+                    "BUDGET",
+                    "Waiting for the monitor's request budget.",
+                    retry_after=wait,
+                )
+            time.sleep(min(wait, 1.0))
+
+    @property
+    def budget_used(self) -> int:
+        """Requests sent in the last minute (0 without a budget)."""
+        with self._lock:
+            return self._budget.used(self._clock()) if self._budget is not None else 0
+
     def _close_gate(self, seconds: float) -> None:
         with self._lock:
             self._gate_until = max(self._gate_until, self._clock() + seconds)
@@ -126,13 +156,16 @@ class DotoroClient:
         stream: bool = False,
         timeout: float | tuple[float, float] | None = None,
         retry: bool = True,
+        priority: Priority = Priority.BACKGROUND,
         **kwargs: Any,
     ) -> requests.Response:
         """Send one request; raise ApiError for any answer but 2xx, or for no answer.
 
-        `retry=False`: no automatic retry of a GET (probes decide nothing from a 5xx).
+        `retry=False`: not even a refused connection is retried. A background request finds
+        the budget spent: ApiError code BUDGET, with `retry_after` the seconds until its turn.
         """
         self._check_gate()
+        self._spend(priority)
         try:
             response = self._session(retrying=retry).request(
                 method,
@@ -153,6 +186,7 @@ class DotoroClient:
         code, message = parse_error_body(response.status_code, body)
         retry_after = None
         if response.status_code == 429:
+            self.rate_limited += 1
             retry_after = parse_retry_after(body, response.headers.get("Retry-After")) or 60.0
             self._close_gate(retry_after)
         raise ApiError(response.status_code, code, message, retry_after, parse_error_id(body))
@@ -170,19 +204,25 @@ class DotoroClient:
 
     def status(self) -> StatusSummary:
         """GET /api/v1/sync/status (§3.4)."""
-        return self._json(StatusSummary, "GET", "/api/v1/sync/status")
+        return self._json(StatusSummary, "GET", "/api/v1/sync/status", priority=Priority.POLL)
 
     def queue_sync(self, set_id: str) -> QueuedJob:
         """POST /api/v1/campaign-sets/{setId}/sync (§3.1). Not retried: it would queue twice."""
-        return self._json(QueuedJob, "POST", f"/api/v1/campaign-sets/{set_id}/sync")
+        return self._json(
+            QueuedJob, "POST", f"/api/v1/campaign-sets/{set_id}/sync", priority=Priority.ACTION
+        )
 
     def retry(self, set_id: str) -> QueuedJob:
         """POST /api/v1/sync/{campaignSetId}/retry (§3.5): a new job id."""
-        return self._json(QueuedJob, "POST", f"/api/v1/sync/{set_id}/retry")
+        return self._json(
+            QueuedJob, "POST", f"/api/v1/sync/{set_id}/retry", priority=Priority.ACTION
+        )
 
     def cancel(self, job_id: str) -> CancelResult:
         """POST /api/v1/sync/{jobId}/cancel (ext, §3.6)."""
-        return self._json(CancelResult, "POST", f"/api/v1/sync/{job_id}/cancel")
+        return self._json(
+            CancelResult, "POST", f"/api/v1/sync/{job_id}/cancel", priority=Priority.ACTION
+        )
 
     def job(self, job_id: str) -> JobDetail:
         """GET /api/v1/jobs/{jobId} (§3.3); 403 for today's jobs on the real service (§2)."""

@@ -22,11 +22,12 @@ from .backoff import Backoff
 from .client import DotoroClient
 from .errors import ApiError
 from .events import StreamEvent
-from .jobstate import Outcome, StreamKind, StreamStatus, WatchedJob
+from .jobstate import Outcome, StreamStatus, WatchedJob
 from .models import JobState
 from .poller import StatusPoller
 from .settings import Settings
-from .stream import Connect, HttpConnector, StreamConsumer
+from .sse import Connect, HttpConnector
+from .stream import StreamConsumer
 from .tracker import FORGET_AFTER, Tracker
 
 __all__ = ["FORGET_AFTER", "ActionResult", "Hub"]
@@ -227,16 +228,9 @@ class Hub:
         with self.change() as tracker:
             tracker.apply_event(job_id, event, self.mono(), ids_seen)
 
-    def on_stream_state(
-        self, job_id: str, live: bool, attempt: int, reason: str | None, retry_in: float | None
-    ) -> None:
-        stream = (
-            StreamStatus(StreamKind.LIVE)
-            if live
-            else StreamStatus(StreamKind.RECONNECTING, attempt, reason, retry_in)
-        )
+    def on_stream_state(self, job_id: str, status: StreamStatus) -> None:
         with self.change() as tracker:
-            tracker.set_stream(job_id, stream, self.mono())
+            tracker.set_stream(job_id, status, self.mono())
 
     def on_end(self, job_id: str, outcome: Outcome, reason: str | None) -> None:
         with self.change() as tracker:

@@ -34,6 +34,7 @@ class StreamKind(StrEnum):
     CONNECTING = "connecting"
     LIVE = "live"
     RECONNECTING = "reconnecting"
+    WAITING = "waiting"  # for the monitor's request budget: opens when its turn comes
     ENDED = "ended"  # the consumer stopped: the job finished or stopped mattering
     FAILED = "failed"  # refused for good (400/401/403/404): reconnecting cannot help
 

@@ -7,6 +7,13 @@ from .errors import ApiError
 
 def describe(exc: ApiError, *, doing: str = "The request") -> str:
     """One plain sentence for `exc`; backend text is quoted as data, never as markup."""
+    if exc.code == "BUDGET":
+        return f"{doing} is waiting its turn: the monitor keeps under the service's rate limit."
+    if exc.code == "BAD_RESPONSE":
+        return (
+            f"{doing} got an unreadable answer: the Dotoro API sent something this monitor "
+            "cannot read."
+        )
     if exc.status == 0:
         if exc.code == "TIMEOUT":
             return (
@@ -31,7 +38,9 @@ def describe(exc: ApiError, *, doing: str = "The request") -> str:
         wait = f" for {exc.retry_after:.0f} s" if exc.retry_after else ""
         return f"{doing} was not sent: the Dotoro API is rate-limiting this monitor{wait}."
     if exc.status >= 500:
+        quoted = f", error id {exc.error_id}" if exc.error_id else ""
         return (
-            f"{doing} failed: the Dotoro API had an error (HTTP {exc.status}). Try again shortly."
+            f"{doing} failed: the Dotoro API had a server error (HTTP {exc.status}{quoted}). "
+            "Try again shortly."
         )
     return f"{doing} was refused: {exc.message}"

@@ -15,6 +15,7 @@ from typing import Any
 
 import streamlit as st
 
+from .budget import RequestBudget, reserve_for
 from .client import DotoroClient
 from .hub import Hub
 from .settings import Settings, load_settings
@@ -58,12 +59,15 @@ def services() -> Services:
         url = server.url
         log.info("started the bundled local API at %s", url)
     token = config.session_token.get_secret_value() if config.session_token else None
+    per_minute = config.requests_per_minute
+    budget = RequestBudget(per_minute, reserve_for(per_minute, config.poll_seconds))
     client = DotoroClient(
         url,
         session_token=token,
         team_id=config.team_id,
         user_id=config.user_id,
         timeout=config.request_timeout_seconds,
+        budget=budget,
     )
     hub = Hub(client, config, is_local=is_local).start()
     _stoppers.append(hub.stop)

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     heartbeat_seconds: float = Field(default=15.0, gt=0)  # the service's; read timeouts follow
     workers: int | None = Field(default=None, ge=1)  # the backend's worker count, when known
     request_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Every call to the service, from every viewer, draws on this one budget: below the
+    # service's 100 requests per minute per client (dotoro-api.md §1).
+    requests_per_minute: int = Field(default=90, ge=10, le=10_000)
 
     @field_validator("api_url")
     @classmethod

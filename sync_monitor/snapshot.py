@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from .estimates import DurationStats, estimate_queue, eta_seconds, infer_workers, rate_per_minute
-from .jobstate import StreamStatus, WatchedJob, is_stalled, shown_progress
+from .jobstate import StreamKind, StreamStatus, WatchedJob, is_stalled, shown_progress
 from .models import Features, JobState, Platform, Progress, StatusSummary, SyncJob
 
 
@@ -145,6 +145,9 @@ class Snapshot:
     unknown_events: int = 0
     loaded: bool = field(default=False)  # False until the first successful poll
     stall_seconds: float = 60.0  # a sync with no progress for this long is flagged
+    streams_wanted: int = 0  # active syncs whose job id is known, so that a stream can follow
+    streams_live: int = 0  # ... of which have a live stream now
+    streams_waiting: int = 0  # ... of which wait for the request budget
 
 
 def job_id_of(job: SyncJob, known_jobs: dict[str, str]) -> str | None:
@@ -275,4 +278,7 @@ def build(state: HubState) -> Snapshot:
         unknown_events=sum(v.unknown for v in state.watched.values()),
         loaded=state.status is not None,
         stall_seconds=state.stall_seconds,
+        streams_wanted=sum(1 for a in active if a.stream is not None),
+        streams_live=sum(1 for a in active if a.stream and a.stream.kind is StreamKind.LIVE),
+        streams_waiting=sum(1 for a in active if a.stream and a.stream.kind is StreamKind.WAITING),
     )

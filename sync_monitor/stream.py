@@ -1,47 +1,32 @@
 """One SSE consumer per job: a named daemon thread that reads the job's stream and reconnects.
 
-The reading is requests + sseclient-py; what it reads goes to a `StreamSink` (the hub). The
-thread takes a `connect` factory, so a unit test can drive it with a list of events.
+The reading is in `sse.py`; what it reads goes to a `StreamSink` (the hub). The thread takes a
+`connect` factory, so a unit test can drive it with a list of events.
 Contract: dotoro-api.md §3.2 (sequences and quirks) and §5 (what sseclient-py does not do).
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import random
-import re
-import socket
 import threading
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 import requests
-import sseclient
 import urllib3
 
 from .backoff import Backoff
-from .client import DotoroClient
 from .errors import ApiError
 from .events import Cancelled, Completed, Connected, StreamError, StreamEvent, decode_event
-from .jobstate import Outcome
+from .jobstate import Outcome, StreamKind, StreamStatus
 from .models import JobState
+from .sse import Connect
 
 log = logging.getLogger(__name__)
 
 REOPEN_JITTER = 1.0  # seconds: the spread of reconnects that happen "at once"
-
-# End of an SSE frame: a blank line, in any of the three newline conventions (WHATWG).
-_FRAME_END = re.compile(rb"(\r\n\r\n|\n\n|\r\r)")
-
-
-@dataclass(frozen=True)
-class RawEvent:
-    event: str
-    data: str
-    id: str | None = None
 
 
 class StreamSink(Protocol):
@@ -49,9 +34,7 @@ class StreamSink(Protocol):
 
     def on_event(self, job_id: str, event: StreamEvent) -> None: ...
 
-    def on_stream_state(
-        self, job_id: str, live: bool, attempt: int, reason: str | None, retry_in: float | None
-    ) -> None: ...
+    def on_stream_state(self, job_id: str, status: StreamStatus) -> None: ...
 
     def on_end(self, job_id: str, outcome: Outcome, reason: str | None) -> None: ...
 
@@ -60,82 +43,13 @@ class StreamSink(Protocol):
     def job_state(self, job_id: str) -> JobState | None: ...
 
 
-Connect = Callable[[str | None], AbstractContextManager[Iterable[RawEvent]]]
-
-
-def complete_frames(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """Pass on whole frames as soon as their blank line arrives; drop a partial frame at EOF.
-
-    Feeding sseclient-py whatever bytes have arrived (not 128-byte reads) is what keeps a
-    non-chunked stream from holding events back (§5); and WHATWG discards an unterminated
-    event at the end of the stream, which sseclient-py would dispatch.
-    """
-    pending = b""
-    for chunk in chunks:
-        pending += chunk
-        ends = list(_FRAME_END.finditer(pending))
-        if ends:
-            cut = ends[-1].end()
-            yield pending[:cut]
-            pending = pending[cut:]
-
-
-def read_available(response: requests.Response) -> Iterator[bytes]:
-    """Bytes as they arrive: read1 returns what the socket has, chunked or not."""
-    while True:
-        chunk = response.raw.read1(65536)
-        if not chunk:
-            return
-        yield chunk
-
-
-def parse_sse(chunks: Iterable[bytes]) -> Iterator[RawEvent]:
-    for event in sseclient.SSEClient(complete_frames(chunks)).events():
-        yield RawEvent(event.event, event.data, event.id)
-
-
-class HttpConnector:
-    """The real `connect`: opens the checked stream with the client; `close()` unblocks a read."""
-
-    def __init__(self, client: DotoroClient, set_id: str, job_id: str, read_timeout: float):
-        self.client, self.set_id, self.job_id = client, set_id, job_id
-        self.read_timeout = read_timeout
-        self._response: requests.Response | None = None
-
-    @contextmanager
-    def __call__(self, last_event_id: str | None) -> Iterator[Iterable[RawEvent]]:
-        response = self.client.open_stream(
-            self.set_id, self.job_id, last_event_id, self.read_timeout
-        )
-        self._response = response
-        try:
-            yield parse_sse(read_available(response))
-        finally:
-            self._response = None
-            response.close()
-
-    def close(self) -> None:
-        """Unblock a read waiting on the socket, from another thread.
-
-        Closing the response alone leaves a blocked read waiting for the next byte (up to a
-        heartbeat); shutting the socket down ends the read at once.
-        """
-        response = self._response
-        if response is None:
-            return
-        sock = getattr(getattr(response.raw, "_connection", None), "sock", None)
-        if isinstance(sock, socket.socket):
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-        response.close()
-
-
 @dataclass
 class _Verdict:
     outcome: Outcome | None = None  # set: stop for good
     got_events: bool = False
     wait: float | None = None  # None: the backoff decides
     reason: str | None = None
+    waiting: bool = False  # for the request budget: not a failure
 
 
 class StreamConsumer:
@@ -218,24 +132,32 @@ class StreamConsumer:
                 if verdict.outcome is not None:
                     outcome, reason = verdict.outcome, verdict.reason
                     return
-                failures = 1 if verdict.got_events else failures + 1
                 reopen, self._reopen_reason = self._reopen_reason, None
                 if reopen is not None:
                     verdict.reason, verdict.wait = reopen, REOPEN_JITTER * self.rng.random()
+                if verdict.waiting and verdict.wait is not None:
+                    # Not a failure: the request budget says when this stream's turn comes.
+                    state = StreamStatus(StreamKind.WAITING, 0, verdict.reason, verdict.wait)
+                    self.sink.on_stream_state(self.job_id, state)
+                    if self._wait(verdict.wait, jitter=False):
+                        return
+                    continue
+                failures = 1 if verdict.got_events else failures + 1
                 delay = verdict.wait
                 if delay is None:
                     delay = self.backoff.delay(failures, self.rng.random())
-                self.sink.on_stream_state(self.job_id, False, failures, verdict.reason, delay)
+                state = StreamStatus(StreamKind.RECONNECTING, failures, verdict.reason, delay)
+                self.sink.on_stream_state(self.job_id, state)
                 if self._wait(delay):
                     return
         finally:
             self.sink.on_end(self.job_id, outcome, reason)
 
-    def _wait(self, delay: float) -> bool:
+    def _wait(self, delay: float, *, jitter: bool = True) -> bool:
         """Wait out a reconnect delay; True when stopped. A wake-up ends it early, after a
         jitter, so that many consumers woken at once do not reconnect in step."""
         self._wake.clear()
-        if self._wake.wait(delay) and not self._stop.is_set():
+        if self._wake.wait(delay) and not self._stop.is_set() and jitter:
             self._stop.wait(REOPEN_JITTER * self.rng.random())
         return self._stop.is_set()
 
@@ -243,7 +165,7 @@ class StreamConsumer:
         verdict = _Verdict()
         try:
             with self.connect(self.last_event_id) as events:
-                self.sink.on_stream_state(self.job_id, True, 0, None, None)
+                self.sink.on_stream_state(self.job_id, StreamStatus(StreamKind.LIVE))
                 connected = False
                 for raw in events:
                     if raw.id is not None:
@@ -273,6 +195,9 @@ class StreamConsumer:
             verdict.reason = exc.message
             if exc.status == 429:
                 verdict.wait = exc.retry_after
+            if exc.code == "BUDGET":
+                verdict.reason, verdict.wait = "waiting its turn", exc.retry_after
+                verdict.waiting = True
         except (
             requests.RequestException,
             urllib3.exceptions.HTTPError,  # raw reads raise urllib3's own errors

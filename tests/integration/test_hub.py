@@ -14,7 +14,8 @@ from sync_monitor.local_api import Contract
 from sync_monitor.models import JobState
 from sync_monitor.settings import load_settings
 from sync_monitor.snapshot import BackendKind, Snapshot
-from sync_monitor.stream import HttpConnector, StreamConsumer
+from sync_monitor.sse import HttpConnector
+from sync_monitor.stream import StreamConsumer
 from tests.support.http10_proxy import Http10Proxy
 from tests.support.hub import (
     events_seen,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from sync_monitor.backoff import Backoff
+from sync_monitor.budget import RequestBudget, reserve_for
 from sync_monitor.client import PROBE_ID, DotoroClient
 from sync_monitor.hub import Hub
 from sync_monitor.jobstate import StreamKind
@@ -106,3 +108,49 @@ def test_streams_reconnect_as_soon_as_the_backend_is_back(tmp_path: Path) -> Non
         hub.stop()
         if second is not None:
             second.stop()
+
+
+def test_120_jobs_at_once_never_earn_a_429() -> None:
+    """Stream opens beyond the budget wait their turn; the service's limit is never hit."""
+    config = quiet_config(contract=Contract.PLAN, workers=0, rate_limit_per_minute=100)
+    with running(config) as api:
+        for n in range(120):
+            api.create_set(
+                name=f"burst {n}",
+                queue=True,
+                behaviour={"campaigns": 300, "seconds_per_campaign": 1.0},
+            )
+        api.set_workers(120)
+        per_minute, poll_seconds = 90, 2.0  # the defaults
+        budget = RequestBudget(per_minute, reserve_for(per_minute, poll_seconds))
+        client = DotoroClient(api.url, timeout=5, budget=budget)
+        settings = load_settings(environ={}).model_copy(update={"poll_seconds": poll_seconds})
+        hub = Hub(client, settings).start()
+        kinds: set[BackendKind] = set()
+        try:
+
+            def streams_settled(snap: Snapshot) -> bool:
+                kinds.add(snap.backend.kind)
+                return (
+                    len(snap.active) == 120
+                    and snap.streams_live + snap.streams_waiting == 120
+                    and snap.streams_live >= 30
+                )
+
+            snap = wait_for(hub, streams_settled, timeout=60)
+            assert snap.streams_waiting > 0  # the rest follow as the budget allows
+            # More polls, while every waiting stream keeps asking for its turn.
+            polled = snap.polled_at
+            for _ in range(4):
+
+                def polled_again(s: Snapshot, since: datetime | None = polled) -> bool:
+                    return s.polled_at != since
+
+                snap = wait_for(hub, polled_again)
+                kinds.add(snap.backend.kind)
+                polled = snap.polled_at
+        finally:
+            hub.stop()
+        assert client.rate_limited == 0
+        assert BackendKind.RATE_LIMITED not in kinds
+        assert BackendKind.UNREACHABLE not in kinds

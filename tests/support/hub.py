@@ -40,8 +40,19 @@ def wait_for(hub: Hub, predicate: Callable[[Snapshot], bool], timeout: float = 1
             return snap
         left = deadline - time.monotonic()
         if left <= 0:
-            raise AssertionError(f"condition not met; last snapshot: {snap}")
+            raise AssertionError(f"condition not met; last snapshot: {summary(snap)}")
         version = hub.wait_for_change(max(version, snap.version), min(left, 0.3))
+
+
+def summary(snap: Snapshot) -> str:
+    """A snapshot in a few lines, for a failure message (the whole one can be megabytes)."""
+    streams = [a.stream.kind.value if a.stream else "-" for a in snap.active]
+    return (
+        f"version {snap.version}, backend {snap.backend}, polled at {snap.polled_at}, "
+        f"{len(snap.active)} active (streams {sorted(set(streams))}: live {snap.streams_live}, "
+        f"waiting {snap.streams_waiting}), {len(snap.pending)} pending {snap.pending[:3]}, "
+        f"{len(snap.failed)} failed {snap.failed[:3]}, first active {snap.active[:2]}"
+    )
 
 
 def server_job(api: Api, job_id: str) -> tuple[str, int, int, int]:

@@ -20,6 +20,8 @@ FAMILIES = {
     "429": ApiError(429, "TOO_MANY_REQUESTS", "Too many requests.", retry_after=60.0),
     "5xx": ApiError(500, "INTERNAL_ERROR", "Internal server error"),
     "other 4xx": ApiError(400, "VALIDATION_ERROR", "Team ID required."),
+    "unreadable": ApiError(200, "BAD_RESPONSE", "The service sent an answer …"),
+    "budget": ApiError(0, "BUDGET", "Waiting for the monitor's request budget.", retry_after=3),
 }
 
 
@@ -83,6 +85,21 @@ def test_other_client_errors_quote_the_services_message() -> None:
     assert describe(FAMILIES["other 4xx"], doing="The retry") == (
         "The retry was refused: Team ID required."
     )
+
+
+def test_words_match_the_fault() -> None:
+    """A 500 is a server error, a 404 is not found, bad JSON is unreadable: never 'refused'."""
+    assert "server error (HTTP 500)" in describe(FAMILIES["5xx"])
+    assert "not found" in describe(FAMILIES["404"])
+    assert "unreadable answer" in describe(FAMILIES["unreadable"])
+    assert "refused" not in describe(FAMILIES["unreadable"])
+    assert "refused" in describe(FAMILIES["401"])
+    assert "refused" in describe(FAMILIES["403"])
+
+
+def test_a_server_error_quotes_the_services_error_id() -> None:
+    exc = ApiError(500, "INTERNAL_ERROR", "Internal server error", error_id="5f0c-77ab")
+    assert "(HTTP 500, error id 5f0c-77ab)" in describe(exc)
 
 
 def test_default_subject_is_the_request() -> None:

@@ -26,14 +26,10 @@ from sync_monitor.events import (
     StreamEvent,
     Unknown,
 )
-from sync_monitor.jobstate import Outcome
+from sync_monitor.jobstate import Outcome, StreamKind, StreamStatus
 from sync_monitor.models import JobState
-from sync_monitor.stream import (
-    RawEvent,
-    StreamConsumer,
-    complete_frames,
-    parse_sse,
-)
+from sync_monitor.sse import RawEvent, complete_frames, parse_sse
+from sync_monitor.stream import StreamConsumer
 
 JOB = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
 FAST = Backoff(base=0.01, cap=0.02, jitter=0)
@@ -191,6 +187,7 @@ class Sink:
         self.state = state
         self.events: list[StreamEvent] = []
         self.states: list[tuple[bool, int, str | None, float | None]] = []
+        self.kinds: list[StreamKind] = []
         self.ends: list[tuple[Outcome, str | None]] = []
         self.state_questions = 0
         self.got_event = threading.Event()
@@ -201,11 +198,11 @@ class Sink:
         self.events.append(event)
         self.got_event.set()
 
-    def on_stream_state(
-        self, job_id: str, live: bool, attempt: int, reason: str | None, retry_in: float | None
-    ) -> None:
+    def on_stream_state(self, job_id: str, status: StreamStatus) -> None:
         assert job_id == JOB
-        self.states.append((live, attempt, reason, retry_in))
+        live = status.kind is StreamKind.LIVE
+        self.states.append((live, status.attempt, status.reason, status.retry_in))
+        self.kinds.append(status.kind)
         if not live:
             self.reconnecting.set()
 
@@ -605,4 +602,16 @@ def test_reopen_drops_a_silent_stream_and_reconnects_at_once() -> None:
     assert (attempt, reason) == (1, "no heartbeat for over 20 s")
     assert wait is not None
     assert wait < 30  # not the backoff
+    assert sink.ends == [(Outcome.COMPLETED, None)]
+
+
+def test_a_spent_request_budget_waits_its_turn_without_counting_a_failure() -> None:
+    sink = Sink()
+    budget = ApiError(0, "BUDGET", "Waiting for the monitor's request budget.", retry_after=0.01)
+    drop = requests.ConnectionError("reset")
+    run(sink, budget, budget, drop, [completed()])
+
+    assert sink.kinds[:2] == [StreamKind.WAITING, StreamKind.WAITING]
+    assert sink.states[:2] == [(False, 0, "waiting its turn", 0.01)] * 2
+    assert sink.reconnects[2:] == [(1, "the connection dropped", 0.01)]  # attempt 1: not 3
     assert sink.ends == [(Outcome.COMPLETED, None)]
