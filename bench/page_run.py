@@ -103,6 +103,7 @@ def state() -> HubState:
         watched=live,
         known_jobs={},
         first_seen={},
+        queued_seen={},
         retrying={},
         cancelling=frozenset(),
         cancelled=frozenset(),

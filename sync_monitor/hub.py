@@ -22,7 +22,7 @@ from .backoff import Backoff
 from .client import DotoroClient
 from .errors import ApiError
 from .events import StreamEvent
-from .jobstate import Outcome, StreamStatus, WatchedJob
+from .jobstate import Outcome, StreamStatus, WatchedJob, silent_jobs
 from .models import JobState
 from .poller import StatusPoller
 from .settings import Settings
@@ -193,7 +193,7 @@ class Hub:
             # A stream silent past the heartbeat window is stuck, whatever TCP says: reopen it
             # now rather than at the read timeout (§3.2: a heartbeat every 15 s).
             window = self.settings.heartbeat_seconds + SILENCE_GRACE
-            silent = self._tracker.silent_streams(self.mono(), window)
+            silent = silent_jobs(self._tracker.watched, self.mono(), window)
             to_reopen = [self._consumers[j] for j in silent if j in self._consumers]
         for consumer in to_recheck:
             consumer.recheck()

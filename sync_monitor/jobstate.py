@@ -7,6 +7,7 @@ here (`fold_poll`, `shown_progress`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -160,6 +161,15 @@ def fold_poll(job: WatchedJob, polled: Progress, now: float) -> WatchedJob:
     if current is None or not current.known or polled.done >= current.done:
         return observe_progress(job, polled, now)
     return job
+
+
+def silent_jobs(watched: Mapping[str, WatchedJob], now: float, after: float) -> list[str]:
+    """Job ids whose live stream has said nothing for over `after` seconds."""
+    return [
+        job_id
+        for job_id, job in watched.items()
+        if (silent := silent_for(job, now)) is not None and silent > after
+    ]
 
 
 def silent_for(job: WatchedJob, now: float) -> float | None:

@@ -52,6 +52,7 @@ class ActiveView:
     eta_s: float | None
     stalled: bool
     stream: StreamStatus | None  # None: no stream (job id unknown)
+    elapsed_at_least: bool = False  # no start time from the backend: counted from first sight
     cancelling: bool = False
 
 
@@ -68,6 +69,7 @@ class PendingView:
     wait_low_s: float | None
     wait_high_s: float | None
     optimistic: bool = False  # a retry just sent, not yet confirmed by the service
+    waiting_at_least: bool = False  # no queue time from the backend: counted from first sight
     cancelling: bool = False
 
 
@@ -115,6 +117,7 @@ class HubState:
     watched: dict[str, WatchedJob]
     known_jobs: dict[str, str]  # set id -> job id learned from our own retries
     first_seen: dict[str, datetime]  # key -> when first seen active (no startedAt today)
+    queued_seen: dict[str, datetime]  # key -> when first seen pending (head: no queue time)
     retrying: dict[str, RetryMark]
     cancelling: frozenset[str]
     cancelled: frozenset[str]
@@ -176,6 +179,7 @@ def _active(state: HubState, job: SyncJob) -> ActiveView:
         eta_s=eta_seconds(progress, rate),
         stalled=watched is not None and is_stalled(watched, state.mono, state.stall_seconds),
         stream=watched.stream if watched is not None else None,
+        elapsed_at_least=job.started_at is None,
         cancelling=job_id in state.cancelling if job_id else False,
     )
 
@@ -209,18 +213,26 @@ def build(state: HubState) -> Snapshot:
         if j.key not in gone and job_id_of(j, state.known_jobs) not in gone
     ]
     optimistic = [m for m in state.retrying.values() if m.set_id not in listed]
-    rows: list[tuple[Platform, datetime]] = [(j.platform, j.created_at) for j in pending_jobs]
+    # A head-style row's createdAt is the campaign set's (§3.4), not when it was queued: such a
+    # row counts from when the monitor first saw it pending, orders by that, and gets no
+    # estimate (its inputs would be guesses).
+    since_seen = [j.job_id is None for j in pending_jobs]
+    rows: list[tuple[Platform, datetime]] = [
+        (j.platform, state.queued_seen.get(j.key, state.now) if seen else j.created_at)
+        for j, seen in zip(pending_jobs, since_seen, strict=True)
+    ]
     rows += [(m.platform, m.sent_at) for m in optimistic]
     stats = DurationStats.from_samples(state.durations)
     workers = infer_workers(max(state.max_concurrency, len(active)), state.workers)
     remaining = [a.eta_s for a in active]
     pending: list[PendingView] = []
     for est in estimate_queue(rows, remaining, workers, stats):
+        guessed = False
         if est.index < len(pending_jobs):
             j = pending_jobs[est.index]
             key, set_id, name = j.key, j.campaign_set_id, j.campaign_set_name
             job_id = job_id_of(j, state.known_jobs)
-            is_optimistic = False
+            is_optimistic, guessed = False, since_seen[est.index]
         else:
             m = optimistic[est.index - len(pending_jobs)]
             key, job_id, set_id, name, is_optimistic = m.set_id, m.job_id, m.set_id, m.name, True
@@ -235,9 +247,10 @@ def build(state: HubState) -> Snapshot:
                 created_at=created,
                 position=est.position,
                 waiting_s=max(0.0, (state.now - created).total_seconds()),
-                wait_low_s=est.wait_low,
-                wait_high_s=est.wait_high,
+                wait_low_s=None if guessed else est.wait_low,
+                wait_high_s=None if guessed else est.wait_high,
                 optimistic=is_optimistic,
+                waiting_at_least=guessed,
                 cancelling=bool(job_id and job_id in state.cancelling),
             )
         )

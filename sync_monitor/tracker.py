@@ -14,15 +14,7 @@ from datetime import datetime, timedelta
 
 from . import snapshot as snap
 from .events import StreamEvent
-from .jobstate import (
-    Outcome,
-    StreamKind,
-    StreamStatus,
-    WatchedJob,
-    apply,
-    fold_poll,
-    silent_for,
-)
+from .jobstate import Outcome, StreamKind, StreamStatus, WatchedJob, apply, fold_poll
 from .models import Features, JobState, Platform, StatusSummary, SyncJob
 
 FORGET_AFTER = timedelta(minutes=5)  # finished jobs leave memory after this
@@ -39,6 +31,7 @@ class Tracker:
     ended_at: dict[str, datetime] = field(default_factory=dict)  # job id -> stream's final frame
     known_jobs: dict[str, str] = field(default_factory=dict)  # set id -> job id, from retries
     first_seen: dict[str, datetime] = field(default_factory=dict)  # key -> first seen active
+    queued_seen: dict[str, datetime] = field(default_factory=dict)  # key -> first seen pending
     retrying: dict[str, snap.RetryMark] = field(default_factory=dict)
     cancelling: set[str] = field(default_factory=set)
     cancelled: dict[str, datetime] = field(default_factory=dict)
@@ -86,6 +79,11 @@ class Tracker:
             if job.job_id and job.progress.known:
                 current = self.watched.get(job.job_id) or WatchedJob(job.job_id)
                 self.watched[job.job_id] = fold_poll(current, job.progress, mono)
+        pending_keys = {job.key for job in status.pending}
+        for key in pending_keys:
+            self.queued_seen.setdefault(key, now)
+        for key in [k for k in self.queued_seen if k not in pending_keys]:
+            del self.queued_seen[key]
         if previous is not None:
             self._note_disappeared(previous, status, active_keys, now)
         listed_sets = {j.campaign_set_id for j in (*status.pending, *status.active)}
@@ -116,18 +114,22 @@ class Tracker:
                 continue  # recorded from its stream
             failed = job.campaign_set_id in failed_sets
             outcome = JobState.FAILED if failed else JobState.COMPLETED
-            self.record_finish(job.platform, outcome, job.started_at or first, now, job_id)
+            self.record_finish(job.platform, outcome, job.started_at, first, now, job_id)
 
     def record_finish(
         self,
         platform: Platform,
         outcome: JobState,
         started: datetime | None,
+        seen: datetime | None,
         now: datetime,
         job_id: str | None,
     ) -> None:
-        duration = (now - started).total_seconds() if started else None
-        if duration is not None and outcome is JobState.COMPLETED:
+        """A job seen to finish. `started` is the backend's start time, `seen` when the monitor
+        first saw it run: only a real duration feeds the queue estimates (head gives none)."""
+        start = started or seen
+        duration = (now - start).total_seconds() if start else None
+        if started is not None and duration is not None and outcome is JobState.COMPLETED:
             self.durations.append((platform, duration))
         self.finished.append(snap.Finished(now, platform, outcome, duration, job_id))
 
@@ -173,14 +175,6 @@ class Tracker:
         live_since = mono if opened else current.live_since
         self.watched[job_id] = replace(current, stream=stream, live_since=live_since)
 
-    def silent_streams(self, mono: float, after: float) -> list[str]:
-        """Job ids whose live stream has said nothing for over `after` seconds."""
-        return [
-            job_id
-            for job_id, job in self.watched.items()
-            if (silent := silent_for(job, mono)) is not None and silent > after
-        ]
-
     def end(self, job_id: str, outcome: Outcome, reason: str | None, now: datetime) -> None:
         """A consumer stopped for good; a final outcome is recorded once."""
         kind = StreamKind.FAILED if outcome is Outcome.DENIED else StreamKind.ENDED
@@ -194,8 +188,8 @@ class Tracker:
             status = self.status or StatusSummary()
             for job in status.active:
                 if self.job_id_of(job) == job_id:
-                    started = job.started_at or self.first_seen.get(job.key)
-                    self.record_finish(job.platform, final, started, now, job_id)
+                    seen = self.first_seen.get(job.key)
+                    self.record_finish(job.platform, final, job.started_at, seen, now, job_id)
                     break
         self.watched[job_id] = current
 
@@ -279,6 +273,7 @@ class Tracker:
             watched=dict(self.watched),
             known_jobs=dict(self.known_jobs),
             first_seen=dict(self.first_seen),
+            queued_seen=dict(self.queued_seen),
             retrying=dict(self.retrying),
             cancelling=frozenset(self.cancelling),
             cancelled=frozenset(self.cancelled),

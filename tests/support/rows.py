@@ -70,6 +70,7 @@ def hub_state(summary: StatusSummary | None = None, **changes: Any) -> HubState:
         watched={},
         known_jobs={},
         first_seen={},
+        queued_seen={},
         retrying={},
         cancelling=frozenset(),
         cancelled=frozenset(),

@@ -82,6 +82,40 @@ def test_pending_waits_are_numbers_once_three_durations_are_known() -> None:
     ]
 
 
+def test_head_queue_counts_from_first_sight_in_that_order_with_no_estimate() -> None:
+    """On head, createdAt is the set's creation (§3.4): months ago, and in no queue order."""
+    pending = (
+        row(2, head=True, state=JobState.CREATED, created=ago(3_456_000)),  # 40 days
+        row(3, head=True, state=JobState.CREATED, created=ago(9_000_000)),
+    )
+    seen = {set_id(3): ago(240), set_id(2): ago(60)}  # the monitor saw 3 queued first
+    durations = ((Platform.REDDIT, 60.0),) * 3
+    state = hub_state(status(active=(row(1),), pending=pending), durations=durations)
+    snapshot = build(replace(state, queued_seen=seen))
+
+    assert [p.set_id for p in snapshot.pending] == [set_id(3), set_id(2)]
+    assert [p.waiting_s for p in snapshot.pending] == [240.0, 60.0]
+    assert all(p.waiting_at_least for p in snapshot.pending)
+    assert [(p.wait_low_s, p.wait_high_s) for p in snapshot.pending] == [(None, None)] * 2
+
+
+def test_plan_queue_rows_count_from_their_own_queue_time() -> None:
+    snapshot = build(hub_state(status(pending=(row(2, state=JobState.CREATED, created=ago(90)),))))
+
+    assert not snapshot.pending[0].waiting_at_least
+
+
+def test_a_run_without_a_start_time_is_at_least_since_first_sight() -> None:
+    summary = status(active=(row(1, head=True), row(2, started_at=ago(30))))
+    snapshot = build(replace(hub_state(summary), first_seen={set_id(1): ago(8)}))
+
+    by_key = {a.set_id: a for a in snapshot.active}
+    assert by_key[set_id(1)].elapsed_s == 8.0
+    assert by_key[set_id(1)].elapsed_at_least
+    assert by_key[set_id(2)].elapsed_s == 30.0
+    assert not by_key[set_id(2)].elapsed_at_least
+
+
 def test_head_style_rows_have_no_job_id() -> None:
     summary = status(
         active=(row(1, head=True),),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sync_monitor.events import Completed, ProgressUpdate
-from sync_monitor.jobstate import Outcome, StreamKind, StreamStatus
+from sync_monitor.jobstate import Outcome, StreamKind, StreamStatus, silent_jobs
 from sync_monitor.models import JobState, Platform, Progress, StatusSummary
 from sync_monitor.tracker import FORGET_AFTER, MARK_TIMEOUT, Tracker
 from tests.support.rows import MONO, NOW, job_id, row, set_id, status
@@ -60,13 +60,14 @@ def test_a_silent_live_stream_is_found_after_the_window() -> None:
     tracker.set_stream(job_id(2), StreamStatus(StreamKind.LIVE), MONO)
     tracker.apply_event(job_id(2), ProgressUpdate(Progress()), MONO + 15, False)
     tracker.set_stream(job_id(3), StreamStatus(StreamKind.RECONNECTING, attempt=1), MONO)
-    assert tracker.silent_streams(MONO + 21, after=20) == [job_id(1)]
-    assert tracker.silent_streams(MONO + 19, after=20) == []
+    assert silent_jobs(tracker.watched, MONO + 21, after=20) == [job_id(1)]
+    assert silent_jobs(tracker.watched, MONO + 19, after=20) == []
 
 
 def test_stream_outcome_records_one_finish_and_ends_the_watch() -> None:
     tracker = Tracker()
-    tracker.absorb(status(active=(row(1, platform=Platform.META),)), NOW, MONO, watching=())
+    started = row(1, platform=Platform.META, started_at=NOW)  # a real start: a real duration
+    tracker.absorb(status(active=(started,)), NOW, MONO, watching=())
     tracker.end(job_id(1), Outcome.COMPLETED, None, NOW + timedelta(seconds=30))
     assert tracker.watched[job_id(1)].outcome is JobState.COMPLETED
     assert tracker.watched[job_id(1)].stream.kind is StreamKind.ENDED
