@@ -105,6 +105,8 @@ def state() -> HubState:
         first_seen={},
         queued_seen={},
         retrying={},
+        queued_by_retry=frozenset(),
+        refused={},
         cancelling=frozenset(),
         cancelled=frozenset(),
         durations=tuple((PLATFORMS[n % 3], 30.0 + n) for n in range(300)),

@@ -87,11 +87,12 @@ class SyncActions:
             try:
                 queued = self._client.retry(set_id)
             except ApiError as exc:
+                why = describe(exc, doing="The retry")
                 with self._hub.change() as tracker:
-                    tracker.retry_refused(set_id)
-                return ActionResult(False, describe(exc, doing="The retry"))
+                    tracker.retry_refused(set_id, why, self._hub.wall())
+                return ActionResult(False, why)
             with self._hub.change() as tracker:
-                tracker.retry_queued(set_id, queued.job_id)
+                tracker.retry_queued(set_id, queued.job_id, self._hub.wall())
             self._hub.reconcile()
             return ActionResult(True, queued.message or "Sync queued again.", queued.job_id)
 

@@ -1,98 +1,40 @@
-"""The immutable snapshot the UI reads, and the pure function that builds it from hub state.
+"""The pure function that builds the immutable snapshot the UI reads from the hub's state.
 
-Pages never see the hub's mutable state: they get a `Snapshot` of frozen dataclasses and tuples.
+Pages never see the hub's mutable state: they get a `Snapshot` of frozen views (`views.py`).
 Building is pure (state in, snapshot out), so it is unit-tested and benchmarked on its own.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 
 from .estimates import DurationStats, estimate_queue, eta_seconds, infer_workers, rate_per_minute
-from .jobstate import StreamKind, StreamStatus, WatchedJob, is_stalled, shown_progress
-from .models import Features, JobState, Platform, Progress, StatusSummary, SyncJob
+from .jobstate import StreamKind, WatchedJob, is_stalled, shown_progress
+from .models import Features, Platform, StatusSummary, SyncJob
+from .views import (
+    ActiveView,
+    Backend,
+    BackendKind,
+    FailedView,
+    Finished,
+    PendingView,
+    Snapshot,
+)
 
-
-class BackendKind(StrEnum):
-    """The backend's health as the status poller sees it."""
-
-    CONNECTING = "connecting"
-    LIVE = "live"
-    UNREACHABLE = "unreachable"
-    RATE_LIMITED = "rate_limited"
-    DENIED = "denied"
-
-
-@dataclass(frozen=True)
-class Backend:
-    """The backend as a whole, with what the header needs to say about it."""
-
-    kind: BackendKind = BackendKind.CONNECTING
-    since: datetime | None = None  # unreachable since
-    until: datetime | None = None  # rate-limited until
-    attempt: int = 0
-    message: str | None = None
-    url: str = ""
-    is_local: bool = False
-
-
-@dataclass(frozen=True)
-class ActiveView:
-    key: str  # the job id when known, else the campaign set id
-    job_id: str | None
-    set_id: str
-    name: str
-    platform: Platform
-    progress: Progress
-    started_at: datetime | None
-    elapsed_s: float | None
-    rate_per_min: float | None
-    eta_s: float | None
-    stalled: bool
-    stream: StreamStatus | None  # None: no stream (job id unknown)
-    elapsed_at_least: bool = False  # no start time from the backend: counted from first sight
-    cancelling: bool = False
-
-
-@dataclass(frozen=True)
-class PendingView:
-    key: str
-    job_id: str | None
-    set_id: str
-    name: str
-    platform: Platform
-    created_at: datetime
-    position: int
-    waiting_s: float
-    wait_low_s: float | None
-    wait_high_s: float | None
-    optimistic: bool = False  # a retry just sent, not yet confirmed by the service
-    waiting_at_least: bool = False  # no queue time from the backend: counted from first sight
-    cancelling: bool = False
-
-
-@dataclass(frozen=True)
-class FailedView:
-    key: str
-    job_id: str | None
-    set_id: str
-    name: str
-    platform: Platform
-    error: str | None
-    failed_at: datetime | None
-
-
-@dataclass(frozen=True)
-class Finished:
-    """A job seen to finish, for throughput and duration figures."""
-
-    at: datetime
-    platform: Platform
-    outcome: JobState  # completed, failed or cancelled
-    duration_s: float | None
-    job_id: str | None = None
+__all__ = [
+    "ActiveView",
+    "Backend",
+    "BackendKind",
+    "FailedView",
+    "Finished",
+    "HubState",
+    "PendingView",
+    "RetryMark",
+    "Snapshot",
+    "build",
+    "job_id_of",
+]
 
 
 @dataclass(frozen=True)
@@ -119,6 +61,8 @@ class HubState:
     first_seen: dict[str, datetime]  # key -> when first seen active (no startedAt today)
     queued_seen: dict[str, datetime]  # key -> when first seen pending (head: no queue time)
     retrying: dict[str, RetryMark]
+    queued_by_retry: frozenset[str]  # set ids our retry queued a moment ago (highlighted)
+    refused: dict[str, str]  # set id -> why the service refused its retry, a moment ago
     cancelling: frozenset[str]
     cancelled: frozenset[str]
     durations: tuple[tuple[Platform, float], ...]
@@ -128,29 +72,6 @@ class HubState:
     workers: int | None
     stall_seconds: float
     version: int
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    taken_at: datetime
-    version: int
-    backend: Backend
-    features: Features
-    polled_at: datetime | None
-    active: tuple[ActiveView, ...] = ()
-    pending: tuple[PendingView, ...] = ()
-    failed: tuple[FailedView, ...] = ()
-    finished: tuple[Finished, ...] = ()  # seen finishing by this process, and history (24 h)
-    workers: int = 1
-    live_progress: bool = False  # does this backend send live progress?
-    event_ids: bool = False  # the backend's streams carry ids (resume with Last-Event-ID)
-    malformed_events: int = 0
-    unknown_events: int = 0
-    loaded: bool = field(default=False)  # False until the first successful poll
-    stall_seconds: float = 60.0  # a sync with no progress for this long is flagged
-    streams_wanted: int = 0  # active syncs whose job id is known, so that a stream can follow
-    streams_live: int = 0  # ... of which have a live stream now
-    streams_waiting: int = 0  # ... of which wait for the request budget
 
 
 def job_id_of(job: SyncJob, known_jobs: dict[str, str]) -> str | None:
@@ -212,7 +133,10 @@ def build(state: HubState) -> Snapshot:
         for j in status.pending
         if j.key not in gone and job_id_of(j, state.known_jobs) not in gone
     ]
-    optimistic = [m for m in state.retrying.values() if m.set_id not in listed]
+    # A retry moves its failure to the queue once the service queued it (202), not before.
+    optimistic = [
+        m for m in state.retrying.values() if m.job_id is not None and m.set_id not in listed
+    ]
     # A head-style row's createdAt is the campaign set's (§3.4), not when it was queued: such a
     # row counts from when the monitor first saw it pending, orders by that, and gets no
     # estimate (its inputs would be guesses).
@@ -251,6 +175,7 @@ def build(state: HubState) -> Snapshot:
                 wait_high_s=None if guessed else est.wait_high,
                 optimistic=is_optimistic,
                 waiting_at_least=guessed,
+                just_queued=set_id in state.queued_by_retry,
                 cancelling=bool(job_id and job_id in state.cancelling),
             )
         )
@@ -264,9 +189,11 @@ def build(state: HubState) -> Snapshot:
             platform=j.platform,
             error=j.error,
             failed_at=j.completed_at,
+            retrying=j.campaign_set_id in state.retrying,
+            refused=state.refused.get(j.campaign_set_id),
         )
         for j in status.failed
-        if j.campaign_set_id not in state.retrying
+        if (mark := state.retrying.get(j.campaign_set_id)) is None or mark.job_id is None
     ]
     failed.sort(
         key=lambda f: (f.failed_at or datetime.min.replace(tzinfo=UTC), f.key), reverse=True

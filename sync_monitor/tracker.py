@@ -19,6 +19,8 @@ from .models import Features, JobState, Platform, StatusSummary, SyncJob
 
 FORGET_AFTER = timedelta(minutes=5)  # finished jobs leave memory after this
 MARK_TIMEOUT = timedelta(minutes=2)  # an unconfirmed optimistic retry or cancel is dropped after
+JUST_QUEUED = timedelta(seconds=10)  # a retried set stays highlighted in the queue this long
+REFUSAL_SHOWN = timedelta(minutes=1)  # a refused retry's reason stays on its failure this long
 
 
 @dataclass
@@ -33,6 +35,8 @@ class Tracker:
     first_seen: dict[str, datetime] = field(default_factory=dict)  # key -> first seen active
     queued_seen: dict[str, datetime] = field(default_factory=dict)  # key -> first seen pending
     retrying: dict[str, snap.RetryMark] = field(default_factory=dict)
+    queued_by_retry: dict[str, datetime] = field(default_factory=dict)  # set id -> 202 time
+    refused: dict[str, tuple[str, datetime]] = field(default_factory=dict)  # set id -> why, when
     cancelling: set[str] = field(default_factory=set)
     cancelled: dict[str, datetime] = field(default_factory=dict)
     durations: deque[tuple[Platform, float]] = field(default_factory=lambda: deque(maxlen=1000))
@@ -94,6 +98,10 @@ class Tracker:
             )
             if confirmed or now - mark.sent_at > MARK_TIMEOUT:
                 del self.retrying[set_id]
+        self.queued_by_retry = {
+            k: t for k, t in self.queued_by_retry.items() if now - t <= JUST_QUEUED
+        }
+        self.refused = {k: v for k, v in self.refused.items() if now - v[1] <= REFUSAL_SHOWN}
         keys = {j.key for j in (*status.active, *status.pending)}
         for job_id, at in list(self.cancelled.items()):
             if job_id not in keys or now - at > MARK_TIMEOUT:
@@ -141,22 +149,16 @@ class Tracker:
             if now - ended > FORGET_AFTER and job_id not in keys:
                 del self.ended_at[job_id]
                 self.watched.pop(job_id, None)
-        ours = {m.job_id for m in self.retrying.values()}
-        for job_id in list(self.watched):
-            if (
-                job_id not in keys
-                and job_id not in watching
-                and (job_id not in self.ended_at and job_id not in ours)
-            ):
-                del self.watched[job_id]
-        for set_id, job_id in list(self.known_jobs.items()):
-            # Head rows carry set ids (§3.4): the job id we learned stays while its set is listed.
-            if (
-                set_id not in listed_sets
-                and job_id not in self.watched
-                and (set_id not in self.retrying)
-            ):
-                del self.known_jobs[set_id]
+        keep = (
+            keys | set(watching) | set(self.ended_at) | {m.job_id for m in self.retrying.values()}
+        )
+        self.watched = {j: w for j, w in self.watched.items() if j in keep}
+        # Head rows carry set ids (§3.4): the job id we learned stays while its set is listed.
+        self.known_jobs = {
+            s: j
+            for s, j in self.known_jobs.items()
+            if s in listed_sets or j in self.watched or s in self.retrying
+        }
 
     # -- streams ----------------------------------------------------------------------------
     def apply_event(self, job_id: str, event: StreamEvent, mono: float, ids_seen: bool) -> None:
@@ -195,9 +197,11 @@ class Tracker:
 
     # -- actions ----------------------------------------------------------------------------
     def mark_retry(self, set_id: str, now: datetime) -> None:
-        """Show a retried set as queued at once (optimistic), until the poll confirms it."""
+        """Show a failure as retrying at once, where the user clicked, until the service
+        answers; then as queued (optimistic) until the poll lists it."""
         if set_id in self.retrying:
             return
+        self.refused.pop(set_id, None)
         status = self.status or StatusSummary()
         failed = next((j for j in status.failed if j.campaign_set_id == set_id), None)
         self.retrying[set_id] = snap.RetryMark(
@@ -211,15 +215,19 @@ class Tracker:
         """True while a retry of `set_id` is in flight or awaits the poll's confirmation."""
         return set_id in self.retrying
 
-    def retry_queued(self, set_id: str, job_id: str) -> None:
+    def retry_queued(self, set_id: str, job_id: str, now: datetime) -> None:
+        """The service queued the retry (202): the set moves to the queue, highlighted."""
         mark = self.retrying.get(set_id)
         if mark is not None:
             self.retrying[set_id] = replace(mark, job_id=job_id)
+        self.queued_by_retry[set_id] = now
         self.known_jobs[set_id] = job_id
         self.watch(job_id)
 
-    def retry_refused(self, set_id: str) -> None:
-        self.retrying.pop(set_id, None)  # roll back the optimistic move
+    def retry_refused(self, set_id: str, reason: str, now: datetime) -> None:
+        """The service refused: the failure is back as it was, with the reason."""
+        self.retrying.pop(set_id, None)
+        self.refused[set_id] = (reason, now)
 
     def mark_cancel(self, job_id: str) -> None:
         """Show a job as cancelling at once (optimistic), until the service answers."""
@@ -275,6 +283,8 @@ class Tracker:
             first_seen=dict(self.first_seen),
             queued_seen=dict(self.queued_seen),
             retrying=dict(self.retrying),
+            queued_by_retry=frozenset(self.queued_by_retry),
+            refused={set_id: why for set_id, (why, _) in self.refused.items()},
             cancelling=frozenset(self.cancelling),
             cancelled=frozenset(self.cancelled),
             durations=tuple(self.durations),

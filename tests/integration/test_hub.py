@@ -239,12 +239,12 @@ def test_retry_is_optimistic_idempotent_and_watches_the_new_job(api: Api) -> Non
         wait_for(hub, lambda s: any(f.set_id == cs["setId"] for f in s.failed))
         first = hub.retry(cs["setId"])
         second = hub.retry(cs["setId"])
-        snap = hub.snapshot()
-        assert all(f.set_id != cs["setId"] for f in snap.failed)
-        assert any(p.set_id == cs["setId"] for p in snap.pending)
         result = first.result(10)
         assert second.result(10) == result
         assert result.ok
+        snap = hub.snapshot()  # answered: queued, highlighted, and no longer failed
+        assert all(f.set_id != cs["setId"] for f in snap.failed)
+        assert [p.just_queued for p in snap.pending if p.set_id == cs["setId"]] == [True]
         assert api.get("/_local/stats").json()[f"POST /api/v1/sync/{cs['setId']}/retry"] == 1
         wait_for(
             hub,
@@ -259,6 +259,21 @@ def test_retry_is_optimistic_idempotent_and_watches_the_new_job(api: Api) -> Non
         assert all(f.set_id != cs["setId"] for f in snap.failed)
 
 
+def test_on_a_slow_backend_a_retry_shows_retrying_where_it_was_clicked(api: Api) -> None:
+    cs = api.create_set(name="Slow answer", failed_error="Service Unavailable")
+    with hub_for(api.url) as hub:
+        wait_for(hub, lambda s: any(f.set_id == cs["setId"] for f in s.failed))
+        api.set_faults(delay_seconds=2.0)
+        clicked = hub.retry(cs["setId"])
+        snap = hub.snapshot()
+        assert [f.retrying for f in snap.failed if f.set_id == cs["setId"]] == [True]
+        assert all(p.set_id != cs["setId"] for p in snap.pending)  # counts still add up
+        assert clicked.result(20).ok
+        snap = hub.snapshot()
+        assert all(f.set_id != cs["setId"] for f in snap.failed)
+        assert [p.just_queued for p in snap.pending if p.set_id == cs["setId"]] == [True]
+
+
 def test_failed_retry_rolls_back(api: Api) -> None:
     cs = api.create_set(name="No account", failed_error="boom", ad_account=False)
     with hub_for(api.url) as hub:
@@ -267,7 +282,7 @@ def test_failed_retry_rolls_back(api: Api) -> None:
         assert not result.ok
         assert "no ad account" in result.message
         snap = hub.snapshot()
-        assert any(f.set_id == cs["setId"] for f in snap.failed)
+        assert [f.refused for f in snap.failed if f.set_id == cs["setId"]] == [result.message]
         assert all(p.set_id != cs["setId"] for p in snap.pending)
 
 

@@ -277,21 +277,44 @@ def test_cancelled_head_style_job_known_from_our_retry_is_hidden() -> None:
     assert snapshot.pending == ()
 
 
-def test_optimistic_retry_moves_a_failed_set_to_the_end_of_the_queue() -> None:
+def test_a_retry_in_flight_stays_where_the_user_clicked_marked_retrying() -> None:
+    failed = (row(1, head=True, state=JobState.FAILED, platform=Platform.META),)
+    mark = RetryMark(set_id(1), "set 1", Platform.META, sent_at=NOW)
+    snapshot = build(hub_state(status(failed=failed), retrying={set_id(1): mark}))
+
+    assert [(f.set_id, f.retrying) for f in snapshot.failed] == [(set_id(1), True)]
+    assert snapshot.pending == ()  # counts add up: one failed, none queued
+
+
+def test_a_queued_retry_moves_the_set_to_the_end_of_the_queue_highlighted() -> None:
     pending = (
         row(2, state=JobState.CREATED, created=ago(30)),
         row(3, state=JobState.CREATED, created=ago(20)),
     )
     failed = (row(1, head=True, state=JobState.FAILED, platform=Platform.META),)
-    mark = RetryMark(set_id(1), "set 1", Platform.META, sent_at=NOW)
-    snapshot = build(hub_state(status(pending=pending, failed=failed), retrying={set_id(1): mark}))
+    mark = RetryMark(set_id(1), "set 1", Platform.META, sent_at=NOW, job_id=job_id(1))
+    state = hub_state(
+        status(pending=pending, failed=failed),
+        retrying={set_id(1): mark},
+        queued_by_retry=frozenset({set_id(1)}),
+    )
+    snapshot = build(state)
 
     assert snapshot.failed == ()
     last = snapshot.pending[-1]
     assert [p.optimistic for p in snapshot.pending] == [False, False, True]
+    assert [p.just_queued for p in snapshot.pending] == [False, False, True]
     assert (last.key, last.set_id, last.name, last.position) == (set_id(1), set_id(1), "set 1", 3)
     assert last.platform is Platform.META
-    assert last.job_id is None
+    assert last.job_id == job_id(1)
+
+
+def test_a_refused_retry_shows_its_reason_on_the_failure() -> None:
+    failed = (row(1, head=True, state=JobState.FAILED),)
+    why = "The retry was refused: access denied."
+    snapshot = build(hub_state(status(failed=failed), refused={set_id(1): why}))
+
+    assert [(f.retrying, f.refused) for f in snapshot.failed] == [(False, why)]
 
 
 def test_optimistic_row_carries_the_job_id_once_the_retry_answered() -> None:

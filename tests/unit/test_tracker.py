@@ -7,7 +7,7 @@ from datetime import timedelta
 from sync_monitor.events import Completed, ProgressUpdate
 from sync_monitor.jobstate import Outcome, StreamKind, StreamStatus, silent_jobs
 from sync_monitor.models import JobState, Platform, Progress, StatusSummary
-from sync_monitor.tracker import FORGET_AFTER, MARK_TIMEOUT, Tracker
+from sync_monitor.tracker import FORGET_AFTER, MARK_TIMEOUT, REFUSAL_SHOWN, Tracker
 from tests.support.rows import MONO, NOW, job_id, row, set_id, status
 
 
@@ -93,7 +93,7 @@ def test_retry_is_optimistic_then_confirmed_by_the_poll() -> None:
     tracker.mark_retry(set_id(1), NOW)
     assert tracker.retry_pending(set_id(1))
     assert tracker.retrying[set_id(1)].platform is Platform.GOOGLE
-    tracker.retry_queued(set_id(1), job_id(7))
+    tracker.retry_queued(set_id(1), job_id(7), NOW)
     assert tracker.wanted_streams() == {job_id(7): set_id(1)}  # the new job is watched at once
     queued = row(1, head=True, state=JobState.CREATED)
     tracker.absorb(status(pending=(queued,)), NOW, MONO, watching=())
@@ -104,8 +104,11 @@ def test_retry_is_optimistic_then_confirmed_by_the_poll() -> None:
 def test_a_refused_retry_rolls_back() -> None:
     tracker = Tracker()
     tracker.mark_retry(set_id(1), NOW)
-    tracker.retry_refused(set_id(1))
+    tracker.retry_refused(set_id(1), "refused: not found", NOW)
     assert not tracker.retry_pending(set_id(1))
+    assert tracker.refused[set_id(1)] == ("refused: not found", NOW)
+    tracker.absorb(status(), NOW + REFUSAL_SHOWN + timedelta(seconds=1), MONO, watching=())
+    assert set_id(1) not in tracker.refused  # the reason is shown for a while, not forever
 
 
 def test_an_unconfirmed_retry_is_dropped_after_its_timeout() -> None:

@@ -1,0 +1,119 @@
+"""What the pages read: the immutable snapshot of the live state and its frozen views.
+
+Frozen dataclasses and tuples only; `snapshot.build` makes them from the hub's state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from .jobstate import StreamStatus
+from .models import Features, JobState, Platform, Progress
+
+
+class BackendKind(StrEnum):
+    """The backend's health as the status poller sees it."""
+
+    CONNECTING = "connecting"
+    LIVE = "live"
+    UNREACHABLE = "unreachable"
+    RATE_LIMITED = "rate_limited"
+    DENIED = "denied"
+
+
+@dataclass(frozen=True)
+class Backend:
+    """The backend as a whole, with what the header needs to say about it."""
+
+    kind: BackendKind = BackendKind.CONNECTING
+    since: datetime | None = None  # unreachable since
+    until: datetime | None = None  # rate-limited until
+    attempt: int = 0
+    message: str | None = None
+    url: str = ""
+    is_local: bool = False
+
+
+@dataclass(frozen=True)
+class ActiveView:
+    key: str  # the job id when known, else the campaign set id
+    job_id: str | None
+    set_id: str
+    name: str
+    platform: Platform
+    progress: Progress
+    started_at: datetime | None
+    elapsed_s: float | None
+    rate_per_min: float | None
+    eta_s: float | None
+    stalled: bool
+    stream: StreamStatus | None  # None: no stream (job id unknown)
+    elapsed_at_least: bool = False  # no start time from the backend: counted from first sight
+    cancelling: bool = False
+
+
+@dataclass(frozen=True)
+class PendingView:
+    key: str
+    job_id: str | None
+    set_id: str
+    name: str
+    platform: Platform
+    created_at: datetime
+    position: int
+    waiting_s: float
+    wait_low_s: float | None
+    wait_high_s: float | None
+    optimistic: bool = False  # a retry just sent, not yet confirmed by the service
+    waiting_at_least: bool = False  # no queue time from the backend: counted from first sight
+    just_queued: bool = False  # queued by a retry from this monitor a moment ago
+    cancelling: bool = False
+
+
+@dataclass(frozen=True)
+class FailedView:
+    key: str
+    job_id: str | None
+    set_id: str
+    name: str
+    platform: Platform
+    error: str | None
+    failed_at: datetime | None
+    retrying: bool = False  # a retry was sent; the service has not answered yet
+    refused: str | None = None  # why the service refused a retry a moment ago
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A job seen to finish, for throughput and duration figures."""
+
+    at: datetime
+    platform: Platform
+    outcome: JobState  # completed, failed or cancelled
+    duration_s: float | None
+    job_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    taken_at: datetime
+    version: int
+    backend: Backend
+    features: Features
+    polled_at: datetime | None
+    active: tuple[ActiveView, ...] = ()
+    pending: tuple[PendingView, ...] = ()
+    failed: tuple[FailedView, ...] = ()
+    finished: tuple[Finished, ...] = ()  # seen finishing by this process, and history (24 h)
+    workers: int = 1
+    live_progress: bool = False  # does this backend send live progress?
+    event_ids: bool = False  # the backend's streams carry ids (resume with Last-Event-ID)
+    malformed_events: int = 0
+    unknown_events: int = 0
+    loaded: bool = field(default=False)  # False until the first successful poll
+    stall_seconds: float = 60.0  # a sync with no progress for this long is flagged
+    streams_wanted: int = 0  # active syncs whose job id is known, so that a stream can follow
+    streams_live: int = 0  # ... of which have a live stream now
+    streams_waiting: int = 0  # ... of which wait for the request budget
