@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import streamlit as st
 
@@ -11,8 +12,11 @@ from sync_monitor.settings import SettingsError
 from sync_monitor.ui.text import escape_markdown
 
 log = logging.getLogger("sync_monitor.app")
+# Shipped with the app (sent inline as a data URI): a :material/…: page icon is an image the
+# browser fetches from Google's font CDN, which fails where there is no internet.
+ICON = Path(__file__).resolve().parent / "static" / "sync-monitor.svg"
 
-st.set_page_config(page_title="Sync Monitor", page_icon=":material/sync:", layout="wide")
+st.set_page_config(page_title="Sync Monitor", page_icon=ICON, layout="wide")
 
 try:
     runtime.services()
@@ -31,15 +35,7 @@ except Exception as exc:  # a failed start must read as a sentence, never a trac
     )
     st.stop()
 
-page = st.navigation(
-    [
-        st.Page(
-            "pages/live.py",
-            title="Live",
-            icon=":material/monitoring:",
-            default=True,
-            url_path="live",
-        ),
-    ]
-)
+pages = [st.Page("pages/live.py", title="Live", default=True, url_path="live")]
+# No menu while there is one page; with more, a top bar (config.toml turns the sidebar's off).
+page = st.navigation(pages, position="hidden" if len(pages) == 1 else "top")
 page.run()

@@ -11,7 +11,7 @@ import streamlit as st
 
 from sync_monitor import runtime
 from sync_monitor.snapshot import Snapshot
-from sync_monitor.ui import actions, active, failures, header, queue, summary
+from sync_monitor.ui import actions, active, failures, header, queue, viewer
 
 services = runtime.services()
 hub = services.hub
@@ -42,21 +42,29 @@ slow = None if paused else max(3.0, services.settings.poll_seconds)
 @st.fragment(run_every=fast)
 def live_now() -> None:
     snap = current()
+    tz = viewer.zone()
     actions.report_actions()
-    header.header(snap)
+    header.header(snap, tz)
     active.active(snap, sync_actions)
+    actions.restore_focus()
 
 
 @st.fragment(run_every=slow)
 def queue_and_failures() -> None:
     snap = current()
+    tz = viewer.zone()
     actions.report_actions()
     left, right = st.columns([2, 3])
     with left:
         queue.pending(snap)
     with right:
-        failures.failed(snap, sync_actions)
-    summary.summary_charts(snap)
+        failures.failed(snap, sync_actions, tz)
+    actions.restore_focus()
+    # Imported here, not at the top: Altair and pandas take a while to load in a new process,
+    # and the header and skeleton above must not wait for them.
+    from sync_monitor.ui import summary
+
+    summary.summary_charts(snap, tz)
 
 
 live_now()

@@ -8,9 +8,12 @@ from concurrent.futures import Future
 import streamlit as st
 
 from ..actions import ActionResult, Actions
+from .markup import focus_script
 from .text import escape_markdown
 
 ACTIONS = "sync_monitor_actions"  # session key: in-flight actions whose result needs a toast
+FOCUS = "sync_monitor_focus"  # session key: where focus goes once the clicked button is gone
+FOCUS_COUNT = "sync_monitor_focus_token"  # ... and a counter: the newest focus script wins
 
 
 def _track(future: Future[ActionResult], what: str) -> None:
@@ -19,12 +22,21 @@ def _track(future: Future[ActionResult], what: str) -> None:
         tracked.append((future, what))
 
 
-def retry_clicked(actions: Actions, set_id: str, name: str) -> None:
+def retry_clicked(
+    actions: Actions, set_id: str, name: str, focus_next: tuple[str, ...] = ()
+) -> None:
+    """Send the retry; the clicked button leaves with its failure, so focus then moves to the
+    first of the CSS selectors `focus_next` still on the page (see `restore_focus`)."""
     _track(actions.retry(set_id), f"Retry of {escape_markdown(name) or 'the sync'}")
+    st.session_state[FOCUS] = list(focus_next)
 
 
-def cancel_clicked(actions: Actions, job_id: str, name: str) -> None:
+def cancel_clicked(
+    actions: Actions, job_id: str, name: str, focus_next: tuple[str, ...] = ()
+) -> None:
+    """Send the cancel; focus then moves as after a retry."""
     _track(actions.cancel(job_id), f"Cancel of {escape_markdown(name) or 'the sync'}")
+    st.session_state[FOCUS] = list(focus_next)
 
 
 def report_actions() -> None:
@@ -40,3 +52,11 @@ def report_actions() -> None:
         else:
             st.toast(f"{what} failed: {escape_markdown(result.message)}", icon=":material/error:")
     st.session_state[ACTIONS] = waiting
+
+
+def restore_focus() -> None:
+    """After an action, put focus where the click asked once the clicked button has gone."""
+    selectors = st.session_state.pop(FOCUS, None)
+    if selectors:
+        token = st.session_state[FOCUS_COUNT] = st.session_state.get(FOCUS_COUNT, 0) + 1
+        st.html(focus_script(selectors, token), unsafe_allow_javascript=True, width="content")

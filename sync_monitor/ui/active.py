@@ -8,46 +8,53 @@ from ..actions import Actions
 from ..jobstate import StreamKind
 from ..snapshot import ActiveView, Snapshot
 from .actions import cancel_clicked
-from .text import badge, duration, escape_markdown, rate
+from .header import first_answer_pending
+from .markup import focus_order, progress_bar
+from .text import badge, duration, escape_markdown, quoted, rate
 
 MAX_CARDS = 24  # beyond this, the rest of the active syncs go in a table
 TABLE_ROWS = 200  # rows of the overflow tables: enough to scan, cheap to send every refresh
 
 
-def _card(card: ActiveView, snap: Snapshot, actions: Actions) -> None:
+def _card(card: ActiveView, snap: Snapshot, actions: Actions, focus_next: tuple[str, ...]) -> None:
     # Few elements per card: this runs every second for every viewer.
     with st.container(border=True, key=f"card-{card.key}"):
         st.markdown(f"**{escape_markdown(card.name) or 'Unnamed set'}** {badge(card.platform)}")
         p = card.progress
+        # HTML, not st.progress: its bar is named "progress" whatever it measures (markup.py).
         if p.known and p.fraction is not None:
             pct = round(p.fraction * 100)
-            st.progress(p.fraction, text=f"{pct}% · {p.done} of {p.total} campaigns synced")
+            text = f"{pct}% · {p.done} of {p.total} campaigns synced"
+            st.html(progress_bar(card.name, p.fraction, text))
         else:
-            st.progress(0.0, text="Syncing – live progress not available from this backend")
-        details = [f"Elapsed {duration(card.elapsed_s)}"]
+            text = "Syncing – live progress not available from this backend"
+            st.html(progress_bar(card.name, None, text))
+        details = [
+            f"Running for at least {duration(card.elapsed_s)}"  # no start time from the backend
+            if card.elapsed_at_least
+            else f"Elapsed {duration(card.elapsed_s)}"
+        ]
         if p.known:
             details += [f"rate {rate(card.rate_per_min)}", f"ETA {duration(card.eta_s)}"]
         if p.failed:
-            details.append(f":orange[:material/warning: {p.failed} failed]")
+            details.append(f":orange[{p.failed} failed]")
         stream = card.stream
         if stream is not None and stream.kind is StreamKind.RECONNECTING:
-            details.append(
-                f":material/sync_problem: live updates reconnecting (attempt {stream.attempt})"
-            )
+            details.append(f"live updates reconnecting (attempt {stream.attempt})")
         elif stream is not None and stream.kind is StreamKind.FAILED:
-            details.append(
-                f":material/link_off: live updates unavailable: {escape_markdown(stream.reason)}"
-            )
+            details.append(f"live updates unavailable: {escape_markdown(stream.reason)}")
         st.caption(" · ".join(details))
         if card.stalled:
             st.warning(
                 f"No progress for over {duration(snap.stall_seconds)}: this sync may be stuck.",
                 icon=":material/hourglass_disabled:",
             )
-        _cancel(card, snap, actions)
+        _cancel(card, snap, actions, focus_next)
 
 
-def _cancel(card: ActiveView, snap: Snapshot, actions: Actions) -> None:
+def _cancel(
+    card: ActiveView, snap: Snapshot, actions: Actions, focus_next: tuple[str, ...]
+) -> None:
     if card.cancelling:
         st.caption("Cancelling…")
     elif not snap.features.cancel:
@@ -55,30 +62,37 @@ def _cancel(card: ActiveView, snap: Snapshot, actions: Actions) -> None:
     elif card.job_id is None:
         st.caption("Cancel needs the job id, which this backend does not report.")
     else:
-        with st.popover("Cancel", icon=":material/cancel:", key=f"cancel-{card.key}"):
+        # Named after its sync: three cards, three "Cancel" buttons a screen reader can tell apart.
+        with st.popover(
+            f"Cancel {quoted(card.name)}", icon=":material/cancel:", key=f"cancel-{card.key}"
+        ):
             st.markdown("Stop this sync? Campaigns already synced stay synced.")
             st.button(
                 "Yes, cancel this sync",
                 key=f"confirm-cancel-{card.key}",
                 type="primary",
                 on_click=cancel_clicked,
-                args=(actions, card.job_id, card.name),
+                args=(actions, card.job_id, card.name, focus_next),
             )
 
 
 def active(snap: Snapshot, actions: Actions) -> None:
-    st.subheader("Syncing now")
     if not snap.loaded:
-        _skeleton()
+        if first_answer_pending(snap):  # else the header says why there is nothing to show
+            st.subheader("Syncing now")
+            _skeleton()
         return
+    st.subheader("Syncing now")
     if not snap.active:
         st.info("Nothing is syncing right now.", icon=":material/check_circle:")
         return
     cards = snap.active[:MAX_CARDS]
+    keys = [f"card-{c.key}" for c in cards]
     for row in range(0, len(cards), 3):
-        for col, card in zip(st.columns(3), cards[row : row + 3], strict=False):
+        for col, i in zip(st.columns(3), range(row, min(row + 3, len(cards))), strict=False):
             with col:
-                _card(card, snap, actions)
+                # A cancelled card goes: focus then moves to it, then to the card beside it.
+                _card(cards[i], snap, actions, focus_order(keys, i, "Syncing now"))
     if len(snap.active) > MAX_CARDS:
         rest = snap.active[MAX_CARDS:]
         # Fixed label: the open state is keyed by it (a count in it would close it on change).
@@ -110,6 +124,5 @@ def active(snap: Snapshot, actions: Actions) -> None:
 
 def _skeleton() -> None:
     for col in st.columns(3):
-        with col, st.container(border=True):
+        with col, st.container(border=True, height=120):
             st.caption("Loading syncs…")
-            st.progress(0.0)

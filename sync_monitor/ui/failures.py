@@ -2,67 +2,84 @@
 
 from __future__ import annotations
 
+from datetime import UTC, tzinfo
+
 import streamlit as st
 
 from ..actions import Actions
 from ..categories import categorize
 from ..snapshot import FailedView, Snapshot
 from .actions import retry_clicked
-from .text import clock, escape_markdown, relative, truncate
+from .header import first_answer_pending
+from .markup import focus_order
+from .text import clock, escape_markdown, quoted, relative, truncate
 
 FAILED_PAGE = 25
 
 
-def _failure(item: FailedView, snap: Snapshot, actions: Actions) -> None:
+def _failure(
+    item: FailedView, snap: Snapshot, actions: Actions, tz: tzinfo, focus_next: tuple[str, ...]
+) -> None:
     category = categorize(item.error)
     preview = truncate(item.error, 80) if item.error else category.label
     # The label must not change between refreshes: Streamlit keys an expander's open state by
     # its label too, so a ticking "3 min ago" in it would close the expander every minute.
     label = (
-        f":material/error: {escape_markdown(item.name) or 'Unnamed set'} · "
-        f"{item.platform.label} · {escape_markdown(clock(item.failed_at))} — "
-        f"{escape_markdown(preview)}"
+        f"{escape_markdown(item.name) or 'Unnamed set'} · "
+        f"{item.platform.label} · {clock(item.failed_at, tz)} — {escape_markdown(preview)}"
     )
-    # Keyed and untracked: the frontend keeps it open across refreshes (identity = key).
-    with st.expander(label, key=f"failed-{item.key}"):
+    # Keyed and untracked: the frontend keeps it open across refreshes (identity = key). The
+    # icon as a parameter, not in the label: there it would be read out ("error icon").
+    with st.expander(label, key=f"failed-{item.key}", icon=":material/error:"):
         st.markdown(
             f"**{category.label}.** {category.advice}  \n"
-            f":gray[Failed {escape_markdown(relative(item.failed_at, snap.taken_at))}, at "
-            f"{escape_markdown(clock(item.failed_at))}]"
+            f"Failed {relative(item.failed_at, snap.taken_at)}, at {clock(item.failed_at, tz)}"
         )
         if item.error:
             st.code(item.error, language=None, wrap_lines=True)
+        # Named after its sync, so a screen reader's list of buttons tells them apart.
         if category.retry_helps:
             st.button(
-                "Retry",
+                f"Retry {quoted(item.name)}",
                 key=f"retry-{item.set_id}",
                 icon=":material/replay:",
                 type="primary",
                 on_click=retry_clicked,
-                args=(actions, item.set_id, item.name),
+                args=(actions, item.set_id, item.name, focus_next),
             )
         else:
             st.button(
-                "Retry anyway",
+                f"Retry {quoted(item.name)} anyway",
                 key=f"retry-{item.set_id}",
-                type="tertiary",
+                type="secondary",
                 on_click=retry_clicked,
-                args=(actions, item.set_id, item.name),
+                args=(actions, item.set_id, item.name, focus_next),
                 help="Only after the ad account has been reconnected.",
             )
+        # After the button, so that it keeps its place (and the viewer's focus) as these come
+        # and go; enabled while retrying: a second click sends nothing more.
+        if item.retrying:
+            st.caption("Retrying… waiting for the service to queue it.")
+        if item.refused:
+            st.warning(f"The retry was refused. {escape_markdown(item.refused)}")
 
 
-def failed(snap: Snapshot, actions: Actions) -> None:
-    st.subheader("Failed in the last 24 hours")
+def failed(snap: Snapshot, actions: Actions, tz: tzinfo = UTC) -> None:
     if not snap.loaded:
-        st.caption("Loading failures…")
+        if first_answer_pending(snap):  # else the header says why there is nothing to show
+            st.subheader("Failed in the last 24 hours")
+            st.caption("Loading failures…")
         return
+    st.subheader("Failed in the last 24 hours")
     if not snap.failed:
         st.success("No failed syncs in the last 24 hours.", icon=":material/check_circle:")
         return
     shown = st.session_state.get("failed-shown", FAILED_PAGE)
-    for item in snap.failed[:shown]:
-        _failure(item, snap, actions)
+    items = snap.failed[:shown]
+    keys = [f"failed-{item.key}" for item in items]
+    for i, item in enumerate(items):
+        # A retried failure leaves the list once queued: focus then moves to the one beside it.
+        _failure(item, snap, actions, tz, focus_order(keys, i, "Failed in the last 24 hours"))
     if len(snap.failed) > shown:
         st.caption(f"Showing {shown} of {len(snap.failed)}, newest first.")
         st.button(

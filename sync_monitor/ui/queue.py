@@ -2,58 +2,87 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from ..snapshot import PendingView, Snapshot
-from .text import badge, duration, escape_markdown, wait_range
+from .header import first_answer_pending
+from .text import badge, duration, escape_markdown, short_duration, short_range, wait_range
 
 QUEUE_SHOWN = 3  # the queue collapses past this many
 
 
 def _queue_row(item: PendingView) -> None:
-    when = (
-        "retry sent – confirming…"
-        if item.optimistic
-        else f"waiting {duration(item.waiting_s)} · starts "
-        f"{wait_range(item.wait_low_s, item.wait_high_s)}"
-    )
+    if item.optimistic:
+        when = "queued again by your retry – confirming…"
+    elif item.waiting_at_least:  # the backend gives no queue time (head, §3.4)
+        when = f"queued for at least {duration(item.waiting_s)} (since the monitor saw it)"
+    else:
+        when = (
+            f"waiting {duration(item.waiting_s)} · starts "
+            f"{wait_range(item.wait_low_s, item.wait_high_s)}"
+        )
+    fresh = " :blue-badge[queued by your retry]" if item.just_queued else ""
     st.markdown(
         f"**#{item.position}** {escape_markdown(item.name) or 'Unnamed set'} "
-        f"{badge(item.platform)}  \n:gray[{escape_markdown(when)}]"
+        f"{badge(item.platform)}{fresh}  \n{escape_markdown(when)}"
     )
+
+
+def _table(rest: tuple[PendingView, ...]) -> None:
+    """The rest of the queue as an HTML table: it wraps to the width it is given (1,024 or
+    375 px), so every column stays in view and no value is cut; cells are escaped Markdown."""
+    frame = pd.DataFrame(
+        [
+            {
+                "\\#": str(p.position),  # cells are Markdown: a bare "#" is an empty heading
+                "Campaign set": escape_markdown(p.name) or "Unnamed set",
+                "Platform": p.platform.label,
+                "Waiting": ("≥ " if p.waiting_at_least else "") + short_duration(p.waiting_s),
+                "Starts": short_range(p.wait_low_s, p.wait_high_s),
+            }
+            for p in rest
+        ]
+    )
+    # A name may be one long word: let it break anywhere rather than push the table wider than
+    # a phone; and half the default left padding, so five columns fit in 375 px.
+    # The rule goes inside the name's cell (column 1): Streamlit's Markdown there resets it.
+    styled = (
+        frame.style.hide(axis="index")
+        .set_table_styles(
+            [
+                {"selector": "th", "props": [("padding-left", "0.5rem")]},
+                {"selector": "td.col1 *", "props": [("overflow-wrap", "anywhere")]},
+            ]
+        )
+        .set_properties(**{"padding-left": "0.5rem"})
+    )
+    st.table(styled, border="horizontal")
 
 
 def pending(snap: Snapshot) -> None:
-    st.subheader("Queue")
     if not snap.loaded:
-        st.caption("Loading the queue…")
+        if first_answer_pending(snap):  # else the header says why there is nothing to show
+            st.subheader("Queue")
+            st.caption("Loading the queue…")
         return
+    st.subheader("Queue")
     if not snap.pending:
         st.caption("The queue is empty: new syncs start at once.")
         return
-    for item in snap.pending[:QUEUE_SHOWN]:
+    # The head of the queue, and every set just queued by a retry wherever it lands: a
+    # just-retried set is found without opening the table.
+    pinned = [i < QUEUE_SHOWN or p.optimistic or p.just_queued for i, p in enumerate(snap.pending)]
+    shown = [p for p, pin in zip(snap.pending, pinned, strict=True) if pin]
+    rest = tuple(p for p, pin in zip(snap.pending, pinned, strict=True) if not pin)
+    for item in shown:
         _queue_row(item)
-    rest = snap.pending[QUEUE_SHOWN:]
     if rest:
         st.caption(f"{len(rest)} more in the queue.")
         more = st.expander("The rest of the queue", key="queue-more", on_change="rerun")
         if more.open:  # lazy: the table is built only while someone looks at it
-            more.dataframe(
-                [
-                    {
-                        "#": p.position,
-                        "Campaign set": p.name,
-                        "Platform": p.platform.label,
-                        "Waiting": duration(p.waiting_s),
-                        "Starts": "retry, confirming…"
-                        if p.optimistic
-                        else wait_range(p.wait_low_s, p.wait_high_s),
-                    }
-                    for p in rest
-                ],
-                hide_index=True,
-                key="queue-table",
-            )
+            with more:
+                _table(rest)
     st.caption(
         f"Estimates assume {snap.workers} worker{'s' if snap.workers != 1 else ''} "
         "and the durations seen per platform; ranges run from typical to slow."

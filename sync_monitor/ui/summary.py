@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, tzinfo
 from typing import Any
 
 import pandas as pd
@@ -10,44 +11,58 @@ import streamlit as st
 from .. import aggregates
 from ..snapshot import Snapshot
 from . import charts
+from .text import zone_name
 
 CHART_HEIGHT = 260  # pixels, legend included
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _spec(kind: str, frame: pd.DataFrame) -> dict[str, Any]:
+def _spec(kind: str, frame: pd.DataFrame, dark: bool) -> dict[str, Any]:
     """The Vega-Lite spec of a chart, built once per distinct data (Altair is slow to build)."""
-    builder = {
-        "state": charts.state_chart,
-        "failure_rate": charts.failure_rate_chart,
-        "throughput": charts.throughput_chart,
-    }[kind]
+    if kind == "failure_rate":
+        text = charts.DARK_TEXT if dark else charts.LIGHT_TEXT
+        return dict(charts.failure_rate_chart(frame, text).to_dict())
+    builder = {"state": charts.state_chart, "throughput": charts.throughput_chart}[kind]
     spec: dict[str, Any] = builder(frame).to_dict()
     return spec
 
 
-def summary_charts(snap: Snapshot) -> None:
+def _local_hours(frame: pd.DataFrame, tz: tzinfo) -> pd.DataFrame:
+    """The throughput frame with its hour labels in the viewer's zone."""
+    if frame.empty:
+        return frame
+    return frame.assign(label=[h.astimezone(tz).strftime("%H:%M") for h in frame["hour"]])
+
+
+def summary_charts(snap: Snapshot, tz: tzinfo = UTC) -> None:
+    if not snap.loaded:
+        return  # nothing to chart yet; the header says why
     st.subheader("Summary")
+    rates = aggregates.failure_rates(snap.finished, snap.taken_at)
+    finished = int(rates["finished"].sum()) if not rates.empty else 0
+    zone = zone_name(snap.taken_at.astimezone(tz))
     panels = (
         (
             "state",
-            "Syncs by state and platform, now",
+            "Syncs right now, by state and platform (failed: in the last 24 h).",
             aggregates.state_counts(snap),
             "No syncs to chart yet.",
         ),
         (
             "failure_rate",
-            "Failure rate by platform, last 24 h",
-            aggregates.failure_rates(snap.finished, snap.taken_at),
+            f"Failed share of the {finished} sync{'s' if finished != 1 else ''} that finished "
+            "in the last 24 h, by platform.",
+            rates,
             "No finished syncs in the last 24 hours yet.",
         ),
         (
             "throughput",
-            "Throughput, last 12 h",
-            aggregates.throughput(snap.finished, snap.taken_at),
+            f"Syncs finished (completed or failed) per hour, last 12 h; hours in {zone}.",
+            _local_hours(aggregates.throughput(snap.finished, snap.taken_at), tz),
             "No finished syncs seen yet.",
         ),
     )
+    dark = st.context.theme.type == "dark"
     for col, (kind, title, frame, empty) in zip(st.columns(3), panels, strict=True):
         with col:
             st.caption(title)
@@ -55,7 +70,7 @@ def summary_charts(snap: Snapshot) -> None:
                 st.caption(empty)
             else:
                 st.vega_lite_chart(
-                    spec=_spec(kind, frame),
+                    spec=_spec(kind, frame, dark),
                     width="stretch",
                     height=CHART_HEIGHT,
                     key=f"chart-{kind}",

@@ -7,35 +7,55 @@ Markdown (labels, toasts, progress text), it goes through `escape_markdown` firs
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Literal
 from urllib.parse import urlsplit
 
 from ..models import Platform
 
 # Every character CommonMark, GFM and Streamlit's extensions (LaTeX $, :emoji:, colours) give
-# meaning to, plus < and > so no HTML can form.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&\"'])")
+# meaning to, plus < and > so no HTML can form, and / so ":material/x:" never reaches Streamlit's
+# icon rewrite (it runs on the raw source).
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&\"'/])")
+
+# Streamlit's Markdown rewrites some text *after* parsing, where backslash escapes no longer count:
+# GFM autolinks bare URLs, www. names and e-mail addresses (remark-gfm), short codes become emoji,
+# icons or a logo (:fire:, :material_x:, :streamlit:), and a lone -> becomes an arrow. None of
+# these touch a code span, so a word that could trigger one is shown as inline code: no link, no
+# picture, and copying it gives exactly the backend's text (no invisible characters).
+_REWRITTEN = re.compile(
+    r"(?i)://|www\.|[-.\w+]@[-\w]+\.[-\w]|:[\w+-]+:|^(?:<->|->|<-|--|>=|<=|~=)$"
+)
+_ICON_PREFIX = ":material/"  # Streamlit turns it into :material_ in the raw source, code or not
 
 
-# GFM turns bare URLs, www. names and e-mail addresses into links, and backslashes cannot stop
-# it: an invisible word joiner (U+2060) inside the trigger does.
-_AUTOLINK = re.compile(r"(?i)\b(https?|ftp|mailto|www)|(@)")
-_JOINER = "\u2060"
+def _code_span(word: str) -> str:
+    """`word` as inline code: a fence longer than any backtick run inside it."""
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", word)), default=0) + 1)
+    pad = " " if word.startswith("`") or word.endswith("`") else ""  # CommonMark strips one
+    return f"{fence}{pad}{word}{pad}{fence}"
 
 
-def _break_autolink(match: re.Match[str]) -> str:
-    word, at = match.group(1), match.group(2)
-    return f"{word}{_JOINER}" if word else f"{_JOINER}{at}"
+def _literal_word(word: str) -> str:
+    if not _REWRITTEN.search(word):
+        return _MARKDOWN_SPECIAL.sub(r"\\\1", word)
+    # ":material/" must stay outside the code span, escaped, or it would be rewritten inside it.
+    return "\\:material\\/".join(_code_span(p) if p else "" for p in word.split(_ICON_PREFIX))
 
 
 def escape_markdown(text: str | None) -> str:
-    """`text` rendered literally where Streamlit reads Markdown (one line, specials escaped,
-    no automatic links)."""
+    """`text` rendered literally where Streamlit reads Markdown: one line, specials escaped, words
+    that Streamlit would turn into links or pictures as inline code. What a viewer copies from the
+    page is `text` itself (whitespace runs collapsed to one space)."""
     if not text:
         return ""
-    one_line = " ".join(text.split())  # newlines would start new blocks (headings, lists)
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", _AUTOLINK.sub(_break_autolink, one_line))
+    # One line: newlines would start new blocks (headings, lists).
+    return " ".join(_literal_word(word) for word in text.split())
+
+
+def quoted(name: str | None, limit: int = 40) -> str:
+    """A set's name in quotes for a button label, escaped and kept short: '“Acme – Q4”'."""
+    return f"“{escape_markdown(truncate(name, limit))}”" if name and name.strip() else "(unnamed)"
 
 
 def truncate(text: str | None, limit: int = 140) -> str:
@@ -58,6 +78,37 @@ def duration(seconds: float | None) -> str:
         return f"{minutes} min {sec:02d} s" if minutes < 10 else f"{minutes} min"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes:02d} min"
+
+
+def short_duration(seconds: float | None) -> str:
+    """A duration for a narrow table cell: '45 s', '3 min', '2 h 05 min'; '–' when unknown."""
+    if seconds is None:
+        return "–"
+    s = max(0, round(seconds))
+    if s < 60:
+        return f"{s} s"
+    minutes = (s + 30) // 60  # to the nearest minute, halves up
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def short_range(low: float | None, high: float | None) -> str:
+    """An estimated start for a narrow table cell: 'now', '~45 s', '1–3 min', 'unknown'."""
+    if low is None:
+        return "unknown"
+    if low <= 0 and (high is None or high <= 0):
+        return "now"
+    first = short_duration(low)
+    last = short_duration(high) if high is not None else first
+    if last == first:
+        return f"~{first}"
+    first_number, _, first_unit = first.partition(" ")
+    last_number, _, last_unit = last.partition(" ")
+    if first_unit == last_unit and first_unit in ("s", "min"):
+        return f"{first_number}–{last_number} {last_unit}"
+    return f"{first} – {last}"
 
 
 def wait_range(low: float | None, high: float | None) -> str:
@@ -85,11 +136,29 @@ def relative(when: datetime | None, now: datetime) -> str:
     return f"{round(seconds / 86400)} d ago"
 
 
-def clock(when: datetime | None) -> str:
-    """Exact time, local to the server, e.g. '14:02:05 UTC, 29 Nov'."""
+def zone_name(when: datetime) -> str:
+    """The zone of an aware `when`, named: 'AEDT', 'UTC', or 'UTC+05:30' where the zone has no
+    abbreviation of its own (the tz database writes '-03' for those)."""
+    abbreviation = when.tzname() or ""
+    if abbreviation and abbreviation[0] not in "+-0123456789":
+        return abbreviation
+    offset = when.utcoffset() or timedelta(0)
+    if not offset:
+        return "UTC"
+    sign = "-" if offset < timedelta(0) else "+"
+    hours, rest = divmod(abs(offset), timedelta(hours=1))
+    minutes = rest // timedelta(minutes=1)
+    return f"UTC{sign}{hours:02d}" + (f":{minutes:02d}" if minutes else "")
+
+
+def clock(when: datetime | None, tz: tzinfo = UTC, *, date: bool = True) -> str:
+    """Exact time in the viewer's zone `tz`, with the zone named: '14:02:05 AEDT, 29 Nov'
+    ('14:02:05 AEDT' without the date)."""
     if when is None:
         return "unknown"
-    return when.strftime("%H:%M:%S %Z, %d %b").replace("  ", " ")
+    local = when.astimezone(tz)
+    shown = f"{local:%H:%M:%S} {zone_name(local)}"
+    return f"{shown}, {local.day} {local:%b}" if date else shown
 
 
 def rate(per_minute: float | None) -> str:

@@ -33,3 +33,15 @@ def monitor_factory(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., M
     runtime.shutdown()
     for server in reversed(stack):
         server.__exit__(None, None, None)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def unreachable_monitor(monkeypatch: pytest.MonkeyPatch) -> Iterator[Monitor]:
+    """The app against an address nothing listens on (a local API started, then stopped)."""
+    with running(quiet_config()) as api:
+        pass
+    monkeypatch.setenv("SYNC_MONITOR_API_URL", api.url)
+    monkeypatch.setenv("SYNC_MONITOR_POLL_SECONDS", "0.5")
+    runtime.shutdown()
+    yield Monitor(api, AppTest.from_file(str(APP), default_timeout=30))
+    runtime.shutdown()

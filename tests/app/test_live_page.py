@@ -48,6 +48,11 @@ def test_every_section_renders_live_data(monitor_factory: Factory) -> None:
     metrics = {e.label: e.value for e in m.app.metric}
     assert metrics == {"Syncing now": "1", "Queued": "1", "Failed (24 h)": "1"}
     assert chart_count(m) >= 1
+    # Each chart says what it counts and over which window (and in which zone its hours are).
+    captions = [c.value for c in m.app.caption]
+    assert "Syncs right now, by state and platform (failed: in the last 24 h)." in captions
+    assert any(c.startswith("Failed share of the ") and "last 24 h" in c for c in captions)
+    assert any("per hour, last 12 h; hours in UTC" in c for c in captions)
 
 
 @pytest.mark.parametrize("contract", [Contract.HEAD, Contract.PLAN])
@@ -101,7 +106,8 @@ def test_retry_posts_once_moves_the_item_and_toasts(
     )
     m.wait(lambda s: len(s.failed) == 1)
     m.click(f"retry-{cs['setId']}")
-    assert all("Retry me" not in e.label for e in m.app.expander)  # optimistic move
+    m.wait(lambda s: not s.failed and len(s.pending) == 1)  # queued once the service said so
+    assert all("Retry me" not in e.label for e in m.app.expander)
     assert "Retry me" in m.texts()  # now in the queue
     m.wait(lambda s: len(s.pending) == 1 and not s.pending[0].optimistic)
     assert m.api.get("/_local/stats").json()[f"POST /api/v1/sync/{cs['setId']}/retry"] == 1
@@ -130,7 +136,9 @@ def test_expired_credentials_ask_to_reconnect_not_to_retry(monitor_factory: Fact
     )
     m.wait(lambda s: len(s.failed) == 1)
     assert "Reconnect the ad account" in m.texts()
-    assert m.app.button(key=f"retry-{cs['setId']}").label == "Retry anyway"
+    retry = m.app.button(key=f"retry-{cs['setId']}")
+    assert retry.label == "Retry “Old token” anyway"  # named after its sync
+    assert retry.proto.type == "secondary"  # looks like a button, not a link
 
 
 def test_cancel_needs_confirmation_and_cancels(monitor_factory: Factory) -> None:
@@ -159,7 +167,7 @@ def test_hostile_backend_text_is_shown_literally(
     [expander] = m.app.expander
     assert "\\*\\*bold\\*\\*" in expander.label  # escaped: Markdown would render it bold
     assert "\\<script\\>" in expander.label
-    assert "\\[click me\\]" in expander.label
+    assert "\\[click `me](https://evil.example)`" in expander.label  # a URL: code, no link
     if contract is Contract.PLAN:
         assert [c.value for c in m.app.code] == [HOSTILE]  # the full text, verbatim
         assert m.app.code[0].language in ("", None, "plaintext")

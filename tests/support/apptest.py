@@ -58,5 +58,9 @@ class Monitor:
             for e in getattr(self.app, kind)
         ]
         parts += [e.label for e in self.app.expander]
-        parts += [str(e.proto.text) for e in self.app.get("progress")]
+        parts += [e.label for e in self.app.button]
+        parts += [str(e.proto.body) for e in self.app.get("html")]  # the cards' progress
+        for table in self.app.table:
+            parts += [str(v) for v in table.value.to_numpy().ravel()]
+            parts += [str(c) for c in table.value.columns]
         return "\n".join(str(p) for p in parts)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
@@ -19,18 +22,41 @@ class Live:
     page: Page
     page_errors: list[str]
 
-    def open(self) -> Page:
+    def open(self, page: Page | None = None) -> Page:
         """Load the app and wait until its first run has finished and the data is in."""
-        self.page.goto(self.url)
-        self.page.wait_for_selector("[data-testid='stApp']")
-        self.wait_idle()
+        page = page or self.page
+        page.goto(self.url)
+        page.wait_for_selector("[data-testid='stApp']")
+        self.wait_idle(page=page)
         # The header's metrics exist once the hub has a snapshot; "Syncing now" is the first.
-        expect(self.page.get_by_test_id("stMetric").first).to_be_visible(timeout=20_000)
-        return self.page
+        expect(page.get_by_test_id("stMetric").first).to_be_visible(timeout=20_000)
+        return page
 
-    def wait_idle(self, timeout: float = 20_000) -> None:
+    @contextmanager
+    def viewer(self, **options: Any) -> Iterator[Page]:
+        """Another viewer of the same app: a fresh browser context with `options` (viewport,
+        color_scheme, timezone_id …), its page opened as `open` does."""
+        browser = self.page.context.browser
+        assert browser is not None
+        context = browser.new_context(**options)
+        try:
+            context.set_default_timeout(20_000)
+            page = context.new_page()
+            page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
+            yield self.open(page)
+        finally:
+            context.close()
+
+    def pause(self, page: Page | None = None) -> None:
+        """Switch on Pause (nothing reruns any more) and wait until the page has settled."""
+        page = page or self.page
+        page.get_by_test_id("stCheckbox").filter(has_text="Pause").locator("label").click()
+        expect(page.get_by_text("Paused: the page shows the moment you paused.")).to_be_visible()
+        self.wait_idle(page=page)
+
+    def wait_idle(self, timeout: float = 20_000, page: Page | None = None) -> None:
         """Wait until no script (or fragment) run is in progress."""
-        self.page.wait_for_selector(
+        (page or self.page).wait_for_selector(
             "[data-test-script-state='notRunning']", state="attached", timeout=timeout
         )
 

@@ -3,44 +3,112 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
+from html.parser import HTMLParser
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from sync_monitor.ui.markup import focus_order, focus_script, heading, keyed, progress_bar
 from sync_monitor.ui.text import (
+    clock,
     duration,
     escape_markdown,
+    quoted,
     relative,
     safe_url,
+    short_duration,
+    short_range,
     truncate,
     wait_range,
+    zone_name,
 )
 
-JOINER = "\u2060"
+CODE_SPAN = re.compile(r"(`+)( ?)(.*?)\2\1(?!`)")
+HOSTILE = [
+    "see https://evil.example/a and www.evil.example",
+    "mail boss@evil.example now",
+    "Request to https://example.com/x failed: HTTP 500",
+    "[x](http://e.x) ![i](http://e.x/i.png) <b>bold</b> **b** :red[r] $x^2$",
+    ":fire: :material_delete: :streamlit: :material/delete: x:material/fire:y",
+    "a -> b <-> c -- d >= e",
+    "`https://tick.example` and ``http://two.example``",
+    "  spaced\n# heading\n- item  ",
+]
 
 
-@pytest.mark.parametrize("special", list("\\`*_{}[]()#+-.!|<>~$:=^&\"'"))
+def shown(escaped: str) -> str:
+    """What a viewer sees (and copies) of escaped Markdown: code spans verbatim, escapes
+    resolved."""
+    parts = CODE_SPAN.split(escaped)
+    out = []
+    for i in range(0, len(parts), 4):
+        out.append(re.sub(r"\\(.)", r"\1", parts[i]))
+        if i + 3 < len(parts):
+            out.append(parts[i + 3])
+    return "".join(out)
+
+
+def outside_code(escaped: str) -> str:
+    return CODE_SPAN.sub(" ", escaped)
+
+
+@pytest.mark.parametrize("special", list("\\`*_{}[]()#+-.!|<>~$:=^&\"'/"))
 def test_every_markdown_special_is_escaped(special: str) -> None:
     assert escape_markdown(f"a{special}b") == f"a\\{special}b"
 
 
 def test_links_images_and_html_lose_their_syntax() -> None:
     text = "[x](http://e.x) ![i](http://e.x/i.png) <b>bold</b> **b** :red[r] $x^2$"
-    escaped = escape_markdown(text)
+    escaped = outside_code(escape_markdown(text))
     assert "](" not in escaped.replace("\\]\\(", "")
     assert "<b>" not in escaped
     assert "\\*\\*b\\*\\*" in escaped
 
 
+@pytest.mark.parametrize("text", HOSTILE)
+def test_a_viewer_sees_and_copies_exactly_the_text(text: str) -> None:
+    escaped = escape_markdown(text)
+    assert shown(escaped) == " ".join(text.split())
+    assert not re.search("[\u200b-\u200d\u2060\ufeff]", escaped)  # nothing invisible
+
+
 @pytest.mark.parametrize(
     "text",
-    ["see https://evil.example/a", "www.evil.example", "mail boss@evil.example", "ftp://x.example"],
+    [
+        "see https://evil.example/a",
+        "www.evil.example",
+        "mail boss@evil.example",
+        "ftp://x.example",
+        "HTTP://LOUD.EXAMPLE",
+    ],
 )
-def test_bare_urls_and_addresses_cannot_autolink(text: str) -> None:
+def test_what_streamlit_would_autolink_is_inline_code(text: str) -> None:
+    # GFM links bare URLs in text nodes after escapes are resolved; code spans are not text.
     escaped = escape_markdown(text)
-    # GFM autolinks need these triggers intact; a word joiner breaks them invisibly.
-    assert not re.search(r"(?i)(https?|ftp|www)\\?[:.]|[^\u2060]@", escaped)
-    assert escaped.replace(JOINER, "").replace("\\", "") == text
+    assert not re.search(r"(?i)://|www\\?\.|@", outside_code(escaped)), escaped
+    assert CODE_SPAN.search(escaped)
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        (":fire:", "`:fire:`"),  # remark-emoji
+        ("x:material_delete:", "`x:material_delete:`"),  # Streamlit's icons
+        (":material/delete:", "\\:material\\/delete\\:"),  # rewritten in the raw source
+        ("http://a/:material/b:", "`http://a/`\\:material\\/`b:`"),  # a URL holding one
+        ("->", "`->`"),  # Streamlit's arrows
+        ("x->y", "x\\-\\>y"),  # only a lone arrow is rewritten
+        ("HTTP 500", "HTTP 500"),  # no joiner: nothing to defuse
+    ],
+)
+def test_words_streamlit_would_rewrite(text: str, escaped: str) -> None:
+    assert escape_markdown(text) == escaped
+
+
+def test_backticks_in_a_code_span_get_a_longer_fence() -> None:
+    assert escape_markdown("`https://x.example`") == "`` `https://x.example` ``"
+    assert escape_markdown("a``b@c.de") == "```a``b@c.de```"
 
 
 def test_newlines_cannot_start_new_blocks() -> None:
@@ -120,3 +188,124 @@ def test_displayed_backend_address_never_carries_credentials() -> None:
         "https://dotoro.example:8443/api"
     )
     assert safe_url("http://127.0.0.1:3001") == "http://127.0.0.1:3001"
+
+
+NOON_UTC = datetime(2026, 11, 29, 3, 2, 5, tzinfo=UTC)  # 14:02:05 in Sydney (summer time)
+
+
+@pytest.mark.parametrize(
+    ("tz", "text"),
+    [
+        (UTC, "03:02:05 UTC, 29 Nov"),
+        (ZoneInfo("Australia/Sydney"), "14:02:05 AEDT, 29 Nov"),
+        (ZoneInfo("Asia/Kolkata"), "08:32:05 IST, 29 Nov"),
+        (ZoneInfo("America/Sao_Paulo"), "00:02:05 UTC-03, 29 Nov"),  # the tz database says -03
+        (timezone(timedelta(hours=5, minutes=45)), "08:47:05 UTC+05:45, 29 Nov"),
+    ],
+)
+def test_clock_shows_the_time_in_the_viewers_zone_and_names_it(tz: timezone, text: str) -> None:
+    assert clock(NOON_UTC, tz) == text
+
+
+def test_clock_defaults_to_utc_and_can_leave_out_the_date() -> None:
+    assert clock(NOON_UTC) == "03:02:05 UTC, 29 Nov"
+    assert clock(NOON_UTC, ZoneInfo("Australia/Sydney"), date=False) == "14:02:05 AEDT"
+    assert clock(None) == "unknown"
+    winter = datetime(2026, 6, 1, 3, tzinfo=UTC).astimezone(ZoneInfo("Australia/Sydney"))
+    assert zone_name(winter) == "AEST"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(None, "–"), (44.6, "45 s"), (150, "3 min"), (3599, "1 h 00 min"), (7500, "2 h 05 min")],
+)
+def test_short_duration(seconds: float | None, text: str) -> None:
+    assert short_duration(seconds) == text
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "text"),
+    [
+        (None, None, "unknown"),
+        (0, 0, "now"),
+        (30, None, "~30 s"),
+        (45, 45, "~45 s"),
+        (10, 40, "10–40 s"),
+        (60, 180, "1–3 min"),
+        (30, 90, "30 s – 2 min"),
+        (1800, 4000, "30 min – 1 h 07 min"),
+    ],
+)
+def test_short_range_fits_a_narrow_cell(low: float | None, high: float | None, text: str) -> None:
+    assert short_range(low, high) == text
+
+
+def test_quoted_names_are_escaped_and_short() -> None:
+    assert quoted("Acme – Q4") == "“Acme – Q4”"
+    assert quoted("**x**") == "“\\*\\*x\\*\\*”"
+    assert quoted("x" * 100).endswith("…”")
+    assert quoted("  ") == "(unnamed)"
+
+
+class _Parsed(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse(markup: str) -> _Parsed:
+    parsed = _Parsed()
+    parsed.feed(markup)
+    return parsed
+
+
+def test_progress_bar_is_named_after_its_sync() -> None:
+    parsed = parse(progress_bar("Acme Outdoor – Black Friday", 0.6871, "69% · 11 of 16"))
+    [bar] = [attrs for tag, attrs in parsed.tags if attrs.get("role") == "progressbar"]
+    assert bar["aria-label"] == "Acme Outdoor – Black Friday: 69 %"
+    assert bar["aria-valuenow"] == "69"
+    assert (bar["aria-valuemin"], bar["aria-valuemax"]) == ("0", "100")
+    assert "".join(parsed.text) == "69% · 11 of 16"
+
+
+def test_progress_bar_without_live_progress_is_indeterminate() -> None:
+    parsed = parse(progress_bar("", None, "Syncing – live progress not available"))
+    [bar] = [attrs for tag, attrs in parsed.tags if attrs.get("role") == "progressbar"]
+    assert bar["aria-label"] == "Unnamed set: progress not available"
+    assert "aria-valuenow" not in bar
+
+
+def test_progress_bar_escapes_hostile_names() -> None:
+    hostile = '"><img src=x onerror=alert(1)><script>alert(2)</script>'
+    parsed = parse(progress_bar(hostile, 0.5, hostile))
+    assert [tag for tag, _ in parsed.tags] == ["div", "p", "div", "div"]  # nothing injected
+    [bar] = [attrs for tag, attrs in parsed.tags if attrs.get("role") == "progressbar"]
+    assert bar["aria-label"] == f"{hostile}: 50 %"
+    assert "".join(parsed.text) == hostile
+
+
+def test_focus_targets_are_selectors_safe_in_a_script() -> None:
+    assert keyed("failed-3f2a") == ".st-key-failed-3f2a"
+    assert keyed('x"</script><b>') == ".st-key-x---script--b-"
+    assert heading("Failed in the last 24 hours") == "#failed-in-the-last-24-hours"
+    # Itself while it is there, then the next, else the previous, else the section's heading.
+    assert focus_order(["a", "b", "c"], 1, "Queue") == (
+        ".st-key-b",
+        ".st-key-c",
+        ".st-key-a",
+        "#queue",
+    )
+    assert focus_order(["a", "b"], 1, "Queue") == (".st-key-b", ".st-key-a", "#queue")
+    assert focus_order(["a"], 0, "Queue") == (".st-key-a", "#queue")
+    script = focus_script(list(focus_order(["a", "b"], 0, "Queue")), 7)
+    assert script.count("<script>") == 1
+    assert script.count("</script>") == 1
+    assert '[".st-key-a", ".st-key-b", "#queue"]' in script
+    assert "const token = 7;" in script
