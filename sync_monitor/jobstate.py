@@ -81,6 +81,7 @@ class WatchedJob:
     last_progress_at: float | None = None
     last_signal_at: float | None = None  # any frame, heartbeats included
     live_since: float | None = None  # when the current connection opened
+    stream_done: int | None = None  # the stream's own last count (a poll may be ahead of it)
     remote_state: JobState | None = None
     attempt_error: str | None = None  # an `error` frame; pg-boss may still retry
     outcome: JobState | None = None  # completed, failed or cancelled, once known for good
@@ -114,14 +115,19 @@ def apply(job: WatchedJob, event: StreamEvent, now: float) -> WatchedJob:
         case Connected(state=state):
             return replace(job, remote_state=state)
         case ProgressUpdate(progress=p) | CampaignSynced(progress=p) | CampaignFailed(progress=p):
-            # Counts never go backwards, except when a new attempt starts again from zero
-            # (pg-boss retry after an `error` frame, §3.2): a lower count is otherwise stale.
-            restart = job.attempt_error is not None or job.remote_state is JobState.RETRY
+            # Counts never go backwards, except when a new attempt starts again from zero: after
+            # an `error` frame (pg-boss retry, §3.2), or when the stream's own count drops (a
+            # run cut off by a restart starts again). Lower than a poll's count is stale news.
+            restart = (
+                job.attempt_error is not None
+                or job.remote_state is JobState.RETRY
+                or (job.stream_done is not None and p.done < job.stream_done)
+            )
             if job.progress is not None and p.done < job.progress.done and not restart:
-                return job
+                return replace(job, stream_done=p.done)
             if job.attempt_error is not None:
                 job = replace(job, attempt_error=None, remote_state=JobState.ACTIVE)
-            return observe_progress(job, p, now)
+            return replace(observe_progress(job, p, now), stream_done=p.done)
         case Completed(progress=p):
             if p is not None:
                 job = observe_progress(job, p, now)

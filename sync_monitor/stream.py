@@ -167,12 +167,18 @@ class StreamConsumer:
             with self.connect(self.last_event_id) as events:
                 self.sink.on_stream_state(self.job_id, StreamStatus(StreamKind.LIVE))
                 connected = False
+                # An `error` with no `connected` before it is final only if the stream then
+                # closes (a late attach to a failed job, §3.2): frames replayed after a resume
+                # (Last-Event-ID) also come without `connected`, and may go on past an earlier
+                # attempt's error.
+                late_error: StreamError | None = None
                 for raw in events:
                     if raw.id is not None:
                         self.last_event_id = raw.id  # WHATWG: the last event id persists
                     event = decode_event(raw.event, raw.data)
                     self.sink.on_event(self.job_id, event)
                     verdict.got_events = True
+                    late_error = None
                     if isinstance(event, Connected):
                         connected = True
                         if event.state is JobState.CANCELLED:
@@ -185,9 +191,14 @@ class StreamConsumer:
                     elif isinstance(event, Cancelled):
                         return _Verdict(Outcome.CANCELLED, True)
                     elif isinstance(event, StreamError):
-                        return self._after_error(event, connected)
+                        if not connected:
+                            late_error = event
+                            continue
+                        return self._after_error(event)
                     if self._stop.is_set():
                         return verdict
+                if late_error is not None:
+                    return _Verdict(Outcome.FAILED, True, reason=late_error.message)
             verdict.reason = "the stream ended without a final event"
         except ApiError as exc:
             if exc.status in (400, 401, 403, 404):  # reconnecting cannot change these
@@ -210,10 +221,7 @@ class StreamConsumer:
             log.debug("stream %s: %s", self.job_id, type(exc).__name__)
         return verdict
 
-    def _after_error(self, event: StreamError, connected: bool) -> _Verdict:
-        if not connected:
-            # An error with no `connected` before it is the late attach to a failed job (§3.2).
-            return _Verdict(Outcome.FAILED, True, reason=event.message)
+    def _after_error(self, event: StreamError) -> _Verdict:
         # pg-boss may still retry the job (§3.2, §4): ask, and otherwise look again soon.
         state = self.sink.job_state(self.job_id)
         if state is JobState.FAILED:

@@ -55,6 +55,18 @@ def parser() -> argparse.ArgumentParser:
     faults.add_argument("--drop-after-events", type=int, default=0)
     faults.add_argument("--stall-streams", action="store_true")
     faults.add_argument("--malformed-events", action="store_true")
+    faults.add_argument(
+        "--drop-rate",
+        type=float,
+        default=0.0,
+        help="fraction of streams that end after a random frame, mid-job (seeded by --seed)",
+    )
+    faults.add_argument(
+        "--malformed-rate",
+        type=float,
+        default=0.0,
+        help="fraction of streams given a malformed and an unknown event (seeded by --seed)",
+    )
     faults.add_argument("--error-rate", type=float, default=0.0)
     faults.add_argument("--error-status", type=int, default=500, choices=[401, 429, 500])
     faults.add_argument("--delay-seconds", type=float, default=0.0)
@@ -81,6 +93,8 @@ def config_from(args: argparse.Namespace) -> ServerConfig:
             drop_after_events=args.drop_after_events,
             stall_streams=args.stall_streams,
             malformed_events=args.malformed_events,
+            drop_rate=args.drop_rate,
+            malformed_rate=args.malformed_rate,
             error_rate=args.error_rate,
             error_status=args.error_status,
             delay_seconds=args.delay_seconds,

@@ -18,12 +18,15 @@ class Contract(StrEnum):
 class Faults:
     """Fault injection, adjustable while the server runs (tests flip these over real HTTP).
 
-    Counters apply per stream connection; rates apply per request under /api/.
+    Counters apply per stream connection; `error_rate` per request under /api/; the stream
+    rates per stream connection, drawn from the server's seed (see `streams.stream_faults`).
     """
 
     drop_after_events: int = 0  # >0: end each stream after this many frames, no terminal event
     stall_streams: bool = False  # streams send `connected` then nothing, not even heartbeats
     malformed_events: bool = False  # each stream sends a malformed and an unknown event first
+    drop_rate: float = 0.0  # fraction of streams that end after a random frame, mid-job
+    malformed_rate: float = 0.0  # fraction of streams given a malformed and an unknown event
     error_rate: float = 0.0  # fraction of /api/ requests answered with `error_status`
     error_status: int = 500  # 500, 429 or 401
     delay_seconds: float = 0.0  # added before every /api/ response
@@ -46,8 +49,9 @@ class Faults:
             except (TypeError, ValueError):
                 raise ValueError(f"{name}: expected {type(current).__name__}") from None
             setattr(self, name, coerced)
-        if not 0.0 <= self.error_rate <= 1.0:
-            raise ValueError("error_rate: must be between 0 and 1")
+        for rate in ("error_rate", "drop_rate", "malformed_rate"):
+            if not 0.0 <= getattr(self, rate) <= 1.0:
+                raise ValueError(f"{rate}: must be between 0 and 1")
         if self.error_status not in (401, 429, 500):
             raise ValueError("error_status: must be 401, 429 or 500")
 

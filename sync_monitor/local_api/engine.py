@@ -58,6 +58,11 @@ class Engine:
             self.store.set_meta("team_id", team)
             if self.config.simulate or self.config.seed_history:
                 seed(self.store, self.rng, team, now, self.config.seed_history)
+        else:
+            # A restart on the same database: new ids, never the first run's drawn again.
+            starts = int(self.store.get_meta("starts") or "0") + 1
+            self.store.set_meta("starts", str(starts))
+            self.rng.seed(f"{self.config.seed}:{starts}")
         self.team_id = team
         for job in self.store.jobs_in_states(["active"]):
             # pg-boss expires an active job whose worker died; it then runs again.

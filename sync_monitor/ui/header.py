@@ -88,9 +88,10 @@ def header(snap: Snapshot, tz: tzinfo = UTC) -> None:
         f"{escape_markdown(what)} at {escape_markdown(safe_url(backend.url))}"
     )
     if backend.kind is BackendKind.UNREACHABLE and backend.attempt > 1:
+        # The message says what the fault is (no answer, timeout, server error, unreadable).
         st.error(
-            f"The Dotoro API has not answered since {clock(backend.since, tz, date=False)}. "
-            f"{escape_markdown(backend.message)} The monitor keeps trying.",
+            f"Since {clock(backend.since, tz, date=False)}: {escape_markdown(backend.message)} "
+            "The monitor keeps trying.",
             icon=":material/cloud_off:",
         )
     elif backend.kind is BackendKind.RATE_LIMITED:
@@ -111,5 +112,17 @@ def header(snap: Snapshot, tz: tzinfo = UTC) -> None:
     cols[0].metric("Syncing now", len(snap.active))
     cols[1].metric("Queued", len(snap.pending))
     cols[2].metric("Failed (24 h)", len(snap.failed))
+    notes = []
+    if snap.streams_waiting:
+        notes.append(
+            f"Live updates for {snap.streams_live} of {snap.streams_wanted} syncs; the rest "
+            "follow as the request budget allows."
+        )
     if snap.malformed_events:
-        st.caption(f"{snap.malformed_events} unreadable stream events were skipped.")
+        notes.append(f"{snap.malformed_events} unreadable stream events were skipped.")
+    if snap.unknown_events:
+        notes.append(
+            f"{snap.unknown_events} stream events of unknown types were ignored (newer service?)."
+        )
+    if notes:
+        st.caption(" ".join(notes))

@@ -52,7 +52,8 @@ def test_down_after_a_first_poll_shows_the_last_figures_marked_stale(
     [stale] = [c.value for c in m.app.caption if "Stale" in c.value]
     assert polled is not None
     assert f"as of {polled:%H:%M:%S} UTC" in stale  # AppTest has no browser zone: UTC
-    assert any("has not answered since" in e.value for e in m.app.error)
+    # The words match the fault: the service answers, with a server error.
+    assert any("had a server error" in e.value for e in m.app.error)
     assert not any(" · updated " in e.value for e in m.app.markdown)  # not claimed fresh
     assert "Waiting" in m.texts()  # the last known sections stay
 

@@ -302,11 +302,20 @@ def test_never_stalled_while_the_stream_is_not_watching(kind: StreamKind) -> Non
     assert not is_stalled(job, now=1_000.0, after=60.0)
 
 
-def test_a_lower_count_without_a_new_attempt_is_stale_and_ignored() -> None:
+def test_a_stream_behind_a_fresher_poll_is_stale_and_ignored() -> None:
     job = apply(WatchedJob(JOB), ProgressUpdate(progress(6, 10)), now=1.0)
-    later = apply(job, ProgressUpdate(progress(4, 10)), now=2.0)
-    assert later.progress == progress(6, 10)
-    assert later.last_signal_at == 2.0  # still a sign of life
+    job = fold_poll(job, progress(8, 10), now=2.0)  # the poll is ahead of a lagging stream
+    later = apply(job, ProgressUpdate(progress(7, 10)), now=3.0)
+    assert later.progress == progress(8, 10)
+    assert later.last_signal_at == 3.0  # still a sign of life
+    assert apply(later, ProgressUpdate(progress(9, 10)), now=4.0).progress == progress(9, 10)
+
+
+def test_the_streams_own_count_dropping_is_a_new_attempt() -> None:
+    """A run cut off by a restart starts again from zero, with no `error` frame before it."""
+    job = apply(WatchedJob(JOB), ProgressUpdate(progress(8, 9)), now=1.0)
+    rerun = apply(job, ProgressUpdate(progress(0, 9)), now=2.0)
+    assert rerun.progress == progress(0, 9)
 
 
 def test_a_new_attempt_after_an_error_frame_may_start_again_from_zero() -> None:

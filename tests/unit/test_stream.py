@@ -303,6 +303,21 @@ def test_error_without_connected_is_a_late_attach_to_a_failed_job() -> None:
     assert script.calls == [None]
 
 
+def test_a_replayed_attempt_error_is_not_taken_for_the_jobs_end() -> None:
+    """Resumed with Last-Event-ID, the missed frames come back without `connected`; an earlier
+    attempt's `error` among them is followed by the retry's frames, up to `completed`."""
+    sink = Sink(state=None)
+    script = run(
+        sink,
+        [connected(id="1"), progress(2, 4, id="2")],
+        [frame("error", {"error": "timeout"}, id="4"), progress(0, 4, id="5"), completed(4)],
+    )
+
+    assert sink.ends == [(Outcome.COMPLETED, None)]
+    assert script.calls == [None, "2"]
+    assert sink.state_questions == 0
+
+
 @pytest.mark.parametrize(
     ("state", "outcome", "reason"),
     [
