@@ -15,26 +15,32 @@ from .markup import focus_order
 from .text import clock, escape_markdown, quoted, relative, truncate
 
 FAILED_PAGE = 25
+NO_REASON = "the service did not say why"
 
 
 def _failure(
     item: FailedView, snap: Snapshot, actions: Actions, tz: tzinfo, focus_next: tuple[str, ...]
 ) -> None:
     category = categorize(item.error)
-    preview = truncate(item.error, 80) if item.error else category.label
+    # The service as deployed gives neither (§3.4): say so in words, never "unknown — Unknown".
+    preview = truncate(item.error, 80) if item.error else NO_REASON
+    when = clock(item.failed_at, tz) if item.failed_at else "time not given"
     # The label must not change between refreshes: Streamlit keys an expander's open state by
     # its label too, so a ticking "3 min ago" in it would close the expander every minute.
     label = (
         f"{escape_markdown(item.name) or 'Unnamed set'} · "
-        f"{item.platform.label} · {clock(item.failed_at, tz)} — {escape_markdown(preview)}"
+        f"{item.platform.label} · {when} — {escape_markdown(preview)}"
     )
     # Keyed and untracked: the frontend keeps it open across refreshes (identity = key). The
     # icon as a parameter, not in the label: there it would be read out ("error icon").
     with st.expander(label, key=f"failed-{item.key}", icon=":material/error:"):
-        st.markdown(
-            f"**{category.label}.** {category.advice}  \n"
+        failed = (
             f"Failed {relative(item.failed_at, snap.taken_at)}, at {clock(item.failed_at, tz)}"
+            if item.failed_at
+            else "The service did not say when it failed."
         )
+        kind = category.label if item.error else "No reason given"
+        st.markdown(f"**{kind}.** {category.advice}  \n{failed}")
         if item.error:
             st.code(item.error, language=None, wrap_lines=True)
         # Named after its sync, so a screen reader's list of buttons tells them apart.

@@ -66,6 +66,27 @@ def test_empty_states(monitor_factory: Factory, contract: Contract) -> None:
     assert not m.app.exception
 
 
+def test_head_says_what_it_knows_of_times_and_reasons(monitor_factory: Factory) -> None:
+    """On head, createdAt is the set's creation, startedAt and error are never sent (§3.4): the
+    page says "at least", and says the service gave no reason or time, instead of inventing."""
+    m = monitor_factory(Contract.HEAD, workers=1)
+    m.api.create_set(
+        name="Running set", queue=True, behaviour={"campaigns": 300, "seconds_per_campaign": 0.1}
+    )
+    m.api.create_set(name="Waiting set", platform="meta", queue=True)
+    m.api.create_set(name="Failed set", failed_error="Reddit Ads API error 503")
+    m.wait(lambda s: len(s.active) == 1 and len(s.pending) == 1 and len(s.failed) == 1)
+    text = m.texts()
+    assert "Running for at least" in text
+    assert "queued for at least" in text
+    assert "since the monitor saw it" in text
+    assert "the service did not say why" in text
+    assert "time not given" in text
+    assert "The service did not say when it failed." in text
+    assert "unknown" not in text.lower()
+    assert "waiting " not in text  # no wait counted from the set's creation, no start estimate
+
+
 def test_head_shows_no_live_progress_instead_of_zero_of_zero(monitor_factory: Factory) -> None:
     m = monitor_factory(Contract.HEAD, workers=1)
     m.api.create_set(
