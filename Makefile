@@ -54,6 +54,7 @@ bench: setup browser-deps
 	$(PY) bench/page_run.py
 	$(PY) bench/browser_freshness.py
 	$(PY) bench/viewer_cpu.py
+	$(PY) bench/soak.py
 
 ## Screenshots of the live page in docs/ (light, dark, 375 px).
 screenshots: setup browser-deps

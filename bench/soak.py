@@ -149,7 +149,7 @@ held against the service's final row (state, synced, failed, total).
 
 Warm-up: until a tenth of the jobs were queued. The bench process also holds the local API (its
 SQLite file grows by every job's events) and the soak's own record of every job's frames.
-Seeds {plan.seed}–{plan.seed + plan.restarts} (one per backend life).
+Seed {plan.seed} (the same for every backend life: a restarted engine draws new ids).
 {examples}"""
 
 
