@@ -8,6 +8,8 @@ platforms' own error texts, 30 days of history for the charts), serves the real 
     docs/screenshot-light.png    1400 px wide, light colour scheme
     docs/screenshot-dark.png     1400 px wide, dark colour scheme (the theme follows the system)
     docs/screenshot-mobile.png   375 px wide
+    docs/screenshot-head.png     1400 px wide, light, against the head contract (the service as
+                                 deployed: no job ids, no live progress, no times or reasons)
 
 Streamlit scrolls inside its own container, so a full-page shot alone would cut the page: each
 shot first grows the viewport to the height of the page's content.
@@ -100,16 +102,20 @@ def build_scene(api: Api) -> None:
         api.create_set(name=name, platform=platform, behaviour=behaviour, queue=True)
 
 
-def wait_ready(page: Page) -> None:
-    """Every section drawn with data, every chart rendered, no script run in progress."""
+def wait_ready(page: Page, head: bool = False) -> None:
+    """Every section drawn with data, every chart rendered, no script run in progress. On head
+    there is no live progress, no error text and no history: one chart (syncs by state)."""
     page.wait_for_selector("[data-testid='stApp']")
-    expect(page.get_by_text("of 320 campaigns synced")).to_be_visible(timeout=30_000)
-    expect(page.get_by_text(re.compile(r"\d+ (campaigns )?failed"))).to_be_visible()
+    if head:
+        expect(page.get_by_text("live progress not available").first).to_be_visible(timeout=30_000)
+    else:
+        expect(page.get_by_text("of 320 campaigns synced")).to_be_visible(timeout=30_000)
+        expect(page.get_by_text(re.compile(r"\d+ (campaigns )?failed"))).to_be_visible()
     expect(page.locator("[class*='st-key-card-']")).to_have_count(len(RUNNING), timeout=30_000)
     expect(page.get_by_text(f"#{min(3, len(QUEUED))}", exact=True)).to_be_visible()
     expect(page.get_by_test_id("stExpander").filter(has_text=FAILED[0][0])).to_be_visible()
     charts = page.get_by_test_id("stVegaLiteChart")
-    expect(charts).to_have_count(3, timeout=30_000)
+    expect(charts).to_have_count(1 if head else 3, timeout=30_000)
     for chart in charts.all():
         expect(chart.locator("svg, canvas").first).to_be_attached(timeout=30_000)
     page.wait_for_selector("[data-test-script-state='notRunning']", state="attached")
@@ -151,7 +157,9 @@ def is_dark(page: Page) -> bool:
     return luminance < 0.3
 
 
-def open_page(browser: Browser, url: str, *, width: int, scheme: Scheme, mobile: bool) -> Page:
+def open_page(
+    browser: Browser, url: str, *, width: int, scheme: Scheme, mobile: bool, head: bool = False
+) -> Page:
     """A page on the app in a fresh browser context, every section loaded."""
     context = browser.new_context(
         viewport={"width": width, "height": 2000},
@@ -161,17 +169,20 @@ def open_page(browser: Browser, url: str, *, width: int, scheme: Scheme, mobile:
     )
     page = context.new_page()
     page.goto(url)
-    wait_ready(page)
+    wait_ready(page, head)
     return page
 
 
-def capture(page: Page, path: Path, width: int) -> None:
+def capture(page: Page, path: Path, width: int, head: bool = False) -> None:
     """Open the newest failure, fit the viewport to the page, and write the PNG."""
     # The expanded failure shows the category, the advice, the full error and Retry.
     failure = page.get_by_test_id("stExpander").filter(has_text=FAILED[-1][0])
     if failure.locator("details[open]").count() == 0:
         failure.locator("summary").click()
-    expect(failure.get_by_test_id("stCode")).to_be_visible()
+    if head:  # the service as deployed gives no error text (§3.4)
+        expect(failure.get_by_text("did not say when")).to_be_visible()
+    else:
+        expect(failure.get_by_test_id("stCode")).to_be_visible()
     page.mouse.move(0, 0)  # no hover effects in the picture
     fit_to_content(page, width)
     page.wait_for_selector("[data-test-script-state='notRunning']", state="attached")
@@ -212,7 +223,31 @@ def main() -> None:
                 capture(dark, OUT / "screenshot-dark.png", 1400)
             finally:
                 browser.close()
+    head_shot(chromium, app_env)
+
+
+def head_shot(chromium: str, app_env: dict[str, str]) -> None:
+    """The same scene against the service as deployed (no job ids, no progress, no times)."""
+    config = quiet_config(contract=Contract.HEAD, workers=WORKERS, seed_history=False)
+    with running(config) as api:
+        freeze_after(api, RUN_SECONDS)
+        build_scene(api)
+        frozen_at = time.monotonic() + RUN_SECONDS
+        with streamlit_app(api.url, **app_env) as (url, _), sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            try:
+                page = open_page(browser, url, width=1400, scheme="light", mobile=False, head=True)
+                time.sleep(max(0.0, frozen_at + 1 - time.monotonic()))
+                capture(page, OUT / "screenshot-head.png", 1400, head=True)
+            finally:
+                browser.close()
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--head-only"]:
+        found = chromium_path()
+        if found is None:
+            sys.exit("Chromium not found: apt-get install chromium (or set CHROMIUM).")
+        head_shot(found, {"SYNC_MONITOR_STALL_SECONDS": "3600"})
+    else:
+        main()

@@ -83,7 +83,13 @@ def pending(snap: Snapshot) -> None:
         if more.open:  # lazy: the table is built only while someone looks at it
             with more:
                 _table(rest)
-    st.caption(
-        f"Estimates assume {snap.workers} worker{'s' if snap.workers != 1 else ''} "
-        "and the durations seen per platform; ranges run from typical to slow."
-    )
+    if all(p.waiting_at_least for p in snap.pending if not p.optimistic):
+        st.caption(
+            "This backend gives no queue times: the queue is in the order the monitor saw the "
+            "syncs queued, and there are no start estimates."
+        )
+    else:
+        st.caption(
+            f"Estimates assume {snap.workers} worker{'s' if snap.workers != 1 else ''} "
+            "and the durations seen per platform; ranges run from typical to slow."
+        )

@@ -83,6 +83,7 @@ def test_head_says_what_it_knows_of_times_and_reasons(monitor_factory: Factory) 
     assert "the service did not say why" in text
     assert "time not given" in text
     assert "The service did not say when it failed." in text
+    assert "there are no start estimates" in text
     assert "unknown" not in text.lower()
     assert "waiting " not in text  # no wait counted from the set's creation, no start estimate
 
