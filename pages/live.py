@@ -83,7 +83,6 @@ def queue_and_failures() -> None:
         queue.pending(snap)
     with right:
         failures.failed(snap, sync_actions, tz)
-    actions.restore_focus()
     # Imported here, not at the top: Altair and pandas take a while to load in a new process,
     # and the header and skeleton above must not wait for them.
     from sync_monitor.ui import summary

@@ -3,6 +3,7 @@ toast on a later run (the session keeps the futures)."""
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import Future
 
 import streamlit as st
@@ -14,6 +15,7 @@ from .text import escape_markdown
 ACTIONS = "sync_monitor_actions"  # session key: in-flight actions whose result needs a toast
 FOCUS = "sync_monitor_focus"  # session key: where focus goes once the clicked button is gone
 FOCUS_COUNT = "sync_monitor_focus_token"  # ... and a counter: the newest focus script wins
+FOCUS_FOR = 30.0  # seconds the focus script stays on the page after an action
 
 
 def _track(future: Future[ActionResult], what: str) -> None:
@@ -28,7 +30,7 @@ def retry_clicked(
     """Send the retry; the clicked button leaves with its failure, so focus then moves to the
     first of the CSS selectors `focus_next` still on the page (see `restore_focus`)."""
     _track(actions.retry(set_id), f"Retry of {escape_markdown(name) or 'the sync'}")
-    st.session_state[FOCUS] = list(focus_next)
+    _focus_after(focus_next)
 
 
 def cancel_clicked(
@@ -36,7 +38,12 @@ def cancel_clicked(
 ) -> None:
     """Send the cancel; focus then moves as after a retry."""
     _track(actions.cancel(job_id), f"Cancel of {escape_markdown(name) or 'the sync'}")
-    st.session_state[FOCUS] = list(focus_next)
+    _focus_after(focus_next)
+
+
+def _focus_after(focus_next: tuple[str, ...]) -> None:
+    token = st.session_state[FOCUS_COUNT] = st.session_state.get(FOCUS_COUNT, 0) + 1
+    st.session_state[FOCUS] = (list(focus_next), token, time.monotonic() + FOCUS_FOR)
 
 
 def report_actions() -> None:
@@ -55,8 +62,17 @@ def report_actions() -> None:
 
 
 def restore_focus() -> None:
-    """After an action, put focus where the click asked once the clicked button has gone."""
-    selectors = st.session_state.pop(FOCUS, None)
+    """After an action, put focus where the click asked once the clicked button has gone.
+
+    The script is drawn on every run for FOCUS_FOR seconds, not once: a run that redraws the
+    page (a section's membership changed, see pages/live.py) would otherwise take it away
+    before the button it watches has gone."""
+    entry = st.session_state.get(FOCUS)
+    if entry is None:
+        return
+    selectors, token, until = entry
+    if time.monotonic() > until:
+        del st.session_state[FOCUS]
+        return
     if selectors:
-        token = st.session_state[FOCUS_COUNT] = st.session_state.get(FOCUS_COUNT, 0) + 1
         st.html(focus_script(selectors, token), unsafe_allow_javascript=True, width="content")
