@@ -199,7 +199,7 @@ def test_focus_moves_to_the_next_failure_after_a_retry(live: Start) -> None:
     failure = m.failure(first)
     failure.locator("summary").click()
     retry = failure.get_by_role("button", name=f"Retry “{first}”", exact=True)
-    m.api.set_faults(delay_seconds=2.0)  # the service takes a while to answer the retry
+    m.api.set_faults(delay_seconds=3.0)  # the service takes a while to answer the retry
     retry.focus()
     page.keyboard.press("Enter")
     # While the service has not answered, the failure stays, marked, and keeps the focus.

@@ -263,7 +263,7 @@ def test_on_a_slow_backend_a_retry_shows_retrying_where_it_was_clicked(api: Api)
     cs = api.create_set(name="Slow answer", failed_error="Service Unavailable")
     with hub_for(api.url) as hub:
         wait_for(hub, lambda s: any(f.set_id == cs["setId"] for f in s.failed))
-        api.set_faults(delay_seconds=2.0)
+        api.set_faults(delay_seconds=3.0)
         clicked = hub.retry(cs["setId"])
         snap = hub.snapshot()
         assert [f.retrying for f in snap.failed if f.set_id == cs["setId"]] == [True]
