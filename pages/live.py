@@ -3,12 +3,6 @@
 Fast-changing cards refresh in their own small fragment every SYNC_MONITOR_REFRESH_SECONDS; the
 queue, failures and charts in a slower one. Every fragment reads the shared hub's snapshot; a
 pause freezes the one the viewer is reading.
-
-One moment per page: the sections must never disagree (a set in two sections, counts that do not
-add up). A fragment that finds the snapshot's membership changed since the page was drawn
-(`Snapshot.membership`: which set is in which section) reruns the whole page instead of its own
-part, so every section draws that one snapshot; between such changes the fragments refresh
-figures only.
 """
 
 from __future__ import annotations
@@ -41,31 +35,13 @@ def current() -> Snapshot:
     return hub.snapshot()
 
 
-PINNED = "live-moment"  # session key: the snapshot the whole page was last drawn from
-if not viewer.in_fragment_rerun():
-    st.session_state[PINNED] = current()
-
-
-def moment() -> Snapshot:
-    """The snapshot a section draws: the page's own during a full run; in a fragment's rerun the
-    newest, unless its membership changed, in which case the whole page reruns on it."""
-    pinned: Snapshot | None = st.session_state.get(PINNED)
-    if pinned is not None and not viewer.in_fragment_rerun():
-        return pinned
-    snap = current()
-    st.session_state[PINNED] = snap
-    if pinned is not None and snap.membership != pinned.membership:
-        st.rerun()  # the app, not the fragment: every section draws the new moment
-    return snap
-
-
 fast = None if paused else services.settings.refresh_seconds
 slow = None if paused else max(3.0, services.settings.poll_seconds)
 
 
 @st.fragment(run_every=fast)
 def live_now() -> None:
-    snap = moment()
+    snap = current()
     tz = viewer.zone()
     actions.report_actions()
     header.header(snap, tz)
@@ -75,7 +51,7 @@ def live_now() -> None:
 
 @st.fragment(run_every=slow)
 def queue_and_failures() -> None:
-    snap = moment()
+    snap = current()
     tz = viewer.zone()
     actions.report_actions()
     left, right = st.columns([2, 3])

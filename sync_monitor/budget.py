@@ -41,6 +41,8 @@ class RequestBudget:
 
     per_minute: int
     reserved: int = 0
+    # ... of which the poll may not take: a person's click never waits behind the poller.
+    for_actions: int = 0
     _sent: deque[float] = field(default_factory=deque)
 
     def __post_init__(self) -> None:
@@ -48,10 +50,14 @@ class RequestBudget:
             raise ValueError(f"per_minute must be >= 1, got {self.per_minute!r}")
         if not 0 <= self.reserved < self.per_minute:
             raise ValueError(f"reserved must be in [0, per_minute), got {self.reserved!r}")
+        if not 0 <= self.for_actions < self.per_minute:
+            raise ValueError(f"for_actions must be in [0, per_minute), got {self.for_actions!r}")
 
     def limit(self, priority: Priority) -> int:
         if priority is Priority.BACKGROUND:
             return self.per_minute - self.reserved
+        if priority is Priority.POLL:
+            return self.per_minute - self.for_actions
         return self.per_minute
 
     def wait(self, priority: Priority, now: float) -> float:

@@ -15,7 +15,7 @@ from typing import Any
 
 import streamlit as st
 
-from .budget import RequestBudget, reserve_for
+from .budget import ACTION_ROOM, RequestBudget, reserve_for
 from .client import DotoroClient
 from .hub import Hub
 from .settings import Settings, load_settings
@@ -60,7 +60,11 @@ def services() -> Services:
         log.info("started the bundled local API at %s", url)
     token = config.session_token.get_secret_value() if config.session_token else None
     per_minute = config.requests_per_minute
-    budget = RequestBudget(per_minute, reserve_for(per_minute, config.poll_seconds))
+    budget = RequestBudget(
+        per_minute,
+        reserve_for(per_minute, config.poll_seconds),
+        for_actions=min(ACTION_ROOM, per_minute // 10),
+    )
     client = DotoroClient(
         url,
         session_token=token,

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from functools import cached_property
 
 from .jobstate import StreamStatus
 from .models import Features, JobState, Platform, Progress
@@ -118,16 +117,3 @@ class Snapshot:
     streams_wanted: int = 0  # active syncs whose job id is known, so that a stream can follow
     streams_live: int = 0  # ... of which have a live stream now
     streams_waiting: int = 0  # ... of which wait for the request budget
-
-    @cached_property
-    def membership(self) -> tuple[object, ...]:
-        """What the page's sections and counts are made of: which set is in which section, in
-        which state. Two snapshots with the same membership draw pages that agree, whatever
-        their progress figures."""
-        return (
-            self.loaded,
-            self.backend.kind,
-            tuple(a.key for a in self.active),
-            tuple((p.key, p.optimistic, p.just_queued) for p in self.pending),
-            tuple((f.key, f.retrying, f.refused) for f in self.failed),
-        )

@@ -42,3 +42,11 @@ def test_reserve_keeps_room_for_polls_and_actions_but_never_all() -> None:
 def test_invalid_budgets_are_refused(per_minute: int, reserved: int) -> None:
     with pytest.raises(ValueError, match=r"per_minute|reserved"):
         RequestBudget(per_minute, reserved)
+
+
+def test_a_busy_poller_never_takes_the_room_kept_for_actions() -> None:
+    """A poll faster than the budget (0.5 s is 120 a minute) must not make a click wait."""
+    budget = RequestBudget(per_minute=20, reserved=15, for_actions=5)
+    polls = [budget.take(Priority.POLL, n * 0.5) for n in range(20)]
+    assert polls.count(0.0) == 15  # the poll stops at the actions' room
+    assert budget.take(Priority.ACTION, 10.0) == 0.0  # a click goes at once
