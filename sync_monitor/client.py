@@ -22,7 +22,7 @@ from urllib3.util.retry import Retry
 
 from .budget import Priority, RequestBudget
 from .errors import ApiError, parse_error_body, parse_error_id, parse_retry_after
-from .models import CancelResult, Features, HistoryPage, JobDetail, QueuedJob, StatusSummary
+from .models import CancelResult, HistoryPage, JobDetail, QueuedJob, StatusSummary
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
@@ -137,12 +137,6 @@ class DotoroClient:
                 )
             time.sleep(min(wait, 1.0))
 
-    @property
-    def budget_used(self) -> int:
-        """Requests sent in the last minute (0 without a budget)."""
-        with self._lock:
-            return self._budget.used(self._clock()) if self._budget is not None else 0
-
     def _close_gate(self, seconds: float) -> None:
         with self._lock:
             self._gate_until = max(self._gate_until, self._clock() + seconds)
@@ -241,10 +235,6 @@ class DotoroClient:
             cursor = page.next_cursor
             if not cursor:
                 return
-
-    def detect_features(self) -> Features:
-        """Probe the extensions once; an undecided probe counts as absent (see `probe`)."""
-        return Features(**{name: bool(self.probe(name)) for name in PROBES})
 
     def probe(self, feature: str) -> bool | None:
         """Whether the backend has an extension (§3.6), from its answer, never from an error.

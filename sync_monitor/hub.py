@@ -87,10 +87,6 @@ class Hub:
             consumer.thread.join(timeout)
         self.actions.shutdown()
 
-    @property
-    def stopped(self) -> bool:
-        return self._stop.is_set()
-
     # -- state ------------------------------------------------------------------------------
     @contextmanager
     def change(self) -> Iterator[Tracker]:

@@ -7,7 +7,7 @@ import pytest
 from sync_monitor.client import DotoroClient
 from sync_monitor.events import CampaignSynced, Heartbeat
 from sync_monitor.hub import Hub
-from sync_monitor.models import Features, Progress, QueuedJob, StatusSummary
+from sync_monitor.models import Progress, QueuedJob, StatusSummary
 from sync_monitor.settings import load_settings
 
 
@@ -52,8 +52,8 @@ class BuggyClient(DotoroClient):
         super().__init__("http://127.0.0.1:9")
         self.polls = 0
 
-    def detect_features(self) -> Features:
-        return Features()
+    def probe(self, feature: str) -> bool | None:
+        return False
 
     def status(self) -> StatusSummary:
         self.polls += 1
