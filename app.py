@@ -1,4 +1,9 @@
-"""Sync Monitor: settings, the shared services, and navigation. Run with `streamlit run app.py`."""
+"""Sync Monitor: settings, the shared services, and navigation. Run with `streamlit run app.py`.
+
+Streamlit runs this file twice over: its server imports it as a module and finds `app`, an st.App
+that adds the push route (issue 9) to Streamlit's own server; then each page view runs it as the
+script (`__main__`), which draws the page.
+"""
 
 from __future__ import annotations
 
@@ -9,33 +14,41 @@ import streamlit as st
 
 from sync_monitor import runtime
 from sync_monitor.settings import SettingsError
-from sync_monitor.ui.text import escape_markdown
+from sync_monitor.text import escape_markdown
 
 log = logging.getLogger("sync_monitor.app")
 # Shipped with the app (sent inline as a data URI): a :material/…: page icon is an image the
 # browser fetches from Google's font CDN, which fails where there is no internet.
 ICON = Path(__file__).resolve().parent / "static" / "sync-monitor.svg"
 
-st.set_page_config(page_title="Sync Monitor", page_icon=ICON, layout="wide")
 
-try:
-    runtime.services()
-except SettingsError as exc:
-    st.error(
-        f"The monitor is misconfigured: {escape_markdown(str(exc))}. Fix this setting "
-        "(environment variable or .streamlit/secrets.toml) and restart.",
-        icon=":material/settings:",
-    )
-    st.stop()
-except Exception as exc:  # a failed start must read as a sentence, never a traceback
-    log.exception("the monitor could not start")
-    st.error(
-        f"The monitor could not start ({type(exc).__name__}). See the server log.",
-        icon=":material/error:",
-    )
-    st.stop()
+def main() -> None:
+    st.set_page_config(page_title="Sync Monitor", page_icon=ICON, layout="wide")
 
-pages = [st.Page("pages/live.py", title="Live", default=True, url_path="live")]
-# No menu while there is one page; with more, a top bar (config.toml turns the sidebar's off).
-page = st.navigation(pages, position="hidden" if len(pages) == 1 else "top")
-page.run()
+    try:
+        runtime.services()
+    except SettingsError as exc:
+        st.error(
+            f"The monitor is misconfigured: {escape_markdown(str(exc))}. Fix this setting "
+            "(environment variable or .streamlit/secrets.toml) and restart.",
+            icon=":material/settings:",
+        )
+        st.stop()
+    except Exception as exc:  # a failed start must read as a sentence, never a traceback
+        log.exception("the monitor could not start")
+        st.error(
+            f"The monitor could not start ({type(exc).__name__}). See the server log.",
+            icon=":material/error:",
+        )
+        st.stop()
+
+    pages = [st.Page("pages/live.py", title="Live", default=True, url_path="live")]
+    # No menu while there is one page; with more, a top bar (config.toml turns the sidebar's off).
+    page = st.navigation(pages, position="hidden" if len(pages) == 1 else "top")
+    page.run()
+
+
+if __name__ == "__main__":
+    main()
+else:  # imported by `streamlit run`, which then serves this st.App
+    app = st.App(__file__, routes=runtime.routes())

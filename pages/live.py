@@ -1,8 +1,11 @@
 """The live page: what syncs now, what waits, what failed, and summary charts.
 
-Fast-changing cards refresh in their own small fragment every SYNC_MONITOR_REFRESH_SECONDS; the
-queue, failures and charts in a slower one. Every fragment reads the shared hub's snapshot; a
-pause freezes the one the viewer is reading.
+Live by push (issue 9): the header and the cards are a browser component that the process's one
+publisher keeps up to date, with no rerun; the queue, failures and charts are a keyed fragment that
+reruns only when the component reports that they changed, and then draws the very snapshot the
+component shows. When push does not work from this browser (a proxy blocks the route, an old
+browser), the page falls back by itself to fragments on timers: the header and cards every
+SYNC_MONITOR_REFRESH_SECONDS, the rest every few seconds. A pause freezes what the viewer reads.
 """
 
 from __future__ import annotations
@@ -11,10 +14,11 @@ import streamlit as st
 
 from sync_monitor import runtime
 from sync_monitor.snapshot import Snapshot
-from sync_monitor.ui import actions, active, failures, header, queue, viewer
+from sync_monitor.ui import actions, active, failures, header, push, queue, viewer
 
 services = runtime.services()
 hub = services.hub
+publisher = services.publisher
 sync_actions = hub.actions  # the narrow interface the views act through
 
 top = st.columns([6, 1])
@@ -24,36 +28,66 @@ paused = top[1].toggle(
     key="paused",
     help="Freeze the page to read it; live updates resume when you switch this off.",
 )
+mode = push.mode(services.settings.push)
+pushing = mode is push.Mode.PUSH
 
 
-def current() -> Snapshot:
-    """The hub's snapshot, or the one frozen when the viewer paused."""
+def current(for_sections: bool = False) -> Snapshot:
+    """The snapshot to draw: the one frozen when the viewer paused, else (for the sections, in
+    push mode) the one the component shows, else the hub's."""
     if paused:
         frozen: Snapshot = st.session_state.setdefault("frozen", hub.snapshot())
         return frozen
     st.session_state.pop("frozen", None)
-    return hub.snapshot()
+    latest = hub.snapshot()
+    return push.shown_snapshot(publisher.snapshot_at, latest) if for_sections else latest
 
 
-fast = None if paused else services.settings.refresh_seconds
-slow = None if paused else max(3.0, services.settings.poll_seconds)
+fast = None if paused or pushing else services.settings.refresh_seconds
+refresh_note = (
+    ""
+    if pushing
+    else (
+        f"Live updates every {services.settings.refresh_seconds:g} s"
+        + (" (push updates are not reaching this browser)." if services.settings.push else ".")
+    )
+)
+slow = None if paused or pushing else max(3.0, services.settings.poll_seconds)
 
 
-@st.fragment(run_every=fast)
+@st.fragment(run_every=fast, key="live")
 def live_now() -> None:
-    snap = current()
-    tz = viewer.zone()
     actions.report_actions()
-    header.header(snap, tz)
-    active.active(snap, sync_actions)
+    if services.settings.push:
+        message = publisher.latest()
+        drawn = st.session_state.get(push.DRAWN)
+        now = push.live(
+            None if message is None else message.state,
+            0 if message is None else message.seq,
+            publisher.epoch,
+            services.push_secret,
+            sync_actions,
+            shown=mode,
+            paused=paused,
+            sections=drawn,
+        )
+        if now is not mode:
+            st.rerun()  # the layout and the timers change with the mode: a full run
+    if not pushing:
+        snap = current()
+        header.header(snap, viewer.zone(), refresh_note)
+        active.active(snap, sync_actions)
     actions.restore_focus()
 
 
-@st.fragment(run_every=slow)
-def queue_and_failures() -> None:
-    snap = current()
+@st.fragment(run_every=slow, key=push.SECTIONS)
+def sections() -> None:
+    snap = current(for_sections=True)
     tz = viewer.zone()
     actions.report_actions()
+    if pushing:
+        st.session_state[push.DRAWN] = push.digest(snap)
+        active.overflow(snap)
     left, right = st.columns([2, 3])
     with left:
         queue.pending(snap)
@@ -67,6 +101,6 @@ def queue_and_failures() -> None:
 
 
 live_now()
-queue_and_failures()
+sections()
 if paused:
     st.caption("Paused: the page shows the moment you paused.")

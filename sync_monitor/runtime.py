@@ -8,21 +8,28 @@ from __future__ import annotations
 
 import atexit
 import logging
+import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
+from starlette.routing import BaseRoute, WebSocketRoute
+from starlette.websockets import WebSocket
 
 from .budget import ACTION_ROOM, RequestBudget, reserve_for
 from .client import DotoroClient
 from .hub import Hub
+from .push import route, token
+from .push.publisher import Publisher
 from .settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
 LOCAL_DB = Path("data/local-api.sqlite3")
 _stoppers: list[Callable[[], None]] = []  # what services() started, newest last
+_started: Services | None = None  # for the push route, which runs outside any script
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,12 @@ class Services:
     hub: Hub
     client: DotoroClient
     is_local: bool
+    publisher: Publisher
+    # Signs the push route's tokens; new with each process, like the sessions they are bound to.
+    push_secret: bytes
+
+    def push_token(self, session: str) -> str:
+        return token.mint(self.push_secret, session, time.time())
 
 
 def _secrets() -> dict[str, Any]:
@@ -75,14 +88,39 @@ def services() -> Services:
     )
     hub = Hub(client, config, is_local=is_local).start()
     _stoppers.append(hub.stop)
-    return Services(config, hub, client, is_local)
+    publisher = Publisher(hub).start()
+    _stoppers.append(publisher.stop)
+    global _started
+    _started = Services(config, hub, client, is_local, publisher, secrets.token_bytes(32))
+    return _started
 
 
 def shutdown() -> None:
-    """Stop what services() started (hub first, then the local API) and forget it."""
+    """Stop what services() started (publisher, hub, then the local API) and forget it."""
+    global _started
+    _started = None
     while _stoppers:
         _stoppers.pop()()
     services.clear()
+
+
+def _is_session(session: str) -> bool:
+    from streamlit.runtime import Runtime
+
+    return Runtime.exists() and Runtime.instance().is_active_session(session)
+
+
+async def _push(ws: WebSocket) -> None:
+    started = _started  # None until a page has started the services: then no token is valid
+    gate = None
+    if started is not None and started.settings.push:
+        gate = route.Gate(started.publisher, started.push_secret, _is_session)
+    await route.serve(ws, gate)
+
+
+def routes() -> list[BaseRoute]:
+    """The routes app.py adds to Streamlit's server: the push channel."""
+    return [WebSocketRoute(route.PATH, _push)]
 
 
 atexit.register(shutdown)

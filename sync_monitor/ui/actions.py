@@ -9,8 +9,8 @@ from concurrent.futures import Future
 import streamlit as st
 
 from ..actions import ActionResult, Actions
+from ..text import escape_markdown
 from .markup import focus_script
-from .text import escape_markdown
 
 ACTIONS = "sync_monitor_actions"  # session key: in-flight actions whose result needs a toast
 FOCUS = "sync_monitor_focus"  # session key: where focus goes once the clicked button is gone

@@ -5,75 +5,47 @@ from __future__ import annotations
 import streamlit as st
 
 from ..actions import Actions
-from ..jobstate import StreamKind
+from ..push.payload import MAX_CARDS  # beyond it, the rest of the active syncs go in a table
 from ..snapshot import ActiveView, Snapshot
+from ..text import badge, duration, escape_markdown, quoted
+from ..wording import CancelState, card_words, first_answer_pending
 from .actions import cancel_clicked
-from .header import first_answer_pending
 from .markup import focus_order, progress_bar
-from .text import badge, duration, escape_markdown, quoted, rate
 
-MAX_CARDS = 24  # beyond this, the rest of the active syncs go in a table
 TABLE_ROWS = 200  # rows of the overflow tables: enough to scan, cheap to send every refresh
 
 
 def _card(card: ActiveView, snap: Snapshot, actions: Actions, focus_next: tuple[str, ...]) -> None:
-    # Few elements per card: this runs every second for every viewer.
+    # Few elements per card: in the fallback this runs every second for every viewer.
+    said = card_words(card, snap)
     with st.container(border=True, key=f"card-{card.key}"):
-        st.markdown(f"**{escape_markdown(card.name) or 'Unnamed set'}** {badge(card.platform)}")
-        p = card.progress
+        st.markdown(f"**{escape_markdown(said.name)}** {badge(card.platform)}")
         # HTML, not st.progress: its bar is named "progress" whatever it measures (markup.py).
-        if p.known and p.fraction is not None:
-            pct = round(p.fraction * 100)
-            text = f"{pct}% · {p.done} of {p.total} campaigns synced"
-            st.html(progress_bar(card.name, p.fraction, text))
-        else:
-            text = "Syncing – live progress not available from this backend"
-            st.html(progress_bar(card.name, None, text))
-        details = [
-            f"Running for at least {duration(card.elapsed_s)}"  # no start time from the backend
-            if card.elapsed_at_least
-            else f"Elapsed {duration(card.elapsed_s)}"
-        ]
-        if p.known:
-            details += [f"rate {rate(card.rate_per_min)}", f"ETA {duration(card.eta_s)}"]
-        if p.failed:
-            details.append(f":orange[{p.failed} failed]")
-        stream = card.stream
-        if stream is not None and stream.kind is StreamKind.RECONNECTING:
-            details.append(f"live updates reconnecting (attempt {stream.attempt})")
-        elif stream is not None and stream.kind is StreamKind.FAILED:
-            details.append(f"live updates unavailable: {escape_markdown(stream.reason)}")
+        st.html(progress_bar(said.bar_label, said.fraction, said.progress))
+        details = [f"{said.elapsed_prefix} {duration(said.elapsed_s)}", *said.details]
+        if said.failed:
+            details.append(f":orange[{said.failed}]")
+        if said.stream:
+            details.append(escape_markdown(said.stream))
         st.caption(" · ".join(details))
-        if card.stalled:
-            st.warning(
-                f"No progress for over {duration(snap.stall_seconds)}: this sync may be stuck.",
-                icon=":material/hourglass_disabled:",
-            )
-        _cancel(card, snap, actions, focus_next)
-
-
-def _cancel(
-    card: ActiveView, snap: Snapshot, actions: Actions, focus_next: tuple[str, ...]
-) -> None:
-    if card.cancelling:
-        st.caption("Cancelling…")
-    elif not snap.features.cancel:
-        st.caption("Cancel is not available on this backend.")
-    elif card.job_id is None:
-        st.caption("Cancel needs the job id, which this backend does not report.")
-    else:
-        # Named after its sync: three cards, three "Cancel" buttons a screen reader can tell apart.
-        with st.popover(
-            f"Cancel {quoted(card.name)}", icon=":material/cancel:", key=f"cancel-{card.key}"
-        ):
-            st.markdown("Stop this sync? Campaigns already synced stay synced.")
-            st.button(
-                "Yes, cancel this sync",
-                key=f"confirm-cancel-{card.key}",
-                type="primary",
-                on_click=cancel_clicked,
-                args=(actions, card.job_id, card.name, focus_next),
-            )
+        if said.stalled:
+            st.warning(said.stalled, icon=":material/hourglass_disabled:")
+        if said.cancel is CancelState.OFFERED and card.job_id is not None:
+            # Named after its sync: three cards, three "Cancel" buttons a screen reader can tell
+            # apart.
+            with st.popover(
+                f"Cancel {quoted(card.name)}", icon=":material/cancel:", key=f"cancel-{card.key}"
+            ):
+                st.markdown("Stop this sync? Campaigns already synced stay synced.")
+                st.button(
+                    "Yes, cancel this sync",
+                    key=f"confirm-cancel-{card.key}",
+                    type="primary",
+                    on_click=cancel_clicked,
+                    args=(actions, card.job_id, card.name, focus_next),
+                )
+        else:
+            st.caption(said.cancel_note)
 
 
 def active(snap: Snapshot, actions: Actions) -> None:
@@ -93,6 +65,11 @@ def active(snap: Snapshot, actions: Actions) -> None:
             with col:
                 # A cancelled card goes: focus then moves to it, then to the card beside it.
                 _card(cards[i], snap, actions, focus_order(keys, i, "Syncing now"))
+    overflow(snap)
+
+
+def overflow(snap: Snapshot) -> None:
+    """The active syncs beyond the cards, in a table opened on demand."""
     if len(snap.active) > MAX_CARDS:
         rest = snap.active[MAX_CARDS:]
         # Fixed label: the open state is keyed by it (a count in it would close it on change).

@@ -9,10 +9,10 @@ import streamlit as st
 from ..actions import Actions
 from ..categories import categorize
 from ..snapshot import FailedView, Snapshot
+from ..text import clock, escape_markdown, quoted, relative, truncate
+from ..wording import first_answer_pending
 from .actions import retry_clicked
-from .header import first_answer_pending
 from .markup import focus_order
-from .text import clock, escape_markdown, quoted, relative, truncate
 
 FAILED_PAGE = 25
 NO_REASON = "the service did not say why"

@@ -14,15 +14,14 @@ BAR_FILL = "#3b82f6"  # 3:1 or better against both the light and the dark backgr
 BAR_TRACK = "rgba(128, 128, 128, 0.25)"
 
 
-def progress_bar(name: str, fraction: float | None, text: str) -> str:
-    """A progress bar whose accessible name is its sync's ("Acme – Black Friday: 69 %"), under
-    its visible text. `fraction` None: indeterminate (the backend sends no live progress)."""
-    who = name.strip() or "Unnamed set"
+def progress_bar(label: str, fraction: float | None, text: str) -> str:
+    """A progress bar whose accessible name is `label` (its sync's: "Acme – Black Friday: 69 %",
+    see wording.card_words), under its visible text. `fraction` None: indeterminate (the backend
+    sends no live progress)."""
     if fraction is None:
-        label, value, width = f"{who}: progress not available", "", 0
+        value, width = "", 0
     else:
         pct = round(min(1.0, max(0.0, fraction)) * 100)
-        label = f"{who}: {pct} %"
         value, width = f' aria-valuenow="{pct}"', pct
     return (
         f'<div class="sm-progress"><p style="margin: 0 0 0.375rem 0">{escape(text)}</p>'

@@ -6,8 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from ..snapshot import PendingView, Snapshot
-from .header import first_answer_pending
-from .text import badge, duration, escape_markdown, short_duration, short_range, wait_range
+from ..text import badge, duration, escape_markdown, short_duration, short_range, wait_range
+from ..wording import first_answer_pending
 
 QUEUE_SHOWN = 3  # the queue collapses past this many
 

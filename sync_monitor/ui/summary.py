@@ -10,8 +10,8 @@ import streamlit as st
 
 from .. import aggregates
 from ..snapshot import Snapshot
+from ..text import zone_name
 from . import charts
-from .text import zone_name
 
 CHART_HEIGHT = 260  # pixels, legend included
 

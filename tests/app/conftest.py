@@ -26,6 +26,9 @@ def monitor_factory(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., M
         stack.append(server)
         monkeypatch.setenv("SYNC_MONITOR_API_URL", api.url)
         monkeypatch.setenv("SYNC_MONITOR_POLL_SECONDS", "0.5")
+        # AppTest has no browser to run the push component: these tests read the page as
+        # Streamlit draws it (the fallback). The push mode is tested in a real browser.
+        monkeypatch.setenv("SYNC_MONITOR_PUSH", "false")
         runtime.shutdown()
         return Monitor(api, AppTest.from_file(str(APP), default_timeout=30))
 
@@ -42,6 +45,7 @@ def unreachable_monitor(monkeypatch: pytest.MonkeyPatch) -> Iterator[Monitor]:
         pass
     monkeypatch.setenv("SYNC_MONITOR_API_URL", api.url)
     monkeypatch.setenv("SYNC_MONITOR_POLL_SECONDS", "0.5")
+    monkeypatch.setenv("SYNC_MONITOR_PUSH", "false")
     runtime.shutdown()
     yield Monitor(api, AppTest.from_file(str(APP), default_timeout=30))
     runtime.shutdown()

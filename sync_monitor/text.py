@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Literal
 from urllib.parse import urlsplit
 
-from ..models import Platform
+from .models import Platform
 
 # Every character CommonMark, GFM and Streamlit's extensions (LaTeX $, :emoji:, colours) give
 # meaning to, plus < and > so no HTML can form, and / so ":material/x:" never reaches Streamlit's

@@ -9,8 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sync_monitor.ui.markup import focus_order, focus_script, heading, keyed, progress_bar
-from sync_monitor.ui.text import (
+from sync_monitor.text import (
     clock,
     duration,
     escape_markdown,
@@ -23,6 +22,7 @@ from sync_monitor.ui.text import (
     wait_range,
     zone_name,
 )
+from sync_monitor.ui.markup import focus_order, focus_script, heading, keyed, progress_bar
 
 CODE_SPAN = re.compile(r"(`+)( ?)(.*?)\2\1(?!`)")
 HOSTILE = [
@@ -168,17 +168,20 @@ def test_relative_times() -> None:
 
 def test_backend_line_says_reconnecting_first_then_unreachable_since() -> None:
     from sync_monitor.snapshot import Backend, BackendKind
-    from sync_monitor.ui.header import backend_line
+    from sync_monitor.wording import backend_line, say
+
+    def line(backend: Backend) -> str:
+        return say(backend_line(backend), UTC)
 
     since = datetime(2026, 11, 29, 14, 2, tzinfo=UTC)
-    assert backend_line(Backend(BackendKind.LIVE)) == "Live"
-    assert backend_line(Backend(BackendKind.UNREACHABLE, since=since, attempt=1)) == (
+    assert line(Backend(BackendKind.LIVE)) == "Live"
+    assert line(Backend(BackendKind.UNREACHABLE, since=since, attempt=1)) == (
         "Reconnecting (attempt 1)"
     )
-    assert backend_line(Backend(BackendKind.UNREACHABLE, since=since, attempt=4)).startswith(
+    assert line(Backend(BackendKind.UNREACHABLE, since=since, attempt=4)).startswith(
         "Unreachable since 14:02:00"
     )
-    assert backend_line(Backend(BackendKind.RATE_LIMITED, until=since)).startswith(
+    assert line(Backend(BackendKind.RATE_LIMITED, until=since)).startswith(
         "Rate-limited until 14:02:00"
     )
 
@@ -266,8 +269,9 @@ def parse(markup: str) -> _Parsed:
     return parsed
 
 
-def test_progress_bar_is_named_after_its_sync() -> None:
-    parsed = parse(progress_bar("Acme Outdoor – Black Friday", 0.6871, "69% · 11 of 16"))
+def test_progress_bar_carries_its_name_and_value() -> None:
+    label = "Acme Outdoor – Black Friday: 69 %"
+    parsed = parse(progress_bar(label, 0.6871, "69% · 11 of 16"))
     [bar] = [attrs for tag, attrs in parsed.tags if attrs.get("role") == "progressbar"]
     assert bar["aria-label"] == "Acme Outdoor – Black Friday: 69 %"
     assert bar["aria-valuenow"] == "69"
@@ -276,15 +280,16 @@ def test_progress_bar_is_named_after_its_sync() -> None:
 
 
 def test_progress_bar_without_live_progress_is_indeterminate() -> None:
-    parsed = parse(progress_bar("", None, "Syncing – live progress not available"))
+    label = "Unnamed set: progress not available"
+    parsed = parse(progress_bar(label, None, "Syncing – live progress not available"))
     [bar] = [attrs for tag, attrs in parsed.tags if attrs.get("role") == "progressbar"]
-    assert bar["aria-label"] == "Unnamed set: progress not available"
+    assert bar["aria-label"] == label
     assert "aria-valuenow" not in bar
 
 
 def test_progress_bar_escapes_hostile_names() -> None:
     hostile = '"><img src=x onerror=alert(1)><script>alert(2)</script>'
-    parsed = parse(progress_bar(hostile, 0.5, hostile))
+    parsed = parse(progress_bar(f"{hostile}: 50 %", 0.5, hostile))
     assert [tag for tag, _ in parsed.tags] == ["div", "p", "div", "div"]  # nothing injected
     [bar] = [attrs for tag, attrs in parsed.tags if attrs.get("role") == "progressbar"]
     assert bar["aria-label"] == f"{hostile}: 50 %"

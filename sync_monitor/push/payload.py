@@ -1,0 +1,124 @@
+"""The live state the browser component draws: header and cards, worded, as JSON-ready data. Pure.
+
+Built once per published version for every viewer (the publisher), so nothing in it depends on a
+viewer: times are epoch milliseconds the browser shows in its own zone, and an active sync's start
+is sent instead of its elapsed time, which the browser keeps counting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from ..views import BackendKind, Snapshot
+from ..wording import (
+    At,
+    CardWords,
+    as_json,
+    backend_line,
+    banner,
+    before_first_answer,
+    card_words,
+    counts,
+    first_answer_pending,
+    notes,
+    source,
+    stale_note,
+)
+
+ENDED_FOR_S = 120.0  # how long a job's end is kept for the component to announce it
+MAX_CARDS = 24  # as the page: beyond this, the rest of the active syncs are in a table below
+
+State = dict[str, Any]
+
+
+def _ms(seconds: float) -> int:
+    return round(seconds * 1000)
+
+
+def _card(said: CardWords, taken_at_ms: int) -> State:
+    # Whole seconds: the start is fixed, but worked out again from each snapshot it would jitter.
+    started = (
+        None if said.elapsed_s is None else round((taken_at_ms - _ms(said.elapsed_s)) / 1000) * 1000
+    )
+    return {
+        "key": said.key,
+        "job": said.job_id,
+        "name": said.name,
+        "platform": said.platform,
+        "fraction": said.fraction,
+        "progress": said.progress,
+        "label": said.bar_label,
+        "elapsedPrefix": said.elapsed_prefix,
+        "started": started,
+        "details": list(said.details),
+        "failed": said.failed,
+        "stream": said.stream,
+        "stalled": said.stalled,
+        "cancel": said.cancel.value,
+        "cancelNote": said.cancel_note,
+    }
+
+
+def sections_digest(snap: Snapshot) -> str:
+    """Changes exactly when something the queue, the failures or the charts draw has changed,
+    so that only then do they rerun. Waits count in whole minutes, as those sections show them."""
+    drawn = (
+        snap.loaded,
+        snap.backend.kind.value,
+        [
+            (
+                p.key,
+                p.position,
+                p.optimistic,
+                p.just_queued,
+                p.cancelling,
+                p.waiting_at_least,
+                round(p.waiting_s / 60),
+                None if p.wait_low_s is None else round(p.wait_low_s / 60),
+                None if p.wait_high_s is None else round(p.wait_high_s / 60),
+            )
+            for p in snap.pending
+        ],
+        [
+            (f.key, f.error, f.retrying, f.refused, f.failed_at and f.failed_at.isoformat())
+            for f in snap.failed
+        ],
+        [(a.key, a.platform.value) for a in snap.active],
+        len(snap.finished),
+        snap.finished[-1].at.isoformat() if snap.finished else None,
+    )
+    return hashlib.blake2b(json.dumps(drawn, default=str).encode(), digest_size=8).hexdigest()
+
+
+def payload(snap: Snapshot) -> State:
+    """Everything the component draws, for one snapshot."""
+    taken_at_ms = _ms(snap.taken_at.timestamp())
+    backend = snap.backend
+    stale = stale_note(snap)
+    trouble = banner(snap) if snap.loaded else before_first_answer(backend)
+    cards = [_card(card_words(a, snap), taken_at_ms) for a in snap.active[:MAX_CARDS]]
+    return {
+        "loaded": snap.loaded,
+        "skeleton": first_answer_pending(snap),
+        "live": backend.kind is BackendKind.LIVE,
+        "line": as_json(backend_line(backend)),
+        "updated": None if stale or snap.polled_at is None else as_json((At(snap.polled_at),)),
+        "source": as_json(source(backend)),
+        "banner": None
+        if trouble is None
+        else {"level": trouble.level.value, "words": as_json(trouble.words)},
+        "stale": None if stale is None else as_json(stale),
+        "counts": [list(c) for c in counts(snap)],
+        "notes": notes(snap),
+        "cards": cards,
+        "more": max(0, len(snap.active) - MAX_CARDS),
+        # How the syncs that left the cards ended, for the screen-reader announcement.
+        "ended": {
+            f.job_id: f.outcome.value
+            for f in snap.finished
+            if f.job_id is not None and (snap.taken_at - f.at).total_seconds() < ENDED_FOR_S
+        },
+        "sections": sections_digest(snap),
+    }

@@ -1,0 +1,431 @@
+// The live header and cards, drawn in the browser from the push channel (sync_monitor/push).
+//
+// The page hands this component a token, the route's path and the state of the moment; the
+// component opens one WebSocket, applies the published changes (the same rules as push/delta.py)
+// and updates the page in place, with no Streamlit rerun. It tells the page three things: whether
+// push works ("push": "on"/"off", so that the page falls back to timed reruns), when the queue,
+// failures or charts changed ("sections", so that only those rerun), and a confirmed cancel
+// ("cancel"). Backend text is only ever set with textContent.
+
+const RETRY_MS = [1000, 2000, 5000, 10000];
+const OPEN_TIMEOUT_MS = 5000; // no first message by then: push does not work from here
+const REFRESH_BEFORE_MS = 30000; // ask the page for a new token this long before it expires
+const controllers = new WeakMap();
+
+function el(tag, cls, text) {
+  const node = document.createElement(tag);
+  if (cls) node.className = cls;
+  if (text !== undefined && text !== null) node.textContent = text;
+  return node;
+}
+
+function setText(node, text) {
+  const value = text === null || text === undefined ? "" : String(text);
+  if (node.textContent !== value) node.textContent = value;
+}
+
+// Mirrors sync_monitor/text.py: duration() and clock().
+function duration(seconds) {
+  if (seconds === null || seconds === undefined) return "–";
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  const minutes = Math.floor(s / 60);
+  const sec = s % 60;
+  if (minutes < 60) return minutes < 10 ? `${minutes} min ${String(sec).padStart(2, "0")} s` : `${minutes} min`;
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, "0")} min`;
+}
+
+function clock(ms, withDate) {
+  if (ms === null || ms === undefined) return "unknown";
+  const when = new Date(ms);
+  const parts = {};
+  const options = { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZoneName: "short", day: "numeric", month: "short" };
+  for (const p of new Intl.DateTimeFormat("en-GB", options).formatToParts(when)) parts[p.type] = p.value;
+  const shown = `${parts.hour}:${parts.minute}:${parts.second} ${parts.timeZoneName}`;
+  return withDate ? `${shown}, ${parts.day} ${parts.month}` : shown;
+}
+
+function say(words) {
+  return (words || []).map((w) => (typeof w === "string" ? w : clock(w.at, w.date))).join("");
+}
+
+function applyChange(state, change) {
+  const next = Object.assign({}, state);
+  for (const [k, v] of Object.entries(change)) if (k !== "cards" && k !== "order") next[k] = v;
+  const byKey = new Map((state.cards || []).map((c) => [c.key, c]));
+  for (const c of change.cards || []) byKey.set(c.key, c);
+  const order = change.order || (state.cards || []).map((c) => c.key);
+  next.cards = order.map((k) => byKey.get(k));
+  return next;
+}
+
+function quoted(name) {
+  const short = name.length > 40 ? `${name.slice(0, 39).trimEnd()}…` : name;
+  return `“${short}”`;
+}
+
+class Live {
+  constructor(root) {
+    this.root = root;
+    this.data = null;
+    this.state = null;
+    this.epoch = null;
+    this.seq = 0;
+    this.skew = 0; // server clock minus browser clock
+    this.socket = null;
+    this.failures = 0;
+    this.opened = false;
+    this.cards = new Map();
+    this.confirming = null;
+    this.sectionsSent = null;
+    this.pushReported = null;
+    this.timer = setInterval(() => this.tick(), 1000);
+    this.build();
+  }
+
+  build() {
+    this.box = el("div", "sm-live");
+    this.headerBox = el("div", "sm-header");
+    this.status = el("p", "sm-status");
+    this.dot = el("span", "sm-dot");
+    this.dot.setAttribute("aria-hidden", "true");
+    this.line = el("strong", "sm-line");
+    this.rest = el("span", "sm-rest");
+    this.status.append(this.dot, this.line, this.rest);
+    this.banner = el("p", "sm-banner");
+    this.banner.setAttribute("role", "status");
+    this.staleNote = el("p", "sm-note");
+    this.counts = el("div", "sm-counts");
+    this.notes = el("p", "sm-note");
+    this.headerBox.append(this.status, this.banner, this.staleNote, this.counts, this.notes);
+    this.heading = el("h3", "sm-heading", "Syncing now");
+    this.heading.id = "syncing-now";
+    this.heading.tabIndex = -1;
+    this.empty = el("p", "sm-empty", "Nothing is syncing right now.");
+    this.grid = el("div", "sm-grid");
+    this.more = el("p", "sm-note");
+    this.announcer = el("div", "sm-sr");
+    this.announcer.setAttribute("aria-live", "polite");
+    this.box.append(this.headerBox, this.heading, this.empty, this.grid, this.more, this.announcer);
+    this.root.appendChild(this.box);
+  }
+
+  update(data, api) {
+    this.api = api;
+    const first = this.data === null;
+    this.data = data;
+    this.box.hidden = data.mode !== "push";
+    if (first && data.state) {
+      this.state = data.state;
+      this.seq = data.seq || 0;
+      this.epoch = data.epoch || null;
+    }
+    this.render(); // also after a pause ends
+
+    if (!data.enabled) return this.close();
+    if (!this.socket && !this.retryTimer) this.connect();
+  }
+
+  report(value) {
+    if (this.pushReported === value) return;
+    this.pushReported = value;
+    this.api.setStateValue("push", value);
+  }
+
+  connect() {
+    this.retryTimer = null;
+    const data = this.data;
+    if (data.tokenExpires - Date.now() < REFRESH_BEFORE_MS) {
+      // The page hands out a new token on its next run; this component connects then.
+      this.api.setTriggerValue("token", Date.now());
+      this.retryTimer = setTimeout(() => this.connect(), RETRY_MS[0]);
+      return;
+    }
+    const url = new URL(data.path, window.location.href);
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    url.searchParams.set("token", data.token);
+    if (this.epoch) {
+      url.searchParams.set("epoch", this.epoch);
+      url.searchParams.set("seq", String(this.seq));
+    }
+    let socket;
+    try {
+      socket = new WebSocket(url.toString());
+    } catch (e) {
+      return this.failed();
+    }
+    this.socket = socket;
+    this.opened = false;
+    const guard = setTimeout(() => { if (!this.opened) socket.close(); }, OPEN_TIMEOUT_MS);
+    socket.onmessage = (event) => {
+      clearTimeout(guard);
+      this.opened = true;
+      this.failures = 0;
+      this.report("on");
+      this.receive(event.data);
+    };
+    socket.onclose = () => {
+      clearTimeout(guard);
+      if (this.socket === socket) this.socket = null;
+      this.failed();
+    };
+  }
+
+  failed() {
+    if (this.closed) return;
+    this.failures += 1;
+    if (this.failures >= 2) this.report("off");
+    this.showReconnecting();
+    const wait = RETRY_MS[Math.min(this.failures - 1, RETRY_MS.length - 1)];
+    this.retryTimer = setTimeout(() => this.connect(), wait * (0.8 + Math.random() * 0.4));
+  }
+
+  receive(text) {
+    let message;
+    try {
+      message = JSON.parse(text);
+    } catch (e) {
+      return;
+    }
+    if (typeof message.now === "number") this.skew = message.now - Date.now();
+    if (message.type === "full") {
+      this.state = message.state;
+    } else if (message.type === "delta" && this.state && message.epoch === this.epoch && message.seq === this.seq + 1) {
+      this.state = applyChange(this.state, message.change);
+    } else if (message.type === "delta") {
+      // Out of step (should not happen): start over with the full state.
+      if (this.socket) this.socket.close();
+      this.epoch = null;
+      return;
+    } else {
+      return;
+    }
+    this.epoch = message.epoch;
+    this.seq = message.seq;
+    if (!this.data.paused) this.render();
+  }
+
+  showReconnecting() {
+    if (!this.state || this.data.mode !== "push") return;
+    setText(this.rest, " · live updates reconnecting…");
+  }
+
+  render() {
+    const state = this.state;
+    if (!state || this.data.paused) return;
+    this.renderHeader(state);
+    this.renderCards(state);
+    if (state.sections !== this.sectionsSent && this.data.mode === "push") {
+      this.sectionsSent = state.sections;
+      if (state.sections !== this.data.sections) {
+        this.api.setTriggerValue("sections", { seq: this.seq, digest: state.sections });
+      }
+    }
+  }
+
+  renderHeader(state) {
+    this.dot.className = state.live ? "sm-dot sm-ok" : "sm-dot sm-bad";
+    this.status.hidden = !state.loaded;
+    setText(this.line, say(state.line));
+    const updated = state.updated ? ` · updated ${say(state.updated)}` : "";
+    setText(this.rest, `${updated} · ${say(state.source)}`);
+    this.banner.hidden = !state.banner;
+    if (state.banner) {
+      this.banner.className = `sm-banner sm-${state.banner.level}`;
+      setText(this.banner, say(state.banner.words));
+    }
+    this.staleNote.hidden = !state.stale;
+    setText(this.staleNote, say(state.stale));
+    this.counts.hidden = !state.loaded;
+    if (this.counts.childElementCount !== state.counts.length) {
+      this.counts.replaceChildren(...state.counts.map(() => {
+        const box = el("div", "sm-count");
+        box.append(el("span", "sm-count-label"), el("span", "sm-count-value"));
+        return box;
+      }));
+    }
+    state.counts.forEach(([label, n], i) => {
+      const box = this.counts.children[i];
+      setText(box.children[0], label);
+      setText(box.children[1], n);
+    });
+    this.notes.hidden = !state.notes;
+    setText(this.notes, state.notes);
+  }
+
+  renderCards(state) {
+    const showCards = state.loaded || state.skeleton;
+    this.heading.hidden = !showCards;
+    this.empty.hidden = !(state.loaded && state.cards.length === 0);
+    const seen = new Set();
+    const previous = new Map(this.cards);
+    state.cards.forEach((card, i) => {
+      seen.add(card.key);
+      let view = this.cards.get(card.key);
+      if (!view) {
+        view = this.newCard(card.key);
+        this.cards.set(card.key, view);
+      }
+      this.fillCard(view, card);
+      if (this.grid.children[i] !== view.node) this.grid.insertBefore(view.node, this.grid.children[i] || null);
+    });
+    for (const [key, view] of previous) {
+      if (seen.has(key)) continue;
+      const hadFocus = view.node.contains(document.activeElement) || view.node.contains(this.root.activeElement);
+      view.node.remove();
+      this.cards.delete(key);
+      const outcome = view.card.job && state.ended ? state.ended[view.card.job] : null;
+      this.announce(outcome ? `${quoted(view.card.name)} ${outcome}.` : `${quoted(view.card.name)} is no longer syncing.`);
+      if (hadFocus) this.refocus();
+    }
+    if (state.skeleton && state.cards.length === 0) {
+      this.grid.classList.add("sm-skeleton");
+      if (!this.grid.childElementCount) for (let i = 0; i < 3; i++) this.grid.append(el("div", "sm-card sm-placeholder", "Loading syncs…"));
+    } else if (this.grid.classList.contains("sm-skeleton")) {
+      this.grid.classList.remove("sm-skeleton");
+      for (const node of [...this.grid.querySelectorAll(".sm-placeholder")]) node.remove();
+    }
+    this.more.hidden = !state.more;
+    setText(this.more, state.more ? `${state.more} more active syncs: see the table below.` : "");
+  }
+
+  refocus() {
+    const next = this.grid.querySelector("button");
+    (next || this.heading).focus();
+  }
+
+  announce(text) {
+    this.announcer.textContent = text;
+  }
+
+  newCard(key) {
+    const node = el("article", "sm-card");
+    node.dataset.key = key;
+    const title = el("div", "sm-title");
+    const name = el("span", "sm-name");
+    const badge = el("span", "sm-badge");
+    title.append(name, badge);
+    const progress = el("p", "sm-progress-text");
+    const bar = el("div", "sm-bar");
+    bar.setAttribute("role", "progressbar");
+    bar.setAttribute("aria-valuemin", "0");
+    bar.setAttribute("aria-valuemax", "100");
+    const fill = el("div", "sm-fill");
+    bar.append(fill);
+    const details = el("p", "sm-details");
+    const elapsed = el("span", "sm-elapsed");
+    const rest = el("span", "sm-rest");
+    const failed = el("span", "sm-failed");
+    details.append(elapsed, rest, failed);
+    const stalled = el("p", "sm-stalled");
+    const cancel = el("div", "sm-cancel");
+    node.append(title, progress, bar, details, stalled, cancel);
+    return { node, name, badge, progress, bar, fill, elapsed, rest, failed, stalled, cancel, card: null, cancelShown: null };
+  }
+
+  fillCard(view, card) {
+    const old = view.card;
+    view.card = card;
+    setText(view.name, card.name);
+    setText(view.badge, card.platform);
+    view.badge.dataset.platform = card.platform.toLowerCase();
+    setText(view.progress, card.progress);
+    view.bar.setAttribute("aria-label", card.label);
+    if (card.fraction === null) {
+      view.bar.removeAttribute("aria-valuenow");
+      view.fill.style.width = "0%";
+    } else {
+      const pct = Math.round(card.fraction * 100);
+      view.bar.setAttribute("aria-valuenow", String(pct));
+      view.fill.style.width = `${pct}%`;
+    }
+    this.fillElapsed(view);
+    const parts = [...card.details];
+    if (card.stream) parts.push(card.stream);
+    setText(view.rest, parts.length ? ` · ${parts.join(" · ")}` : "");
+    setText(view.failed, card.failed ? ` · ${card.failed}` : "");
+    view.stalled.hidden = !card.stalled;
+    setText(view.stalled, card.stalled);
+    const cancelKey = `${card.cancel}|${card.cancelNote}|${card.name}`;
+    if (!old || view.cancelShown !== cancelKey) {
+      if (this.confirming !== card.key || card.cancel !== "offered") this.drawCancel(view, card);
+      view.cancelShown = cancelKey;
+    }
+  }
+
+  fillElapsed(view) {
+    const card = view.card;
+    const seconds = card.started === null ? null : (Date.now() + this.skew - card.started) / 1000;
+    setText(view.elapsed, `${card.elapsedPrefix} ${duration(seconds)}`);
+  }
+
+  drawCancel(view, card) {
+    const box = view.cancel;
+    if (this.confirming === card.key) this.confirming = null;
+    if (card.cancel !== "offered") {
+      box.replaceChildren(el("p", "sm-note", card.cancelNote));
+      return;
+    }
+    const ask = el("button", "sm-button", `Cancel ${quoted(card.name)}`);
+    ask.type = "button";
+    ask.onclick = () => this.confirm(view, card);
+    box.replaceChildren(ask);
+  }
+
+  confirm(view, card) {
+    this.confirming = card.key;
+    const box = view.cancel;
+    const question = el("p", "sm-question", "Stop this sync? Campaigns already synced stay synced.");
+    const yes = el("button", "sm-button sm-primary", "Yes, cancel this sync");
+    yes.type = "button";
+    const no = el("button", "sm-button", "Keep it syncing");
+    no.type = "button";
+    const back = () => {
+      this.confirming = null;
+      this.drawCancel(view, view.card);
+      const again = view.cancel.querySelector("button");
+      if (again) again.focus();
+    };
+    no.onclick = back;
+    box.onkeydown = (event) => { if (event.key === "Escape" && this.confirming === card.key) back(); };
+    yes.onclick = () => {
+      this.confirming = null;
+      box.replaceChildren(el("p", "sm-note", "Cancelling…"));
+      box.tabIndex = -1;
+      box.focus();
+      this.api.setTriggerValue("cancel", { job: card.job, name: card.name, at: Date.now() });
+    };
+    const row = el("div", "sm-row");
+    row.append(yes, no);
+    box.replaceChildren(question, row);
+    yes.focus();
+  }
+
+  tick() {
+    if (!this.data || this.data.paused) return;
+    for (const view of this.cards.values()) this.fillElapsed(view);
+  }
+
+  close() {
+    this.closed = true;
+    clearInterval(this.timer);
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    if (this.socket) this.socket.close();
+    this.socket = null;
+  }
+}
+
+export default function (component) {
+  const { parentElement, data, setStateValue, setTriggerValue } = component;
+  let live = controllers.get(parentElement);
+  if (!live || live.closed) {
+    live = new Live(parentElement);
+    controllers.set(parentElement, live);
+  }
+  live.update(data, { setStateValue, setTriggerValue });
+  return () => {
+    live.close();
+    controllers.delete(parentElement);
+  };
+}

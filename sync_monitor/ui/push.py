@@ -1,0 +1,121 @@
+"""The live header and cards as a browser component fed by the push channel (issue 9), and what
+the page does with what the component reports.
+
+The component (component/live.js) draws from the pushed state with no rerun. It reports whether
+push works; the page falls back to timed reruns while it does not (`Mode`). It reports when the
+queue, failures or charts changed: only those fragments rerun, drawing the very snapshot the
+component shows (`shown_snapshot`). And it hands over a confirmed cancel, which goes through the
+same hub action as the button of the server-drawn card.
+"""
+
+from __future__ import annotations
+
+import time
+from enum import StrEnum
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from ..actions import Actions
+from ..push import route, token
+from ..push.payload import sections_digest as digest
+from ..snapshot import Snapshot
+from .actions import cancel_clicked
+
+HERE = Path(__file__).resolve().parent / "component"
+MODE = "sync_monitor_push_mode"  # session key: how this viewer's page is live now
+SEEN = "sync_monitor_push_seen"  # session key: the message the component showed last
+DRAWN = "sync_monitor_push_drawn"  # session key: the digest of the sections last drawn
+SECTIONS = "sections"  # the key of the fragment with the queue, failures and charts
+__all__ = ["DRAWN", "SECTIONS", "Mode", "digest", "live", "mode", "shown_snapshot"]
+
+_live = st.components.v2.component(
+    "sync_monitor_live",
+    html="",
+    css=(HERE / "live.css").read_text(),
+    js=(HERE / "live.js").read_text(),
+)
+
+
+class Mode(StrEnum):
+    PUSH = "push"  # the component draws the header and cards; sections rerun on change
+    FALLBACK = "fallback"  # Streamlit draws everything, on timers
+
+
+def mode(enabled: bool) -> Mode:
+    if not enabled:
+        return Mode.FALLBACK
+    return Mode(st.session_state.setdefault(MODE, Mode.PUSH.value))
+
+
+def _push_reported() -> None:
+    reported = st.session_state.get("live-component", {}).get("push")
+    if reported in ("on", "off"):
+        st.session_state[MODE] = (Mode.PUSH if reported == "on" else Mode.FALLBACK).value
+
+
+def _sections_changed() -> None:
+    seen = st.session_state.get("live-component", {}).get("sections") or {}
+    if isinstance(seen.get("seq"), int):
+        st.session_state[SEEN] = seen["seq"]
+    st.rerun(scope=SECTIONS)
+
+
+def _token_asked() -> None:
+    """The component needs a fresh token: the rerun this causes hands it one."""
+
+
+def _cancel_asked(actions: Actions) -> None:
+    asked = st.session_state.get("live-component", {}).get("cancel") or {}
+    job, name = asked.get("job"), asked.get("name")
+    if isinstance(job, str) and job:
+        cancel_clicked(actions, job, name if isinstance(name, str) else "")
+
+
+def live(
+    publisher_state: Any,
+    seq: int,
+    epoch: str,
+    secret: bytes,
+    actions: Actions,
+    *,
+    shown: Mode,
+    paused: bool,
+    sections: str | None,
+) -> Mode:
+    """Mount the component; the mode the page should now be in (a change needs a full rerun)."""
+    ctx = get_script_run_ctx()
+    session = ctx.session_id if ctx is not None else "none"
+    now = time.time()
+    _live(
+        key="live-component",
+        data={
+            "enabled": True,
+            "mode": shown.value,
+            "paused": paused,
+            "path": route.PATH,
+            "token": token.mint(secret, session, now),
+            "tokenExpires": round((now + token.TTL_SECONDS) * 1000),
+            "state": publisher_state,
+            "seq": seq,
+            "epoch": epoch,
+            "sections": sections,
+        },
+        default={"push": None},
+        on_push_change=_push_reported,
+        on_sections_change=_sections_changed,
+        on_cancel_change=partial(_cancel_asked, actions),
+        on_token_change=_token_asked,
+    )
+    return Mode(st.session_state.get(MODE, shown.value))
+
+
+def shown_snapshot(snapshot_at: Any, latest: Snapshot) -> Snapshot:
+    """The snapshot the component showed when it asked the sections to rerun, while the
+    publisher keeps it: the whole page then shows one moment."""
+    seen = st.session_state.get(SEEN)
+    kept: Snapshot | None = snapshot_at(seen) if isinstance(seen, int) else None
+    return kept if kept is not None else latest

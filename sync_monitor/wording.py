@@ -1,0 +1,293 @@
+"""What the header and the cards say, as data. Pure.
+
+The same words serve the page Streamlit draws (the fallback, and AppTest) and the browser component
+fed by the push channel, so both say the same thing. Clock times stay `At` segments: the payload is
+built once per process, and each viewer sees times in their own zone (`say` formats them on the
+server with the viewer's zone, the component in the browser with its own).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from enum import StrEnum
+
+from .jobstate import StreamKind
+from .text import clock, duration, rate, safe_url
+from .views import ActiveView, Backend, BackendKind, Snapshot
+
+
+@dataclass(frozen=True)
+class At:
+    """A clock time inside a sentence, shown in the viewer's zone."""
+
+    when: datetime | None
+    date: bool = False
+
+
+@dataclass(frozen=True)
+class Quoted:
+    """Text from the backend (a message, its address): untrusted, never read as markup."""
+
+    text: str
+
+
+Words = tuple[str | Quoted | At, ...]
+
+
+def say(words: Words, tz: tzinfo, escape: Callable[[str], str] = str) -> str:
+    """The sentence, times in `tz`, and the backend's text through `escape` (for Markdown)."""
+    return "".join(
+        w
+        if isinstance(w, str)
+        else escape(w.text)
+        if isinstance(w, Quoted)
+        else clock(w.when, tz, date=w.date)
+        for w in words
+    )
+
+
+def as_json(words: Words) -> list[str | dict[str, object]]:
+    """The sentence for the browser: text pieces, and times as epoch milliseconds."""
+    return [
+        w
+        if isinstance(w, str)
+        else w.text
+        if isinstance(w, Quoted)
+        else {"at": None if w.when is None else round(w.when.timestamp() * 1000), "date": w.date}
+        for w in words
+    ]
+
+
+class Level(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+
+@dataclass(frozen=True)
+class Banner:
+    level: Level
+    words: Words
+
+
+def backend_line(backend: Backend) -> Words:
+    """The connection state in words."""
+    match backend.kind:
+        case BackendKind.LIVE:
+            return ("Live",)
+        case BackendKind.CONNECTING:
+            return ("Connecting…",)
+        case BackendKind.UNREACHABLE if backend.attempt <= 1:
+            return (f"Reconnecting (attempt {backend.attempt})",)
+        case BackendKind.UNREACHABLE:
+            return ("Unreachable since ", At(backend.since), f" (attempt {backend.attempt})")
+        case BackendKind.RATE_LIMITED:
+            return ("Rate-limited until ", At(backend.until))
+        case BackendKind.DENIED:
+            return ("Access denied",)
+
+
+def first_answer_pending(snap: Snapshot) -> bool:
+    """No figures yet, and the first answer is still on its way: the sections show a skeleton.
+    (Without figures and with the backend down, they show nothing: the header tells it all.)"""
+    return not snap.loaded and snap.backend.kind in (BackendKind.CONNECTING, BackendKind.LIVE)
+
+
+def is_stale(snap: Snapshot) -> bool:
+    """The figures on the page are the last known ones: the backend has stopped answering."""
+    backend = snap.backend
+    return snap.loaded and (
+        backend.kind in (BackendKind.RATE_LIMITED, BackendKind.DENIED)
+        or (backend.kind is BackendKind.UNREACHABLE and backend.attempt > 1)
+    )
+
+
+def source(backend: Backend) -> Words:
+    """Where the figures come from, for the header's status line."""
+    what = "Bundled local API (simulated workload)" if backend.is_local else "Dotoro API"
+    return (f"{what} at ", Quoted(safe_url(backend.url)))
+
+
+def before_first_answer(backend: Backend) -> Banner:
+    """The page before any figures: one sentence on what is happening, never zeros."""
+    name = "the bundled local API" if backend.is_local else "the Dotoro API"
+    url = Quoted(safe_url(backend.url))
+    match backend.kind:
+        case BackendKind.UNREACHABLE:
+            hint: Words = (
+                ()
+                if backend.is_local
+                else (" ", Quoted("If the address is wrong, set SYNC_MONITOR_API_URL."))
+            )
+            return Banner(
+                Level.ERROR,
+                (
+                    f"Can't reach {name} at ",
+                    url,
+                    " since ",
+                    At(backend.since),
+                    f"; retrying (attempt {backend.attempt}). ",
+                    Quoted(backend.message or ""),
+                    *hint,
+                ),
+            )
+        case BackendKind.RATE_LIMITED:
+            return Banner(
+                Level.WARNING,
+                (
+                    f"{name[0].upper()}{name[1:]} at ",
+                    url,
+                    " is rate-limiting this monitor until ",
+                    At(backend.until),
+                    "; the figures appear once it answers.",
+                ),
+            )
+        case BackendKind.DENIED:
+            return Banner(Level.ERROR, (Quoted(backend.message or "Access denied."),))
+        case _:
+            return Banner(Level.NOTE, (f"Connecting to {name} at ", url, "…"))
+
+
+def banner(snap: Snapshot) -> Banner | None:
+    """What is wrong with the backend now that figures are on the page, if anything."""
+    backend = snap.backend
+    if backend.kind is BackendKind.UNREACHABLE and backend.attempt > 1:
+        # The message says what the fault is (no answer, timeout, server error, unreadable).
+        return Banner(
+            Level.ERROR,
+            (
+                "Since ",
+                At(backend.since),
+                ": ",
+                Quoted(backend.message or ""),
+                " The monitor keeps trying.",
+            ),
+        )
+    if backend.kind is BackendKind.RATE_LIMITED:
+        return Banner(
+            Level.WARNING,
+            (
+                "The Dotoro API is rate-limiting this monitor until ",
+                At(backend.until),
+                ". Updates resume by themselves; nothing is lost.",
+            ),
+        )
+    if backend.kind is BackendKind.DENIED:
+        return Banner(Level.ERROR, (Quoted(backend.message or "Access denied."),))
+    return None
+
+
+def stale_note(snap: Snapshot) -> Words | None:
+    if not is_stale(snap):
+        return None
+    return (
+        "Stale: the last known figures, as of ",
+        At(snap.polled_at, date=True),
+        "; everything below is from then.",
+    )
+
+
+def counts(snap: Snapshot) -> tuple[tuple[str, int], ...]:
+    return (
+        ("Syncing now", len(snap.active)),
+        ("Queued", len(snap.pending)),
+        ("Failed (24 h)", len(snap.failed)),
+    )
+
+
+def notes(snap: Snapshot) -> str:
+    said = []
+    if snap.streams_waiting:
+        said.append(
+            f"Live updates for {snap.streams_live} of {snap.streams_wanted} syncs; the rest "
+            "follow as the request budget allows."
+        )
+    if snap.malformed_events:
+        said.append(f"{snap.malformed_events} unreadable stream events were skipped.")
+    if snap.unknown_events:
+        said.append(
+            f"{snap.unknown_events} stream events of unknown types were ignored (newer service?)."
+        )
+    return " ".join(said)
+
+
+class CancelState(StrEnum):
+    OFFERED = "offered"
+    CANCELLING = "cancelling"
+    UNAVAILABLE = "unavailable"
+
+
+@dataclass(frozen=True)
+class CardWords:
+    """One active sync's card, worded."""
+
+    key: str
+    job_id: str | None
+    name: str  # never empty: "Unnamed set" stands in
+    platform: str
+    fraction: float | None  # None: the backend sends no live progress
+    progress: str  # "69% · 11 of 16 campaigns synced"
+    bar_label: str  # the bar's accessible name: "Acme – Black Friday: 69 %"
+    elapsed_prefix: str  # "Elapsed" or "Running for at least" (no start time from the backend)
+    elapsed_s: float | None  # at the snapshot's time; the component keeps counting
+    details: tuple[str, ...]  # rate and ETA, where progress is known
+    failed: str | None
+    stream: str | None
+    stalled: str | None
+    cancel: CancelState
+    cancel_note: str
+
+
+def card_words(card: ActiveView, snap: Snapshot) -> CardWords:
+    name = card.name.strip() or "Unnamed set"
+    p = card.progress
+    if p.known and p.fraction is not None:
+        fraction: float | None = min(1.0, max(0.0, p.fraction))
+        pct = round((fraction or 0.0) * 100)
+        progress = f"{pct}% · {p.done} of {p.total} campaigns synced"
+        bar_label = f"{name}: {pct} %"
+    else:
+        fraction = None
+        progress = "Syncing – live progress not available from this backend"
+        bar_label = f"{name}: progress not available"
+    details = (f"rate {rate(card.rate_per_min)}", f"ETA {duration(card.eta_s)}") if p.known else ()
+    stream = card.stream
+    stream_words = None
+    if stream is not None and stream.kind is StreamKind.RECONNECTING:
+        stream_words = f"live updates reconnecting (attempt {stream.attempt})"
+    elif stream is not None and stream.kind is StreamKind.FAILED:
+        stream_words = f"live updates unavailable: {stream.reason}"
+    if card.cancelling:
+        cancel, note = CancelState.CANCELLING, "Cancelling…"
+    elif not snap.features.cancel:
+        cancel, note = CancelState.UNAVAILABLE, "Cancel is not available on this backend."
+    elif card.job_id is None:
+        cancel, note = (
+            CancelState.UNAVAILABLE,
+            "Cancel needs the job id, which this backend does not report.",
+        )
+    else:
+        cancel, note = CancelState.OFFERED, ""
+    return CardWords(
+        key=card.key,
+        job_id=card.job_id,
+        name=name,
+        platform=card.platform.label,
+        fraction=fraction,
+        progress=progress,
+        bar_label=bar_label,
+        elapsed_prefix="Running for at least" if card.elapsed_at_least else "Elapsed",
+        elapsed_s=card.elapsed_s,
+        details=details,
+        failed=f"{p.failed} failed" if p.failed else None,
+        stream=stream_words,
+        stalled=(
+            f"No progress for over {duration(snap.stall_seconds)}: this sync may be stuck."
+            if card.stalled
+            else None
+        ),
+        cancel=cancel,
+        cancel_note=note,
+    )
