@@ -70,6 +70,7 @@ def live_now() -> None:
             shown=mode,
             paused=paused,
             sections=drawn,
+            tz=viewer.zone(),
         )
         if now is not mode:
             st.rerun()  # the layout and the timers change with the mode: a full run
@@ -77,7 +78,7 @@ def live_now() -> None:
         snap = current()
         header.header(snap, viewer.zone(), refresh_note)
         active.active(snap, sync_actions)
-    actions.restore_focus()
+        actions.restore_focus()  # in the fragment that reruns (here: every second)
 
 
 @st.fragment(run_every=slow, key=push.SECTIONS)
@@ -98,6 +99,8 @@ def sections() -> None:
     from sync_monitor.ui import summary
 
     summary.summary_charts(snap, tz)
+    if pushing:
+        actions.restore_focus()  # in the fragment that reruns (in push mode: this one)
 
 
 live_now()

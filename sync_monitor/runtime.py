@@ -91,7 +91,12 @@ def services() -> Services:
     publisher = Publisher(hub).start()
     _stoppers.append(publisher.stop)
     global _started
-    _started = Services(config, hub, client, is_local, publisher, secrets.token_bytes(32))
+    secret = (
+        config.push_secret.get_secret_value().encode()
+        if config.push_secret
+        else secrets.token_bytes(32)
+    )
+    _started = Services(config, hub, client, is_local, publisher, secret)
     return _started
 
 

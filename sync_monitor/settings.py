@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     requests_per_minute: int = Field(default=90, ge=10, le=10_000)
     # Live updates pushed to the browser (issue 9); false: every tab reruns on a timer instead.
     push: bool = True
+    # Signs the push route's tokens; unset: a random secret per process (tokens are bound to the
+    # process's sessions anyway). Set it to mint tokens outside the process (the tests do).
+    push_secret: SecretStr | None = None
 
     @field_validator("api_url")
     @classmethod

@@ -61,9 +61,17 @@ def _card(said: CardWords, taken_at_ms: int) -> State:
     }
 
 
+def _step(seconds: float | None) -> int | None:
+    """A wait as the sections' refresh sees it: in 15 s steps for ten minutes, then minutes.
+    (Streamlit draws the waits, so each step is a rerun; finer would be a timer again.)"""
+    if seconds is None:
+        return None
+    return int(seconds // 15) if seconds < 600 else 40 + int(seconds // 60)
+
+
 def sections_digest(snap: Snapshot) -> str:
     """Changes exactly when something the queue, the failures or the charts draw has changed,
-    so that only then do they rerun. Waits count in whole minutes, as those sections show them."""
+    so that only then do they rerun."""
     drawn = (
         snap.loaded,
         snap.backend.kind.value,
@@ -75,9 +83,9 @@ def sections_digest(snap: Snapshot) -> str:
                 p.just_queued,
                 p.cancelling,
                 p.waiting_at_least,
-                round(p.waiting_s / 60),
-                None if p.wait_low_s is None else round(p.wait_low_s / 60),
-                None if p.wait_high_s is None else round(p.wait_high_s / 60),
+                _step(p.waiting_s),
+                _step(p.wait_low_s),
+                _step(p.wait_high_s),
             )
             for p in snap.pending
         ],

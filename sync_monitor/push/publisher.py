@@ -64,6 +64,7 @@ class Publisher:
         self._listeners: set[Callable[[], None]] = set()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._version = -1  # the hub's version last published from
         self.builds = 0  # payloads built: once per hub change or idle check, whoever watches
         # Numbers restart with the process: a connection resuming from another process's numbers
         # gets the full state, never changes against a state it does not have.
@@ -82,10 +83,9 @@ class Publisher:
             self._thread.join(timeout=5)
 
     def _run(self) -> None:
-        version = -1
         while not self._stop.is_set():
             try:
-                version = self._source.wait_for_change(version, self.idle_check)
+                self._source.wait_for_change(self._version, self.idle_check)
                 self.publish_once()
             except Exception:  # one bad build must not end live updates for everyone
                 log.exception("the push publisher failed to publish; it carries on")
@@ -94,6 +94,7 @@ class Publisher:
     def publish_once(self) -> Message | None:
         """Publish the hub's current state if it differs from the last message's."""
         snap = self._source.snapshot()
+        self._version = snap.version
         state = payload(snap)
         self.builds += 1
         with self._lock:

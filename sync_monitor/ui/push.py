@@ -11,6 +11,7 @@ same hub action as the button of the server-drawn card.
 from __future__ import annotations
 
 import time
+from datetime import datetime, tzinfo
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
@@ -23,6 +24,7 @@ from ..actions import Actions
 from ..push import route, token
 from ..push.payload import sections_digest as digest
 from ..snapshot import Snapshot
+from ..text import zone_name
 from .actions import cancel_clicked
 
 HERE = Path(__file__).resolve().parent / "component"
@@ -85,11 +87,19 @@ def live(
     shown: Mode,
     paused: bool,
     sections: str | None,
+    tz: tzinfo,
 ) -> Mode:
     """Mount the component; the mode the page should now be in (a change needs a full rerun)."""
     ctx = get_script_run_ctx()
     session = ctx.session_id if ctx is not None else "none"
     now = time.time()
+    local = datetime.now(tz)
+    offset = local.utcoffset()
+    # The viewer's zone named as the server-drawn sections name it ("AEDT"), for the browser.
+    zone = {
+        "name": zone_name(local),
+        "offset": 0 if offset is None else round(offset.total_seconds() / 60),
+    }
     _live(
         key="live-component",
         data={
@@ -103,6 +113,7 @@ def live(
             "seq": seq,
             "epoch": epoch,
             "sections": sections,
+            "zone": zone,
         },
         default={"push": None},
         on_push_change=_push_reported,

@@ -28,8 +28,11 @@ class Live:
         page.goto(self.url)
         page.wait_for_selector("[data-testid='stApp']")
         self.wait_idle(page=page)
-        # The header's metrics exist once the hub has a snapshot; "Syncing now" is the first.
-        expect(page.get_by_test_id("stMetric").first).to_be_visible(timeout=20_000)
+        # The header's counts exist once the hub has a snapshot: drawn by the push component,
+        # or by Streamlit in the fallback.
+        expect(page.locator(".sm-count, [data-testid='stMetric']").first).to_be_visible(
+            timeout=20_000
+        )
         return page
 
     @contextmanager

@@ -35,13 +35,18 @@ function duration(seconds) {
   return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, "0")} min`;
 }
 
+// The zone's name as the server's tz database writes it ("AEDT"), for the offset the page gave;
+// Intl's short names depend on the browser's language ("GMT+11" in en-US).
+let zone = { name: null, offset: null };
+
 function clock(ms, withDate) {
   if (ms === null || ms === undefined) return "unknown";
   const when = new Date(ms);
   const parts = {};
   const options = { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZoneName: "short", day: "numeric", month: "short" };
   for (const p of new Intl.DateTimeFormat("en-GB", options).formatToParts(when)) parts[p.type] = p.value;
-  const shown = `${parts.hour}:${parts.minute}:${parts.second} ${parts.timeZoneName}`;
+  const name = zone.name && -when.getTimezoneOffset() === zone.offset ? zone.name : parts.timeZoneName;
+  const shown = `${parts.hour}:${parts.minute}:${parts.second} ${name}`;
   return withDate ? `${shown}, ${parts.day} ${parts.month}` : shown;
 }
 
@@ -114,6 +119,7 @@ class Live {
     this.api = api;
     const first = this.data === null;
     this.data = data;
+    if (data.zone) zone = data.zone;
     this.box.hidden = data.mode !== "push";
     if (first && data.state) {
       this.state = data.state;

@@ -1,0 +1,340 @@
+"""The push channel's pure parts: the worded payload, its changes, the tokens, and the publisher
+(with a scripted source standing in for the hub: it is pure code over a protocol)."""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from sync_monitor.jobstate import StreamKind, StreamStatus
+from sync_monitor.models import Features, JobState, Platform, Progress
+from sync_monitor.push import token
+from sync_monitor.push.delta import apply, diff
+from sync_monitor.push.payload import MAX_CARDS, payload, sections_digest
+from sync_monitor.push.publisher import KEEP, Publisher
+from sync_monitor.views import (
+    ActiveView,
+    Backend,
+    BackendKind,
+    FailedView,
+    Finished,
+    PendingView,
+    Snapshot,
+)
+
+NOW = datetime(2026, 11, 30, 14, 2, 5, tzinfo=UTC)
+SECRET = b"k" * 32
+
+
+def card(n: int, done: int = 5, total: int = 10, **changes: Any) -> ActiveView:
+    view = ActiveView(
+        key=f"job-{n}",
+        job_id=f"job-{n}",
+        set_id=f"set-{n}",
+        name=f"Acme {n}",
+        platform=Platform.META,
+        progress=Progress(synced=done, total=total),
+        started_at=NOW - timedelta(seconds=80),
+        elapsed_s=80.0,
+        rate_per_min=4.0,
+        eta_s=75.0,
+        stalled=False,
+        stream=StreamStatus(StreamKind.LIVE),
+    )
+    return replace(view, **changes)
+
+
+def queued(n: int, position: int, waiting_s: float = 30.0) -> PendingView:
+    return PendingView(
+        key=f"set-q{n}",
+        job_id=None,
+        set_id=f"set-q{n}",
+        name=f"Queued {n}",
+        platform=Platform.GOOGLE,
+        created_at=NOW - timedelta(seconds=waiting_s),
+        position=position,
+        waiting_s=waiting_s,
+        wait_low_s=None,
+        wait_high_s=None,
+    )
+
+
+def snapshot(version: int = 1, **changes: Any) -> Snapshot:
+    base = Snapshot(
+        taken_at=NOW,
+        version=version,
+        backend=Backend(BackendKind.LIVE, url="http://127.0.0.1:3001", is_local=True),
+        features=Features(cancel=True),
+        polled_at=NOW - timedelta(seconds=1),
+        active=(card(1), card(2)),
+        pending=(queued(1, 1),),
+        loaded=True,
+    )
+    return replace(base, **changes)
+
+
+# -- payload ---------------------------------------------------------------------------------
+
+
+def test_payload_words_the_cards_as_the_page_does() -> None:
+    state = payload(snapshot(active=(card(1, done=11, total=16),)))
+    [shown] = state["cards"]
+    assert shown["progress"] == "69% · 11 of 16 campaigns synced"
+    assert shown["label"] == "Acme 1: 69 %"  # the bar's accessible name, after its sync
+    assert shown["elapsedPrefix"] == "Elapsed"
+    # The start, not the elapsed time: the browser keeps counting, and the payload stays put.
+    assert shown["started"] == round((NOW.timestamp() - 80) * 1000)
+    assert shown["details"] == ["rate 4.0/min", "ETA 1 min 15 s"]
+    assert shown["cancel"] == "offered"
+    assert state["counts"] == [["Syncing now", 1], ["Queued", 1], ["Failed (24 h)", 0]]
+    assert state["line"] == ["Live"]
+    assert state["updated"] == [{"at": round((NOW.timestamp() - 1) * 1000), "date": False}]
+    json.dumps(state)  # everything in it travels as JSON
+
+
+def test_payload_says_what_the_backend_does_not_tell() -> None:
+    head = card(1, done=0, total=0, job_id=None, elapsed_at_least=True, stream=None)
+    state = payload(snapshot(active=(head,), features=Features(cancel=False)))
+    [shown] = state["cards"]
+    assert shown["progress"] == "Syncing – live progress not available from this backend"
+    assert shown["fraction"] is None
+    assert shown["label"] == "Acme 1: progress not available"
+    assert shown["elapsedPrefix"] == "Running for at least"
+    assert shown["details"] == []
+    assert (shown["cancel"], shown["cancelNote"]) == (
+        "unavailable",
+        "Cancel is not available on this backend.",
+    )
+
+
+def test_payload_before_the_first_answer_is_one_sentence_with_its_time() -> None:
+    since = NOW - timedelta(minutes=2)
+    down = Backend(
+        BackendKind.UNREACHABLE, since=since, attempt=3, message="No answer.", url="http://x:1"
+    )
+    state = payload(snapshot(loaded=False, active=(), pending=(), backend=down))
+    assert state["loaded"] is False
+    assert state["skeleton"] is False
+    words = state["banner"]["words"]
+    assert state["banner"]["level"] == "error"
+    assert {"at": round(since.timestamp() * 1000), "date": False} in words
+    text = "".join(w for w in words if isinstance(w, str))
+    assert text.startswith("Can't reach the Dotoro API at http://x:1 since ")
+    assert "No answer." in text
+
+
+def test_payload_carries_hostile_text_as_data() -> None:
+    hostile = "<img src=x onerror=alert(1)> **bold** [link](http://evil)"
+    state = payload(snapshot(active=(card(1, name=hostile),)))
+    assert state["cards"][0]["name"] == hostile  # the component sets it with textContent
+
+
+def test_payload_shows_at_most_max_cards_and_counts_the_rest() -> None:
+    many = tuple(card(n) for n in range(MAX_CARDS + 5))
+    state = payload(snapshot(active=many))
+    assert len(state["cards"]) == MAX_CARDS
+    assert state["more"] == 5
+
+
+def test_sections_digest_changes_with_what_the_sections_draw_only() -> None:
+    base = snapshot()
+    assert sections_digest(base) == sections_digest(
+        snapshot(version=2, active=(card(1, done=9), card(2)))
+    ), "progress alone is drawn by the cards, not the sections"
+    assert sections_digest(base) != sections_digest(snapshot(pending=()))
+    assert sections_digest(base) != sections_digest(snapshot(active=(card(1),)))
+    failed = FailedView("set-f", None, "set-f", "Broken", Platform.REDDIT, "boom", NOW)
+    assert sections_digest(base) != sections_digest(snapshot(failed=(failed,)))
+    assert sections_digest(snapshot(failed=(failed,))) != sections_digest(
+        snapshot(failed=(replace(failed, retrying=True),))
+    )
+    done = Finished(NOW, Platform.META, JobState.COMPLETED, 30.0, "job-9")
+    assert sections_digest(base) != sections_digest(snapshot(finished=(done,)))
+    # Waits go in steps (15 s, then minutes past ten): the sections rerun on a step, not
+    # every second.
+    assert sections_digest(snapshot(pending=(queued(1, 1, 31.0),))) == sections_digest(
+        snapshot(pending=(queued(1, 1, 44.0),))
+    )
+    assert sections_digest(snapshot(pending=(queued(1, 1, 31.0),))) != sections_digest(
+        snapshot(pending=(queued(1, 1, 46.0),))
+    )
+    assert sections_digest(snapshot(pending=(queued(1, 1, 601.0),))) == sections_digest(
+        snapshot(pending=(queued(1, 1, 655.0),))
+    )
+
+
+def test_payload_keeps_recent_ends_for_the_announcement() -> None:
+    recent = Finished(NOW - timedelta(seconds=10), Platform.META, JobState.FAILED, 30.0, "job-7")
+    old = Finished(NOW - timedelta(hours=1), Platform.META, JobState.COMPLETED, 30.0, "job-8")
+    assert payload(snapshot(finished=(old, recent)))["ended"] == {"job-7": "failed"}
+
+
+# -- changes ---------------------------------------------------------------------------------
+
+
+def test_a_change_carries_only_what_changed() -> None:
+    old = payload(snapshot())
+    new = payload(snapshot(version=2, active=(card(1, done=6), card(2))))
+    change = diff(old, new)
+    assert set(change) == {"cards"}
+    assert [c["key"] for c in change["cards"]] == ["job-1"]
+    assert apply(old, change) == new
+
+
+def test_changes_rebuild_the_state_whatever_happens_to_the_cards() -> None:
+    rng = random.Random(7)
+    old = payload(snapshot())
+    for _ in range(200):
+        cards = tuple(
+            card(n, done=rng.randint(0, 10)) for n in rng.sample(range(12), rng.randint(0, 8))
+        )
+        new = payload(snapshot(active=cards, pending=() if rng.random() < 0.5 else (queued(1, 1),)))
+        assert apply(old, diff(old, new)) == new
+        old = new
+
+
+# -- tokens ----------------------------------------------------------------------------------
+
+
+def test_a_token_opens_for_its_session_until_it_expires() -> None:
+    minted = token.mint(SECRET, "session-1", now=1000.0)
+    assert token.check(SECRET, minted, now=1000.0) == "session-1"
+    assert token.check(SECRET, minted, now=1000.0 + token.TTL_SECONDS - 1) == "session-1"
+    assert token.check(SECRET, minted, now=1000.0 + token.TTL_SECONDS + 1) is None
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        None,
+        "",
+        "session-1",
+        "session-1.99999999999.AAAA",
+        "session-2." + "x" * 40,
+        "a" * 1000,
+    ],
+)
+def test_anything_but_a_minted_token_is_refused(forged: str | None) -> None:
+    assert token.check(SECRET, forged, now=1000.0) is None
+
+
+def test_a_token_is_bound_to_its_secret_and_session() -> None:
+    minted = token.mint(SECRET, "session-1", now=1000.0)
+    assert token.check(b"other" * 8, minted, now=1000.0) is None
+    session, expiry, signature = minted.split(".")
+    assert token.check(SECRET, f"session-2.{expiry}.{signature}", now=1000.0) is None
+    assert token.check(SECRET, f"{session}.{int(expiry) + 600}.{signature}", now=1000.0) is None
+
+
+# -- the publisher ---------------------------------------------------------------------------
+
+
+class Script:
+    """The hub, scripted: a snapshot to hand out and a version to wait on."""
+
+    def __init__(self) -> None:
+        self.snap = snapshot()
+        self.changed = threading.Condition()
+        self.snapshots = 0
+
+    def snapshot(self) -> Snapshot:
+        self.snapshots += 1
+        return self.snap
+
+    def wait_for_change(self, version: int, timeout: float) -> int:
+        with self.changed:
+            self.changed.wait_for(lambda: self.snap.version > version, timeout)
+            return self.snap.version
+
+    def set(self, snap: Snapshot) -> None:
+        with self.changed:
+            self.snap = snap
+            self.changed.notify_all()
+
+
+def test_the_publisher_sends_the_full_state_then_changes() -> None:
+    hub = Script()
+    publisher = Publisher(hub)
+    first = publisher.publish_once()
+    assert first is not None
+    assert first.seq == 1
+    assert publisher.publish_once() is None  # nothing changed: nothing to send
+    hub.set(snapshot(version=2, active=(card(1, done=7), card(2))))
+    second = publisher.publish_once()
+    assert second is not None
+    assert second.seq == 2
+
+    seq, texts = publisher.since(0)
+    assert (seq, [json.loads(t)["type"] for t in texts]) == (2, ["full"])
+    seq, texts = publisher.since(1)
+    [change] = [json.loads(t) for t in texts]
+    assert (seq, change["type"], change["seq"]) == (2, "delta", 2)
+    assert apply(first.state, change["change"]) == second.state
+    assert publisher.since(2) == (2, [])
+    # Numbers from another process (another epoch) get the full state, never changes.
+    assert [json.loads(t)["type"] for t in publisher.since(1, "other")[1]] == ["full"]
+    assert publisher.snapshot_at(1) is first.snapshot
+    assert publisher.snapshot_at(99) is None
+
+
+def test_a_connection_too_far_behind_gets_the_full_state() -> None:
+    hub = Script()
+    publisher = Publisher(hub)
+    for n in range(KEEP + 5):
+        hub.set(snapshot(version=n + 1, active=(card(1, done=n % 10, total=10 + n),)))
+        publisher.publish_once()
+    seq, texts = publisher.since(1)
+    assert [json.loads(t)["type"] for t in texts] == ["full"]
+    assert seq == KEEP + 5
+
+
+def test_one_build_per_change_whoever_listens() -> None:
+    hub = Script()
+    publisher = Publisher(hub, interval=0.01, idle_check=5.0)
+    publisher.start()
+    woken = [threading.Event() for _ in range(50)]
+    for event in woken:
+        publisher.listen(event.set)
+    try:
+        builds = publisher.builds
+        hub.set(snapshot(version=2, active=(card(1, done=8), card(2))))
+        assert all(event.wait(5) for event in woken)
+        latest = publisher.latest()
+        assert latest is not None
+        assert latest.seq == 2
+        # Fifty listeners, one change: built once, never once per listener.
+        assert publisher.builds - builds == 1
+    finally:
+        publisher.stop()
+
+
+def test_the_publisher_carries_on_after_a_failed_build(caplog: pytest.LogCaptureFixture) -> None:
+    hub = Script()
+    publisher = Publisher(hub, interval=0.01, idle_check=0.05)
+    publisher.start()
+    try:
+        broken = threading.Event()
+        good = hub.snapshot
+
+        def fails_once() -> Snapshot:
+            if not broken.is_set():
+                broken.set()
+                raise RuntimeError("a bug in a build")
+            return good()
+
+        hub.snapshot = fails_once  # type: ignore[method-assign]
+        hub.set(snapshot(version=5))
+        assert broken.wait(5)
+        woke = threading.Event()
+        publisher.listen(woke.set)
+        hub.set(snapshot(version=6, active=(card(1, done=9),)))
+        assert woke.wait(5), "the publisher stopped after one failed build"
+        assert "carries on" in caplog.text
+    finally:
+        publisher.stop()
