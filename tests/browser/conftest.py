@@ -44,10 +44,12 @@ def live(browser: Browser) -> Iterator[Callable[..., Live]]:
     """Start a local API (plan contract unless `contract=`), the app, and a fresh page."""
     with ExitStack() as stack:
 
-        def start(contract: Contract = Contract.PLAN, **config: Any) -> Live:
+        def start(
+            contract: Contract = Contract.PLAN, app_env: dict[str, str] | None = None, **config: Any
+        ) -> Live:
             api = stack.enter_context(running(quiet_config(contract=contract, **config)))
             url, _ = stack.enter_context(
-                streamlit_app(api.url, SYNC_MONITOR_POLL_SECONDS=POLL_SECONDS)
+                streamlit_app(api.url, SYNC_MONITOR_POLL_SECONDS=POLL_SECONDS, **(app_env or {}))
             )
             context = browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
             stack.callback(context.close)

@@ -1,0 +1,204 @@
+"""Live by push (issue 9), in a real browser: the cards move with no rerun, every tab of a browser
+is live, the page falls back to timers when the route is blocked and comes back when it is not,
+backend text stays text, the route lets in only the page's own tokens, and Cancel by keyboard
+sends one POST."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import Page, WebSocketRoute, expect
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+
+from sync_monitor.client import PROBE_ID
+from sync_monitor.push import route, token
+from tests.support.browser import Live
+
+pytestmark = pytest.mark.browser
+
+Start = Callable[..., Live]
+PROGRESS = re.compile(r"(\d+) of 400 campaigns synced")
+SLOW = {"campaigns": 400, "seconds_per_campaign": 0.1}
+SECRET = "push-secret-for-tests-only-0123456789"
+FALLBACK = "Live updates every 1 s (push updates are not reaching this browser)."
+COUNT_RUNS = """() => {
+    window.__runs = 0;
+    const app = document.querySelector("[data-test-script-state]");
+    new MutationObserver(() => {
+        if (app.getAttribute("data-test-script-state") === "running") window.__runs += 1;
+    }).observe(app, { attributes: true, attributeFilter: ["data-test-script-state"] });
+}"""
+
+
+def synced(page: Page) -> int:
+    match = PROGRESS.search(page.locator(".sm-progress-text").first.inner_text())
+    assert match
+    return int(match.group(1))
+
+
+def wait_for_more(page: Page, than: int, timeout: float = 15.0) -> int:
+    deadline = time.monotonic() + timeout
+    while (now := synced(page)) <= than and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    return now
+
+
+def test_cards_move_with_no_rerun(live: Start) -> None:
+    m = live()
+    m.api.create_set(name="Acme Outdoor – Q4", platform="google", behaviour=SLOW, queue=True)
+    page = m.open()
+    expect(page.locator(".sm-progress-text")).to_contain_text(PROGRESS, timeout=20_000)
+    m.wait_idle()
+    page.wait_for_timeout(1500)  # the component's first report may cost one rerun: let it pass
+    m.wait_idle()
+    page.evaluate(COUNT_RUNS)
+    first = synced(page)
+    later = wait_for_more(page, first + 20)
+    assert later > first + 20
+    bar = page.get_by_role("progressbar", name=re.compile(r"^Acme Outdoor – Q4: \d+ %$"))
+    expect(bar).to_have_attribute("aria-valuenow", re.compile(r"^\d+$"))
+    assert page.evaluate("window.__runs") == 0, "the cards moved by reruns, not by push"
+    assert m.page_errors == []
+
+
+def test_ten_tabs_of_one_browser_are_all_live(live: Start) -> None:
+    m = live()
+    m.api.create_set(name="Acme Outdoor – Q4", platform="google", behaviour=SLOW, queue=True)
+    context = m.page.context
+    tabs = [m.page] + [context.new_page() for _ in range(9)]
+    for tab in tabs:
+        m.open(tab)
+        expect(tab.locator(".sm-progress-text")).to_contain_text(PROGRESS, timeout=30_000)
+    seen = [synced(tab) for tab in tabs]
+    for tab, before in zip(tabs, seen, strict=True):
+        assert wait_for_more(tab, before + 5) > before + 5
+    for tab in tabs:  # and each of them by push, not by the fallback's timers
+        expect(tab.get_by_text(FALLBACK)).to_have_count(0)
+    assert m.page_errors == []
+
+
+def test_fallback_takes_over_when_the_route_is_blocked_and_hands_back(live: Start) -> None:
+    m = live()
+    m.api.create_set(name="Acme Outdoor – Q4", platform="google", behaviour=SLOW, queue=True)
+    blocked = {"on": True}
+
+    def gate(ws: WebSocketRoute) -> None:
+        if blocked["on"]:
+            ws.close()  # as a proxy that does not pass the route would
+        else:
+            ws.connect_to_server()
+
+    m.page.context.route_web_socket(re.compile(r".*/sync-monitor/push.*"), gate)
+    page = m.page
+    page.goto(m.url)
+    # Blocked: the page draws the cards itself, every second, and says so.
+    expect(page.get_by_text(FALLBACK)).to_be_visible(timeout=30_000)
+    expect(page.get_by_text(PROGRESS).first).to_be_visible(timeout=20_000)
+    expect(page.locator(".sm-live")).to_be_hidden()
+    first = int(PROGRESS.search(page.get_by_text(PROGRESS).first.inner_text()).group(1))  # type: ignore[union-attr]
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        text = page.get_by_text(PROGRESS).first.inner_text()
+        if int(PROGRESS.search(text).group(1)) > first + 5:  # type: ignore[union-attr]
+            break
+        page.wait_for_timeout(200)
+    else:
+        pytest.fail("the fallback's cards did not move")
+
+    blocked["on"] = False  # the route is reachable again: push takes over by itself
+    expect(page.locator(".sm-live")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text(FALLBACK)).to_have_count(0)
+    before = synced(page)
+    assert wait_for_more(page, before + 5) > before + 5
+    assert m.page_errors == []
+
+
+HOSTILE = '<img src=x onerror="window.__pwned=1"> **bold** [link](https://evil.example) \u202eKO'
+
+
+def test_hostile_set_name_and_error_show_as_text_in_the_cards(live: Start) -> None:
+    m = live()
+    m.api.create_set(name=HOSTILE, platform="reddit", behaviour=SLOW, queue=True)
+    page = m.open()
+    name = page.locator(".sm-name").first
+    expect(name).to_have_text(HOSTILE, timeout=20_000)
+    assert page.locator(".sm-live img, .sm-live a").count() == 0
+    assert page.evaluate("window.__pwned") is None
+    bar = page.get_by_role("progressbar").first
+    assert bar.get_attribute("aria-label", timeout=5000).startswith(HOSTILE)  # type: ignore[union-attr]
+    assert m.page_errors == []
+
+
+def _page_token(page: Page, url: str) -> str:
+    """The token the page's component connected with (read from the socket it opened)."""
+    with page.expect_websocket(lambda ws: route.PATH in ws.url, timeout=30_000) as opened:
+        page.goto(url)
+    return parse_qs(urlsplit(opened.value.url).query)["token"][0]
+
+
+def test_the_route_lets_in_only_the_pages_own_fresh_tokens(live: Start) -> None:
+    m = live(app_env={"SYNC_MONITOR_PUSH_SECRET": SECRET})
+    minted = _page_token(m.page, m.url)
+    session = minted.split(".")[0]
+    base = m.url.replace("http://", "ws://") + route.PATH
+
+    bodies: set[bytes] = set()
+
+    def status(query: str) -> int:
+        try:
+            with connect(base + query, open_timeout=10) as ws:
+                first = json.loads(ws.recv(timeout=10))
+                assert first["type"] == "full"
+                assert "cards" in first["state"]
+                return 101
+        except InvalidStatus as refused:
+            bodies.add(bytes(refused.response.body or b""))
+            return refused.response.status_code
+
+    now = time.time()
+    assert status(f"?token={minted}") == 101
+    assert status("") == 401
+    assert status("?token=forged") == 401
+    assert status(f"?token={minted[:-4]}AAAA") == 401
+    expired = token.mint(SECRET.encode(), session, now - token.TTL_SECONDS - 5)
+    assert status(f"?token={expired}") == 401
+    stranger = token.mint(SECRET.encode(), "00000000-0000-4000-8000-000000000000", now)
+    assert status(f"?token={stranger}") == 401, "a token for a session the server does not have"
+    assert status(f"?token={token.mint(b'another secret', session, now)}") == 401
+    assert bodies == {b"401 Unauthorized"}  # and nothing else
+
+
+def test_cancel_by_keyboard_sends_one_post(live: Start) -> None:
+    m = live()
+    name = "Nimbus Coffee – Brand UK"
+    created = m.api.create_set(name=name, platform="meta", behaviour=SLOW, queue=True)
+    page = m.open()
+    cancel = page.get_by_role("button", name=f"Cancel “{name}”", exact=True)
+    expect(cancel).to_be_visible(timeout=20_000)
+    # Reach it by keyboard: Tab from the page's top until it has focus.
+    page.get_by_role("heading", name="Sync Monitor").first.click()
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if cancel.evaluate("el => el.getRootNode().activeElement === el"):
+            break
+    else:
+        pytest.fail("Tab never reached the Cancel button")
+    page.keyboard.press("Enter")
+    confirm = page.get_by_role("button", name="Yes, cancel this sync")
+    expect(confirm).to_be_focused()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # a second press must not send a second POST
+    m.api.wait_state(created["jobId"], "cancelled", timeout=20)
+    expect(page.locator(".sm-card")).to_have_count(0, timeout=15_000)
+    m.wait_idle()
+    stats = m.api.get("/_local/stats").json()
+    probe = PROBE_ID  # the feature probe
+    posts = {k: v for k, v in stats.items() if k.endswith("/cancel") and probe not in k}
+    assert posts == {f"POST /api/v1/sync/{created['jobId']}/cancel": 1}
+    assert m.page_errors == []
