@@ -144,6 +144,7 @@ def _page_token(page: Page, url: str) -> str:
 
 def test_the_route_lets_in_only_the_pages_own_fresh_tokens(live: Start) -> None:
     m = live(app_env={"SYNC_MONITOR_PUSH_SECRET": SECRET})
+    m.api.create_set(name="Acme Outdoor – Q4", platform="google", behaviour=SLOW, queue=True)
     minted = _page_token(m.page, m.url)
     session = minted.split(".")[0]
     base = m.url.replace("http://", "ws://") + route.PATH
@@ -172,6 +173,22 @@ def test_the_route_lets_in_only_the_pages_own_fresh_tokens(live: Start) -> None:
     assert status(f"?token={stranger}") == 401, "a token for a session the server does not have"
     assert status(f"?token={token.mint(b'another secret', session, now)}") == 401
     assert bodies == {b"401 Unauthorized"}  # and nothing else
+
+    # Let in: the full state, then changes; a proxy is told not to buffer; and a browser that
+    # resumes from the number it has gets the changes after it, not the full state again.
+    with connect(f"{base}?token={minted}", open_timeout=10) as ws:
+        assert ws.response is not None
+        assert ws.response.headers["Cache-Control"] == "no-cache"
+        assert ws.response.headers["X-Accel-Buffering"] == "no"
+        full = json.loads(ws.recv(timeout=10))
+        change = json.loads(ws.recv(timeout=10))
+        assert (full["type"], change["type"]) == ("full", "delta")
+        assert change["seq"] == full["seq"] + 1
+    resume = f"{base}?token={minted}&epoch={full['epoch']}&seq={change['seq']}"
+    with connect(resume, open_timeout=10) as ws:
+        following = json.loads(ws.recv(timeout=10))
+        assert following["type"] == "delta"
+        assert following["seq"] > change["seq"]
 
 
 def test_cancel_by_keyboard_sends_one_post(live: Start) -> None:

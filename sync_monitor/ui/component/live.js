@@ -10,6 +10,7 @@
 const RETRY_MS = [1000, 2000, 5000, 10000];
 const OPEN_TIMEOUT_MS = 5000; // no first message by then: push does not work from here
 const REFRESH_BEFORE_MS = 30000; // ask the page for a new token this long before it expires
+const SILENT_MS = 40000; // the route sends at least a heartbeat every 15 s: silence means a dead link
 const controllers = new WeakMap();
 
 function el(tag, cls, text) {
@@ -165,6 +166,7 @@ class Live {
     const guard = setTimeout(() => { if (!this.opened) socket.close(); }, OPEN_TIMEOUT_MS);
     socket.onmessage = (event) => {
       clearTimeout(guard);
+      this.heard = Date.now();
       this.opened = true;
       this.failures = 0;
       this.report("on");
@@ -408,6 +410,7 @@ class Live {
   }
 
   tick() {
+    if (this.socket && this.opened && Date.now() - this.heard > SILENT_MS) this.socket.close();
     if (!this.data || this.data.paused) return;
     for (const view of this.cards.values()) this.fillElapsed(view);
   }
