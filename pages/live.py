@@ -61,8 +61,12 @@ def live_now() -> None:
     if services.settings.push:
         message = publisher.latest()
         drawn = st.session_state.get(push.DRAWN)
+        if pushing and message is not None:
+            # The moment the component starts from; the sections draw it until it says more.
+            st.session_state[push.SEEN] = message.seq
         now = push.live(
-            None if message is None else message.state,
+            # The state for the first paint, in push mode only: the fallback draws its own.
+            None if message is None or not pushing else message.state,
             0 if message is None else message.seq,
             publisher.epoch,
             services.push_secret,

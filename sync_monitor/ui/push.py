@@ -32,7 +32,7 @@ MODE = "sync_monitor_push_mode"  # session key: how this viewer's page is live n
 SEEN = "sync_monitor_push_seen"  # session key: the message the component showed last
 DRAWN = "sync_monitor_push_drawn"  # session key: the digest of the sections last drawn
 SECTIONS = "sections"  # the key of the fragment with the queue, failures and charts
-__all__ = ["DRAWN", "SECTIONS", "Mode", "digest", "live", "mode", "shown_snapshot"]
+__all__ = ["DRAWN", "SECTIONS", "SEEN", "Mode", "digest", "live", "mode", "shown_snapshot"]
 
 _live = st.components.v2.component(
     "sync_monitor_live",

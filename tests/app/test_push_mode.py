@@ -1,0 +1,49 @@
+"""The live page in push mode, as AppTest sees it (no browser runs the component): Streamlit
+draws the sections, and leaves the header and cards to the component, which it hands the
+worded state, a token for this session, and the route's path."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+
+import pytest
+
+from sync_monitor.push import route, token
+from tests.support.apptest import Monitor
+
+Factory = Callable[..., Monitor]
+SECRET = "push-secret-for-tests-only-0123456789"
+SESSION = "dotoro-session-cookie-value-0123456789"
+
+
+def test_push_mode_hands_the_header_and_cards_to_the_component(
+    monitor_factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    m = monitor_factory(workers=1)
+    monkeypatch.setenv("SYNC_MONITOR_PUSH", "true")  # read when the services start, below
+    monkeypatch.setenv("SYNC_MONITOR_PUSH_SECRET", SECRET)
+    monkeypatch.setenv("SYNC_MONITOR_SESSION_TOKEN", SESSION)
+    m.api.create_set(
+        name="Holiday Promo",
+        platform="google",
+        queue=True,
+        behaviour={"campaigns": 400, "seconds_per_campaign": 0.05},
+    )
+    m.api.create_set(name="Waiting set", platform="meta", queue=True)
+    m.wait(lambda s: len(s.active) == 1 and len(s.pending) == 1)
+    assert not m.app.exception
+    text = m.texts()
+    assert "Waiting set" in text  # the queue: drawn by Streamlit
+    assert "campaigns synced" not in text  # the cards: drawn by the component
+    assert list(m.app.metric) == []  # the header's counts: drawn by the component
+    [component] = [e for e in m.app if getattr(e, "type", "") == "bidi_component"] or [None]
+    assert component is not None, [getattr(e, "type", "") for e in m.app]
+    data = json.loads(component.proto.json)
+    assert data["path"] == route.PATH
+    assert data["mode"] == "push"
+    assert token.check(SECRET.encode(), data["token"], time.time()) is not None
+    assert [c["name"] for c in data["state"]["cards"]] == ["Holiday Promo"]
+    assert data["state"]["counts"] == [["Syncing now", 1], ["Queued", 1], ["Failed (24 h)", 0]]
+    assert SESSION not in component.proto.json  # no Dotoro credential travels to the browser
