@@ -1,4 +1,5 @@
-"""CPU that each additional viewer costs the Streamlit server while watching 10 active jobs.
+"""CPU that each additional viewer costs the Streamlit server while watching 10 active jobs, with
+the timed fallback (SYNC_MONITOR_PUSH=false, the page before issue 9; push: bench/fanout.py).
 
 `streamlit run app.py` against the local API with 10 long jobs; 0, 1, 5 and 10 Chromium pages
 open on the live page; the server process's own CPU time (/proc) over a fixed window each.
@@ -57,7 +58,10 @@ def main() -> None:
         workers=JOBS,
     )
     results: dict[int, float] = {}
-    with LocalApiServer(config) as server, streamlit_app(server.url) as (url, proc):
+    with (
+        LocalApiServer(config) as server,
+        streamlit_app(server.url, SYNC_MONITOR_PUSH="false") as (url, proc),
+    ):
         for n in range(JOBS):
             requests.post(
                 server.url + "/_local/sets",
@@ -86,9 +90,10 @@ def main() -> None:
     rows = "\n".join(f"| {v} | {c * 100:.1f}% |" for v, c in results.items())
     record(
         "viewer-cpu",
-        f"""## Live page: server CPU per viewer, 10 active jobs
+        f"""## Live page, timed fallback: server CPU per viewer, 10 active jobs
 
-`bench/viewer_cpu.py`: `streamlit run app.py` at the defaults against the local API with
+`bench/viewer_cpu.py`: `streamlit run app.py` with `SYNC_MONITOR_PUSH=false` (the fragment-only
+page of before issue 9; push figures: the fan-out section) against the local API with
 {JOBS} active jobs streaming progress; Chromium pages open on the live page; the Streamlit
 process's CPU (user + system, all threads) over {WINDOW:.0f} s after {WARMUP:.0f} s of warm-up.
 0 viewers is the shared hub alone (one poller, {JOBS} stream consumers).
@@ -98,7 +103,7 @@ process's CPU (user + system, all threads) over {WINDOW:.0f} s after {WARMUP:.0f
 {rows}
 
 Each additional viewer costs about **{per_viewer * 100:.1f}% of a core** ((10 viewers − 1) / 9).
-This sets the next target.
+Issue 9's push replaces this per-viewer cost (see the fan-out section).
 """,
     )
 
