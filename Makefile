@@ -55,6 +55,7 @@ bench: setup browser-deps
 	$(PY) bench/browser_freshness.py
 	$(PY) bench/viewer_cpu.py
 	$(PY) bench/soak.py
+	$(PY) bench/fanout.py
 
 ## Screenshots of the live page in docs/ (light, dark, 375 px).
 screenshots: setup browser-deps

@@ -40,7 +40,9 @@ def current(for_sections: bool = False) -> Snapshot:
         return frozen
     st.session_state.pop("frozen", None)
     latest = hub.snapshot()
-    return push.shown_snapshot(publisher.snapshot_at, latest) if for_sections else latest
+    if for_sections and pushing:
+        return push.shown_snapshot(publisher.snapshot_at, latest)
+    return latest
 
 
 fast = None if paused or pushing else services.settings.refresh_seconds
