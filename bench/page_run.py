@@ -130,12 +130,13 @@ def main() -> None:
         started = time.perf_counter()
         snap = build(hub_state)
         builds.append(time.perf_counter() - started)
-    settings = load_settings(environ={})
+    # The whole page drawn by Streamlit: the fallback, the heaviest run a viewer can cause.
+    settings = load_settings(environ={"SYNC_MONITOR_PUSH": "false"})
     # The page reads snapshots and hands clicks to `hub.actions`; no click happens here.
     hub = SimpleNamespace(snapshot=lambda: snap, settings=settings, actions=None)
     real_services = runtime.services
     runtime.services = lambda: SimpleNamespace(  # type: ignore[assignment]
-        settings=settings, hub=hub, client=None, is_local=False
+        settings=settings, hub=hub, client=None, is_local=False, publisher=None, push_secret=b""
     )
     try:
         app = AppTest.from_file(str(APP), default_timeout=60)
