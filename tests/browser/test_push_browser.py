@@ -219,3 +219,21 @@ def test_cancel_by_keyboard_sends_one_post(live: Start) -> None:
     posts = {k: v for k, v in stats.items() if k.endswith("/cancel") and probe not in k}
     assert posts == {f"POST /api/v1/sync/{created['jobId']}/cancel": 1}
     assert m.page_errors == []
+
+
+def test_a_finished_sync_is_announced_to_screen_readers(live: Start) -> None:
+    m = live()
+    name = "Juniper Labs – Retargeting"
+    m.api.create_set(
+        name=name,
+        platform="reddit",
+        behaviour={"campaigns": 30, "seconds_per_campaign": 0.2},
+        queue=True,
+    )
+    page = m.open()
+    expect(page.locator(".sm-card")).to_have_count(1, timeout=20_000)
+    announcer = page.locator(".sm-sr")
+    expect(announcer).to_have_attribute("aria-live", "polite")
+    expect(page.locator(".sm-card")).to_have_count(0, timeout=30_000)
+    expect(announcer).to_have_text(f"“{name}” completed.", timeout=10_000)
+    assert m.page_errors == []
