@@ -111,7 +111,8 @@ def wait_ready(page: Page, head: bool = False) -> None:
     else:
         expect(page.get_by_text("of 320 campaigns synced")).to_be_visible(timeout=30_000)
         expect(page.get_by_text(re.compile(r"\d+ (campaigns )?failed"))).to_be_visible()
-    expect(page.locator("[class*='st-key-card-']")).to_have_count(len(RUNNING), timeout=30_000)
+    cards = page.locator(".sm-card:not(.sm-placeholder)")  # the push component's cards
+    expect(cards).to_have_count(len(RUNNING), timeout=30_000)
     expect(page.get_by_text(f"#{min(3, len(QUEUED))}", exact=True)).to_be_visible()
     expect(page.get_by_test_id("stExpander").filter(has_text=FAILED[0][0])).to_be_visible()
     charts = page.get_by_test_id("stVegaLiteChart")
