@@ -38,8 +38,9 @@ def test_push_mode_hands_the_header_and_cards_to_the_component(
     assert "Waiting set" in text  # the queue: drawn by Streamlit
     assert "campaigns synced" not in text  # the cards: drawn by the component
     assert list(m.app.metric) == []  # the header's counts: drawn by the component
-    [component] = [e for e in m.app if getattr(e, "type", "") == "bidi_component"] or [None]
-    assert component is not None, [getattr(e, "type", "") for e in m.app]
+    components = [e for e in m.app if getattr(e, "type", "") == "bidi_component"]
+    assert len(components) == 1, [getattr(e, "type", "") for e in m.app]
+    component = components[0]
     data = json.loads(component.proto.json)
     assert data["path"] == route.PATH
     assert data["mode"] == "push"

@@ -10,6 +10,7 @@
 const RETRY_MS = [1000, 2000, 5000, 10000];
 const OPEN_TIMEOUT_MS = 5000; // no first message by then: push does not work from here
 const REFRESH_BEFORE_MS = 30000; // ask the page for a new token this long before it expires
+const ENDED_WAIT_MS = 5000; // a card gone with no outcome by then: "is no longer syncing"
 const SILENT_MS = 40000; // the route sends at least a heartbeat every 15 s: silence means a dead link
 const controllers = new WeakMap();
 
@@ -82,6 +83,7 @@ class Live {
     this.failures = 0;
     this.opened = false;
     this.cards = new Map();
+    this.leaving = new Map(); // cards gone whose end is not announced yet
     this.confirming = null;
     this.sectionsSent = null;
     this.pushReported = null;
@@ -282,10 +284,11 @@ class Live {
       const hadFocus = view.node.contains(document.activeElement) || view.node.contains(this.root.activeElement);
       view.node.remove();
       this.cards.delete(key);
-      const outcome = view.card.job && state.ended ? state.ended[view.card.job] : null;
-      this.announce(outcome ? `${quoted(view.card.name)} ${outcome}.` : `${quoted(view.card.name)} is no longer syncing.`);
+      // How it ended may come a moment later (a stream's last frame, the next poll).
+      this.leaving.set(key, { job: view.card.job, name: view.card.name, at: Date.now() });
       if (hadFocus) this.refocus();
     }
+    this.announceEnds(state);
     if (state.skeleton && state.cards.length === 0) {
       this.grid.classList.add("sm-skeleton");
       if (!this.grid.childElementCount) for (let i = 0; i < 3; i++) this.grid.append(el("div", "sm-card sm-placeholder", "Loading syncs…"));
@@ -295,6 +298,18 @@ class Live {
     }
     this.more.hidden = !state.more;
     setText(this.more, state.more ? `${state.more} more active syncs: see the table below.` : "");
+  }
+
+  announceEnds(state) {
+    const said = [];
+    for (const [key, gone] of this.leaving) {
+      const outcome = gone.job && state && state.ended ? state.ended[gone.job] : null;
+      if (outcome) said.push(`${quoted(gone.name)} ${outcome}.`);
+      else if (Date.now() - gone.at > ENDED_WAIT_MS) said.push(`${quoted(gone.name)} is no longer syncing.`);
+      else continue;
+      this.leaving.delete(key);
+    }
+    if (said.length) this.announce(said.join(" "));
   }
 
   refocus() {
@@ -413,6 +428,7 @@ class Live {
     if (this.socket && this.opened && Date.now() - this.heard > SILENT_MS) this.socket.close();
     if (!this.data || this.data.paused) return;
     for (const view of this.cards.values()) this.fillElapsed(view);
+    if (this.leaving.size) this.announceEnds(this.state);
   }
 
   close() {
