@@ -10,6 +10,8 @@ SYNC_MONITOR_REFRESH_SECONDS, the rest every few seconds. A pause freezes what t
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from sync_monitor import runtime
@@ -29,6 +31,10 @@ paused = top[1].toggle(
     help="Freeze the page to read it; live updates resume when you switch this off.",
 )
 mode = push.mode(services.settings.push)
+# Who the viewer is, asked again at each click; the hub checks it on every action.
+who = partial(viewer.caller, services.settings.read_only)
+if not who().may_act:
+    st.caption(who().why_read_only)
 pushing = mode is push.Mode.PUSH
 
 
@@ -73,6 +79,7 @@ def live_now() -> None:
             publisher.epoch,
             services.push_secret,
             sync_actions,
+            who,
             shown=mode,
             paused=paused,
             sections=drawn,
@@ -83,7 +90,7 @@ def live_now() -> None:
     if not pushing:
         snap = current()
         header.header(snap, viewer.zone(), refresh_note)
-        active.active(snap, sync_actions)
+        active.active(snap, sync_actions, who)
         actions.restore_focus()  # in the fragment that reruns (here: every second)
 
 
@@ -99,7 +106,7 @@ def sections() -> None:
     with left:
         queue.pending(snap)
     with right:
-        failures.failed(snap, sync_actions, tz)
+        failures.failed(snap, sync_actions, who, tz)
     # Imported here, not at the top: Altair and pandas take a while to load in a new process,
     # and the header and skeleton above must not wait for them.
     from sync_monitor.ui import summary

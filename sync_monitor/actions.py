@@ -12,6 +12,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from .access import Caller
 from .client import DotoroClient
 from .errors import ApiError
 from .messages import describe
@@ -30,11 +31,19 @@ class ActionResult:
 
 
 class Actions(Protocol):
-    """What a view may do to syncs."""
+    """What a view may do to syncs, as `caller` (refused unless an operator)."""
 
-    def retry(self, set_id: str) -> Future[ActionResult]: ...
+    def retry(self, set_id: str, caller: Caller) -> Future[ActionResult]: ...
 
-    def cancel(self, job_id: str) -> Future[ActionResult]: ...
+    def cancel(self, job_id: str, caller: Caller) -> Future[ActionResult]: ...
+
+
+def _refused(what: str, target: str, caller: Caller) -> Future[ActionResult] | None:
+    """A refusal for a caller who may not act (logged with who tried), else None."""
+    if caller.may_act:
+        return None
+    log.warning("refused %s of %s: %s is a %s", what, target, caller.who, caller.role.value)
+    return _done(ActionResult(False, f"Only operators may {what} syncs. {caller.why_read_only}"))
 
 
 def _guarded(work: Callable[[], ActionResult]) -> ActionResult:
@@ -79,9 +88,12 @@ class SyncActions:
         self._recent[key] = future
         return future
 
-    def retry(self, set_id: str) -> Future[ActionResult]:
+    def retry(self, set_id: str, caller: Caller) -> Future[ActionResult]:
         """Queue a new job for a failed set: shown as pending at once, confirmed or rolled
-        back by the service's answer; the new job id is watched."""
+        back by the service's answer; the new job id is watched. Operators only."""
+        refused = _refused("retry", set_id, caller)
+        if refused is not None:
+            return refused
 
         def work() -> ActionResult:
             try:
@@ -103,8 +115,12 @@ class SyncActions:
             tracker.mark_retry(set_id, self._hub.wall())
             return future
 
-    def cancel(self, job_id: str) -> Future[ActionResult]:
-        """Cancel a job where the backend can (ext, §3.6); hidden at once, restored on failure."""
+    def cancel(self, job_id: str, caller: Caller) -> Future[ActionResult]:
+        """Cancel a job where the backend can (ext, §3.6); hidden at once, restored on failure.
+        Operators only."""
+        refused = _refused("cancel", job_id, caller)
+        if refused is not None:
+            return refused
         with self._hub.reading() as tracker:
             can_cancel = tracker.features.cancel
         if not can_cancel:

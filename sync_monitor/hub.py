@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from . import snapshot as snap
+from .access import Caller
 from .actions import ActionResult, SyncActions
 from .backoff import Backoff
 from .client import DotoroClient
@@ -147,11 +148,11 @@ class Hub:
         return self.poller.poll_once()
 
     # -- actions ----------------------------------------------------------------------------
-    def retry(self, set_id: str) -> Future[ActionResult]:
-        return self.actions.retry(set_id)
+    def retry(self, set_id: str, caller: Caller) -> Future[ActionResult]:
+        return self.actions.retry(set_id, caller)
 
-    def cancel(self, job_id: str) -> Future[ActionResult]:
-        return self.actions.cancel(job_id)
+    def cancel(self, job_id: str, caller: Caller) -> Future[ActionResult]:
+        return self.actions.cancel(job_id, caller)
 
     # -- consumers --------------------------------------------------------------------------
     def reconcile(self) -> None:

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     # Every call to the service, from every viewer, draws on this one budget: below the
     # service's 100 requests per minute per client (dotoro-api.md §1).
     requests_per_minute: int = Field(default=90, ge=10, le=10_000)
+    # Read-only anywhere: nobody may retry or cancel (issue 10).
+    read_only: bool = False
     # Live updates pushed to the browser (issue 9); false: every tab reruns on a timer instead.
     push: bool = True
     # Signs the push route's tokens; unset: a random secret per process (tokens are bound to the

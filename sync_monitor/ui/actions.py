@@ -4,10 +4,12 @@ toast on a later run (the session keeps the futures)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 
 import streamlit as st
 
+from ..access import Caller
 from ..actions import ActionResult, Actions
 from ..text import escape_markdown
 from .markup import focus_script
@@ -24,20 +26,24 @@ def _track(future: Future[ActionResult], what: str) -> None:
         tracked.append((future, what))
 
 
+Who = Callable[[], Caller]  # who the viewer is, asked at the click (not when drawn)
+
+
 def retry_clicked(
-    actions: Actions, set_id: str, name: str, focus_next: tuple[str, ...] = ()
+    actions: Actions, who: Who, set_id: str, name: str, focus_next: tuple[str, ...] = ()
 ) -> None:
-    """Send the retry; the clicked button leaves with its failure, so focus then moves to the
-    first of the CSS selectors `focus_next` still on the page (see `restore_focus`)."""
-    _track(actions.retry(set_id), f"Retry of {escape_markdown(name) or 'the sync'}")
+    """Send the retry as `who()` is now (the hub refuses a viewer, even for an event replayed
+    from when they were not one); the clicked button leaves with its failure, so focus then
+    moves to the first of the CSS selectors `focus_next` still on the page (`restore_focus`)."""
+    _track(actions.retry(set_id, who()), f"Retry of {escape_markdown(name) or 'the sync'}")
     _focus_after(focus_next)
 
 
 def cancel_clicked(
-    actions: Actions, job_id: str, name: str, focus_next: tuple[str, ...] = ()
+    actions: Actions, who: Who, job_id: str, name: str, focus_next: tuple[str, ...] = ()
 ) -> None:
-    """Send the cancel; focus then moves as after a retry."""
-    _track(actions.cancel(job_id), f"Cancel of {escape_markdown(name) or 'the sync'}")
+    """Send the cancel as `who()` is now; focus then moves as after a retry."""
+    _track(actions.cancel(job_id, who()), f"Cancel of {escape_markdown(name) or 'the sync'}")
     _focus_after(focus_next)
 
 

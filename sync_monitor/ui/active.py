@@ -9,13 +9,19 @@ from ..push.payload import MAX_CARDS  # beyond it, the rest of the active syncs 
 from ..snapshot import ActiveView, Snapshot
 from ..text import badge, duration, escape_markdown, quoted
 from ..wording import CancelState, card_words, first_answer_pending
-from .actions import cancel_clicked
+from .actions import Who, cancel_clicked
 from .markup import focus_order, progress_bar
 
 TABLE_ROWS = 200  # rows of the overflow tables: enough to scan, cheap to send every refresh
 
 
-def _card(card: ActiveView, snap: Snapshot, actions: Actions, focus_next: tuple[str, ...]) -> None:
+def _card(
+    card: ActiveView,
+    snap: Snapshot,
+    actions: Actions,
+    who: Who,
+    focus_next: tuple[str, ...],
+) -> None:
     # Few elements per card: in the fallback this runs every second for every viewer.
     said = card_words(card, snap)
     with st.container(border=True, key=f"card-{card.key}"):
@@ -30,7 +36,9 @@ def _card(card: ActiveView, snap: Snapshot, actions: Actions, focus_next: tuple[
         st.caption(" · ".join(details))
         if said.stalled:
             st.warning(said.stalled, icon=":material/hourglass_disabled:")
-        if said.cancel is CancelState.OFFERED and card.job_id is not None:
+        if said.cancel is CancelState.OFFERED and not who().may_act:
+            st.caption("Cancel is for operators.")
+        elif said.cancel is CancelState.OFFERED and card.job_id is not None:
             # Named after its sync: three cards, three "Cancel" buttons a screen reader can tell
             # apart.
             with st.popover(
@@ -42,13 +50,13 @@ def _card(card: ActiveView, snap: Snapshot, actions: Actions, focus_next: tuple[
                     key=f"confirm-cancel-{card.key}",
                     type="primary",
                     on_click=cancel_clicked,
-                    args=(actions, card.job_id, card.name, focus_next),
+                    args=(actions, who, card.job_id, card.name, focus_next),
                 )
         else:
             st.caption(said.cancel_note)
 
 
-def active(snap: Snapshot, actions: Actions) -> None:
+def active(snap: Snapshot, actions: Actions, who: Who) -> None:
     if not snap.loaded:
         if first_answer_pending(snap):  # else the header says why there is nothing to show
             st.subheader("Syncing now")
@@ -64,7 +72,7 @@ def active(snap: Snapshot, actions: Actions) -> None:
         for col, i in zip(st.columns(3), range(row, min(row + 3, len(cards))), strict=False):
             with col:
                 # A cancelled card goes: focus then moves to it, then to the card beside it.
-                _card(cards[i], snap, actions, focus_order(keys, i, "Syncing now"))
+                _card(cards[i], snap, actions, who, focus_order(keys, i, "Syncing now"))
     overflow(snap)
 
 

@@ -11,7 +11,7 @@ from ..categories import categorize
 from ..snapshot import FailedView, Snapshot
 from ..text import clock, escape_markdown, quoted, relative, truncate
 from ..wording import first_answer_pending
-from .actions import retry_clicked
+from .actions import Who, retry_clicked
 from .markup import focus_order
 
 FAILED_PAGE = 25
@@ -19,7 +19,12 @@ NO_REASON = "the service did not say why"
 
 
 def _failure(
-    item: FailedView, snap: Snapshot, actions: Actions, tz: tzinfo, focus_next: tuple[str, ...]
+    item: FailedView,
+    snap: Snapshot,
+    actions: Actions,
+    who: Who,
+    tz: tzinfo,
+    focus_next: tuple[str, ...],
 ) -> None:
     category = categorize(item.error)
     # The service as deployed gives neither (§3.4): say so in words, never "unknown — Unknown".
@@ -44,14 +49,16 @@ def _failure(
         if item.error:
             st.code(item.error, language=None, wrap_lines=True)
         # Named after its sync, so a screen reader's list of buttons tells them apart.
-        if category.retry_helps:
+        if not who().may_act:
+            st.caption("Retry is for operators.")
+        elif category.retry_helps:
             st.button(
                 f"Retry {quoted(item.name)}",
                 key=f"retry-{item.set_id}",
                 icon=":material/replay:",
                 type="primary",
                 on_click=retry_clicked,
-                args=(actions, item.set_id, item.name, focus_next),
+                args=(actions, who, item.set_id, item.name, focus_next),
             )
         else:
             st.button(
@@ -59,7 +66,7 @@ def _failure(
                 key=f"retry-{item.set_id}",
                 type="secondary",
                 on_click=retry_clicked,
-                args=(actions, item.set_id, item.name, focus_next),
+                args=(actions, who, item.set_id, item.name, focus_next),
                 help="Only after the ad account has been reconnected.",
             )
         # After the button, so that it keeps its place (and the viewer's focus) as these come
@@ -70,7 +77,7 @@ def _failure(
             st.warning(f"The retry was refused. {escape_markdown(item.refused)}")
 
 
-def failed(snap: Snapshot, actions: Actions, tz: tzinfo = UTC) -> None:
+def failed(snap: Snapshot, actions: Actions, who: Who, tz: tzinfo = UTC) -> None:
     if not snap.loaded:
         if first_answer_pending(snap):  # else the header says why there is nothing to show
             st.subheader("Failed in the last 24 hours")
@@ -85,7 +92,8 @@ def failed(snap: Snapshot, actions: Actions, tz: tzinfo = UTC) -> None:
     keys = [f"failed-{item.key}" for item in items]
     for i, item in enumerate(items):
         # A retried failure leaves the list once queued: focus then moves to the one beside it.
-        _failure(item, snap, actions, tz, focus_order(keys, i, "Failed in the last 24 hours"))
+        focus_next = focus_order(keys, i, "Failed in the last 24 hours")
+        _failure(item, snap, actions, who, tz, focus_next)
     if len(snap.failed) > shown:
         st.caption(f"Showing {shown} of {len(snap.failed)}, newest first.")
         st.button(

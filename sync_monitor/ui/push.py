@@ -25,7 +25,7 @@ from ..push import route, token
 from ..push.payload import sections_digest as digest
 from ..snapshot import Snapshot
 from ..text import zone_name
-from .actions import cancel_clicked
+from .actions import Who, cancel_clicked
 
 HERE = Path(__file__).resolve().parent / "component"
 MODE = "sync_monitor_push_mode"  # session key: how this viewer's page is live now
@@ -70,11 +70,12 @@ def _token_asked() -> None:
     """The component needs a fresh token: the rerun this causes hands it one."""
 
 
-def _cancel_asked(actions: Actions) -> None:
+def _cancel_asked(actions: Actions, who: Who) -> None:
+    """A cancel from the component: as the server knows the viewer, whatever the message says."""
     asked = st.session_state.get("live-component", {}).get("cancel") or {}
     job, name = asked.get("job"), asked.get("name")
     if isinstance(job, str) and job:
-        cancel_clicked(actions, job, name if isinstance(name, str) else "")
+        cancel_clicked(actions, who, job, name if isinstance(name, str) else "")
 
 
 def live(
@@ -83,6 +84,7 @@ def live(
     epoch: str,
     secret: bytes,
     actions: Actions,
+    who: Who,
     *,
     shown: Mode,
     paused: bool,
@@ -114,11 +116,12 @@ def live(
             "epoch": epoch,
             "sections": sections,
             "zone": zone,
+            "canAct": who().may_act,
         },
         default={"push": None},
         on_push_change=_push_reported,
         on_sections_change=_sections_changed,
-        on_cancel_change=partial(_cancel_asked, actions),
+        on_cancel_change=partial(_cancel_asked, actions, who),
         on_token_change=_token_asked,
     )
     return Mode(st.session_state.get(MODE, shown.value))

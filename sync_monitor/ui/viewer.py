@@ -1,4 +1,4 @@
-"""What Streamlit knows about the viewer's browser: its time zone."""
+"""What Streamlit knows about the viewer: their browser's time zone, and who they are."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from datetime import UTC, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 import streamlit as st
+
+from ..access import Caller, without_sign_in
 
 
 def zone() -> tzinfo:
@@ -21,3 +23,10 @@ def zone() -> tzinfo:
     if isinstance(offset, int) and abs(offset) < 24 * 60:
         return timezone(-timedelta(minutes=offset)) if offset else UTC
     return UTC
+
+
+def caller(read_only: bool) -> Caller:
+    """Who this viewer is to the hub's actions. Without sign-in: an operator only while
+    Streamlit listens on loopback alone (`server.address`), never with `read_only`."""
+    address = st.get_option("server.address")
+    return without_sign_in(read_only, address if isinstance(address, str) else None)

@@ -237,3 +237,14 @@ def test_a_finished_sync_is_announced_to_screen_readers(live: Start) -> None:
     expect(page.locator(".sm-card")).to_have_count(0, timeout=30_000)
     expect(announcer).to_have_text(f"“{name}” completed.", timeout=10_000)
     assert m.page_errors == []
+
+
+def test_read_only_cards_offer_no_cancel(live: Start) -> None:
+    m = live(app_env={"SYNC_MONITOR_READ_ONLY": "true"})
+    m.api.create_set(name="Acme Outdoor – Q4", platform="google", behaviour=SLOW, queue=True)
+    page = m.open()
+    expect(page.locator(".sm-card")).to_have_count(1, timeout=20_000)
+    expect(page.locator(".sm-card").get_by_text("Cancel is for operators.")).to_be_visible()
+    expect(page.locator(".sm-card button")).to_have_count(0)
+    expect(page.get_by_text("Read-only: SYNC_MONITOR_READ_ONLY is set.")).to_be_visible()
+    assert m.page_errors == []

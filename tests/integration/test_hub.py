@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
 import pytest
 
+from sync_monitor.access import without_sign_in
 from sync_monitor.client import DotoroClient
 from sync_monitor.hub import Hub
 from sync_monitor.jobstate import Outcome
@@ -18,6 +20,7 @@ from sync_monitor.sse import HttpConnector
 from sync_monitor.stream import StreamConsumer
 from tests.support.http10_proxy import Http10Proxy
 from tests.support.hub import (
+    OPS,
     events_seen,
     final_live,
     hub_for,
@@ -237,8 +240,8 @@ def test_retry_is_optimistic_idempotent_and_watches_the_new_job(api: Api) -> Non
     cs = api.create_set(name="Retry me", failed_error="Session has expired")
     with hub_for(api.url) as hub:
         wait_for(hub, lambda s: any(f.set_id == cs["setId"] for f in s.failed))
-        first = hub.retry(cs["setId"])
-        second = hub.retry(cs["setId"])
+        first = hub.retry(cs["setId"], OPS)
+        second = hub.retry(cs["setId"], OPS)
         result = first.result(10)
         assert second.result(10) == result
         assert result.ok
@@ -264,7 +267,7 @@ def test_on_a_slow_backend_a_retry_shows_retrying_where_it_was_clicked(api: Api)
     with hub_for(api.url) as hub:
         wait_for(hub, lambda s: any(f.set_id == cs["setId"] for f in s.failed))
         api.set_faults(delay_seconds=3.0)
-        clicked = hub.retry(cs["setId"])
+        clicked = hub.retry(cs["setId"], OPS)
         snap = hub.snapshot()
         assert [f.retrying for f in snap.failed if f.set_id == cs["setId"]] == [True]
         assert all(p.set_id != cs["setId"] for p in snap.pending)  # counts still add up
@@ -278,7 +281,7 @@ def test_failed_retry_rolls_back(api: Api) -> None:
     cs = api.create_set(name="No account", failed_error="boom", ad_account=False)
     with hub_for(api.url) as hub:
         wait_for(hub, lambda s: any(f.set_id == cs["setId"] for f in s.failed))
-        result = hub.retry(cs["setId"]).result(10)
+        result = hub.retry(cs["setId"], OPS).result(10)
         assert not result.ok
         assert "no ad account" in result.message
         snap = hub.snapshot()
@@ -294,7 +297,7 @@ def test_cancel_hides_the_job_and_the_service_cancels_it(plan: Api) -> None:
         wait_for(
             hub, lambda s: s.features.cancel and any(a.job_id == cs["jobId"] for a in s.active)
         )
-        result = hub.cancel(cs["jobId"]).result(10)
+        result = hub.cancel(cs["jobId"], OPS).result(10)
         assert result.ok
         assert all(a.job_id != cs["jobId"] for a in hub.snapshot().active)
         assert server_job(plan, cs["jobId"])[0] == "cancelled"
@@ -304,7 +307,7 @@ def test_cancel_hides_the_job_and_the_service_cancels_it(plan: Api) -> None:
 def test_cancel_is_refused_where_the_backend_has_none(head: Api) -> None:
     with hub_for(head.url) as hub:
         wait_for(hub, lambda s: s.loaded)
-        result = hub.cancel("00000000-0000-4000-8000-000000000009").result(1)
+        result = hub.cancel("00000000-0000-4000-8000-000000000009", OPS).result(1)
         assert not result.ok
         assert "cannot cancel" in result.message
         assert hub.snapshot().features.cancel is False
@@ -389,12 +392,51 @@ def test_a_replayed_retry_click_sends_nothing_until_the_poll_confirms(api: Api) 
     hub = Hub(DotoroClient(api.url), load_settings(environ={}))  # polled by hand
     try:
         hub.poll_once()
-        first = hub.retry(cs["setId"])
+        first = hub.retry(cs["setId"], OPS)
         assert first.result(10).ok
-        again = hub.retry(cs["setId"])  # the answer came, the poll has not confirmed it yet
+        again = hub.retry(cs["setId"], OPS)  # the answer came, the poll has not confirmed it yet
         assert again is first
         assert api.get("/_local/stats").json()[f"POST /api/v1/sync/{cs['setId']}/retry"] == 1
         hub.poll_once()  # confirmed: the set is queued, no longer failed
         assert any(p.set_id == cs["setId"] and not p.optimistic for p in hub.snapshot().pending)
     finally:
         hub.stop()
+
+
+def test_a_viewer_can_neither_retry_nor_cancel_whatever_calls_the_action(
+    plan: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    viewer = without_sign_in(read_only=False, address="0.0.0.0")  # shared without sign-in
+    failed = plan.create_set(name="Retry me", failed_error="Session has expired")
+    running = plan.create_set(
+        name="Long one", queue=True, behaviour={"campaigns": 500, "seconds_per_campaign": 0.2}
+    )
+    with hub_for(plan.url) as hub:
+        wait_for(
+            hub,
+            lambda s: (
+                s.features.cancel
+                and any(f.set_id == failed["setId"] for f in s.failed)
+                and any(a.job_id == running["jobId"] for a in s.active)
+            ),
+        )
+        with caplog.at_level(logging.WARNING, logger="sync_monitor.actions"):
+            retried = hub.retry(failed["setId"], viewer).result(10)
+            cancelled = hub.actions.cancel(running["jobId"], viewer).result(10)
+        assert not retried.ok
+        assert not cancelled.ok
+        assert retried.message.startswith("Only operators may retry syncs.")
+        assert "server.address 0.0.0.0" in retried.message
+        # Nothing reached the service, and the page shows nothing pending.
+        stats = plan.get("/_local/stats").json()
+        assert not [k for k in stats if k.endswith("/retry")]
+        assert not [k for k in stats if k.endswith("/cancel") and running["jobId"] in k]
+        snap = hub.snapshot()
+        assert [f.retrying for f in snap.failed if f.set_id == failed["setId"]] == [False]
+        assert [a.cancelling for a in snap.active if a.job_id == running["jobId"]] == [False]
+        # Each refusal is logged with who tried.
+        refusals = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+        assert refusals == [
+            f"refused retry of {failed['setId']}: anyone is a viewer",
+            f"refused cancel of {running['jobId']}: anyone is a viewer",
+        ]

@@ -7,12 +7,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from sync_monitor.access import Caller, Role
 from sync_monitor.client import DotoroClient
 from sync_monitor.hub import Hub
 from sync_monitor.jobstate import WatchedJob
 from sync_monitor.settings import load_settings
 from sync_monitor.snapshot import Snapshot
 from tests.support.local_api import Api
+
+OPS = Caller("test operator", Role.OPERATOR)  # who the tests act as
 
 
 @contextmanager
@@ -83,7 +86,7 @@ def retry_job(api: Api, hub: Hub, behaviour: dict[str, object]) -> tuple[str, st
     """A failed set retried by the hub: its new job is watched from the 202 on, queued or not."""
     cs = api.create_set(name="Watched", failed_error="first try failed", behaviour=behaviour)
     wait_for(hub, lambda s: any(f.set_id == cs["setId"] for f in s.failed))
-    result = hub.retry(cs["setId"]).result(10)
+    result = hub.retry(cs["setId"], OPS).result(10)
     assert result.ok, result.message
     assert result.job_id is not None
     return cs["setId"], result.job_id

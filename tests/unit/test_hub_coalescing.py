@@ -9,6 +9,7 @@ from sync_monitor.events import CampaignSynced, Heartbeat
 from sync_monitor.hub import Hub
 from sync_monitor.models import Progress, QueuedJob, StatusSummary
 from sync_monitor.settings import load_settings
+from tests.support.hub import OPS
 
 
 def idle_hub() -> Hub:
@@ -80,7 +81,7 @@ def test_the_poller_survives_an_unexpected_error(caplog: pytest.LogCaptureFixtur
 def test_an_action_that_hits_a_bug_fails_with_a_sentence() -> None:
     hub = Hub(BuggyClient(), load_settings(environ={}))
     try:
-        result = hub.retry("set-1").result(10)
+        result = hub.retry("set-1", OPS).result(10)
         assert not result.ok
         assert "unexpected error" in result.message
     finally:

@@ -369,7 +369,7 @@ class Live {
     setText(view.failed, card.failed ? ` · ${card.failed}` : "");
     view.stalled.hidden = !card.stalled;
     setText(view.stalled, card.stalled);
-    const cancelKey = `${card.cancel}|${card.cancelNote}|${card.name}`;
+    const cancelKey = `${card.cancel}|${card.cancelNote}|${card.name}|${this.data.canAct}`;
     if (!old || view.cancelShown !== cancelKey) {
       if (this.confirming !== card.key || card.cancel !== "offered") this.drawCancel(view, card);
       view.cancelShown = cancelKey;
@@ -387,6 +387,11 @@ class Live {
     if (this.confirming === card.key) this.confirming = null;
     if (card.cancel !== "offered") {
       box.replaceChildren(el("p", "sm-note", card.cancelNote));
+      return;
+    }
+    if (!this.data.canAct) {
+      // A courtesy: the hub refuses a viewer's cancel whatever reaches it.
+      box.replaceChildren(el("p", "sm-note", "Cancel is for operators."));
       return;
     }
     const ask = el("button", "sm-button", `Cancel ${quoted(card.name)}`);
