@@ -136,7 +136,13 @@ def main() -> None:
     hub = SimpleNamespace(snapshot=lambda: snap, settings=settings, actions=None)
     real_services = runtime.services
     runtime.services = lambda: SimpleNamespace(  # type: ignore[assignment]
-        settings=settings, hub=hub, client=None, is_local=False, publisher=None, push_secret=b""
+        settings=settings,
+        hub=hub,
+        client=None,
+        is_local=False,
+        publisher=None,
+        push_secret=b"",
+        audit=None,
     )
     try:
         app = AppTest.from_file(str(APP), default_timeout=60)

@@ -16,7 +16,7 @@ import streamlit as st
 
 from sync_monitor import runtime
 from sync_monitor.snapshot import Snapshot
-from sync_monitor.ui import actions, active, failures, header, push, queue, viewer
+from sync_monitor.ui import actions, active, failures, header, push, queue, recent, viewer
 
 services = runtime.services()
 hub = services.hub
@@ -112,6 +112,7 @@ def sections() -> None:
     from sync_monitor.ui import summary
 
     summary.summary_charts(snap, tz)
+    recent.recent_actions(services.audit, snap, tz)
     if pushing:
         actions.restore_focus()  # in the fragment that reruns (in push mode: this one)
 

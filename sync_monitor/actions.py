@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from .access import Caller
+from .audit import AuditLog, Entry
 from .client import DotoroClient
 from .errors import ApiError
 from .messages import describe
@@ -38,14 +39,6 @@ class Actions(Protocol):
     def cancel(self, job_id: str, caller: Caller) -> Future[ActionResult]: ...
 
 
-def _refused(what: str, target: str, caller: Caller) -> Future[ActionResult] | None:
-    """A refusal for a caller who may not act (logged with who tried), else None."""
-    if caller.may_act:
-        return None
-    log.warning("refused %s of %s: %s is a %s", what, target, caller.who, caller.role.value)
-    return _done(ActionResult(False, f"Only operators may {what} syncs. {caller.why_read_only}"))
-
-
 def _guarded(work: Callable[[], ActionResult]) -> ActionResult:
     """`work`'s result; a bug becomes a failed result (logged), never an exception on a page."""
     try:
@@ -64,10 +57,39 @@ def _done(result: ActionResult) -> Future[ActionResult]:
 class SyncActions:
     """The hub's actions; each runs on a small pool so a click never blocks a page run."""
 
-    def __init__(self, hub: Hub, client: DotoroClient) -> None:
-        self._hub, self._client = hub, client
+    def __init__(self, hub: Hub, client: DotoroClient, audit: AuditLog | None = None) -> None:
+        self._hub, self._client, self._audit = hub, client, audit
         self._recent: dict[str, Future[ActionResult]] = {}  # last action per target
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sync-action")
+
+    def _audited(
+        self, what: str, target: str, caller: Caller, work: Callable[[], ActionResult]
+    ) -> Callable[[], ActionResult]:
+        """`work`, with its result written to the audit trail."""
+
+        def audited() -> ActionResult:
+            result = _guarded(work)
+            self._record(what, target, caller, "done" if result.ok else "failed", result.message)
+            return result
+
+        return audited
+
+    def _record(self, what: str, target: str, caller: Caller, outcome: str, message: str) -> None:
+        if self._audit is not None:
+            entry = Entry(
+                self._hub.wall(), caller.who, caller.role.value, what, target, outcome, message
+            )
+            self._audit.record(entry)
+
+    def _refused(self, what: str, target: str, caller: Caller) -> Future[ActionResult] | None:
+        """A refusal for a caller who may not act (logged and audited with who tried), else
+        None."""
+        if caller.may_act:
+            return None
+        log.warning("refused %s of %s: %s is a %s", what, target, caller.who, caller.role.value)
+        message = f"Only operators may {what} syncs. {caller.why_read_only}".strip()
+        self._record(what, target, caller, "refused", message)
+        return _done(ActionResult(False, message))
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -91,7 +113,7 @@ class SyncActions:
     def retry(self, set_id: str, caller: Caller) -> Future[ActionResult]:
         """Queue a new job for a failed set: shown as pending at once, confirmed or rolled
         back by the service's answer; the new job id is watched. Operators only."""
-        refused = _refused("retry", set_id, caller)
+        refused = self._refused("retry", set_id, caller)
         if refused is not None:
             return refused
 
@@ -110,7 +132,9 @@ class SyncActions:
 
         with self._hub.change() as tracker:
             future = self._once(
-                f"retry:{set_id}", work, pending=lambda: tracker.retry_pending(set_id)
+                f"retry:{set_id}",
+                self._audited("retry", set_id, caller, work),
+                pending=lambda: tracker.retry_pending(set_id),
             )
             tracker.mark_retry(set_id, self._hub.wall())
             return future
@@ -118,13 +142,15 @@ class SyncActions:
     def cancel(self, job_id: str, caller: Caller) -> Future[ActionResult]:
         """Cancel a job where the backend can (ext, §3.6); hidden at once, restored on failure.
         Operators only."""
-        refused = _refused("cancel", job_id, caller)
+        refused = self._refused("cancel", job_id, caller)
         if refused is not None:
             return refused
         with self._hub.reading() as tracker:
             can_cancel = tracker.features.cancel
         if not can_cancel:
-            return _done(ActionResult(False, "This backend cannot cancel syncs."))
+            message = "This backend cannot cancel syncs."
+            self._record("cancel", job_id, caller, "failed", message)
+            return _done(ActionResult(False, message))
 
         def work() -> ActionResult:
             try:
@@ -142,7 +168,9 @@ class SyncActions:
 
         with self._hub.change() as tracker:
             future = self._once(
-                f"cancel:{job_id}", work, pending=lambda: tracker.cancel_pending(job_id)
+                f"cancel:{job_id}",
+                self._audited("cancel", job_id, caller, work),
+                pending=lambda: tracker.cancel_pending(job_id),
             )
             tracker.mark_cancel(job_id)
             return future

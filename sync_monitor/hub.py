@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from . import snapshot as snap
 from .access import Caller
 from .actions import ActionResult, SyncActions
+from .audit import AuditLog
 from .backoff import Backoff
 from .client import DotoroClient
 from .errors import ApiError
@@ -52,6 +53,7 @@ class Hub:
         backoff: Backoff | None = None,
         wall: Callable[[], datetime] = lambda: datetime.now(UTC),
         mono: Callable[[], float] = time.monotonic,
+        audit: AuditLog | None = None,
     ) -> None:
         self.client = client
         self.settings = settings
@@ -69,7 +71,7 @@ class Hub:
         self._consumers: dict[str, StreamConsumer] = {}
         self._unlisted_polls: dict[str, int] = {}
         self.poller = StatusPoller(self, client, settings, self._stop)
-        self.actions = SyncActions(self, client)
+        self.actions = SyncActions(self, client, audit)
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> Hub:

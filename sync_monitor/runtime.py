@@ -19,6 +19,7 @@ import streamlit as st
 from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.websockets import WebSocket
 
+from .audit import AuditLog
 from .budget import ACTION_ROOM, RequestBudget, reserve_for
 from .client import DotoroClient
 from .hub import Hub
@@ -41,6 +42,7 @@ class Services:
     publisher: Publisher
     # Signs the push route's tokens; new with each process, like the sessions they are bound to.
     push_secret: bytes
+    audit: AuditLog
 
     def push_token(self, session: str) -> str:
         return token.mint(self.push_secret, session, time.time())
@@ -86,7 +88,8 @@ def services() -> Services:
         timeout=config.request_timeout_seconds,
         budget=budget,
     )
-    hub = Hub(client, config, is_local=is_local).start()
+    audit = AuditLog(config.audit_path)
+    hub = Hub(client, config, is_local=is_local, audit=audit).start()
     _stoppers.append(hub.stop)
     publisher = Publisher(hub).start()
     _stoppers.append(publisher.stop)
@@ -96,7 +99,7 @@ def services() -> Services:
         if config.push_secret
         else secrets.token_bytes(32)
     )
-    _started = Services(config, hub, client, is_local, publisher, secret)
+    _started = Services(config, hub, client, is_local, publisher, secret, audit)
     return _started
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -39,6 +40,8 @@ class Settings(BaseSettings):
     requests_per_minute: int = Field(default=90, ge=10, le=10_000)
     # Read-only anywhere: nobody may retry or cancel (issue 10).
     read_only: bool = False
+    # The audit trail of retries and cancels (a SQLite file, kept across restarts).
+    audit_path: Path = Path("data/audit.sqlite3")
     # Live updates pushed to the browser (issue 9); false: every tab reruns on a timer instead.
     push: bool = True
     # Signs the push route's tokens; unset: a random secret per process (tokens are bound to the

@@ -17,7 +17,9 @@ APP = Path(__file__).resolve().parents[2] / "app.py"
 
 
 @pytest.fixture
-def monitor_factory(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Monitor]]:
+def monitor_factory(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[Callable[..., Monitor]]:
     stack: list[object] = []
 
     def make(contract: Contract = Contract.PLAN, **config: object) -> Monitor:
@@ -29,6 +31,7 @@ def monitor_factory(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., M
         # AppTest has no browser to run the push component: these tests read the page as
         # Streamlit draws it (the fallback). The push mode is tested in a real browser.
         monkeypatch.setenv("SYNC_MONITOR_PUSH", "false")
+        monkeypatch.setenv("SYNC_MONITOR_AUDIT_PATH", str(tmp_path / "audit.sqlite3"))
         runtime.shutdown()
         return Monitor(api, AppTest.from_file(str(APP), default_timeout=30))
 
@@ -39,13 +42,14 @@ def monitor_factory(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., M
 
 
 @pytest.fixture
-def unreachable_monitor(monkeypatch: pytest.MonkeyPatch) -> Iterator[Monitor]:
+def unreachable_monitor(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Monitor]:
     """The app against an address nothing listens on (a local API started, then stopped)."""
     with running(quiet_config()) as api:
         pass
     monkeypatch.setenv("SYNC_MONITOR_API_URL", api.url)
     monkeypatch.setenv("SYNC_MONITOR_POLL_SECONDS", "0.5")
     monkeypatch.setenv("SYNC_MONITOR_PUSH", "false")
+    monkeypatch.setenv("SYNC_MONITOR_AUDIT_PATH", str(tmp_path / "audit.sqlite3"))
     runtime.shutdown()
     yield Monitor(api, AppTest.from_file(str(APP), default_timeout=30))
     runtime.shutdown()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -84,6 +85,19 @@ def test_retry_moves_a_failure_to_the_queue(live: Start) -> None:
     expect(m.failures()).to_have_count(0)
     m.wait_idle()
     assert m.retries_sent() == {f"POST /api/v1/sync/{created['setId']}/retry": 1}
+
+    # The audit trail says who did it and how it went, on the page and as a CSV download.
+    page = m.page
+    page.get_by_test_id("stExpander").filter(has_text="Recent actions").locator("summary").click()
+    table = page.get_by_test_id("stDataFrame").filter(has_text="local operator")
+    expect(table).to_be_visible(timeout=20_000)
+    with page.expect_download() as downloading:
+        page.get_by_role("button", name="Download the audit trail (CSV)").click()
+    rows = Path(downloading.value.path()).read_text().splitlines()
+    assert rows[0] == "at,who,role,action,target,outcome,message"
+    assert [r.split(",")[1:6] for r in rows[1:]] == [
+        ["local operator", "operator", "retry", created["setId"], "done"]
+    ]
     assert m.page_errors == []
 
 

@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,8 +45,11 @@ def chromium_path() -> str | None:
 
 @contextmanager
 def streamlit_app(api_url: str, **env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """`streamlit run app.py` on a free port against `api_url`; yields (url, process)."""
+    """`streamlit run app.py` on a free port against `api_url`; yields (url, process). Its
+    audit trail goes to a temporary file unless `env` names one."""
     port = free_port()
+    scratch = tempfile.TemporaryDirectory(prefix="sync-monitor-app-")
+    env = {"SYNC_MONITOR_AUDIT_PATH": str(Path(scratch.name) / "audit.sqlite3"), **env}
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -89,3 +93,4 @@ def streamlit_app(api_url: str, **env: str) -> Iterator[tuple[str, subprocess.Po
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(5)
+        scratch.cleanup()

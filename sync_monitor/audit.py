@@ -1,0 +1,81 @@
+"""The audit trail: who retried or cancelled what, when, and with what result (issue 10).
+
+Kept in a local SQLite file (`SYNC_MONITOR_AUDIT_PATH`, `data/audit.sqlite3` by default) until the
+history database exists, so that it survives restarts. One short connection per write: actions are
+rare, and a connection is then never shared between the action threads and the pages.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS actions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,        -- ISO 8601, UTC
+    who TEXT NOT NULL,
+    role TEXT NOT NULL,
+    action TEXT NOT NULL,    -- retry | cancel
+    target TEXT NOT NULL,    -- the campaign set id (retry) or job id (cancel)
+    outcome TEXT NOT NULL,   -- done | failed | refused
+    message TEXT NOT NULL
+)
+"""
+COLUMNS = ("at", "who", "role", "action", "target", "outcome", "message")
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: datetime
+    who: str
+    role: str
+    action: str
+    target: str
+    outcome: str
+    message: str
+
+
+class AuditLog:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.execute(SCHEMA)
+
+    def _connect(self) -> closing[sqlite3.Connection]:
+        return closing(sqlite3.connect(self.path, timeout=5))
+
+    def record(self, entry: Entry) -> None:
+        """Write one entry; a failure to write is logged, never raised into an action."""
+        row = (entry.at.astimezone(UTC).isoformat(), *(getattr(entry, c) for c in COLUMNS[1:]))
+        try:
+            with self._lock, self._connect() as db, db:
+                db.execute(
+                    f"INSERT INTO actions ({', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    row,
+                )
+        except sqlite3.Error:
+            log.exception(
+                "could not write the audit entry for %s of %s", entry.action, entry.target
+            )
+
+    def recent(self, limit: int = 20) -> list[Entry]:
+        """The newest entries first."""
+        try:
+            with self._connect() as db:
+                rows = db.execute(
+                    f"SELECT {', '.join(COLUMNS)} FROM actions ORDER BY id DESC LIMIT ?", (limit,)
+                ).fetchall()
+        except sqlite3.Error:
+            log.exception("could not read the audit trail")
+            return []
+        return [Entry(datetime.fromisoformat(r[0]), *r[1:]) for r in rows]

@@ -1,0 +1,75 @@
+"""Recent actions: the audit trail on the live page, newest first, and as a CSV download."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import tzinfo
+
+import streamlit as st
+
+from ..audit import COLUMNS, AuditLog, Entry
+from ..snapshot import ActiveView, FailedView, PendingView, Snapshot
+from ..text import clock
+
+SHOWN = 20
+EXPORTED = 5000
+
+
+def _names(snap: Snapshot) -> dict[str, str]:
+    """Set and job ids to names, from what the page knows now (the trail keeps only ids)."""
+    names: dict[str, str] = {}
+    items: list[ActiveView | PendingView | FailedView] = [*snap.active, *snap.pending, *snap.failed]
+    for item in items:
+        names[item.set_id] = item.name
+        if item.job_id:
+            names[item.job_id] = item.name
+    return names
+
+
+def _csv(entries: list[Entry]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    for e in entries:
+        writer.writerow([e.at.isoformat(), e.who, e.role, e.action, e.target, e.outcome, e.message])
+    return out.getvalue()
+
+
+def recent_actions(audit: AuditLog | None, snap: Snapshot, tz: tzinfo) -> None:
+    if audit is None:
+        return
+    # Fixed label: the open state is keyed by it.
+    box = st.expander("Recent actions", key="recent-actions", on_change="rerun")
+    if not box.open:  # lazy: read only while someone looks
+        return
+    entries = audit.recent(SHOWN)
+    with box:
+        if not entries:
+            st.caption("No retry or cancel yet.")
+            return
+        names = _names(snap)
+        st.dataframe(
+            [
+                {
+                    "When": clock(e.at, tz),
+                    "Who": e.who,
+                    "Role": e.role,
+                    "Action": e.action,
+                    "Campaign set": names.get(e.target, e.target),
+                    "Result": e.outcome,
+                    "Message": e.message,
+                }
+                for e in entries
+            ],
+            hide_index=True,
+            key="recent-actions-table",
+        )
+        st.download_button(
+            "Download the audit trail (CSV)",
+            data=lambda: _csv(audit.recent(EXPORTED)),
+            file_name="sync-monitor-audit.csv",
+            mime="text/csv",
+            key="recent-actions-csv",
+            on_click="ignore",
+        )
