@@ -1,16 +1,17 @@
 """The audit trail: who retried or cancelled what, when, and with what result (issue 10).
 
 Kept in a local SQLite file (`SYNC_MONITOR_AUDIT_PATH`, `data/audit.sqlite3` by default) until the
-history database exists, so that it survives restarts. One short connection per write: actions are
-rare, and a connection is then never shared between the action threads and the pages.
+history database exists, so that it survives restarts. Writes go through one writer thread, in
+order, so that an action's result never waits for the disk; reads see every write made before
+them. One short connection per statement: actions are rare, and no connection is shared.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
-import threading
-from contextlib import closing
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,7 +47,7 @@ class Entry:
 class AuditLog:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._lock = threading.Lock()
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit-writer")
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.execute(SCHEMA)
@@ -54,11 +55,21 @@ class AuditLog:
     def _connect(self) -> closing[sqlite3.Connection]:
         return closing(sqlite3.connect(self.path, timeout=5))
 
+    def close(self) -> None:
+        """Finish the writes in hand; later records are dropped (logged)."""
+        self._writer.shutdown(wait=True)
+
     def record(self, entry: Entry) -> None:
-        """Write one entry; a failure to write is logged, never raised into an action."""
+        """Queue one entry for writing; a failure to write is logged, never raised."""
         row = (entry.at.astimezone(UTC).isoformat(), *(getattr(entry, c) for c in COLUMNS[1:]))
         try:
-            with self._lock, self._connect() as db, db:
+            self._writer.submit(self._write, row, entry)
+        except RuntimeError:  # closed: the process is stopping
+            log.warning("audit trail closed: %s of %s not recorded", entry.action, entry.target)
+
+    def _write(self, row: tuple[str, ...], entry: Entry) -> None:
+        try:
+            with self._connect() as db, db:
                 db.execute(
                     f"INSERT INTO actions ({', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     row,
@@ -69,7 +80,9 @@ class AuditLog:
             )
 
     def recent(self, limit: int = 20) -> list[Entry]:
-        """The newest entries first."""
+        """The newest entries first (after the writes queued before this call)."""
+        with suppress(RuntimeError):  # closed: everything is written already
+            self._writer.submit(lambda: None).result(timeout=10)
         try:
             with self._connect() as db:
                 rows = db.execute(

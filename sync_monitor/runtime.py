@@ -89,6 +89,7 @@ def services() -> Services:
         budget=budget,
     )
     audit = AuditLog(config.audit_path)
+    _stoppers.append(audit.close)  # stopped after the hub: its last actions are written
     hub = Hub(client, config, is_local=is_local, audit=audit).start()
     _stoppers.append(hub.stop)
     publisher = Publisher(hub).start()

@@ -133,7 +133,7 @@ def test_retry_posts_once_moves_the_item_and_toasts(
     assert "Retry me" in m.texts()  # now in the queue
     m.wait(lambda s: len(s.pending) == 1 and not s.pending[0].optimistic)
     assert m.api.get("/_local/stats").json()[f"POST /api/v1/sync/{cs['setId']}/retry"] == 1
-    assert any("Retry of Retry me: done." in t for t in m.toasts)
+    m.wait_toast("Retry of Retry me: done.")
     assert all("Retry me" not in e.label for e in m.app.expander)
 
 
@@ -143,8 +143,9 @@ def test_failed_retry_rolls_back_with_a_toast(monitor_factory: Factory, contract
     cs = m.api.create_set(name="No account", failed_error="boom", ad_account=False)
     m.wait(lambda s: len(s.failed) == 1)
     m.click(f"retry-{cs['setId']}")
-    m.wait(lambda s: len(s.failed) == 1 and not s.pending)
-    m.run()
+    # Rolled back: the failure is back with the service's reason, and nothing is queued.
+    m.wait(lambda s: len(s.failed) == 1 and s.failed[0].refused is not None and not s.pending)
+    m.wait_toast("ad account")
     assert any("failed" in t and "ad account" in t for t in m.toasts)
     assert any("No account" in e.label for e in m.app.expander)
 
@@ -174,8 +175,7 @@ def test_cancel_needs_confirmation_and_cancels(monitor_factory: Factory) -> None
     m.click(f"confirm-cancel-{cs['jobId']}")
     m.wait(lambda s: not s.active)
     assert m.api.job_state(cs["jobId"]) == "cancelled"
-    m.wait(lambda s: True)
-    assert any("Cancel of Long one: done." in t for t in m.toasts)
+    m.wait_toast("Cancel of Long one: done.")
     assert "Nothing is syncing right now." in m.texts()
 
 

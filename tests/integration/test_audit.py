@@ -17,7 +17,8 @@ def test_every_action_is_audited_with_who_and_the_result(plan: Api, tmp_path: Pa
     path = tmp_path / "audit.sqlite3"
     broken = plan.create_set(name="Broken", failed_error="Session has expired")
     gone = plan.create_set(name="No account", failed_error="boom", ad_account=False)
-    with hub_for(plan.url, {"audit": AuditLog(path)}) as hub:
+    first = AuditLog(path)
+    with hub_for(plan.url, {"audit": first}) as hub:
         wait_for(hub, lambda s: len(s.failed) == 2)
         assert hub.retry(broken["setId"], OPERATOR).result(10).ok
         refused_by_service = hub.retry(gone["setId"], OPERATOR).result(10)
@@ -25,6 +26,7 @@ def test_every_action_is_audited_with_who_and_the_result(plan: Api, tmp_path: Pa
         viewer = without_sign_in(read_only=True, address="127.0.0.1")
         assert not hub.retry(broken["setId"], viewer).result(10).ok
 
+    first.close()
     # A new process, the same file: nothing lost.
     entries = AuditLog(path).recent(10)
     assert [(e.who, e.role, e.action, e.target, e.outcome) for e in entries] == [

@@ -41,6 +41,16 @@ class Monitor:
             version = hub.wait_for_change(max(version, hub.snapshot().version), 0.3)
         self.run()
 
+    def wait_toast(self, text: str, timeout: float = 10.0) -> None:
+        """Rerun until a toast containing `text` has shown: an action's toast comes on the
+        first run after its result, which lands just after the state it changed."""
+        deadline = time.monotonic() + timeout
+        while not any(text in t for t in self.toasts):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no toast with {text!r}: {self.toasts}")
+            time.sleep(0.05)
+            self.run()
+
     def texts(self) -> str:
         """Everything the page says, as one string."""
         parts = [
