@@ -15,6 +15,7 @@ import streamlit as st
 from sync_monitor import runtime
 from sync_monitor.settings import SettingsError
 from sync_monitor.text import escape_markdown
+from sync_monitor.ui import viewer
 
 log = logging.getLogger("sync_monitor.app")
 # Shipped with the app (sent inline as a data URI): a :material/…: page icon is an image the
@@ -42,10 +43,34 @@ def main() -> None:
         )
         st.stop()
 
+    if not _admitted():
+        st.stop()
     pages = [st.Page("pages/live.py", title="Live", default=True, url_path="live")]
     # No menu while there is one page; with more, a top bar (config.toml turns the sidebar's off).
     page = st.navigation(pages, position="hidden" if len(pages) == 1 else "top")
     page.run()
+
+
+def _admitted() -> bool:
+    """With sign-in configured, only signed-in people on the lists get past here: the others
+    see a sign-in page, or a sentence saying they are not on the lists, and nothing else."""
+    if not viewer.sign_in_configured():
+        return True
+    who = viewer.caller(runtime.settings())
+    if who.admitted:
+        return True
+    st.title("Sync Monitor")
+    if not st.user.is_logged_in:
+        st.write("Sign in to see how the campaign syncs are going.")
+        st.button("Sign in", type="primary", on_click=st.login, key="sign-in")
+    else:
+        st.error(
+            f"{escape_markdown(who.who)} is not on this monitor's lists of viewers and "
+            "operators. Ask the ops team to add you, or sign in with another account.",
+            icon=":material/block:",
+        )
+        st.button("Sign out", on_click=st.logout, key="sign-out")
+    return False
 
 
 if __name__ == "__main__":

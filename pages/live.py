@@ -16,6 +16,7 @@ import streamlit as st
 
 from sync_monitor import runtime
 from sync_monitor.snapshot import Snapshot
+from sync_monitor.text import escape_markdown
 from sync_monitor.ui import actions, active, failures, header, push, queue, recent, viewer
 
 services = runtime.services()
@@ -32,8 +33,13 @@ paused = top[1].toggle(
 )
 mode = push.mode(services.settings.push)
 # Who the viewer is, asked again at each click; the hub checks it on every action.
-who = partial(viewer.caller, services.settings.read_only)
-if not who().may_act:
+who = partial(viewer.caller, services.settings)
+if viewer.sign_in_configured():
+    me = who()
+    signed = st.columns([6, 1])
+    signed[0].caption(f"Signed in as {escape_markdown(me.who)} ({me.role.value}).")
+    signed[1].button("Sign out", on_click=st.logout, key="sign-out")
+elif not who().may_act:
     st.caption(who().why_read_only)
 pushing = mode is push.Mode.PUSH
 

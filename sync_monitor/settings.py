@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     requests_per_minute: int = Field(default=90, ge=10, le=10_000)
     # Read-only anywhere: nobody may retry or cancel (issue 10).
     read_only: bool = False
+    # With sign-in: who may come in, as operators or viewers (e-mails and @domains, by commas).
+    operators: str = ""
+    viewers: str = ""
     # The audit trail of retries and cancels (a SQLite file, kept across restarts).
     audit_path: Path = Path("data/audit.sqlite3")
     # Live updates pushed to the browser (issue 9); false: every tab reruns on a timer instead.

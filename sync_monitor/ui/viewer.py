@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from ..access import Caller, without_sign_in
+from ..access import SIGNED_OUT, Caller, Role, signed_in, without_sign_in
+from ..settings import Settings
 
 
 def zone() -> tzinfo:
@@ -25,8 +26,29 @@ def zone() -> tzinfo:
     return UTC
 
 
-def caller(read_only: bool) -> Caller:
-    """Who this viewer is to the hub's actions. Without sign-in: an operator only while
-    Streamlit listens on loopback alone (`server.address`), never with `read_only`."""
+def sign_in_configured() -> bool:
+    """Is Streamlit's OIDC sign-in set up (an [auth] section in the secrets)?"""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def caller(settings: Settings) -> Caller:
+    """Who this viewer is to the hub's actions, as the server knows them. With sign-in: from
+    their e-mail and the lists of operators and viewers (not admitted: signed out, or not
+    listed). Without: an operator only while Streamlit listens on loopback alone
+    (`server.address`); never an operator with SYNC_MONITOR_READ_ONLY."""
+    if sign_in_configured():
+        if not st.user.is_logged_in:
+            return SIGNED_OUT
+        email = st.user.get("email")
+        known = signed_in(
+            email if isinstance(email, str) else None,
+            settings.operators,
+            settings.viewers,
+            settings.read_only,
+        )
+        return known or Caller(str(email or "unknown"), Role.VIEWER, "Not allowed.", False)
     address = st.get_option("server.address")
-    return without_sign_in(read_only, address if isinstance(address, str) else None)
+    return without_sign_in(settings.read_only, address if isinstance(address, str) else None)

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from streamlit import config
 
+from sync_monitor import runtime
 from tests.support.apptest import Monitor
 
 Factory = Callable[..., Monitor]
@@ -75,3 +76,73 @@ def test_a_replayed_operator_click_is_refused_once_the_page_is_read_only(
     m.run()
     assert retries(m) == []
     m.wait_toast("Only operators may retry syncs")
+
+
+AUTH = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "not-a-real-secret",
+    "client_id": "sync-monitor",
+    "client_secret": "not-a-real-secret",
+    "server_metadata_url": "https://idp.example/.well-known/openid-configuration",
+}
+
+
+def signed(m: Monitor, user: dict[str, object]) -> Monitor:
+    m.app.secrets["auth"] = AUTH
+    m.app.user = user
+    return m
+
+
+def test_signed_out_visitors_see_only_a_sign_in_page(
+    monitor_factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SYNC_MONITOR_OPERATORS", "ops@acme.com")
+    m = signed(monitor_factory(workers=0), {"is_logged_in": False})
+    m.api.create_set(name="Secret set", failed_error=OUTAGE)
+    m.run()
+    assert not m.app.exception
+    assert [b.label for b in m.app.button] == ["Sign in"]
+    assert "Secret set" not in m.texts()
+    assert list(m.app.metric) == []
+
+
+def test_people_not_on_the_lists_are_turned_away(
+    monitor_factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SYNC_MONITOR_OPERATORS", "ops@acme.com")
+    monkeypatch.setenv("SYNC_MONITOR_VIEWERS", "@acme.com")
+    m = signed(monitor_factory(workers=0), {"is_logged_in": True, "email": "eve@evil.org"})
+    m.api.create_set(name="Secret set", failed_error=OUTAGE)
+    m.run()
+    assert [b.label for b in m.app.button] == ["Sign out"]
+    assert any("is not on this monitor" in e.value for e in m.app.error)
+    assert "Secret set" not in m.texts()
+
+
+def test_a_signed_in_viewer_sees_everything_and_can_retry_nothing(
+    monitor_factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SYNC_MONITOR_OPERATORS", "ops@acme.com")
+    monkeypatch.setenv("SYNC_MONITOR_VIEWERS", "@acme.com")
+    m = signed(monitor_factory(workers=0), {"is_logged_in": True, "email": "am@acme.com"})
+    m.api.create_set(name="Broken", failed_error=OUTAGE)
+    m.wait(lambda s: len(s.failed) == 1)
+    assert "Signed in as `am@acme.com` (viewer)." in [c.value for c in m.app.caption]
+    assert any("Broken" in e.label for e in m.app.expander)
+    assert "Retry is for operators." in [c.value for c in m.app.caption]
+    assert not [b for b in m.app.button if b.key and b.key.startswith("retry-")]
+
+
+def test_a_signed_in_operator_retries(
+    monitor_factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SYNC_MONITOR_OPERATORS", "ops@acme.com")
+    m = signed(monitor_factory(workers=0), {"is_logged_in": True, "email": "ops@acme.com"})
+    cs = m.api.create_set(name="Broken", failed_error=OUTAGE)
+    m.wait(lambda s: len(s.failed) == 1)
+    assert "Signed in as `ops@acme.com` (operator)." in [c.value for c in m.app.caption]
+    m.click(f"retry-{cs['setId']}")
+    m.wait(lambda s: len(s.pending) == 1)
+    assert retries(m) == [f"POST /api/v1/sync/{cs['setId']}/retry"]
+    [entry] = runtime.services().audit.recent(5)
+    assert (entry.who, entry.role, entry.outcome) == ("ops@acme.com", "operator", "done")

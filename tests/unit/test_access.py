@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sync_monitor.access import Role, is_loopback, without_sign_in
+from sync_monitor.access import Caller, Role, is_loopback, signed_in, without_sign_in
 
 
 @pytest.mark.parametrize("address", ["127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost"])
@@ -34,3 +34,27 @@ def test_read_only_wins_even_on_loopback() -> None:
     caller = without_sign_in(read_only=True, address="127.0.0.1")
     assert not caller.may_act
     assert "SYNC_MONITOR_READ_ONLY" in caller.why_read_only
+
+
+def test_signed_in_roles_come_from_the_lists() -> None:
+    operators, viewers = "ops@acme.com, @ops.acme.com", "@acme.com,partner@else.org"
+    assert signed_in("ops@acme.com", operators, viewers, read_only=False) == Caller(
+        "ops@acme.com", Role.OPERATOR
+    )
+    assert signed_in("Jo@OPS.acme.com", operators, viewers, False).role is Role.OPERATOR  # type: ignore[union-attr]
+    am = signed_in("am@acme.com", operators, viewers, read_only=False)
+    assert am is not None
+    assert am.role is Role.VIEWER
+    assert signed_in("partner@else.org", operators, viewers, False) is not None
+    # Anyone else is turned away; a domain entry matches the domain, not a suffix of it.
+    assert signed_in("someone@evil.org", operators, viewers, False) is None
+    assert signed_in("x@notacme.com", operators, viewers, False) is None
+    assert signed_in("x@acme.com.evil.org", operators, viewers, False) is None
+    assert signed_in(None, operators, viewers, False) is None
+    assert signed_in("", operators, viewers, False) is None
+
+
+def test_read_only_makes_signed_in_operators_viewers() -> None:
+    caller = signed_in("ops@acme.com", "ops@acme.com", "", read_only=True)
+    assert caller is not None
+    assert not caller.may_act
