@@ -9,7 +9,6 @@ from __future__ import annotations
 import atexit
 import logging
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ from .audit import AuditLog
 from .budget import ACTION_ROOM, RequestBudget, reserve_for
 from .client import DotoroClient
 from .hub import Hub
-from .push import route, token
+from .push import route
 from .push.publisher import Publisher
 from .settings import Settings, load_settings
 
@@ -43,9 +42,6 @@ class Services:
     # Signs the push route's tokens; new with each process, like the sessions they are bound to.
     push_secret: bytes
     audit: AuditLog
-
-    def push_token(self, session: str) -> str:
-        return token.mint(self.push_secret, session, time.time())
 
 
 def _secrets() -> dict[str, Any]:
