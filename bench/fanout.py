@@ -23,9 +23,9 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.instrument import record_progress_writes
 from bench.record import percentile, record
 from sync_monitor.local_api import Contract, LocalApiServer, ServerConfig
-from sync_monitor.local_api.engine import Engine
 from tests.support.streamlit_app import CHROMIUM_ARGS, chromium_path, streamlit_app
 
 JOBS, WATCHED_TOTAL, OTHERS_TOTAL = 10, 4999, 5000
@@ -84,25 +84,6 @@ def backend_requests(url: str) -> int:
     return sum(v for k, v in stats.items() if "/_local/" not in k and isinstance(v, int))
 
 
-def watch_writes(server: LocalApiServer) -> dict[int, float]:
-    """Campaigns done of the watched job → when the engine wrote that event (wall clock)."""
-    written: dict[int, float] = {}
-
-    def instrument(engine: Engine) -> None:
-        original = engine._publish
-
-        def publish(job_id: str, type_: str, data: dict[str, object]) -> None:
-            original(job_id, type_, data)
-            if type_.startswith("campaign_") and data.get("total") == WATCHED_TOTAL:
-                done = int(data["synced"]) + int(data["failed"])  # type: ignore[call-overload]
-                written.setdefault(done, time.time())
-
-        engine._publish = publish  # type: ignore[method-assign]
-
-    server.call(instrument)
-    return written
-
-
 def wait(page: Page, seconds: float) -> None:
     end = time.monotonic() + seconds
     while time.monotonic() < end:
@@ -155,7 +136,7 @@ def run(browser: Browser, push: bool) -> tuple[list[Step], float]:
     )  # the service's own 100 requests/min limit stays on
     env = {"SYNC_MONITOR_PUSH": "true" if push else "false"}
     with LocalApiServer(config) as server, streamlit_app(server.url, **env) as (url, proc):
-        written = watch_writes(server)
+        written = record_progress_writes(server, time.time, total=WATCHED_TOTAL)
         jobs = []
         for n in range(JOBS):
             total = WATCHED_TOTAL if n == 0 else OTHERS_TOTAL

@@ -10,9 +10,12 @@ from sync_monitor.local_api.engine import Engine
 
 
 def record_progress_writes(
-    server: LocalApiServer, clock: Callable[[], float] = time.perf_counter
+    server: LocalApiServer,
+    clock: Callable[[], float] = time.perf_counter,
+    total: int | None = None,
 ) -> dict[int, float]:
-    """Campaigns done → when the engine wrote that `campaign_*` event, filled as it runs."""
+    """Campaigns done → when the engine wrote that `campaign_*` event, filled as it runs; only
+    for jobs of `total` campaigns when given (one job to follow among several)."""
     written: dict[int, float] = {}
 
     def instrument(engine: Engine) -> None:
@@ -20,7 +23,7 @@ def record_progress_writes(
 
         def publish(job_id: str, type_: str, data: dict[str, object]) -> None:
             original(job_id, type_, data)
-            if type_.startswith("campaign_"):
+            if type_.startswith("campaign_") and total in (None, data.get("total")):
                 done = int(data["synced"]) + int(data["failed"])  # type: ignore[call-overload]
                 written[done] = clock()
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
 
 from ..views import BackendKind, Snapshot
 from ..wording import (
@@ -26,11 +25,10 @@ from ..wording import (
     source,
     stale_note,
 )
+from .delta import State
 
 ENDED_FOR_S = 120.0  # how long a job's end is kept for the component to announce it
 MAX_CARDS = 24  # as the page: beyond this, the rest of the active syncs are in a table below
-
-State = dict[str, Any]
 
 
 def _ms(seconds: float) -> int:

@@ -164,8 +164,3 @@ class Publisher:
     def _forget(self, wake: Callable[[], None]) -> None:
         with self._lock:
             self._listeners.discard(wake)
-
-    @property
-    def listeners(self) -> int:
-        with self._lock:
-            return len(self._listeners)

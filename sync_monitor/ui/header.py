@@ -22,7 +22,6 @@ from ..wording import (
     source,
     stale_note,
 )
-from ..wording import first_answer_pending as first_answer_pending
 
 ICONS = {
     BackendKind.UNREACHABLE: ":material/cloud_off:",

@@ -11,9 +11,21 @@ from streamlit.testing.v1 import AppTest
 from sync_monitor import runtime
 from sync_monitor.local_api import Contract
 from tests.support.apptest import Monitor
-from tests.support.local_api import quiet_config, running
+from tests.support.local_api import Api, quiet_config, running
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
+
+
+def _monitor(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, api: Api) -> Monitor:
+    """The app, fresh services, pointed at `api`."""
+    monkeypatch.setenv("SYNC_MONITOR_API_URL", api.url)
+    monkeypatch.setenv("SYNC_MONITOR_POLL_SECONDS", "0.5")
+    # AppTest has no browser to run the push component: these tests read the page as Streamlit
+    # draws it (the fallback). The push mode is tested in a real browser.
+    monkeypatch.setenv("SYNC_MONITOR_PUSH", "false")
+    monkeypatch.setenv("SYNC_MONITOR_AUDIT_PATH", str(tmp_path / "audit.sqlite3"))
+    runtime.shutdown()
+    return Monitor(api, AppTest.from_file(str(APP), default_timeout=30))
 
 
 @pytest.fixture
@@ -26,14 +38,7 @@ def monitor_factory(
         server = running(quiet_config(contract=contract, **config))
         api = server.__enter__()
         stack.append(server)
-        monkeypatch.setenv("SYNC_MONITOR_API_URL", api.url)
-        monkeypatch.setenv("SYNC_MONITOR_POLL_SECONDS", "0.5")
-        # AppTest has no browser to run the push component: these tests read the page as
-        # Streamlit draws it (the fallback). The push mode is tested in a real browser.
-        monkeypatch.setenv("SYNC_MONITOR_PUSH", "false")
-        monkeypatch.setenv("SYNC_MONITOR_AUDIT_PATH", str(tmp_path / "audit.sqlite3"))
-        runtime.shutdown()
-        return Monitor(api, AppTest.from_file(str(APP), default_timeout=30))
+        return _monitor(monkeypatch, tmp_path, api)
 
     yield make
     runtime.shutdown()
@@ -46,10 +51,5 @@ def unreachable_monitor(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iter
     """The app against an address nothing listens on (a local API started, then stopped)."""
     with running(quiet_config()) as api:
         pass
-    monkeypatch.setenv("SYNC_MONITOR_API_URL", api.url)
-    monkeypatch.setenv("SYNC_MONITOR_POLL_SECONDS", "0.5")
-    monkeypatch.setenv("SYNC_MONITOR_PUSH", "false")
-    monkeypatch.setenv("SYNC_MONITOR_AUDIT_PATH", str(tmp_path / "audit.sqlite3"))
-    runtime.shutdown()
-    yield Monitor(api, AppTest.from_file(str(APP), default_timeout=30))
+    yield _monitor(monkeypatch, tmp_path, api)
     runtime.shutdown()
