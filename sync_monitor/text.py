@@ -43,27 +43,53 @@ def _literal_word(word: str) -> str:
     return "\\:material\\/".join(_code_span(p) if p else "" for p in word.split(_ICON_PREFIX))
 
 
-def escape_markdown(text: str | None) -> str:
-    """`text` rendered literally where Streamlit reads Markdown: one line, specials escaped, words
-    that Streamlit would turn into links or pictures as inline code. What a viewer copies from the
-    page is `text` itself (whitespace runs collapsed to one space)."""
+INLINE_LIMIT = 160  # backend text inside a sentence or label; the full text is a "show all" away
+NAME_LIMIT = 120  # a set's name where it heads a card, a row or an expander
+
+# Explicit bidi embeddings, overrides and isolates (the "Trojan Source" characters): a name
+# starting with U+202E, shown beside the page's own words, reversed those too ("tiddeR · KO").
+# Right-to-left names still read right to left: that comes from their letters, not from these.
+_BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+# Characters with no width: a name made of them looks empty, two names that differ only by them
+# look the same, and U+2060/U+FEFF join a long word so that nothing may break it. (ZWJ and ZWNJ
+# stay: scripts and emoji need them.)
+_INVISIBLE = "\u200b\u2060\u2061\u2062\u2063\u2064\ufeff\u180e"
+# Control characters other than whitespace (which split() handles): shown as boxes, or not at all.
+_CONTROLS = "".join(map(chr, [*range(0x00, 0x09), *range(0x0E, 0x1C), *range(0x7F, 0xA0)]))
+_DROP = str.maketrans("", "", _BIDI_CONTROLS + _INVISIBLE + _CONTROLS)
+
+
+def plain(text: str | None) -> str:
+    """Backend text as it may be shown among the page's own words: one line, whitespace runs as
+    one space, without the characters that reorder, hide or glue the text around them."""
     if not text:
         return ""
+    return " ".join(text.translate(_DROP).split())
+
+
+def escape_markdown(text: str | None, limit: int = INLINE_LIMIT) -> str:
+    """`text` rendered literally where Streamlit reads Markdown: one line of at most `limit`
+    characters (an ellipsis when cut), specials escaped, words that Streamlit would turn into
+    links or pictures as inline code. What a viewer copies from the page is `text` itself, as
+    `plain` shows it."""
     # One line: newlines would start new blocks (headings, lists).
-    return " ".join(_literal_word(word) for word in text.split())
+    return " ".join(_literal_word(word) for word in truncate(text, limit).split())
 
 
 def quoted(name: str | None, limit: int = 40) -> str:
     """A set's name in quotes for a button label, escaped and kept short: '“Acme – Q4”'."""
-    return f"“{escape_markdown(truncate(name, limit))}”" if name and name.strip() else "(unnamed)"
+    return f"“{escape_markdown(name, limit)}”" if plain(name) else "(unnamed)"
 
 
 def truncate(text: str | None, limit: int = 140) -> str:
-    """First `limit` characters on one line, with an ellipsis when cut."""
-    if not text:
-        return ""
-    one_line = " ".join(text.split())
+    """`plain(text)`, first `limit` characters, with an ellipsis when cut."""
+    one_line = plain(text)
     return one_line if len(one_line) <= limit else one_line[: limit - 1].rstrip() + "…"
+
+
+def is_cut(text: str | None, limit: int) -> bool:
+    """Whether `truncate(text, limit)` leaves something out (then the page offers "show all")."""
+    return len(plain(text)) > limit
 
 
 def duration(seconds: float | None) -> str:

@@ -14,7 +14,7 @@ from datetime import datetime, tzinfo
 from enum import StrEnum
 
 from .jobstate import StreamKind
-from .text import clock, duration, rate, safe_url
+from .text import NAME_LIMIT, clock, duration, is_cut, plain, rate, safe_url, truncate
 from .views import ActiveView, Backend, BackendKind, Snapshot
 
 
@@ -225,7 +225,8 @@ class CardWords:
 
     key: str
     job_id: str | None
-    name: str  # never empty: "Unnamed set" stands in
+    name: str  # never empty: "Unnamed set" stands in; at most NAME_LIMIT characters
+    full_name: str | None  # the whole name, where `name` had to cut it ("show all")
     platform: str
     fraction: float | None  # None: the backend sends no live progress
     progress: str  # "69% · 11 of 16 campaigns synced"
@@ -241,7 +242,7 @@ class CardWords:
 
 
 def card_words(card: ActiveView, snap: Snapshot) -> CardWords:
-    name = card.name.strip() or "Unnamed set"
+    name = truncate(card.name, NAME_LIMIT) or "Unnamed set"
     p = card.progress
     if p.known and p.fraction is not None:
         fraction: float | None = min(1.0, max(0.0, p.fraction))
@@ -274,6 +275,7 @@ def card_words(card: ActiveView, snap: Snapshot) -> CardWords:
         key=card.key,
         job_id=card.job_id,
         name=name,
+        full_name=plain(card.name) if is_cut(card.name, NAME_LIMIT) else None,
         platform=card.platform.label,
         fraction=fraction,
         progress=progress,

@@ -44,6 +44,7 @@ def _card(said: CardWords, taken_at_ms: int) -> State:
         "key": said.key,
         "job": said.job_id,
         "name": said.name,
+        "fullName": said.full_name,
         "platform": said.platform,
         "fraction": said.fraction,
         "progress": said.progress,

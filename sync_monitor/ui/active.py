@@ -7,7 +7,7 @@ import streamlit as st
 from ..actions import Actions
 from ..push.payload import MAX_CARDS  # beyond it, the rest of the active syncs go in a table
 from ..snapshot import ActiveView, Snapshot
-from ..text import badge, duration, escape_markdown, quoted
+from ..text import NAME_LIMIT, badge, duration, escape_markdown, quoted
 from ..wording import CancelState, card_words, first_answer_pending
 from .actions import Who, cancel_clicked
 from .markup import focus_order, progress_bar
@@ -25,7 +25,11 @@ def _card(
     # Few elements per card: in the fallback this runs every second for every viewer.
     said = card_words(card, snap)
     with st.container(border=True, key=f"card-{card.key}"):
-        st.markdown(f"**{escape_markdown(said.name)}** {badge(card.platform)}")
+        st.markdown(f"**{escape_markdown(said.name, NAME_LIMIT)}** {badge(card.platform)}")
+        if said.full_name is not None and st.toggle(
+            f"Show all ({len(said.full_name):,} characters)", key=f"show-all-{card.key}"
+        ):
+            st.code(said.full_name, language=None, wrap_lines=True, height=320)
         # HTML, not st.progress: its bar is named "progress" whatever it measures (markup.py).
         st.html(progress_bar(said.bar_label, said.fraction, said.progress))
         details = [f"{said.elapsed_prefix} {duration(said.elapsed_s)}", *said.details]

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from datetime import UTC, tzinfo
+from typing import Literal
 
 import streamlit as st
 
 from ..actions import Actions
 from ..categories import categorize
 from ..snapshot import FailedView, Snapshot
-from ..text import clock, escape_markdown, quoted, relative, truncate
+from ..text import NAME_LIMIT, clock, escape_markdown, is_cut, quoted, relative, truncate
 from ..wording import first_answer_pending
 from .actions import Who, retry_clicked
 from .markup import focus_order
 
 FAILED_PAGE = 25
 NO_REASON = "the service did not say why"
+ERROR_LIMIT = 2_000  # characters of an error shown at first; "Show all" gives the rest
 
 
 def _failure(
@@ -33,7 +35,7 @@ def _failure(
     # The label must not change between refreshes: Streamlit keys an expander's open state by
     # its label too, so a ticking "3 min ago" in it would close the expander every minute.
     label = (
-        f"{escape_markdown(item.name) or 'Unnamed set'} · "
+        f"{escape_markdown(item.name, NAME_LIMIT) or 'Unnamed set'} · "
         f"{item.platform.label} · {when} — {escape_markdown(preview)}"
     )
     # Keyed and untracked: the frontend keeps it open across refreshes (identity = key). The
@@ -46,8 +48,7 @@ def _failure(
         )
         kind = category.label if item.error else "No reason given"
         st.markdown(f"**{kind}.** {category.advice}  \n{failed}")
-        if item.error:
-            st.code(item.error, language=None, wrap_lines=True)
+        _full_text(item)
         # Named after its sync, so a screen reader's list of buttons tells them apart.
         if not who().may_act:
             st.caption("Retry is for operators.")
@@ -75,6 +76,29 @@ def _failure(
             st.caption("Retrying… waiting for the service to queue it.")
         if item.refused:
             st.warning(f"The retry was refused. {escape_markdown(item.refused)}")
+
+
+def _full_text(item: FailedView) -> None:
+    """The error as the service sent it, in a code block (plain text, exact when copied), and,
+    where the label cut the name or the error is very long, a "Show all" switch for the rest:
+    a 200 KB error must not make the expander a mile long, nor be lost."""
+    error = item.error or ""
+    long_name, long_error = is_cut(item.name, NAME_LIMIT), len(error) > ERROR_LIMIT
+    show_all = (long_name or long_error) and st.toggle(
+        f"Show all ({len(item.name) + len(error):,} characters)",
+        key=f"show-all-{item.key}",
+        help="The full name and error, as the service sent them.",
+    )
+    if show_all and long_name:
+        st.code(item.name, language=None, wrap_lines=True, height=_scrolling(item.name))
+    if error:
+        shown = error if show_all or not long_error else error[:ERROR_LIMIT] + "…"
+        st.code(shown, language=None, wrap_lines=True, height=_scrolling(shown))
+
+
+def _scrolling(text: str) -> int | Literal["content"]:
+    """A long text scrolls inside its block rather than stretching the page."""
+    return 320 if len(text) > ERROR_LIMIT else "content"
 
 
 def failed(snap: Snapshot, actions: Actions, who: Who, tz: tzinfo = UTC) -> None:

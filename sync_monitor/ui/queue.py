@@ -6,7 +6,15 @@ import pandas as pd
 import streamlit as st
 
 from ..snapshot import PendingView, Snapshot
-from ..text import badge, duration, escape_markdown, short_duration, short_range, wait_range
+from ..text import (
+    NAME_LIMIT,
+    badge,
+    duration,
+    escape_markdown,
+    short_duration,
+    short_range,
+    wait_range,
+)
 from ..wording import first_answer_pending
 
 QUEUE_SHOWN = 3  # the queue collapses past this many
@@ -24,7 +32,7 @@ def _queue_row(item: PendingView) -> None:
         )
     fresh = " :blue-badge[queued by your retry]" if item.just_queued else ""
     st.markdown(
-        f"**#{item.position}** {escape_markdown(item.name) or 'Unnamed set'} "
+        f"**#{item.position}** {escape_markdown(item.name, NAME_LIMIT) or 'Unnamed set'} "
         f"{badge(item.platform)}{fresh}  \n{escape_markdown(when)}"
     )
 
@@ -36,7 +44,7 @@ def _table(rest: tuple[PendingView, ...]) -> None:
         [
             {
                 "\\#": str(p.position),  # cells are Markdown: a bare "#" is an empty heading
-                "Campaign set": escape_markdown(p.name) or "Unnamed set",
+                "Campaign set": escape_markdown(p.name, NAME_LIMIT) or "Unnamed set",
                 "Platform": p.platform.label,
                 "Waiting": ("≥ " if p.waiting_at_least else "") + short_duration(p.waiting_s),
                 "Starts": short_range(p.wait_low_s, p.wait_high_s),

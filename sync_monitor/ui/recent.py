@@ -10,7 +10,7 @@ import streamlit as st
 
 from ..audit import COLUMNS, AuditLog, Entry
 from ..snapshot import ActiveView, FailedView, PendingView, Snapshot
-from ..text import clock
+from ..text import INLINE_LIMIT, NAME_LIMIT, clock, truncate
 
 SHOWN = 20
 EXPORTED = 5000
@@ -56,9 +56,9 @@ def recent_actions(audit: AuditLog | None, snap: Snapshot, tz: tzinfo) -> None:
                     "Who": e.who,
                     "Role": e.role,
                     "Action": e.action,
-                    "Campaign set": names.get(e.target, e.target),
+                    "Campaign set": truncate(names.get(e.target, e.target), NAME_LIMIT),
                     "Result": e.outcome,
-                    "Message": e.message,
+                    "Message": truncate(e.message, INLINE_LIMIT),
                 }
                 for e in entries
             ],

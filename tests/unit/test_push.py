@@ -18,6 +18,7 @@ from sync_monitor.push import token
 from sync_monitor.push.delta import apply, diff
 from sync_monitor.push.payload import MAX_CARDS, payload, sections_digest
 from sync_monitor.push.publisher import KEEP, Publisher
+from sync_monitor.text import NAME_LIMIT, plain
 from sync_monitor.views import (
     ActiveView,
     Backend,
@@ -133,6 +134,17 @@ def test_payload_carries_hostile_text_as_data() -> None:
     hostile = "<img src=x onerror=alert(1)> **bold** [link](http://evil)"
     state = payload(snapshot(active=(card(1, name=hostile),)))
     assert state["cards"][0]["name"] == hostile  # the component sets it with textContent
+    assert state["cards"][0]["fullName"] is None
+
+
+def test_payload_cuts_a_long_name_and_carries_it_whole_for_show_all() -> None:
+    long = "\u202e" + "Acme " * 1_000  # 5 KB, and an override that must not reach the page
+    said = payload(snapshot(active=(card(1, name=long),)))["cards"][0]
+    assert len(said["name"]) == NAME_LIMIT
+    assert said["name"].startswith("Acme Acme")
+    assert said["name"].endswith("…")
+    assert said["fullName"] == plain(long)
+    assert said["label"].startswith(said["name"])  # the progress bar's name: the cut one
 
 
 def test_payload_shows_at_most_max_cards_and_counts_the_rest() -> None:

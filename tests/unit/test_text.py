@@ -10,9 +10,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from sync_monitor.text import (
+    INLINE_LIMIT,
+    NAME_LIMIT,
     clock,
     duration,
     escape_markdown,
+    is_cut,
+    plain,
     quoted,
     relative,
     safe_url,
@@ -314,3 +318,28 @@ def test_focus_targets_are_selectors_safe_in_a_script() -> None:
     assert script.count("</script>") == 1
     assert '[".st-key-a", ".st-key-b", "#queue"]' in script
     assert "const token = 7;" in script
+
+
+def test_plain_drops_what_reorders_hides_or_glues_text() -> None:
+    # An override would turn the page's own words after the name around ("tiddeR · KO").
+    assert plain("\u202eKO sync\u202c · Reddit") == "KO sync · Reddit"
+    assert plain("\u2066a\u2069 \u2067b\u2069 \u2068c\u2069 \u202ad\u202b\u202d") == "a b c d"
+    # Zero-width and joining characters: a name made of them is no name at all.
+    assert plain("zero\u200bwidth\u2060joined\ufeff") == "zerowidthjoined"
+    assert plain("\u200b\u2060\ufeff") == ""
+    assert quoted("\u200b\u2060") == "(unnamed)"
+    # Control characters go; whitespace runs (newlines too) become one space.
+    assert plain("bell\x07 and\x00 nul\x9b\n\tnext   line") == "bell and nul next line"
+    # What scripts and emoji need stays: ZWJ, ZWNJ, right-to-left letters.
+    assert plain("👩\u200d💻 می\u200cخواهم שלום") == "👩\u200d💻 می\u200cخواهم שלום"
+
+
+def test_long_backend_text_is_cut_with_an_ellipsis_everywhere_it_is_inline() -> None:
+    long = "word " * 10_000
+    shown = escape_markdown(long)
+    assert len(shown) <= INLINE_LIMIT
+    assert shown.endswith("…")
+    assert len(escape_markdown(long, NAME_LIMIT)) <= NAME_LIMIT
+    assert escape_markdown("short and sweet") == "short and sweet"
+    assert is_cut("x" * (NAME_LIMIT + 1), NAME_LIMIT)
+    assert not is_cut("x" * NAME_LIMIT + "\u200b", NAME_LIMIT)  # what is shown counts

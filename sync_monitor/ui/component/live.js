@@ -328,6 +328,19 @@ class Live {
     const name = el("span", "sm-name");
     const badge = el("span", "sm-badge");
     title.append(name, badge);
+    // A long name is cut on the server (the card stays a card); "Show all" opens the rest in a
+    // box that scrolls.
+    const more = el("button", "sm-link", "Show all");
+    more.type = "button";
+    more.hidden = true;
+    more.setAttribute("aria-expanded", "false");
+    const full = el("p", "sm-full");
+    full.hidden = true;
+    more.onclick = () => {
+      full.hidden = !full.hidden;
+      setText(more, full.hidden ? "Show all" : "Show less");
+      more.setAttribute("aria-expanded", String(!full.hidden));
+    };
     const progress = el("p", "sm-progress-text");
     const bar = el("div", "sm-bar");
     bar.setAttribute("role", "progressbar");
@@ -342,14 +355,17 @@ class Live {
     details.append(elapsed, rest, failed);
     const stalled = el("p", "sm-stalled");
     const cancel = el("div", "sm-cancel");
-    node.append(title, progress, bar, details, stalled, cancel);
-    return { node, name, badge, progress, bar, fill, elapsed, rest, failed, stalled, cancel, card: null, cancelShown: null };
+    node.append(title, more, full, progress, bar, details, stalled, cancel);
+    return { node, name, badge, more, full, progress, bar, fill, elapsed, rest, failed, stalled, cancel, card: null, cancelShown: null };
   }
 
   fillCard(view, card) {
     const old = view.card;
     view.card = card;
     setText(view.name, card.name);
+    view.more.hidden = !card.fullName;
+    if (!card.fullName) view.full.hidden = true;
+    setText(view.full, card.fullName);
     setText(view.badge, card.platform);
     view.badge.dataset.platform = card.platform.toLowerCase();
     setText(view.progress, card.progress);
