@@ -56,10 +56,27 @@ def settings() -> Settings:
     return load_settings(_secrets())
 
 
+_LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+_log_handler: logging.Handler | None = None
+
+
+def _log_at(level: str) -> None:
+    """The monitor's log (and its libraries', urllib3's included) on stderr at `level`.
+    Streamlit's own loggers keep their handler and level (they do not propagate)."""
+    global _log_handler
+    root = logging.getLogger()
+    if _log_handler is None:
+        _log_handler = logging.StreamHandler()
+        _log_handler.setFormatter(logging.Formatter(_LOG_FORMAT))
+        root.addHandler(_log_handler)
+    root.setLevel(level.upper())
+
+
 @st.cache_resource(show_spinner=False)
 def services() -> Services:
     """Start the shared services once per process."""
     config = settings()
+    _log_at(config.log_level)
     url = config.api_url
     is_local = url is None
     if url is None:

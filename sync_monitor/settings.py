@@ -8,7 +8,7 @@ import os
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     # Signs the push route's tokens; unset: a random secret per process (tokens are bound to the
     # process's sessions anyway). Set it to mint tokens outside the process (the tests do).
     push_secret: SecretStr | None = None
+    # The monitor's own log on stderr, beside Streamlit's (whose level is --logger.level).
+    # Credentials are never in it, at any level.
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
 
     @field_validator("api_url")
     @classmethod
@@ -60,6 +63,11 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("team_id")
     @classmethod

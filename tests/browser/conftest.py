@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ from playwright.sync_api import Browser, sync_playwright
 from sync_monitor.local_api import Contract
 from tests.support.browser import Live
 from tests.support.local_api import quiet_config, running
-from tests.support.streamlit_app import CHROMIUM_ARGS, chromium_path, streamlit_app
+from tests.support.streamlit_app import CHROMIUM_ARGS, chromium_path, serve
 
 POLL_SECONDS = "0.5"
 VIEWPORT = {"width": 1400, "height": 1800}
@@ -45,11 +46,16 @@ def live(browser: Browser) -> Iterator[Callable[..., Live]]:
     with ExitStack() as stack:
 
         def start(
-            contract: Contract = Contract.PLAN, app_env: dict[str, str] | None = None, **config: Any
+            contract: Contract = Contract.PLAN,
+            app_env: dict[str, str] | None = None,
+            app_log: Path | None = None,
+            **config: Any,
         ) -> Live:
             api = stack.enter_context(running(quiet_config(contract=contract, **config)))
             url, _ = stack.enter_context(
-                streamlit_app(api.url, SYNC_MONITOR_POLL_SECONDS=POLL_SECONDS, **(app_env or {}))
+                serve(
+                    api.url, {"SYNC_MONITOR_POLL_SECONDS": POLL_SECONDS, **(app_env or {})}, app_log
+                )
             )
             context = browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
             stack.callback(context.close)

@@ -13,8 +13,11 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager as ContextManager
 from contextlib import contextmanager
 from pathlib import Path
+from subprocess import Popen
+from typing import IO
 
 import requests
 
@@ -43,14 +46,26 @@ def chromium_path() -> str | None:
     return os.environ.get("CHROMIUM") or shutil.which("chromium")
 
 
-@contextmanager
-def streamlit_app(api_url: str, **env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def streamlit_app(api_url: str, **env: str) -> ContextManager[tuple[str, Popen[bytes]]]:
     """`streamlit run app.py` on a free port against `api_url`; yields (url, process). Its
     audit trail goes to a temporary file unless `env` names one."""
+    return serve(api_url, env)
+
+
+@contextmanager
+def serve(
+    api_url: str, env: dict[str, str], log: Path | None = None
+) -> Iterator[tuple[str, Popen[bytes]]]:
+    """`streamlit_app`; with `log`, the server logs everything, Streamlit's and the
+    monitor's, at debug level into that file."""
     port = free_port()
     scratch = tempfile.TemporaryDirectory(prefix="sync-monitor-app-")
     env = {"SYNC_MONITOR_AUDIT_PATH": str(Path(scratch.name) / "audit.sqlite3"), **env}
-    proc = subprocess.Popen(
+    debug = ["--logger.level", "debug"] if log else []
+    if log:
+        env["SYNC_MONITOR_LOG_LEVEL"] = "debug"
+    output: IO[bytes] | int = log.open("wb") if log else subprocess.DEVNULL
+    proc = Popen(
         [
             sys.executable,
             "-m",
@@ -67,12 +82,15 @@ def streamlit_app(api_url: str, **env: str) -> Iterator[tuple[str, subprocess.Po
             "false",
             "--server.fileWatcherType",
             "none",
+            *debug,
         ],
         cwd=ROOT,
         env={**os.environ, "SYNC_MONITOR_API_URL": api_url, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=output,
+        stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
     )
+    if not isinstance(output, int):
+        output.close()  # the child has its own copy
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

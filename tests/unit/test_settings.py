@@ -88,6 +88,11 @@ def test_team_id_is_trimmed_and_blank_means_unset() -> None:
     assert load_settings({}, {"SYNC_MONITOR_TEAM_ID": ""}).team_id is None
 
 
+def test_log_level_is_one_of_four_whatever_the_case() -> None:
+    assert load_settings({}, {}).log_level == "info"
+    assert load_settings({}, {"SYNC_MONITOR_LOG_LEVEL": " DEBUG "}).log_level == "debug"
+
+
 @pytest.mark.parametrize(
     ("variable", "value"),
     [
@@ -99,6 +104,7 @@ def test_team_id_is_trimmed_and_blank_means_unset() -> None:
         ("SYNC_MONITOR_TEAM_ID", "team-42"),
         ("SYNC_MONITOR_API_URL", "localhost:3001"),
         ("SYNC_MONITOR_API_URL", "ftp://example.com"),
+        ("SYNC_MONITOR_LOG_LEVEL", "verbose"),
     ],
 )
 def test_invalid_value_raises_an_error_naming_the_variable(variable: str, value: str) -> None:
