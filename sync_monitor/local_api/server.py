@@ -50,6 +50,18 @@ class _Server(uvicorn.Server):
         if self.started:
             self.ready.set()
 
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().shutdown(sockets=sockets)
+        # uvicorn cancels a response that outlives the graceful timeout (an event stream
+        # reopened while the server stops) but may leave its socket open; the loop would then
+        # close with it open ("ResourceWarning: unclosed transport"). Close what is left.
+        left = [c.transport for c in list(self.server_state.connections)]
+        for transport in left:
+            if transport is not None and not transport.is_closing():
+                transport.abort()
+        if left:
+            await asyncio.sleep(0.05)  # the loop runs the closes before it ends
+
     def close_streams(self) -> None:
         loop: asyncio.AbstractEventLoop | None = getattr(self.app.state, "loop", None)
         if loop is not None and not loop.is_closed():
