@@ -53,10 +53,22 @@ def main() -> None:
 
 def _admitted() -> bool:
     """With sign-in configured, only signed-in people on the lists get past here: the others
-    see a sign-in page, or a sentence saying they are not on the lists, and nothing else."""
+    see a sign-in page, or a sentence saying they are not on the lists, and nothing else.
+    Where sign-in is required but not configured (a hosted image without its secrets), nobody
+    gets past."""
+    settings = runtime.settings()
     if not viewer.sign_in_configured():
-        return True
-    who = viewer.caller(runtime.settings())
+        if not settings.require_sign_in:
+            return True
+        st.title("Sync Monitor")
+        st.error(
+            "This monitor requires sign-in (SYNC_MONITOR_REQUIRE_SIGN_IN), and none is set up: "
+            "add an [auth] section to .streamlit/secrets.toml (see secrets.example.toml) and "
+            "restart it.",
+            icon=":material/lock:",
+        )
+        return False
+    who = viewer.caller(settings)
     if who.admitted:
         return True
     st.title("Sync Monitor")

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     requests_per_minute: int = Field(default=90, ge=10, le=10_000)
     # Read-only anywhere: nobody may retry or cancel (issue 10).
     read_only: bool = False
+    # Nobody gets in without sign-in: with no [auth] section in the secrets, the page says so
+    # and shows nothing. The hosted profile (Dockerfile) sets it.
+    require_sign_in: bool = False
     # With sign-in: who may come in, as operators or viewers (e-mails and @domains, by commas).
     operators: str = ""
     viewers: str = ""

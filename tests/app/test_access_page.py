@@ -106,6 +106,28 @@ def test_signed_out_visitors_see_only_a_sign_in_page(
     assert list(m.app.metric) == []
 
 
+def test_sign_in_required_but_not_set_up_lets_nobody_in(
+    monitor_factory: Factory, monkeypatch: pytest.MonkeyPatch, address: Callable[[str], None]
+) -> None:
+    monkeypatch.setenv("SYNC_MONITOR_REQUIRE_SIGN_IN", "true")  # as the Dockerfile sets it
+    address("0.0.0.0")
+    m = monitor_factory(workers=0)
+    m.api.create_set(name="Secret set", failed_error=OUTAGE)
+    m.run()
+    m.wait(lambda s: len(s.failed) == 1)  # the hub knows it; the page must not show it
+    assert not m.app.exception
+    assert [e.value for e in m.app.error] == [
+        "This monitor requires sign-in (SYNC_MONITOR_REQUIRE_SIGN_IN), and none is set up: add "
+        "an [auth] section to .streamlit/secrets.toml (see secrets.example.toml) and restart it."
+    ]
+    assert list(m.app.button) == []
+    assert "Secret set" not in m.texts()
+    assert list(m.app.metric) == []
+    # Once [auth] is there, sign-in works as everywhere else.
+    signed(m, {"is_logged_in": False}).run()
+    assert [b.label for b in m.app.button] == ["Sign in"]
+
+
 def test_people_not_on_the_lists_are_turned_away(
     monitor_factory: Factory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
