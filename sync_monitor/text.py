@@ -92,6 +92,13 @@ def is_cut(text: str | None, limit: int) -> bool:
     return len(plain(text)) > limit
 
 
+def spreadsheet_safe(cell: str) -> str:
+    """A CSV cell that a spreadsheet shows as text: one starting with =, +, -, @ or a tab would
+    be run as a formula when the file is opened ("=HYPERLINK(…)" in an error message), so it
+    gets a leading apostrophe, as OWASP advises. Other text is unchanged."""
+    return f"'{cell}" if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+
+
 def duration(seconds: float | None) -> str:
     """'45 s', '3 min 20 s', '2 h 05 min'; '–' when unknown."""
     if seconds is None:

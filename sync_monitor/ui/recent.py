@@ -10,7 +10,7 @@ import streamlit as st
 
 from ..audit import COLUMNS, AuditLog, Entry
 from ..snapshot import ActiveView, FailedView, PendingView, Snapshot
-from ..text import INLINE_LIMIT, NAME_LIMIT, clock, truncate
+from ..text import INLINE_LIMIT, NAME_LIMIT, clock, spreadsheet_safe, truncate
 
 SHOWN = 20
 EXPORTED = 5000
@@ -32,7 +32,8 @@ def _csv(entries: list[Entry]) -> str:
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     for e in entries:
-        writer.writerow([e.at.isoformat(), e.who, e.role, e.action, e.target, e.outcome, e.message])
+        row = [e.at.isoformat(), e.who, e.role, e.action, e.target, e.outcome, e.message]
+        writer.writerow([spreadsheet_safe(cell) for cell in row])
     return out.getvalue()
 
 

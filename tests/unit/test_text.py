@@ -22,6 +22,7 @@ from sync_monitor.text import (
     safe_url,
     short_duration,
     short_range,
+    spreadsheet_safe,
     truncate,
     wait_range,
     zone_name,
@@ -343,3 +344,17 @@ def test_long_backend_text_is_cut_with_an_ellipsis_everywhere_it_is_inline() -> 
     assert escape_markdown("short and sweet") == "short and sweet"
     assert is_cut("x" * (NAME_LIMIT + 1), NAME_LIMIT)
     assert not is_cut("x" * NAME_LIMIT + "\u200b", NAME_LIMIT)  # what is shown counts
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_kept_as_text() -> None:
+    assert spreadsheet_safe('=HYPERLINK("https://evil.example","x")') == (
+        '\'=HYPERLINK("https://evil.example","x")'
+    )
+    assert [spreadsheet_safe(c) for c in ("+1", "-1", "@SUM(A1)", "\tx")] == [
+        "'+1",
+        "'-1",
+        "'@SUM(A1)",
+        "'\tx",
+    ]
+    assert spreadsheet_safe("Reddit 503") == "Reddit 503"
+    assert spreadsheet_safe("") == ""
