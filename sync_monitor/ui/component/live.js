@@ -313,7 +313,7 @@ class Live {
   }
 
   refocus() {
-    const next = this.grid.querySelector("button");
+    const next = this.grid.querySelector("button:not([hidden])");
     (next || this.heading).focus();
   }
 
