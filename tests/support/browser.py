@@ -54,7 +54,8 @@ class Live:
         """Switch on Pause (nothing reruns any more) and wait until the page has settled."""
         page = page or self.page
         page.get_by_test_id("stCheckbox").filter(has_text="Pause").locator("label").click()
-        expect(page.get_by_text("Paused: the page shows the moment you paused.")).to_be_visible()
+        paused = page.get_by_text("Paused: the page shows the moment you paused.")
+        expect(paused).to_be_visible(timeout=20_000)  # a full run: slow on a busy machine
         self.wait_idle(page=page)
 
     def wait_idle(self, timeout: float = 20_000, page: Page | None = None) -> None:
