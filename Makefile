@@ -3,7 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup run api test lint browser-deps repeat bench screenshots clean
+.PHONY: setup run api test lint browser-deps postgres repeat bench screenshots clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -27,6 +27,21 @@ browser-deps:
 		echo "installing Debian's chromium for the browser tests"; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
+## PostgreSQL for the history tests: Debian's server, its cluster started with pg_ctlcluster, and
+## a role that may create the tests' databases (needs root, as in CI; elsewhere those tests skip
+## unless SYNC_MONITOR_TEST_POSTGRES_URL names a server).
+postgres:
+	@if [ "$$(id -u)" != 0 ]; then \
+		echo "not root: PostgreSQL tests need SYNC_MONITOR_TEST_POSTGRES_URL, or they skip"; exit 0; fi; \
+	command -v pg_ctlcluster >/dev/null 2>&1 || { \
+		echo "installing Debian's postgresql for the history tests"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; }; \
+	if [ -z "$$(pg_lsclusters -h)" ]; then pg_createcluster "$$(ls /usr/lib/postgresql | sort -n | tail -1)" main; fi; \
+	set -- $$(pg_lsclusters -h | head -1); \
+	pg_ctlcluster "$$1" "$$2" start 2>/dev/null || pg_ctlcluster "$$1" "$$2" status >/dev/null; \
+	runuser -u postgres -- psql -q -p "$$3" -tAc "SELECT 1 FROM pg_roles WHERE rolname = 'sync_monitor'" | grep -q 1 || \
+		runuser -u postgres -- psql -q -p "$$3" -c "CREATE ROLE sync_monitor LOGIN CREATEDB PASSWORD 'sync_monitor'"
+
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -34,14 +49,14 @@ lint: setup
 	$(VENV)/bin/lint-imports --no-cache
 
 ## Everything: lint, types, unit, integration, app and browser tests.
-test: setup browser-deps lint
+test: setup browser-deps postgres lint
 	$(PY) -m pytest
 
 ## The whole suite N times in a row, stopping at the first failure: a flaky test shows here.
 ## The browser tests run every BROWSER_EVERY-th time (make repeat N=20 BROWSER_EVERY=4).
 N ?= 20
 BROWSER_EVERY ?= 4
-repeat: setup browser-deps
+repeat: setup browser-deps postgres
 	@for i in $$(seq $(N)); do \
 		if [ $$((i % $(BROWSER_EVERY))) -eq 0 ]; then marks=""; else marks="not browser"; fi; \
 		echo "== run $$i of $(N) ($${marks:-all tests})"; \

@@ -21,6 +21,8 @@ from starlette.websockets import WebSocket
 from .audit import AuditLog
 from .budget import ACTION_ROOM, RequestBudget, reserve_for
 from .client import DotoroClient
+from .history import History
+from .history.recorder import Recorder
 from .hub import Hub
 from .push import route
 from .push.publisher import Publisher
@@ -42,6 +44,11 @@ class Services:
     # Signs the push route's tokens; new with each process, like the sessions they are bound to.
     push_secret: bytes
     audit: AuditLog
+    recorder: Recorder  # writes the failure history; the analysis page reads it
+
+    def history(self) -> History | None:
+        """The history, once the recorder has opened it (None while it cannot)."""
+        return self.recorder.history
 
 
 def _secrets() -> dict[str, Any]:
@@ -107,13 +114,16 @@ def services() -> Services:
     _stoppers.append(hub.stop)
     publisher = Publisher(hub).start()
     _stoppers.append(publisher.stop)
+    history_url = config.history_url.get_secret_value() if config.history_url else None
+    recorder = Recorder(hub, lambda: History.open(history_url), client).start()
+    _stoppers.append(recorder.stop)
     global _started
     secret = (
         config.push_secret.get_secret_value().encode()
         if config.push_secret
         else secrets.token_bytes(32)
     )
-    _started = Services(config, hub, client, is_local, publisher, secret, audit)
+    _started = Services(config, hub, client, is_local, publisher, secret, audit, recorder)
     return _started
 
 

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     viewers: str = ""
     # The audit trail of retries and cancels (a SQLite file, kept across restarts).
     audit_path: Path = Path("data/audit.sqlite3")
+    # The failure history (issue 11): unset, a SQLite file (data/history.sqlite3); or a
+    # postgresql://user:password@host/db URL for a shared deployment. A secret when it holds one.
+    history_url: SecretStr | None = None
     # Live updates pushed to the browser (issue 9); false: every tab reruns on a timer instead.
     push: bool = True
     # Signs the push route's tokens; unset: a random secret per process (tokens are bound to the

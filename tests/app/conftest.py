@@ -24,6 +24,7 @@ def _monitor(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, api: Api) -> Monit
     # draws it (the fallback). The push mode is tested in a real browser.
     monkeypatch.setenv("SYNC_MONITOR_PUSH", "false")
     monkeypatch.setenv("SYNC_MONITOR_AUDIT_PATH", str(tmp_path / "audit.sqlite3"))
+    monkeypatch.setenv("SYNC_MONITOR_HISTORY_URL", f"sqlite:///{tmp_path / 'history.sqlite3'}")
     runtime.shutdown()
     return Monitor(api, AppTest.from_file(str(APP), default_timeout=30))
 

@@ -40,6 +40,7 @@ def test_the_image_start_command_serves_health_and_lets_nobody_in_without_sign_i
         **docker.env,
         "SYNC_MONITOR_API_URL": api.url,
         "SYNC_MONITOR_AUDIT_PATH": str(tmp_path / "audit.sqlite3"),
+        "SYNC_MONITOR_HISTORY_URL": f"sqlite:///{tmp_path / 'history.sqlite3'}",
     }
     server = subprocess.Popen(
         start, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

@@ -48,7 +48,7 @@ def chromium_path() -> str | None:
 
 def streamlit_app(api_url: str, **env: str) -> ContextManager[tuple[str, Popen[bytes]]]:
     """`streamlit run app.py` on a free port against `api_url`; yields (url, process). Its
-    audit trail goes to a temporary file unless `env` names one."""
+    audit trail and history go to temporary files unless `env` names them."""
     return serve(api_url, env)
 
 
@@ -60,7 +60,11 @@ def serve(
     monitor's, at debug level into that file."""
     port = free_port()
     scratch = tempfile.TemporaryDirectory(prefix="sync-monitor-app-")
-    env = {"SYNC_MONITOR_AUDIT_PATH": str(Path(scratch.name) / "audit.sqlite3"), **env}
+    env = {
+        "SYNC_MONITOR_AUDIT_PATH": str(Path(scratch.name) / "audit.sqlite3"),
+        "SYNC_MONITOR_HISTORY_URL": f"sqlite:///{Path(scratch.name) / 'history.sqlite3'}",
+        **env,
+    }
     debug = ["--logger.level", "debug"] if log else []
     if log:
         env["SYNC_MONITOR_LOG_LEVEL"] = "debug"

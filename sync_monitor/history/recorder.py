@@ -1,0 +1,147 @@
+"""The recorder: one thread per process that follows the hub and writes what it sees into the
+history, plus, where the backend lists its jobs (ext, §3.6), the finished jobs of the last 90
+days. A history database that cannot be reached never stops the live page: the recorder says
+why (`problem`), keeps what it could not write (up to MAX_PENDING attempts) and tries again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Protocol
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..client import DotoroClient
+from ..errors import ApiError
+from ..snapshot import Snapshot
+from .attempt import Attempt, from_listing
+from .observe import Observer
+from .store import History, HistoryUnavailable, describe
+
+log = logging.getLogger(__name__)
+BACKFILL_DAYS = 90
+RETRY_SECONDS = 15.0
+MAX_PENDING = 10_000
+
+
+class Source(Protocol):
+    def snapshot(self) -> Snapshot: ...
+
+    def wait_for_change(self, version: int, timeout: float) -> int: ...
+
+
+class Recorder:
+    def __init__(
+        self,
+        source: Source,
+        open_history: Callable[[], History],
+        client: DotoroClient | None = None,
+        *,
+        retry_seconds: float = RETRY_SECONDS,
+    ) -> None:
+        self._source = source
+        self._open_history = open_history
+        self._client = client
+        self._retry = retry_seconds
+        self.history: History | None = None
+        self.problem: str | None = None  # why the history is not being written, for the page
+        self.recorded = 0  # attempts written (inserted or updated) by this process
+        self._observer: Observer | None = None
+        self._pending: dict[str, Attempt] = {}
+        self._backfilled = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> Recorder:
+        self._thread = threading.Thread(target=self._run, name="history-recorder", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        if self.history is not None:
+            self._flush()
+            self.history.close()
+
+    def _run(self) -> None:
+        version = -1
+        while not self._stop.is_set():
+            if not self._ready():
+                self._stop.wait(self._retry)
+                continue
+            try:
+                version = self._source.wait_for_change(version, 1.0)
+                self.step(self._source.snapshot())
+            except Exception:  # the live page must outlive any failure here
+                log.exception("the history recorder failed; it carries on")
+                self._stop.wait(self._retry)
+
+    def _ready(self) -> bool:
+        """Open the history and pick up its unfinished attempts, once it can be reached."""
+        if self._observer is not None:
+            return True
+        try:
+            history = self.history or self._open_history()
+            self.history = history
+            self._observer = Observer(history.open_attempts(), history.latest_by_set)
+        except (HistoryUnavailable, SQLAlchemyError) as exc:
+            self._failed(exc)
+            return False
+        self.problem = None
+        return True
+
+    def step(self, snap: Snapshot) -> None:
+        """Record what `snap` tells, and the backend's history once it is known to have one."""
+        assert self._observer is not None
+        for attempt in self._observer.observe(snap):
+            self._pending[attempt.key] = attempt
+        if snap.features.history and not self._backfilled:
+            self._backfill(snap)
+        self._flush()
+
+    def _backfill(self, snap: Snapshot) -> None:
+        if self._client is None:
+            return
+        since = (snap.taken_at - timedelta(days=BACKFILL_DAYS)).isoformat()
+        try:
+            for page in self._client.history_all(since=since, state="completed,failed,cancelled"):
+                for job in page.jobs:
+                    attempt = from_listing(job)
+                    if attempt is not None:
+                        self._pending.setdefault(attempt.key, attempt)
+                self._flush()
+                if self._stop.is_set():
+                    return
+        except ApiError as exc:
+            log.info("history backfill stopped: %s", exc.code)
+            return
+        self._backfilled = True
+
+    def _flush(self) -> None:
+        if not self._pending or self.history is None:
+            return
+        batch = list(self._pending.values())
+        try:
+            self.history.record(batch)
+        except SQLAlchemyError as exc:
+            self._failed(exc)
+            if len(self._pending) > MAX_PENDING:  # the oldest sightings go first
+                for key in list(self._pending)[: len(self._pending) - MAX_PENDING]:
+                    del self._pending[key]
+            return
+        for attempt in batch:
+            if self._pending.get(attempt.key) is attempt:
+                del self._pending[attempt.key]
+        self.recorded += len(batch)
+        self.problem = None
+
+    def _failed(self, exc: Exception) -> None:
+        reason = describe(exc) if isinstance(exc, SQLAlchemyError) else str(exc)
+        if self.problem != reason:
+            log.warning("the history database cannot be written: %s", reason)
+        self.problem = reason

@@ -1,0 +1,70 @@
+"""Attempts to and from the history's rows (times as epoch milliseconds)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import literal_column, or_
+
+from ..models import Platform
+from .attempt import Attempt, Outcome, from_ms, to_ms
+from .schema import COLUMNS
+
+FINAL = tuple(o.value for o in Outcome if o.final)
+
+
+def is_final(state: Any) -> Any:
+    """`state` is final, with the states written into the SQL (an executemany cannot expand
+    an IN list)."""
+    return or_(*(state == literal_column(f"'{value}'") for value in FINAL))
+
+
+def as_row(a: Attempt, now_ms: int) -> dict[str, object]:
+    def ms(when: datetime | None) -> int | None:
+        return None if when is None else to_ms(when)
+
+    row: dict[str, object] = {
+        "key": a.key,
+        "set_id": a.set_id,
+        "set_name": a.set_name,
+        "platform": a.platform.value,
+        "job_id": a.job_id,
+        "attempt": a.attempt,
+        "at_ms": to_ms(a.at),
+        "queued_ms": ms(a.queued_at),
+        "started_ms": ms(a.started_at),
+        "finished_ms": ms(a.finished_at),
+        "state": a.state.value,
+        "synced": a.synced,
+        "failed": a.failed,
+        "total": a.total,
+        "error": a.error,
+        "category": a.category,
+        "signature": a.signature,
+        "source": a.source,
+        "updated_ms": now_ms,
+    }
+    assert tuple(row) == COLUMNS
+    return row
+
+
+def from_row(row: Any) -> Attempt:
+    return Attempt(
+        key=row["key"],
+        set_id=row["set_id"],
+        set_name=row["set_name"],
+        platform=Platform.coerce(row["platform"]),
+        state=Outcome(row["state"]),
+        at=from_ms(row["at_ms"]) or datetime.now(UTC),
+        job_id=row["job_id"],
+        attempt=row["attempt"],
+        queued_at=from_ms(row["queued_ms"]),
+        started_at=from_ms(row["started_ms"]),
+        finished_at=from_ms(row["finished_ms"]),
+        synced=row["synced"],
+        failed=row["failed"],
+        total=row["total"],
+        error=row["error"],
+        source=row["source"],
+    )

@@ -1,0 +1,40 @@
+"""The history's tables, for SQLAlchemy Core; the migrations in migrations/versions create them.
+
+Times are UTC epoch milliseconds (BIGINT): one representation in SQLite and PostgreSQL, cheap
+to index, to compare and to bucket in SQL, and read into pandas without parsing text.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text
+
+metadata = MetaData()
+
+attempts = Table(
+    "attempts",
+    metadata,
+    Column("key", String(200), primary_key=True),  # "job:<id>" or "set:<set id>:<start ms>"
+    Column("set_id", String(100), nullable=False),
+    Column("set_name", Text, nullable=False),
+    Column("platform", String(20), nullable=False),
+    Column("job_id", String(100)),
+    Column("attempt", Integer, nullable=False),
+    Column("at_ms", BigInteger, nullable=False),  # when it began (queued, started, first seen)
+    Column("queued_ms", BigInteger),
+    Column("started_ms", BigInteger),
+    Column("finished_ms", BigInteger),
+    Column("state", String(20), nullable=False),
+    Column("synced", Integer),
+    Column("failed", Integer),
+    Column("total", Integer),
+    Column("error", Text),
+    Column("category", String(30), nullable=False),
+    Column("signature", String(200), nullable=False),
+    Column("source", String(20), nullable=False),
+    Column("updated_ms", BigInteger, nullable=False),
+    Index("ix_attempts_at", "at_ms"),
+    Index("ix_attempts_set", "set_id", "at_ms"),
+    Index("ix_attempts_open", "state"),
+)
+
+COLUMNS = tuple(c.name for c in attempts.columns)

@@ -1,0 +1,256 @@
+"""The history store: attempts in SQLite (default) or PostgreSQL, through SQLAlchemy Core, with
+the schema kept by Alembic migrations applied at open.
+
+    history = History.open("postgresql://monitor@db/sync")   # or None: data/history.sqlite3
+    frame = history.attempts(window="7d", platform="reddit")
+    print(history.analysis(View(window=Window.MONTH, compare=True)).figures)
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import (
+    Engine,
+    create_engine,
+    event,
+    func,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..models import Platform
+from . import queries
+from .analysis import Analysis
+from .attempt import Attempt, to_ms
+from .rows import FINAL, as_row, from_row, is_final
+from .schema import attempts
+from .view import View, Window
+
+log = logging.getLogger(__name__)
+DEFAULT_PATH = Path("data/history.sqlite3")
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+class HistoryUnavailable(Exception):
+    """The history database cannot be opened or read; the message says which and why, without
+    the URL's password."""
+
+
+def engine_url(url: str | None) -> str:
+    """SQLAlchemy's URL for a setting: unset → the SQLite file under data/; postgresql:// →
+    the psycopg 3 driver."""
+    if not url:
+        DEFAULT_PATH.parent.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{DEFAULT_PATH}"
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _engine(url: str | None) -> Engine:
+    target = engine_url(url)
+    if target.startswith("sqlite"):
+        engine = create_engine(target, connect_args={"timeout": 10})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(connection: Any, _record: Any) -> None:
+            # WAL: the page reads while the recorder writes.
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    return create_engine(
+        target,
+        pool_size=2,
+        max_overflow=1,
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": 5, "options": "-c statement_timeout=15000"},
+    )
+
+
+class History:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str | None = None, *, migrate: bool = True) -> History:
+        """The history at `url` (unset: data/history.sqlite3), its schema brought up to date."""
+        history = cls(_engine(url))
+        if migrate:
+            try:
+                history.migrate()
+            except SQLAlchemyError as exc:
+                history.close()
+                raise HistoryUnavailable(describe(exc)) from None
+        return history
+
+    def migrate(self) -> None:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @property
+    def where(self) -> str:
+        """Where the history is, for the page: the database's kind and name, no credentials."""
+        url = self.engine.url
+        return f"{url.get_backend_name()} {url.database or ''}".strip()
+
+    # -- recording ---------------------------------------------------------------------------
+
+    def record(self, items: Sequence[Attempt]) -> None:
+        """Insert or update attempts by key: seeing one again changes it, never adds it twice.
+        A final state is never undone by a late sighting of the attempt still running."""
+        if not items:
+            return
+        now = to_ms(datetime.now(UTC))
+        rows = [as_row(a, now) for a in items]
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        insert = dialect.insert(attempts)
+        new = insert.excluded
+        old = attempts.c
+        keep_final = is_final(old.state) & ~is_final(new.state)
+        upsert = insert.on_conflict_do_update(
+            index_elements=[old.key],
+            set_={
+                "set_name": new.set_name,
+                "platform": new.platform,
+                "job_id": func.coalesce(old.job_id, new.job_id),
+                "queued_ms": func.coalesce(old.queued_ms, new.queued_ms),
+                "started_ms": func.coalesce(old.started_ms, new.started_ms),
+                "finished_ms": func.coalesce(old.finished_ms, new.finished_ms),
+                "state": queries.case_when(keep_final, old.state, new.state),
+                "synced": func.coalesce(new.synced, old.synced),
+                "failed": func.coalesce(new.failed, old.failed),
+                "total": func.coalesce(new.total, old.total),
+                "error": func.coalesce(new.error, old.error),
+                "category": queries.case_when(keep_final, old.category, new.category),
+                "signature": queries.case_when(keep_final, old.signature, new.signature),
+                "updated_ms": new.updated_ms,
+            },
+        )
+        with self.engine.begin() as connection:
+            connection.execute(upsert, rows)
+            _renumber(connection, {a.set_id for a in items})
+
+    def open_attempts(self) -> list[Attempt]:
+        """Attempts not yet finished: where the recorder picks up after a restart."""
+        with self.engine.connect() as connection:
+            found = connection.execute(select(attempts).where(attempts.c.state.not_in(FINAL)))
+            return [from_row(r._mapping) for r in found]
+
+    def latest_by_set(self, set_ids: Iterable[str]) -> dict[str, Attempt]:
+        """The newest attempt of each of `set_ids` (those with any)."""
+        wanted = list(set(set_ids))
+        latest: dict[str, Attempt] = {}
+        with self.engine.connect() as connection:
+            for start in range(0, len(wanted), 500):
+                rows = connection.execute(
+                    select(attempts)
+                    .where(attempts.c.set_id.in_(wanted[start : start + 500]))
+                    .order_by(attempts.c.at_ms)
+                )
+                for row in rows:
+                    latest[row.set_id] = from_row(row._mapping)
+        return latest
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def attempts(
+        self,
+        view: View | None = None,
+        *,
+        window: str | None = None,
+        platform: str | None = None,
+        now: datetime | None = None,
+        limit: int | None = None,
+    ) -> pd.DataFrame:
+        """The attempts of a view (or of `window` and `platform`), newest first, one row each,
+        times as UTC timestamps."""
+        view = view or View(
+            window=Window(window) if window else View().window,
+            platforms=(Platform(platform),) if platform else (),
+        )
+        start, end = view.bounds(now or datetime.now(UTC))
+        query = queries.filtered(select(attempts), view, start, end)
+        query = query.order_by(attempts.c.at_ms.desc(), attempts.c.key).limit(limit)
+        with self.engine.connect() as connection:
+            frame = pd.read_sql(query, connection)
+        return queries.readable(frame)
+
+    def analysis(self, view: View, now: datetime | None = None) -> Analysis:
+        """Every figure, chart and table of the analysis page for `view`."""
+        started = time.perf_counter()
+        with self.engine.connect() as connection:
+            result = queries.analysis(connection, view, now or datetime.now(UTC))
+        log.debug("analysis of %s in %.0f ms", view.name(), (time.perf_counter() - started) * 1e3)
+        return result
+
+    def sets(self) -> list[tuple[str, str]]:
+        """(id, latest name) of every campaign set in the history, by name."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(attempts.c.set_id, func.max(attempts.c.set_name)).group_by(attempts.c.set_id)
+            )
+            return sorted(((r[0], r[1]) for r in rows), key=lambda r: (r[1].lower(), r[0]))
+
+    def count(self) -> int:
+        with self.engine.connect() as connection:
+            return int(connection.execute(select(func.count()).select_from(attempts)).scalar_one())
+
+
+def _renumber(connection: Any, set_ids: set[str]) -> None:
+    """Number each set's attempts 1, 2, … by when they began: an attempt recorded late (from
+    the backend's history, after a restart) takes its place among the others."""
+    earlier = attempts.alias("earlier")
+    number = (
+        select(func.count())
+        .where(earlier.c.set_id == attempts.c.set_id)
+        .where(
+            (earlier.c.at_ms < attempts.c.at_ms)
+            | ((earlier.c.at_ms == attempts.c.at_ms) & (earlier.c.key <= attempts.c.key))
+        )
+        .scalar_subquery()
+    )
+    ids = sorted(set_ids)
+    for start in range(0, len(ids), 500):
+        connection.execute(
+            update(attempts)
+            .where(attempts.c.set_id.in_(ids[start : start + 500]))
+            .values(attempt=number)
+        )
+
+
+def describe(exc: SQLAlchemyError) -> str:
+    """What went wrong, in a sentence without the URL (which may hold a password)."""
+    original = getattr(exc, "orig", None) or exc
+    first = str(original).strip().splitlines()[0] if str(original).strip() else type(exc).__name__
+    return first[:300]
+
+
+def ping(history: History) -> None:
+    """Raise HistoryUnavailable unless the database answers."""
+    try:
+        with history.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        raise HistoryUnavailable(describe(exc)) from None

@@ -1,0 +1,226 @@
+"""The failure history on real databases (issue 11): every test runs on a SQLite file and on a
+fresh PostgreSQL database, through the same code path, from an empty database (the migrations
+build the schema)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import inspect, text
+
+from sync_monitor.history import Attempt, History, Outcome, View, Window
+from sync_monitor.history.observe import Observer
+from sync_monitor.models import JobState, Platform, SyncJob
+from sync_monitor.snapshot import Snapshot, build
+from tests.support.databases import database
+from tests.support.rows import hub_state, row, set_id, status
+
+NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
+RATE_LIMIT_6 = "Reddit Ads API error 429: retry after 6 s"
+RATE_LIMIT_30 = "Reddit Ads API error 429: retry after 30 s"
+OUTAGE = "Meta API error 503: Service Unavailable"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    with database(request.param, tmp_path) as found:
+        yield found
+
+
+@pytest.fixture
+def history(url: str) -> Iterator[History]:
+    opened = History.open(url)
+    yield opened
+    opened.close()
+
+
+def attempt(
+    key: str,
+    set_n: int,
+    state: Outcome,
+    began_h: float,
+    *,
+    platform: Platform = Platform.REDDIT,
+    wait_s: float = 0,
+    run_s: float | None = None,
+    error: str | None = None,
+) -> Attempt:
+    """An attempt that began `began_h` hours before NOW, waited and ran as given."""
+    began = NOW - timedelta(hours=began_h)
+    started = began + timedelta(seconds=wait_s)
+    return Attempt(
+        key=key,
+        set_id=set_id(set_n),
+        set_name=f"set {set_n}",
+        platform=platform,
+        state=state,
+        at=began,
+        job_id=key.removeprefix("job:"),
+        queued_at=began,
+        started_at=started if run_s is not None or state is Outcome.ACTIVE else None,
+        finished_at=started + timedelta(seconds=run_s) if run_s is not None else None,
+        error=error,
+    )
+
+
+def test_migrations_build_the_schema_on_an_empty_database_once(url: str) -> None:
+    first = History.open(url)
+    with first.engine.connect() as connection:
+        assert "attempts" in inspect(connection).get_table_names()
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).all() == [
+            ("0001",)
+        ]
+    first.record([attempt("job:a", 1, Outcome.COMPLETED, 1, run_s=5)])
+    first.close()
+    again = History.open(url)  # a restart: the schema is there, the rows too
+    assert again.count() == 1
+    again.close()
+
+
+def test_an_attempt_seen_again_counts_once_with_its_latest_progress(history: History) -> None:
+    running = replace(attempt("job:a", 1, Outcome.ACTIVE, 1), synced=3, total=10)
+    history.record([running])
+    history.record([replace(running, synced=7)])
+    history.record([replace(running, synced=7)])
+    rows = history.attempts(window="24h", now=NOW)
+    assert len(rows) == 1
+    assert rows.loc[0, "synced"] == 7
+    assert rows.loc[0, "state"] == "active"
+
+
+def test_a_finished_attempt_is_not_reopened_by_a_late_sighting(history: History) -> None:
+    running = attempt("job:a", 1, Outcome.ACTIVE, 1)
+    failed = replace(running, state=Outcome.FAILED, finished_at=NOW, error=OUTAGE)
+    history.record([failed])
+    history.record([running])  # a stale poll that still listed it as running
+    [kept] = history.attempts(window="24h", now=NOW).to_dict("records")
+    assert (kept["state"], kept["error"], kept["category"]) == ("failed", OUTAGE, "outage")
+
+
+def test_attempts_are_numbered_by_when_they_began_whatever_the_order_recorded(
+    history: History,
+) -> None:
+    history.record([attempt("job:c", 1, Outcome.FAILED, 1, run_s=1, error=OUTAGE)])
+    history.record([attempt("job:a", 1, Outcome.FAILED, 5, run_s=1, error=OUTAGE)])
+    history.record([attempt("job:b", 1, Outcome.FAILED, 3, run_s=1, error=OUTAGE)])
+    rows = history.attempts(window="24h", now=NOW)
+    assert dict(zip(rows["key"], rows["attempt"], strict=True)) == {
+        "job:a": 1,
+        "job:b": 2,
+        "job:c": 3,
+    }
+
+
+def worked_example(history: History) -> None:
+    """Three sets in the last 24 h, and one attempt in the 24 h before:
+    set 1 (Reddit): failed after 60 s (waited 10 s), then completed in 120 s (waited 20 s);
+    set 2 (Google): completed in 30 s, no wait;
+    set 3 (Meta): failed (503) after 40 s, then failed (429) after 50 s;
+    set 4 (Reddit), the day before: failed (429)."""
+    history.record(
+        [
+            attempt("job:1", 1, Outcome.FAILED, 10, wait_s=10, run_s=60, error=RATE_LIMIT_6),
+            attempt("job:2", 1, Outcome.COMPLETED, 8, wait_s=20, run_s=120),
+            attempt("job:3", 2, Outcome.COMPLETED, 7, run_s=30, platform=Platform.GOOGLE),
+            attempt("job:4", 3, Outcome.FAILED, 6, run_s=40, platform=Platform.META, error=OUTAGE),
+            attempt(
+                "job:5", 3, Outcome.FAILED, 5, run_s=50, platform=Platform.META, error=RATE_LIMIT_30
+            ),
+            attempt("job:6", 4, Outcome.FAILED, 30, run_s=5, error=RATE_LIMIT_6),
+        ]
+    )
+
+
+def test_figures_on_a_worked_example(history: History) -> None:
+    worked_example(history)
+    found = history.analysis(View(window=Window.DAY, compare=True), now=NOW)
+    figures = found.figures
+    assert (figures.attempted, figures.failed) == (5, 3)
+    assert figures.failure_rate == pytest.approx(3 / 5)
+    assert figures.first_attempt_rate == pytest.approx(2 / 3)  # sets 1 and 3 failed at first
+    assert figures.final_rate == pytest.approx(1 / 3)  # after retries only set 3 is failed
+    assert figures.median_duration_s == 50  # 30, 40, 50, 60, 120
+    assert figures.p90_duration_s == 120
+    assert figures.median_wait_s == 0  # 0, 0, 0, 10, 20
+    assert found.previous is not None
+    assert (found.previous.attempted, found.previous.failure_rate) == (1, 1.0)
+
+    # Failures by cause: the two 429s group whatever their wait, the 503 stands apart.
+    table = found.signatures
+    assert list(table["signature"]) == [
+        "reddit ads api error 429: retry after <n> s",
+        "meta api error 503: service unavailable",
+    ]
+    assert list(table["count"]) == [2, 1]
+    assert list(table["sets"]) == [2, 1]
+    assert list(table["share"]) == pytest.approx([2 / 3, 1 / 3])
+    assert list(table["category"]) == ["rate_limit", "outage"]
+    pairs = found.by_signature.sort_values(["signature", "platform"])
+    assert pairs.values.tolist() == [
+        ["meta api error 503: service unavailable", "meta", 1],
+        ["reddit ads api error 429: retry after <n> s", "meta", 1],
+        ["reddit ads api error 429: retry after <n> s", "reddit", 1],
+    ]
+    over_time = found.over_time
+    assert int(over_time["finished"].sum()) == 5
+    assert int(over_time["failed"].sum()) == 3
+
+
+def test_filters_a_platform_without_failures_and_an_empty_window(history: History) -> None:
+    worked_example(history)
+    google = history.analysis(View(window=Window.DAY, platforms=(Platform.GOOGLE,)), now=NOW)
+    assert (google.figures.attempted, google.figures.failure_rate) == (1, 0.0)
+    assert google.signatures.empty
+    empty = View(window=Window.CUSTOM, start=date(2020, 1, 1), end=date(2020, 1, 31))
+    nothing = history.analysis(empty, now=NOW).figures
+    assert (nothing.attempted, nothing.failure_rate, nothing.final_rate) == (0, None, None)
+    assert nothing.median_duration_s is None
+    only_failed = history.attempts(View(window=Window.DAY, states=(Outcome.FAILED,)), now=NOW)
+    assert sorted(only_failed["key"]) == ["job:1", "job:4", "job:5"]
+    outages = history.attempts(View(window=Window.WEEK, categories=("outage",)), now=NOW)
+    assert list(outages["key"]) == ["job:4"]
+
+
+def snap(minute: int, **lists: tuple[SyncJob, ...]) -> Snapshot:
+    """The hub's snapshot of a poll at NOW + `minute` minutes, against the service as deployed
+    (no job ids)."""
+    when = NOW + timedelta(minutes=minute)
+    return build(hub_state(status(**lists), now=when, polled_at=when))
+
+
+def test_a_restart_in_the_middle_of_recording_counts_nothing_twice(url: str) -> None:
+    queued = row(1, head=True, state=JobState.CREATED, created=NOW - timedelta(days=40))
+    running = row(1, head=True, state=JobState.ACTIVE, created=NOW - timedelta(days=40))
+    failing = row(1, head=True, state=JobState.FAILED).model_copy(update={"error": OUTAGE})
+
+    first = History.open(url)
+    observer = Observer(first.open_attempts(), first.latest_by_set)
+    first.record(observer.observe(snap(0, pending=(queued,))))
+    first.record(observer.observe(snap(1, active=(running,))))
+    first.close()  # the process stops while the sync runs
+
+    second = History.open(url)
+    observer = Observer(second.open_attempts(), second.latest_by_set)
+    assert [a.state for a in observer.open.values()] == [Outcome.ACTIVE]
+    second.record(observer.observe(snap(2, active=(running,))))
+    second.record(observer.observe(snap(3, failed=(failing,))))
+    second.close()
+
+    third = History.open(url)  # and again: the failure is still listed, and known
+    observer = Observer(third.open_attempts(), third.latest_by_set)
+    third.record(observer.observe(snap(4, failed=(failing,))))
+    rows = third.attempts(window="24h", now=NOW + timedelta(minutes=5))
+    third.close()
+    assert len(rows) == 1
+    [only] = rows.to_dict("records")
+    assert (only["state"], only["error"], only["attempt"]) == ("failed", OUTAGE, 1)
+    # On head the queue time is the set's creation (40 days ago): the attempt counts from
+    # when the monitor first saw it queued instead.
+    assert only["at"] == pd.Timestamp(NOW)
+    assert only["started"] == pd.Timestamp(NOW + timedelta(minutes=1))
+    assert only["finished"] == pd.Timestamp(NOW + timedelta(minutes=3))
