@@ -45,7 +45,10 @@ def main() -> None:
 
     if not _admitted():
         st.stop()
-    pages = [st.Page("pages/live.py", title="Live", default=True, url_path="live")]
+    pages = [
+        st.Page("pages/live.py", title="Live", default=True, url_path="live"),
+        st.Page("pages/analysis.py", title="Failure analysis", url_path="analysis"),
+    ]
     # No menu while there is one page; with more, a top bar (config.toml turns the sidebar's off).
     page = st.navigation(pages, position="hidden" if len(pages) == 1 else "top")
     page.run()

@@ -54,6 +54,12 @@ class Recorder:
         self._backfilled = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._tried = threading.Event()  # set once the first attempt to open has ended
+
+    def wait_tried(self, timeout: float) -> None:
+        """Wait (at most `timeout` s) until the recorder has tried to open the history once:
+        a page opened just after the start then shows the history, not "cannot be reached"."""
+        self._tried.wait(timeout)
 
     def start(self) -> Recorder:
         self._thread = threading.Thread(target=self._run, name="history-recorder", daemon=True)
@@ -92,6 +98,8 @@ class Recorder:
         except (HistoryUnavailable, SQLAlchemyError) as exc:
             self._failed(exc)
             return False
+        finally:
+            self._tried.set()
         self.problem = None
         return True
 

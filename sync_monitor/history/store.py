@@ -9,6 +9,7 @@ the schema kept by Alembic migrations applied at open.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -41,6 +42,7 @@ from .view import View, Window
 log = logging.getLogger(__name__)
 DEFAULT_PATH = Path("data/history.sqlite3")
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_MIGRATING = threading.Lock()
 
 
 class HistoryUnavailable(Exception):
@@ -102,7 +104,11 @@ class History:
     def migrate(self) -> None:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
-        with self.engine.begin() as connection:
+        # Alembic keeps its migration context in module globals: one migration at a time per
+        # process (the recorder's thread and a notebook's History.open may both migrate).
+        with _MIGRATING, self.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":  # and one at a time across replicas
+                connection.execute(text("SELECT pg_advisory_xact_lock(7150411)"))
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 

@@ -11,7 +11,7 @@ from ..aggregates import STATES
 PLATFORM_COLORS = {"Reddit": "#ff4500", "Google": "#34a853", "Meta": "#0866ff", "Other": "#8c8c8c"}
 
 
-def _color(frame: pd.DataFrame) -> alt.Color:
+def platform_color(frame: pd.DataFrame) -> alt.Color:
     """Platform colours, with only the platforms that have data in the legend."""
     present = [p for p in PLATFORM_COLORS if p in set(frame["platform"])]
     color: alt.Color = alt.Color(
@@ -23,7 +23,7 @@ def _color(frame: pd.DataFrame) -> alt.Color:
     return color
 
 
-def _count_axis() -> alt.Axis:
+def count_axis() -> alt.Axis:
     """Counts are whole syncs: ticks at whole numbers only (never 0.2, 0.4 …), as integers."""
     axis: alt.Axis = alt.Axis(tickMinStep=1, format="d")
     return axis
@@ -38,9 +38,9 @@ def state_chart(frame: pd.DataFrame) -> alt.Chart:
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X("syncs:Q", title="Syncs", axis=_count_axis()),
+            x=alt.X("syncs:Q", title="Syncs", axis=count_axis()),
             y=alt.Y("state:N", sort=STATES, title=None),
-            color=_color(frame),
+            color=platform_color(frame),
             tooltip=["state", "platform", "syncs"],
         )
         .properties(height=160)
@@ -61,7 +61,7 @@ def failure_rate_chart(frame: pd.DataFrame, text_color: str = LIGHT_TEXT) -> alt
         ),
     )
     bars = base.mark_bar().encode(
-        color=_color(frame),
+        color=platform_color(frame),
         tooltip=[
             "platform",
             alt.Tooltip("rate:Q", title="failure rate", format=".1%"),
@@ -85,8 +85,8 @@ def throughput_chart(frame: pd.DataFrame) -> alt.Chart:
             x=alt.X(
                 "label:O", sort=None, title=None, axis=alt.Axis(labelAngle=0, labelOverlap=True)
             ),
-            y=alt.Y("syncs:Q", stack=True, title="Syncs finished", axis=_count_axis()),
-            color=_color(frame),
+            y=alt.Y("syncs:Q", stack=True, title="Syncs finished", axis=count_axis()),
+            color=platform_color(frame),
             tooltip=[alt.Tooltip("label:N", title="Hour"), "platform", "syncs"],
         )
         .properties(height=200)

@@ -1,0 +1,50 @@
+"""Failure analysis: failure rates over the history, by any cut, as a shareable link.
+
+The view (window, filters, compare) is in the URL; the numbers come from the history store
+(`sync_monitor.history`), aggregated there, the same as `History.analysis` gives a notebook.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from sync_monitor import runtime
+from sync_monitor.text import escape_markdown
+from sync_monitor.ui import analysis
+
+services = runtime.services()
+st.title("Failure analysis")
+view, notes = analysis.view_from_url()
+analysis.notes(notes)
+services.recorder.wait_tried(10)  # only ever waits just after the process started
+history = services.history()
+if history is None:
+    problem = services.recorder.problem or "it is still being opened"
+    st.error(
+        f"The history database cannot be reached: {escape_markdown(problem, 300)}. "
+        "The live page is not affected; this page comes back by itself.",
+        icon=":material/database:",
+    )
+    st.stop()
+now = datetime.now(UTC)
+try:
+    found = analysis.analysis(history, view, now)
+    sets = history.sets()
+except Exception as exc:  # a database gone away mid-session: a banner, never a traceback
+    st.error(
+        f"The history database did not answer ({type(exc).__name__}). The live page is not "
+        "affected; reload this page in a moment.",
+        icon=":material/database:",
+    )
+    st.stop()
+analysis.controls(view, sets)
+if services.recorder.problem:
+    st.warning(
+        f"New syncs are not being recorded: {escape_markdown(services.recorder.problem, 300)}.",
+        icon=":material/database:",
+    )
+analysis.figures(found.figures, found.previous)
+analysis.charts(found, view, now)
+analysis.tables(history, found, view, now)

@@ -1,0 +1,196 @@
+"""The failure-analysis page as AppTest runs it (issue 11): windows, filters, the compare
+switch, views as links (pasted URLs, hostile values), over a real SQLite history that the
+tests fill through the package's own History."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from sync_monitor.history import Attempt, History, Outcome
+from sync_monitor.models import Platform
+from tests.support.apptest import Monitor
+
+Factory = Callable[..., Monitor]
+NOW = datetime.now(UTC)
+RATE_LIMIT = "Reddit Ads API error 429: retry after 6 s"
+OUTAGE = "Meta API error 503: Service Unavailable"
+# (key, set, platform, hours ago, state, error)
+SEEDED = [
+    ("job:1", "set-1", Platform.REDDIT, 2, Outcome.FAILED, RATE_LIMIT),
+    ("job:2", "set-1", Platform.REDDIT, 1, Outcome.COMPLETED, None),
+    ("job:3", "set-2", Platform.META, 3, Outcome.FAILED, OUTAGE),
+    ("job:4", "set-3", Platform.GOOGLE, 24 * 3, Outcome.COMPLETED, None),
+    ("job:5", "set-3", Platform.GOOGLE, 24 * 20, Outcome.FAILED, OUTAGE),
+    ("job:6", "set-2", Platform.META, 24 * 60, Outcome.COMPLETED, None),
+    ("job:7", "set-2", Platform.META, 24 * 100, Outcome.FAILED, OUTAGE),  # beyond 90 days
+]
+
+
+def seed(rows: Sequence[tuple[str, str, Platform, float, Outcome, str | None]] = SEEDED) -> None:
+    history = History.open(os.environ["SYNC_MONITOR_HISTORY_URL"])
+    attempts = []
+    for key, set_id, platform, hours, state, error in rows:
+        began = NOW - timedelta(hours=hours)
+        attempts.append(
+            Attempt(
+                key=key,
+                set_id=set_id,
+                set_name=f"Name of {set_id}",
+                platform=platform,
+                state=state,
+                at=began,
+                job_id=key[4:],
+                queued_at=began,
+                started_at=began + timedelta(seconds=5),
+                finished_at=began + timedelta(seconds=65),
+                error=error,
+            )
+        )
+    history.record(attempts)
+    history.close()
+
+
+def page(m: Monitor, **query: str) -> Monitor:
+    """The analysis page at a URL with `query`."""
+    m.app.query_params.clear()
+    m.app.query_params.update(query)
+    m.app.switch_page("pages/analysis.py")
+    m.run()
+    assert not m.app.exception, m.app.exception
+    return m
+
+
+def metric(m: Monitor, label: str) -> str:
+    [found] = [x for x in m.app.metric if x.label == label]
+    return str(found.value)
+
+
+@pytest.fixture
+def analysed(monitor_factory: Factory) -> Monitor:
+    m = monitor_factory(workers=0)
+    m.run()  # the live page: the services start, the history is opened
+    seed()
+    return m
+
+
+@pytest.mark.parametrize(
+    ("window", "attempted", "rate"),
+    [("24h", 3, "66.7%"), ("7d", 4, "50.0%"), ("30d", 5, "60.0%"), ("90d", 6, "50.0%")],
+)
+def test_each_window_counts_its_attempts(
+    analysed: Monitor, window: str, attempted: int, rate: str
+) -> None:
+    m = page(analysed, window=window)
+    assert metric(m, "Syncs attempted") == str(attempted)
+    assert metric(m, "Failure rate") == rate
+
+
+def test_the_default_is_the_last_seven_days_and_a_custom_window_reads_dates(
+    analysed: Monitor,
+) -> None:
+    assert metric(page(analysed), "Syncs attempted") == "4"
+    start = (NOW - timedelta(days=21)).date().isoformat()
+    end = (NOW - timedelta(days=19)).date().isoformat()
+    m = page(analysed, window="custom", **{"from": start, "to": end})
+    assert metric(m, "Syncs attempted") == "1"
+    assert metric(m, "Failure rate") == "100.0%"
+
+
+def test_filters_by_platform_set_category_and_state(analysed: Monitor) -> None:
+    assert metric(page(analysed, window="90d", platform="meta"), "Syncs attempted") == "2"
+    assert metric(page(analysed, window="90d", platform="reddit,google"), "Syncs attempted") == "4"
+    assert metric(page(analysed, window="90d", set="set-3"), "Syncs attempted") == "2"
+    assert metric(page(analysed, window="90d", category="outage"), "Syncs attempted") == "2"
+    m = page(analysed, window="90d", state="completed")
+    assert metric(m, "Syncs attempted") == "3"
+    assert metric(m, "Failure rate") == "0.0%"
+
+
+def test_compare_shows_the_change_from_the_period_before(analysed: Monitor) -> None:
+    m = page(analysed, window="7d")
+    assert all(x.delta in (None, "") for x in m.app.metric)
+    m = page(analysed, window="7d", compare="1")
+    deltas = {x.label: x.delta for x in m.app.metric}
+    assert deltas["Syncs attempted"] == "+4"  # nothing in the 7 days before
+    assert m.app.toggle(key="an-compare").value is True
+
+
+def test_a_pasted_url_reproduces_the_view_in_the_controls(analysed: Monitor) -> None:
+    m = page(analysed, window="30d", platform="meta,google", state="failed", compare="true")
+    [window] = m.app.get("button_group")
+    assert getattr(window, "value", None) == "30d"
+    assert list(m.app.multiselect(key="an-platforms").value) == [Platform.META, Platform.GOOGLE]
+    assert list(m.app.multiselect(key="an-states").value) == [Outcome.FAILED]
+    assert m.app.toggle(key="an-compare").value is True
+    assert metric(m, "Syncs attempted") == "2"
+    assert [w.value for w in m.app.warning] == []
+
+
+def test_changing_a_control_writes_the_url(analysed: Monitor) -> None:
+    m = page(analysed)
+    m.app.multiselect(key="an-platforms").select(Platform.REDDIT)
+    m.run()
+    assert m.app.query_params["platform"] in ("reddit", ["reddit"])
+    assert metric(m, "Syncs attempted") == "2"
+    m.app.toggle(key="an-compare").set_value(True)
+    m.run()
+    assert m.app.query_params["compare"] in ("1", ["1"])
+
+
+@pytest.mark.parametrize(
+    ("query", "note"),
+    [
+        ({"window": "<script>alert(1)</script>"}, "Unknown window"),
+        ({"platform": "[x](javascript:alert(1))"}, "Unknown platform"),
+        ({"window": "custom", "from": "yesterday", "to": "2026-01-01"}, "Unreadable date"),
+        ({"window": "custom", "from": "2026-02-01", "to": "2026-01-01"}, "ends before it starts"),
+        ({"state": "active"}, "Unknown final state"),
+        ({"category": "x" * 10_000}, "Unknown error category"),
+        ({"set": "'; DROP TABLE attempts; --"}, "Unreadable campaign set"),
+        ({"compare": "maybe"}, "Unknown compare value"),
+    ],
+)
+def test_hostile_query_values_are_dropped_with_a_note(
+    analysed: Monitor, query: dict[str, str], note: str
+) -> None:
+    m = page(analysed, **query)
+    warnings = [w.value for w in m.app.warning]
+    assert any(note in w for w in warnings), warnings
+    assert all(len(w) < 400 for w in warnings)
+    assert metric(m, "Syncs attempted") in ("4", "3")  # the default view (or its filters)
+    history = History.open(os.environ["SYNC_MONITOR_HISTORY_URL"])
+    assert history.count() == len(SEEDED)  # nothing in the URL reaches the SQL
+    history.close()
+
+
+def test_an_empty_history_says_so_everywhere(monitor_factory: Factory) -> None:
+    m = monitor_factory(workers=0)
+    m.run()
+    m = page(m, window="24h")
+    assert metric(m, "Syncs attempted") == "0"
+    assert metric(m, "Failure rate") == "–"
+    captions = [c.value for c in m.app.caption]
+    assert "No finished syncs in this window." in captions
+    assert "No attempts in this window." in captions
+
+
+def test_an_unreachable_history_shows_a_banner_and_the_live_page_carries_on(
+    monitor_factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    m = monitor_factory(workers=0)
+    # Nothing listens on port 1: the database is down from the start.
+    monkeypatch.setenv("SYNC_MONITOR_HISTORY_URL", "postgresql://monitor:s3cret@127.0.0.1:1/h")
+    m.api.create_set(name="Still shown", failed_error=OUTAGE)
+    m.run()
+    m.wait(lambda s: len(s.failed) == 1)
+    assert "Still shown" in m.texts()  # the live page
+    m = page(m)
+    [error] = [e.value for e in m.app.error]
+    assert error.startswith("The history database cannot be reached: ")
+    assert "The live page is not affected" in error
+    assert "s3cret" not in error
+    assert list(m.app.metric) == []
