@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -49,6 +49,7 @@ class Recorder:
         self.history: History | None = None
         self.problem: str | None = None  # why the history is not being written, for the page
         self.recorded = 0  # attempts written (inserted or updated) by this process
+        self.polled_at: datetime | None = None  # the poll whose snapshot was last recorded
         self._observer: Observer | None = None
         self._pending: dict[str, Attempt] = {}
         self._backfilled = False
@@ -111,6 +112,7 @@ class Recorder:
         if snap.features.history and not self._backfilled:
             self._backfill(snap)
         self._flush()
+        self.polled_at = snap.polled_at
 
     def _backfill(self, snap: Snapshot) -> None:
         if self._client is None:

@@ -1,0 +1,116 @@
+"""The recorder with a real hub against the local API over HTTP, into a real history: the
+backend's 30 days of history arrive (plan), syncs the polls see become attempts (head, no job
+ids), and a restart in the middle records nothing twice."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from sync_monitor.history import History
+from sync_monitor.history.recorder import Recorder
+from sync_monitor.local_api import Contract
+from tests.support.databases import database
+from tests.support.hub import hub_for
+from tests.support.local_api import quiet_config, running
+
+OUTAGE = "Google Ads API error 503: Service Unavailable"
+# Fails every try: pg-boss retries it twice (inside the one job), then it fails.
+FAILING = {"campaigns": 3, "fail_attempts": 3, "fail_after": 1, "fail_message": OUTAGE}
+
+
+def until(check: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"not reached: {what}"
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_the_backends_history_fills_the_store_once(kind: str, tmp_path: Path) -> None:
+    with (
+        database(kind, tmp_path) as url,
+        running(quiet_config(seed_history=True, workers=0)) as api,
+    ):
+        listed = api.server.call(
+            lambda engine: len(
+                engine.store.history(
+                    since=None,
+                    until=None,
+                    states=("completed", "failed", "cancelled"),
+                    platforms=(),
+                    after=None,
+                    limit=1_000_000,
+                )
+            )
+        )
+        assert listed > 100  # 30 days of a simulated team
+        with hub_for(api.url) as hub:
+            recorder = Recorder(hub, lambda: History.open(url), hub.client).start()
+            try:
+                until(
+                    lambda: recorder.history is not None and recorder.history.count() >= listed,
+                    "the backfill",
+                )
+            finally:
+                recorder.stop()
+        again = History.open(url)
+        frame = again.attempts(window="90d")
+        again.close()
+    # The failures of the last 24 h come from the status poll too: one row each all the same.
+    assert len(frame) == listed
+    assert frame["key"].is_unique
+    assert set(frame["source"]) == {"history", "status"}
+    assert {"completed", "failed"} <= set(frame["state"])
+    failed = frame[frame["state"] == "failed"]
+    assert (failed["signature"] != "").all()
+    assert (
+        frame.groupby("set_id")["attempt"]
+        .apply(lambda a: sorted(a) == list(range(1, len(a) + 1)))
+        .all()
+    )
+
+
+def test_on_head_an_attempt_is_seen_from_the_sets_state_changes(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'history.sqlite3'}"
+    config = quiet_config(contract=Contract.HEAD, workers=0)
+    with running(config) as api, hub_for(api.url) as hub:
+        first = Recorder(hub, lambda: History.open(url), hub.client).start()
+        cs = api.create_set(name="Head set", platform="google", queue=True, behaviour=FAILING)
+        until(lambda: _states(first) == ["queued"], "the queued attempt")
+        api.set_workers(1)
+        until(lambda: _states(first) in (["active"], ["failed"]), "the running attempt")
+        first.stop()  # a restart while it runs (or just as it fails)
+
+        second = Recorder(hub, lambda: History.open(url), hub.client).start()
+        try:
+            until(lambda: _states(second) == ["failed"], "the failure")
+            # Three more polls: the failure stays listed, and is not added again.
+            polls = api.get("/_local/stats").json()["GET /api/v1/sync/status"]
+            until(
+                lambda: api.get("/_local/stats").json()["GET /api/v1/sync/status"] >= polls + 3,
+                "three more polls",
+            )
+            polled = hub.snapshot().polled_at
+            assert polled is not None
+            until(lambda: (second.polled_at or polled) > polled, "the recorder caught up")
+            assert _states(second) == ["failed"]
+            history = second.history
+            assert history is not None
+            [row] = history.attempts(window="24h").to_dict("records")
+        finally:
+            second.stop()
+    assert row["set_id"] == cs["setId"]
+    assert row["job_id"] is None or isinstance(row["job_id"], str)
+    # The service as deployed never says why a set failed (§3.4).
+    assert (row["error"], row["category"], row["attempt"]) == (None, "unknown", 1)
+
+
+def _states(recorder: Recorder) -> list[str]:
+    history = recorder.history
+    if history is None:
+        return []
+    return list(history.attempts(window="24h")["state"])
