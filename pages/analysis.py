@@ -30,7 +30,7 @@ if history is None:
     st.stop()
 now = datetime.now(UTC)
 try:
-    found = analysis.analysis(history, view, now)
+    found = analysis.analysis(history, view, now, services.recorder.recorded)
     sets = history.sets()
 except Exception as exc:  # a database gone away mid-session: a banner, never a traceback
     st.error(

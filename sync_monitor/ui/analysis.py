@@ -137,9 +137,10 @@ def _to_url() -> None:
     st.query_params.from_dict(query)
 
 
-def analysis(history: History, view: View, now: datetime) -> Analysis:
-    """The view's aggregates, computed once per process for each view and minute."""
-    key = (id(history), view, now.replace(second=0, microsecond=0))
+def analysis(history: History, view: View, now: datetime, version: int) -> Analysis:
+    """The view's aggregates, computed once per process for each view, minute and `version`
+    of the history (what this process has written to it)."""
+    key = (id(history), view, now.replace(second=0, microsecond=0), version)
     with _lock:
         if key in _cache:
             _cache.move_to_end(key)

@@ -1,0 +1,77 @@
+"""The analysis page in a real browser (issue 11): a shared link opens the view it names, with
+its charts drawn from the bundled API's 30 days of history, and its CSV downloads."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.support.browser import Live
+
+pytestmark = pytest.mark.browser
+
+Start = Callable[..., Live]
+
+
+def test_a_shared_link_opens_its_view_with_charts_and_downloads(live: Start) -> None:
+    m = live(seed_history=True, workers=0)
+    page = m.page
+    # Whole days that hold all of the seeded history (30 days): the count does not depend on
+    # the second the page runs.
+    today = datetime.now(UTC).date()
+    start, end = today - timedelta(days=40), today
+    view = f"window=custom&from={start}&to={end}&platform=reddit&state=completed,failed&compare=1"
+    page.goto(f"{m.url}/analysis?{view}")
+    expect(page.get_by_role("heading", name="Failure analysis")).to_be_visible(timeout=30_000)
+    # The history arrives from the backend's listing within a few polls: reload until the page
+    # counts every finished Reddit job the backend holds.
+    expected = m.api.server.call(
+        lambda engine: len(
+            engine.store.history(
+                since=None,
+                until=None,
+                states=("completed", "failed"),
+                platforms=("reddit",),
+                after=None,
+                limit=1_000_000,
+            )
+        )
+    )
+    assert expected > 10
+    attempted = page.get_by_test_id("stMetric").filter(has_text="Syncs attempted")
+    value = attempted.get_by_test_id("stMetricValue")
+    for _ in range(40):
+        m.wait_idle()
+        if value.inner_text().strip().replace(",", "") == str(expected):
+            break
+        page.wait_for_timeout(500)
+        page.reload()
+    expect(value).to_have_text(f"{expected:,}")
+    count = expected
+
+    # The controls show the link's view, and the comparison is on.
+    expect(page.get_by_test_id("stMultiSelect").filter(has_text="Platform")).to_contain_text(
+        "Reddit"
+    )
+    expect(page.get_by_test_id("stMetricDelta").first).to_be_visible()
+    charts = page.get_by_test_id("stVegaLiteChart")
+    expect(charts).to_have_count(3, timeout=20_000)
+    for chart in charts.all():
+        expect(chart.locator("canvas, svg").first).to_be_visible()
+
+    with page.expect_download() as downloading:
+        page.get_by_role("button", name="Download the attempts (CSV)").click()
+    assert downloading.value.suggested_filename == (
+        f"sync-failures-{start:%Y%m%d}-{end:%Y%m%d}-reddit-completed-failed-attempts.csv"
+    )
+    rows = list(csv.DictReader(io.StringIO(Path(downloading.value.path()).read_text())))
+    assert len(rows) == count
+    assert {r["platform"] for r in rows} == {"reddit"}
+    assert {r["state"] for r in rows} <= {"completed", "failed"}
+    assert m.page_errors == []
