@@ -4,11 +4,13 @@ rows. analysis.py turns them into rates and percentiles."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import pandas as pd
-from sqlalchemy import Select, case, func, literal, select
+from sqlalchemy import Engine, Select, case, func, literal, select
 
 from .analysis import Analysis, Counts, figures, over_time, signature_table
 from .attempt import Outcome, to_ms
@@ -26,6 +28,7 @@ def case_when(condition: Any, then: Any, otherwise: Any) -> Any:
 
 
 Query = TypeVar("Query", bound="Select[*tuple[Any, ...]]")
+T = TypeVar("T")
 
 
 def filtered(query: Query, view: View, start: datetime, end: datetime) -> Query:
@@ -52,57 +55,81 @@ def readable(frame: pd.DataFrame) -> pd.DataFrame:
     return out[[c for c in order if c in out] + [c for c in out if c not in order]]
 
 
-def _counts(connection: Any, view: View, start: datetime, end: datetime) -> Counts:
-    finished = a.state.in_(FINISHED)
-    failed = a.state == FAILED
-    first = a.attempt == 1
-    totals = filtered(
-        select(
-            func.count(),
-            func.sum(case((finished, 1), else_=0)),
-            func.sum(case((failed, 1), else_=0)),
-            func.sum(case((finished & first, 1), else_=0)),
-            func.sum(case((failed & first, 1), else_=0)),
+def _totals(
+    connection: Any, view: View, start: datetime, end: datetime, bucket: timedelta
+) -> tuple[Counts, pd.DataFrame]:
+    """One pass over the window: attempts by time bucket, platform, state and first-or-not
+    give both the figures' counts and the chart over time."""
+    size = int(bucket.total_seconds() * 1000)
+    origin = to_ms(start) // size * size  # whole hours or days, UTC
+    index = ((a.at_ms - origin) // literal(size)).label("n")
+    first = (a.attempt == 1).label("first")
+    query = filtered(
+        select(index, a.platform, a.state, first, func.count()).group_by(
+            index, a.platform, a.state, first
         ),
         view,
         start,
         end,
     )
-    row = connection.execute(totals).one()
+    groups = pd.DataFrame(
+        connection.execute(query).all(), columns=["n", "platform", "state", "first", "count"]
+    ).astype({"n": "int64", "count": "int64", "first": "bool"})
+    finished = groups["state"].isin(FINISHED)
+    failed = groups["state"] == FAILED
     # Each set's latest finished attempt in the window: did it fail (after its retries)?
-    ranked = filtered(
-        select(
-            a.state,
-            func.row_number().over(partition_by=a.set_id, order_by=a.at_ms.desc()).label("n"),
-        ).where(finished),
+    later = attempts.alias("later")
+    latest_failures = filtered(
+        select(func.count()).where(
+            a.state == FAILED,
+            ~select(later.c.key)
+            .where(
+                later.c.set_id == a.set_id,
+                later.c.at_ms > a.at_ms,
+                later.c.at_ms < to_ms(end),
+                later.c.state.in_(FINISHED),
+            )
+            .exists(),
+        ),
         view,
         start,
         end,
-    ).subquery()
-    sets = connection.execute(
-        select(func.count(), func.sum(case((ranked.c.state == FAILED, 1), else_=0))).where(
-            ranked.c.n == 1
-        )
-    ).one()
-    return Counts(
-        attempted=int(row[0] or 0),
-        finished=int(row[1] or 0),
-        failed=int(row[2] or 0),
-        first_finished=int(row[3] or 0),
-        first_failed=int(row[4] or 0),
-        sets_finished=int(sets[0] or 0),
-        sets_failed=int(sets[1] or 0),
     )
+    # Distinct in a subquery: both databases hash it (count(DISTINCT) sorts on PostgreSQL).
+    finished_sets = filtered(
+        select(a.set_id).where(a.state.in_(FINISHED)).distinct(), view, start, end
+    ).subquery()
+    sets = select(func.count()).select_from(finished_sets)
+    counts = Counts(
+        attempted=int(groups["count"].sum()),
+        finished=int(groups.loc[finished, "count"].sum()),
+        failed=int(groups.loc[failed, "count"].sum()),
+        first_finished=int(groups.loc[finished & groups["first"], "count"].sum()),
+        first_failed=int(groups.loc[failed & groups["first"], "count"].sum()),
+        sets_finished=int(connection.execute(sets).scalar_one() or 0),
+        sets_failed=int(connection.execute(latest_failures).scalar_one() or 0),
+    )
+    per_bucket = (
+        groups.assign(
+            finished=groups["count"].where(finished, 0), failed=groups["count"].where(failed, 0)
+        )
+        .groupby(["n", "platform"], as_index=False)[["finished", "failed"]]
+        .sum()
+    )
+    per_bucket = per_bucket[per_bucket["finished"] > 0]
+    stamps = pd.to_datetime(origin + per_bucket["n"] * size, unit="ms").dt.tz_localize("UTC")
+    per_bucket = per_bucket.assign(bucket=stamps).drop(columns="n")
+    return counts, over_time(per_bucket[["platform", "finished", "failed", "bucket"]])
 
 
 def _histogram(
-    connection: Any, view: View, start: datetime, end: datetime, low: Any, high: Any
+    connection: Any, view: View, start: datetime, end: datetime, seconds: Any
 ) -> pd.DataFrame:
-    """Whole seconds from `low` to `high` (both ms columns) per platform, counted."""
-    seconds = ((high - low) / 1000).cast(attempts.c.attempt.type).label("seconds")
+    """A column of whole seconds (run_s, wait_s) of the finished attempts, per platform,
+    counted."""
     query = filtered(
-        select(a.platform, seconds, func.count().label("count"))
-        .where(a.state.in_(FINISHED), low.is_not(None), high.is_not(None), high >= low)
+        select(a.platform, seconds, func.count())
+        .where(a.state.in_(FINISHED), seconds >= 0)
         .group_by(a.platform, seconds),
         view,
         start,
@@ -111,38 +138,6 @@ def _histogram(
     return pd.DataFrame(
         connection.execute(query).all(), columns=["platform", "seconds", "count"]
     ).astype({"seconds": "int64", "count": "int64"})
-
-
-def _period(connection: Any, view: View, start: datetime, end: datetime) -> tuple[Any, ...]:
-    counts = _counts(connection, view, start, end)
-    durations = _histogram(connection, view, start, end, a.started_ms, a.finished_ms)
-    waits = _histogram(connection, view, start, end, a.queued_ms, a.started_ms)
-    return counts, figures(counts, durations, waits), durations
-
-
-def _over_time(
-    connection: Any, view: View, start: datetime, end: datetime, bucket: timedelta
-) -> pd.DataFrame:
-    size = int(bucket.total_seconds() * 1000)
-    origin = to_ms(start) // size * size  # whole hours or days, UTC
-    index = ((a.at_ms - origin) / literal(size)).cast(a.attempt.type).label("n")
-    query = filtered(
-        select(
-            index,
-            a.platform,
-            func.sum(case((a.state.in_(FINISHED), 1), else_=0)).label("finished"),
-            func.sum(case((a.state == FAILED, 1), else_=0)).label("failed"),
-        ).group_by(index, a.platform),
-        view,
-        start,
-        end,
-    )
-    frame = pd.DataFrame(
-        connection.execute(query).all(), columns=["n", "platform", "finished", "failed"]
-    )
-    frame["bucket"] = pd.to_datetime(origin + frame["n"].astype("int64") * size, unit="ms")
-    frame["bucket"] = frame["bucket"].dt.tz_localize("UTC")
-    return over_time(frame.drop(columns="n").astype({"finished": "int64", "failed": "int64"}))
 
 
 def _signatures(
@@ -185,18 +180,43 @@ def _signatures(
     return pairs, rows
 
 
-def analysis(connection: Any, view: View, now: datetime) -> Analysis:
+def analysis(engine: Engine, view: View, now: datetime) -> Analysis:
+    """Every aggregate of `view`. The queries are independent: they run two at a time, each on
+    its own connection, so a large window takes about half as long on a two-core server."""
     start, end = view.bounds(now)
-    counts, shown, durations = _period(connection, view, start, end)
+    bucket = view.bucket(now)
+    before = view.previous(now)
+
+    def on(query: Callable[..., T], *args: object) -> Callable[[], T]:
+        def run() -> T:
+            with engine.connect() as connection:
+                return query(connection, view, *args)
+
+        return run
+
+    jobs: dict[str, Callable[[], Any]] = {
+        "totals": on(_totals, start, end, bucket),
+        "durations": on(_histogram, start, end, a.run_s),
+        "waits": on(_histogram, start, end, a.wait_s),
+        "signatures": on(_signatures, start, end),
+    }
+    if view.compare:
+        jobs["totals before"] = on(_totals, *before, bucket)
+        jobs["durations before"] = on(_histogram, *before, a.run_s)
+        jobs["waits before"] = on(_histogram, *before, a.wait_s)
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="history-query") as pool:
+        futures = {name: pool.submit(job) for name, job in jobs.items()}
+        done = {name: future.result() for name, future in futures.items()}
+    counts, by_time = done["totals"]
     previous = None
     if view.compare:
-        previous = _period(connection, view, *view.previous(now))[1]
-    pairs, rows = _signatures(connection, view, start, end)
+        previous = figures(done["totals before"][0], done["durations before"], done["waits before"])
+    pairs, rows = done["signatures"]
     return Analysis(
-        figures=shown,
+        figures=figures(counts, done["durations"], done["waits"]),
         previous=previous,
-        over_time=_over_time(connection, view, start, end, view.bucket(now)),
+        over_time=by_time,
         by_signature=pairs,
-        durations=durations,
+        durations=done["durations"],
         signatures=signature_table(rows, counts.failed),
     )

@@ -35,6 +35,8 @@ def as_row(a: Attempt, now_ms: int) -> dict[str, object]:
         "queued_ms": ms(a.queued_at),
         "started_ms": ms(a.started_at),
         "finished_ms": ms(a.finished_at),
+        "run_s": _seconds(a.started_at, a.finished_at),
+        "wait_s": _seconds(a.queued_at, a.started_at),
         "state": a.state.value,
         "synced": a.synced,
         "failed": a.failed,
@@ -68,3 +70,9 @@ def from_row(row: Any) -> Attempt:
         error=row["error"],
         source=row["source"],
     )
+
+
+def _seconds(since: datetime | None, until: datetime | None) -> int | None:
+    if since is None or until is None:
+        return None
+    return int((to_ms(until) - to_ms(since)) // 1000)

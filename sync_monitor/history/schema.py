@@ -23,6 +23,8 @@ attempts = Table(
     Column("queued_ms", BigInteger),
     Column("started_ms", BigInteger),
     Column("finished_ms", BigInteger),
+    Column("run_s", Integer),  # whole seconds from started to finished (for the histograms)
+    Column("wait_s", Integer),  # whole seconds from queued to started
     Column("state", String(20), nullable=False),
     Column("synced", Integer),
     Column("failed", Integer),
@@ -32,8 +34,18 @@ attempts = Table(
     Column("signature", String(200), nullable=False),
     Column("source", String(20), nullable=False),
     Column("updated_ms", BigInteger, nullable=False),
-    Index("ix_attempts_at", "at_ms"),
-    Index("ix_attempts_set", "set_id", "at_ms"),
+    Index(
+        "ix_attempts_window",
+        "at_ms",
+        "state",
+        "platform",
+        "attempt",
+        "set_id",
+        "run_s",
+        "wait_s",
+    ),
+    Index("ix_attempts_set_time", "set_id", "at_ms", "state"),
+    Index("ix_attempts_failures", "state", "at_ms", "signature", "platform", "category", "set_id"),
     Index("ix_attempts_open", "state"),
 )
 

@@ -115,6 +115,12 @@ class History:
     def close(self) -> None:
         self.engine.dispose()
 
+    def __enter__(self) -> History:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     @property
     def where(self) -> str:
         """Where the history is, for the page: the database's kind and name, no credentials."""
@@ -144,6 +150,17 @@ class History:
                 "queued_ms": func.coalesce(old.queued_ms, new.queued_ms),
                 "started_ms": func.coalesce(old.started_ms, new.started_ms),
                 "finished_ms": func.coalesce(old.finished_ms, new.finished_ms),
+                # Whole seconds between the times as they are now kept (integer division).
+                "run_s": (
+                    func.coalesce(old.finished_ms, new.finished_ms)
+                    - func.coalesce(old.started_ms, new.started_ms)
+                )
+                // 1000,
+                "wait_s": (
+                    func.coalesce(old.started_ms, new.started_ms)
+                    - func.coalesce(old.queued_ms, new.queued_ms)
+                )
+                // 1000,
                 "state": queries.case_when(keep_final, old.state, new.state),
                 "synced": func.coalesce(new.synced, old.synced),
                 "failed": func.coalesce(new.failed, old.failed),
@@ -206,8 +223,7 @@ class History:
     def analysis(self, view: View, now: datetime | None = None) -> Analysis:
         """Every figure, chart and table of the analysis page for `view`."""
         started = time.perf_counter()
-        with self.engine.connect() as connection:
-            result = queries.analysis(connection, view, now or datetime.now(UTC))
+        result = queries.analysis(self.engine, view, now or datetime.now(UTC))
         log.debug("analysis of %s in %.0f ms", view.name(), (time.perf_counter() - started) * 1e3)
         return result
 

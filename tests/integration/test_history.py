@@ -11,10 +11,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import inspect, text
 
 from sync_monitor.history import Attempt, History, Outcome, View, Window
 from sync_monitor.history.observe import Observer
+from sync_monitor.history.store import MIGRATIONS
 from sync_monitor.models import JobState, Platform, SyncJob
 from sync_monitor.snapshot import Snapshot, build
 from tests.support.databases import database
@@ -69,17 +72,38 @@ def attempt(
 
 
 def test_migrations_build_the_schema_on_an_empty_database_once(url: str) -> None:
-    first = History.open(url)
-    with first.engine.connect() as connection:
-        assert "attempts" in inspect(connection).get_table_names()
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).all() == [
-            ("0001",)
-        ]
-    first.record([attempt("job:a", 1, Outcome.COMPLETED, 1, run_s=5)])
-    first.close()
-    again = History.open(url)  # a restart: the schema is there, the rows too
-    assert again.count() == 1
-    again.close()
+    with History.open(url) as first:
+        with first.engine.connect() as connection:
+            assert "attempts" in inspect(connection).get_table_names()
+            versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+            assert versions == [("0002",)]
+        first.record([attempt("job:a", 1, Outcome.COMPLETED, 1, run_s=5)])
+    with History.open(url) as again:  # a restart: the schema is there, the rows too
+        assert again.count() == 1
+
+
+def test_an_old_schema_is_migrated_with_its_rows(url: str) -> None:
+    """A history written at revision 0001 (before durations were kept in seconds) is brought
+    to the head at open, its rows kept and their durations filled in."""
+    with History.open(url, migrate=False) as old:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with old.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0001")
+            connection.execute(
+                text(
+                    "INSERT INTO attempts (key, set_id, set_name, platform, attempt, at_ms, "
+                    "queued_ms, started_ms, finished_ms, state, category, signature, source, "
+                    "updated_ms) VALUES ('job:old', 's', 'Old', 'meta', 1, 1000, 1000, 4000, "
+                    "64000, 'completed', '', '', 'status', 64000)"
+                )
+            )
+    with History.open(url) as migrated:
+        [row] = migrated.attempts(window="90d", now=datetime(1970, 1, 2, tzinfo=UTC)).to_dict(
+            "records"
+        )
+    assert (row["key"], row["run_s"], row["wait_s"]) == ("job:old", 60, 3)
 
 
 def test_an_attempt_seen_again_counts_once_with_its_latest_progress(history: History) -> None:
