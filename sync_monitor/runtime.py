@@ -68,15 +68,17 @@ _log_handler: logging.Handler | None = None
 
 
 def _log_at(level: str) -> None:
-    """The monitor's log (and its libraries', urllib3's included) on stderr at `level`.
-    Streamlit's own loggers keep their handler and level (they do not propagate)."""
+    """The monitor's log on stderr at `level`; its libraries' (urllib3, SQLAlchemy, Alembic,
+    the bundled API's uvicorn) at warnings only, unless `level` is debug. Streamlit's own
+    loggers keep their handler and level (they do not propagate)."""
     global _log_handler
     root = logging.getLogger()
     if _log_handler is None:
         _log_handler = logging.StreamHandler()
         _log_handler.setFormatter(logging.Formatter(_LOG_FORMAT))
         root.addHandler(_log_handler)
-    root.setLevel(level.upper())
+    root.setLevel("DEBUG" if level == "debug" else "WARNING")
+    logging.getLogger("sync_monitor").setLevel(level.upper())
 
 
 @st.cache_resource(show_spinner=False)

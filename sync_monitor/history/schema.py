@@ -50,3 +50,12 @@ attempts = Table(
 )
 
 COLUMNS = tuple(c.name for c in attempts.columns)
+
+# Each campaign set's latest name, for the set filter (kept by History.record).
+campaign_sets = Table(
+    "campaign_sets",
+    metadata,
+    Column("set_id", String(100), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("updated_ms", BigInteger, nullable=False),
+)

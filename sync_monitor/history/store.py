@@ -36,7 +36,7 @@ from . import queries
 from .analysis import Analysis
 from .attempt import Attempt, to_ms
 from .rows import FINAL, as_row, from_row, is_final
-from .schema import attempts
+from .schema import attempts, campaign_sets
 from .view import View, Window
 
 log = logging.getLogger(__name__)
@@ -171,9 +171,17 @@ class History:
                 "updated_ms": new.updated_ms,
             },
         )
+        names = {a.set_id: a.set_name for a in items}  # the latest sighting's name wins
+        name_rows = [{"set_id": k, "name": v, "updated_ms": now} for k, v in names.items()]
+        sets = dialect.insert(campaign_sets)
+        rename = sets.on_conflict_do_update(
+            index_elements=[campaign_sets.c.set_id],
+            set_={"name": sets.excluded.name, "updated_ms": sets.excluded.updated_ms},
+        )
         with self.engine.begin() as connection:
             connection.execute(upsert, rows)
-            _renumber(connection, {a.set_id for a in items})
+            connection.execute(rename, name_rows)
+            _renumber(connection, set(names))
 
     def open_attempts(self) -> list[Attempt]:
         """Attempts not yet finished: where the recorder picks up after a restart."""
@@ -230,9 +238,7 @@ class History:
     def sets(self) -> list[tuple[str, str]]:
         """(id, latest name) of every campaign set in the history, by name."""
         with self.engine.connect() as connection:
-            rows = connection.execute(
-                select(attempts.c.set_id, func.max(attempts.c.set_name)).group_by(attempts.c.set_id)
-            )
+            rows = connection.execute(select(campaign_sets.c.set_id, campaign_sets.c.name))
             return sorted(((r[0], r[1]) for r in rows), key=lambda r: (r[1].lower(), r[0]))
 
     def count(self) -> int:

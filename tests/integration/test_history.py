@@ -76,7 +76,7 @@ def test_migrations_build_the_schema_on_an_empty_database_once(url: str) -> None
         with first.engine.connect() as connection:
             assert "attempts" in inspect(connection).get_table_names()
             versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
-            assert versions == [("0002",)]
+            assert versions == [("0003",)]
         first.record([attempt("job:a", 1, Outcome.COMPLETED, 1, run_s=5)])
     with History.open(url) as again:  # a restart: the schema is there, the rows too
         assert again.count() == 1
@@ -103,6 +103,7 @@ def test_an_old_schema_is_migrated_with_its_rows(url: str) -> None:
         [row] = migrated.attempts(window="90d", now=datetime(1970, 1, 2, tzinfo=UTC)).to_dict(
             "records"
         )
+        assert migrated.sets() == [("s", "Old")]
     assert (row["key"], row["run_s"], row["wait_s"]) == ("job:old", 60, 3)
 
 
