@@ -63,7 +63,7 @@ repeat: setup browser-deps postgres
 		$(PY) -m pytest -x -q -p no:cacheprovider -m "$$marks" || exit 1; \
 	done
 
-bench: setup browser-deps
+bench: setup browser-deps postgres
 	$(PY) bench/local_api_latency.py
 	$(PY) bench/hub_latency.py
 	$(PY) bench/page_run.py
@@ -71,6 +71,7 @@ bench: setup browser-deps
 	$(PY) bench/viewer_cpu.py
 	$(PY) bench/soak.py
 	$(PY) bench/fanout.py
+	$(PY) bench/analysis.py
 
 ## Screenshots of the live page in docs/ (light, dark, 375 px).
 screenshots: setup browser-deps

@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Page, sync_playwright
 from sqlalchemy import insert, text
 
 from bench.record import record
@@ -118,11 +118,26 @@ def aggregate(history: History, now: datetime) -> dict[Window, float]:
     return times
 
 
-def first_render(history_url: str) -> dict[Window, float]:
+def _render(page: Page, url: str) -> float:
+    """Seconds from navigation until the figures and the three charts are drawn."""
+    started = time.perf_counter()
+    page.goto(url)
+    page.wait_for_selector("[data-testid='stMetric']", timeout=60_000)
+    page.wait_for_function(
+        "document.querySelectorAll(\"[data-testid='stVegaLiteChart'] canvas,"
+        " [data-testid='stVegaLiteChart'] svg\").length >= 3",
+        timeout=60_000,
+    )
+    elapsed = time.perf_counter() - started
+    page.close()
+    return elapsed
+
+
+def first_render(history_url: str) -> dict[Window | str, float]:
     path = chromium_path()
     if path is None:
         raise SystemExit("Chromium is needed for the page figure (apt-get install chromium)")
-    times = {}
+    times: dict[Window | str, float] = {}
     config = ServerConfig(simulate=False, seed_history=False, workers=0)
     with (
         LocalApiServer(config) as api,
@@ -130,24 +145,22 @@ def first_render(history_url: str) -> dict[Window, float]:
         sync_playwright() as playwright,
     ):
         browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        warm = browser.new_page()  # the process and its imports are warm, as for any viewer
-        warm.goto(url)
-        warm.wait_for_selector("[data-testid='stMetric'], .sm-count", timeout=60_000)
-        warm.goto(f"{url}/analysis?platform=other")
-        warm.wait_for_selector("[data-testid='stMetric']", timeout=60_000)
+        # The process has served a page before (its imports are done), as for any viewer but
+        # the first after a restart.
+        warm_up = browser.new_context()
+        _render(warm_up.new_page(), f"{url}/analysis?window=24h&platform=meta")
+        warm_up.close()
+        cold = browser.new_context(viewport={"width": 1400, "height": 1200})
+        times["cold"] = _render(cold.new_page(), f"{url}/analysis?window=7d&compare=1")
+        print(f"  cold browser, 7d: first render {times['cold'] * 1000:.0f} ms", flush=True)
+        cold.close()
+        # A browser that has the page's scripts already (any second visit): each view is new
+        # to the process and its cache, on a page of its own (a new Streamlit session).
+        context = browser.new_context(viewport={"width": 1400, "height": 1200})
+        _render(context.new_page(), f"{url}/analysis?window=24h&platform=google")
         for window in WINDOWS:
-            page = browser.new_page(viewport={"width": 1400, "height": 1200})
-            started = time.perf_counter()
-            page.goto(f"{url}/analysis?window={window.value}")
-            page.wait_for_selector("[data-testid='stMetric']", timeout=60_000)
-            page.wait_for_function(
-                "document.querySelectorAll(\"[data-testid='stVegaLiteChart'] canvas,"
-                " [data-testid='stVegaLiteChart'] svg\").length >= 3",
-                timeout=60_000,
-            )
-            times[window] = time.perf_counter() - started
+            times[window] = _render(context.new_page(), f"{url}/analysis?window={window.value}")
             print(f"  {window.value:>4}: first render {times[window] * 1000:.0f} ms", flush=True)
-            page.close()
         browser.close()
     return times
 
@@ -181,7 +194,7 @@ def main() -> None:
         "new viewer opens a view nobody opened before, from navigation until the figures and "
         "the three charts are drawn in Chromium.",
         "",
-        "| window | attempts in it | SQLite | PostgreSQL | page's first render |",
+        "| window | attempts in it | SQLite | PostgreSQL | page's first render (SQLite) |",
         "|---|---|---|---|---|",
     ]
     shares = {Window.DAY: 1 / 90, Window.WEEK: 7 / 90, Window.MONTH: 30 / 90, Window.QUARTER: 1}
@@ -191,7 +204,24 @@ def main() -> None:
             f"{on_sqlite[window] * 1000:.0f} ms | {on_postgres[window] * 1000:.0f} ms | "
             f"{page[window] * 1000:.0f} ms |"
         )
+    missed = [
+        f"{name} {window.value} ({times[window] * 1000:.0f} ms)"
+        for name, times, limit in (("SQLite", on_sqlite, 1.0), ("PostgreSQL", on_postgres, 1.0))
+        for window in WINDOWS
+        if times[window] > limit
+    ] + [f"first render {w.value} ({page[w] * 1000:.0f} ms)" for w in WINDOWS if page[w] > 2.0]
+    verdict = (
+        "Every target met."
+        if not missed
+        else "Over target: " + ", ".join(missed) + "; every other figure is within it."
+    )
     lines += [
+        "",
+        verdict,
+        "",
+        f"With a cold browser (the page's scripts not yet downloaded), the 7 d view with the "
+        f"comparison renders in {page['cold'] * 1000:.0f} ms; the column above is a browser "
+        "that has visited the monitor before, each view new to the process.",
         "",
         "Targets: aggregation under 1 s on each database, first render under 2 s, over a "
         "million attempts. The aggregates run in the database (a window of a million attempts "
