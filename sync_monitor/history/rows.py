@@ -9,7 +9,7 @@ from sqlalchemy import literal_column, or_
 
 from ..models import Platform
 from .attempt import Attempt, Outcome, from_ms, to_ms
-from .schema import COLUMNS
+from .schema import COLUMNS, HOUR_MS
 
 FINAL = tuple(o.value for o in Outcome if o.final)
 
@@ -32,6 +32,7 @@ def as_row(a: Attempt, now_ms: int) -> dict[str, object]:
         "job_id": a.job_id,
         "attempt": a.attempt,
         "at_ms": to_ms(a.at),
+        "hour": to_ms(a.at) // HOUR_MS,
         "queued_ms": ms(a.queued_at),
         "started_ms": ms(a.started_at),
         "finished_ms": ms(a.finished_at),

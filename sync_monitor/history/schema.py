@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
+HOUR_MS = 3_600_000  # the `hour` column: at_ms // HOUR_MS
 
 attempts = Table(
     "attempts",
@@ -20,6 +21,7 @@ attempts = Table(
     Column("job_id", String(100)),
     Column("attempt", Integer, nullable=False),
     Column("at_ms", BigInteger, nullable=False),  # when it began (queued, started, first seen)
+    Column("hour", BigInteger),  # at_ms // 3,600,000: what the aggregates group by, unsorted
     Column("queued_ms", BigInteger),
     Column("started_ms", BigInteger),
     Column("finished_ms", BigInteger),
@@ -34,18 +36,20 @@ attempts = Table(
     Column("signature", String(200), nullable=False),
     Column("source", String(20), nullable=False),
     Column("updated_ms", BigInteger, nullable=False),
+    Index("ix_attempts_hours", "hour", "platform", "state", "attempt", "at_ms", "set_id"),
+    Index("ix_attempts_runs", "platform", "run_s", "state", "at_ms", "hour"),
+    Index("ix_attempts_waits", "platform", "wait_s", "state", "at_ms", "hour"),
+    Index("ix_attempts_set_hour", "set_id", "at_ms", "state", "hour"),
     Index(
-        "ix_attempts_window",
-        "at_ms",
+        "ix_attempts_failed",
         "state",
+        "at_ms",
+        "signature",
         "platform",
-        "attempt",
+        "category",
         "set_id",
-        "run_s",
-        "wait_s",
+        "hour",
     ),
-    Index("ix_attempts_set_time", "set_id", "at_ms", "state"),
-    Index("ix_attempts_failures", "state", "at_ms", "signature", "platform", "category", "set_id"),
     Index("ix_attempts_open", "state"),
 )
 
