@@ -27,9 +27,10 @@ browser-deps:
 		echo "installing Debian's chromium for the browser tests"; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
-## PostgreSQL for the history tests: Debian's server, its cluster started with pg_ctlcluster, and
-## a role that may create the tests' databases (needs root, as in CI; elsewhere those tests skip
-## unless SYNC_MONITOR_TEST_POSTGRES_URL names a server).
+## PostgreSQL for the history and pg-boss tests: Debian's server, its cluster started with
+## pg_ctlcluster, and a role that may create the tests' databases and their read-only role, and
+## drop them with FORCE (needs root, as in CI; elsewhere those tests skip unless
+## SYNC_MONITOR_TEST_POSTGRES_URL names such a server).
 postgres:
 	@if [ "$$(id -u)" != 0 ]; then \
 		echo "not root: PostgreSQL tests need SYNC_MONITOR_TEST_POSTGRES_URL, or they skip"; exit 0; fi; \
@@ -40,7 +41,9 @@ postgres:
 	set -- $$(pg_lsclusters -h | head -1); \
 	pg_ctlcluster "$$1" "$$2" start 2>/dev/null || pg_ctlcluster "$$1" "$$2" status >/dev/null; \
 	runuser -u postgres -- psql -q -p "$$3" -tAc "SELECT 1 FROM pg_roles WHERE rolname = 'sync_monitor'" | grep -q 1 || \
-		runuser -u postgres -- psql -q -p "$$3" -c "CREATE ROLE sync_monitor LOGIN CREATEDB PASSWORD 'sync_monitor'"
+		runuser -u postgres -- psql -q -p "$$3" -c "CREATE ROLE sync_monitor PASSWORD 'sync_monitor'"; \
+	runuser -u postgres -- psql -q -p "$$3" -c "ALTER ROLE sync_monitor LOGIN CREATEDB CREATEROLE" \
+		-c "GRANT pg_signal_backend TO sync_monitor"
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -110,7 +110,7 @@ def sections() -> None:
         active.overflow(snap)
     left, right = st.columns([2, 3])
     with left:
-        queue.pending(snap)
+        queue.pending(snap, tz)
     with right:
         failures.failed(snap, sync_actions, who, tz)
     # Imported here, not at the top: Altair and pandas take a while to load in a new process,

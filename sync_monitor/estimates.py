@@ -149,6 +149,7 @@ def estimate_queue(
     running_remaining: Sequence[float | None],
     workers: int,
     stats: DurationStats,
+    ranks: Sequence[int | None] | None = None,
 ) -> list[QueueEstimate]:
     """Queue position and wait of each pending job, in queue order (oldest `createdAt` first).
 
@@ -156,8 +157,13 @@ def estimate_queue(
     each running job still needs (None = unknown: the all-platform p50/p90 is assumed). `workers`
     slots (at least 1, and at least as many as jobs running) take pending jobs in order as they
     free up. Waits are None when unknown, except 0 for a job that starts on an idle slot.
+    `ranks`, where known (pg-boss's own fetch order, issue 12), come first and in that order.
     """
-    order = sorted(range(len(pending)), key=lambda i: pending[i][1])
+    known = ranks or [None] * len(pending)
+    order = sorted(
+        range(len(pending)),
+        key=lambda i: (known[i] is None, known[i] or 0, pending[i][1]),
+    )
     platforms = [pending[i][0] for i in order]
     slots = max(1, workers, len(running_remaining))
     low = _simulate(platforms, running_remaining, slots, 0, stats)

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from . import snapshot as snap
@@ -26,6 +27,7 @@ from .errors import ApiError
 from .events import StreamEvent
 from .jobstate import Outcome, StreamStatus, WatchedJob, silent_jobs
 from .models import JobState
+from .pgboss.reader import QueueReader
 from .poller import StatusPoller
 from .settings import Settings
 from .sse import Connect, HttpConnector
@@ -54,11 +56,13 @@ class Hub:
         wall: Callable[[], datetime] = lambda: datetime.now(UTC),
         mono: Callable[[], float] = time.monotonic,
         audit: AuditLog | None = None,
+        queue: QueueReader | None = None,
     ) -> None:
         self.client = client
         self.settings = settings
         self.wall, self.mono = wall, mono
-        self._tracker = Tracker(backend=snap.Backend(url=client.base_url, is_local=is_local))
+        backend = snap.Backend(url=client.base_url, is_local=is_local)
+        self._tracker = Tracker(backend=replace(backend, queue="" if queue else None))
         self._connector = connector or self._http_connector
         self._backoff = backoff or Backoff()  # the streams' reconnect delays
         self._lock = threading.RLock()
@@ -70,7 +74,8 @@ class Hub:
         self.rebuilds = 0  # how many snapshots were built: coalescing is measurable
         self._consumers: dict[str, StreamConsumer] = {}
         self._unlisted_polls: dict[str, int] = {}
-        self.poller = StatusPoller(self, client, settings, self._stop)
+        self.queue = queue  # pg-boss's table, read-only (issue 12), when the ops have access
+        self.poller = StatusPoller(self, client, settings, self._stop, queue)
         self.actions = SyncActions(self, client, audit)
 
     # -- lifecycle --------------------------------------------------------------------------

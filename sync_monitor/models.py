@@ -159,6 +159,14 @@ class SyncJob(_Model):
     created_at: AwareDatetime
     started_at: OptionalDatetime = None
     completed_at: OptionalDatetime = None
+    # Known only from pg-boss's own table (SYNC_MONITOR_PGBOSS_URL, issue 12), never from the
+    # API: pg-boss's retries of this job, its place in the fetch order, when it may start at
+    # the earliest, and a failure's stack.
+    retry_count: int = 0
+    retry_limit: int | None = None
+    queue_rank: int | None = None
+    start_after: OptionalDatetime = None
+    error_stack: str | None = None
 
     @property
     def job_id(self) -> str | None:

@@ -19,7 +19,9 @@ from .backoff import Backoff
 from .client import PROBES, DotoroClient
 from .errors import ApiError
 from .messages import describe
-from .models import Features, Platform
+from .models import Features, Platform, StatusSummary
+from .pgboss.jobs import merge, names_of
+from .pgboss.reader import QueueReader, QueueUnavailable
 from .settings import Settings
 from .snapshot import BackendKind
 
@@ -31,15 +33,24 @@ log = logging.getLogger(__name__)
 HISTORY_EVERY = timedelta(seconds=60)  # the history listing is re-read at most this often
 HISTORY_MAX_PAGES = 20  # of 500: enough for a busy day, bounded for a runaway one
 PROBE_EVERY = timedelta(seconds=60)  # an undecided extension probe is asked again this often
+MAX_NAMES = 20_000  # campaign set names kept for the pg-boss source
 
 
 class StatusPoller:
     """Polls `GET /api/v1/sync/status` on its own named daemon thread."""
 
     def __init__(
-        self, hub: Hub, client: DotoroClient, settings: Settings, stop: threading.Event
+        self,
+        hub: Hub,
+        client: DotoroClient,
+        settings: Settings,
+        stop: threading.Event,
+        queue: QueueReader | None = None,
     ) -> None:
         self._hub, self._client, self._settings, self._stop = hub, client, settings, stop
+        self._queue = queue
+        self._names: dict[str, str] = {}  # set names by id from the API: the table has ids only
+        self._queue_problem: str | None = None
         self._decided: dict[str, bool] = {}  # extension -> present, once the backend answered
         self._probed_at: datetime | None = None
         self._history_at: datetime | None = None
@@ -73,6 +84,7 @@ class StatusPoller:
         except ApiError as exc:
             return self._failed(exc)
         now = self._hub.wall()
+        status, queue = self._with_queue(status, now)
         # Before the figures: a first snapshot never offers less than the backend can do.
         self._probe_features(now)
         with self._hub.change() as tracker:
@@ -86,6 +98,7 @@ class StatusPoller:
                     until=None,
                     attempt=0,
                     message=None,
+                    queue=queue,
                 )
             )
             tracker.absorb(status, now, self._hub.mono(), watching=self._hub.consuming())
@@ -95,6 +108,27 @@ class StatusPoller:
             self._hub.reconnect_streams()
         self._refresh_history()
         return self._settings.poll_seconds
+
+    def _with_queue(self, status: StatusSummary, now: datetime) -> tuple[StatusSummary, str | None]:
+        """The status made true with pg-boss's table, where there is one; and how reading it
+        went ("" read, else why not: the page then shows the API's status alone)."""
+        if self._queue is None:
+            return status, None
+        self._names.update(names_of(status))
+        if len(self._names) > MAX_NAMES:  # bounded: the oldest names go first
+            for key in list(self._names)[: len(self._names) - MAX_NAMES]:
+                del self._names[key]
+        try:
+            read = self._queue.read(now)
+        except QueueUnavailable as exc:
+            if self._queue_problem != str(exc):
+                log.warning("the pg-boss queue cannot be read: %s", exc)
+            self._queue_problem = str(exc)
+            return status, str(exc)
+        if self._queue_problem:
+            log.info("the pg-boss queue is read again")
+        self._queue_problem = None
+        return merge(status, read, self._names), ""
 
     def _failed(self, exc: ApiError) -> float:
         now = self._hub.wall()

@@ -24,6 +24,7 @@ from .client import DotoroClient
 from .history import History
 from .history.recorder import Recorder
 from .hub import Hub
+from .pgboss.reader import QueueReader
 from .push import route
 from .push.publisher import Publisher
 from .settings import Settings, load_settings
@@ -112,12 +113,15 @@ def services() -> Services:
     )
     audit = AuditLog(config.audit_path)
     _stoppers.append(audit.close)  # stopped after the hub: its last actions are written
-    hub = Hub(client, config, is_local=is_local, audit=audit).start()
+    queue = QueueReader(config.pgboss_url.get_secret_value()) if config.pgboss_url else None
+    if queue is not None:
+        _stoppers.append(queue.close)
+    hub = Hub(client, config, is_local=is_local, audit=audit, queue=queue).start()
     _stoppers.append(hub.stop)
     publisher = Publisher(hub).start()
     _stoppers.append(publisher.stop)
     history_url = config.history_url.get_secret_value() if config.history_url else None
-    recorder = Recorder(hub, lambda: History.open(history_url), client).start()
+    recorder = Recorder(hub, lambda: History.open(history_url), client, queue).start()
     _stoppers.append(recorder.stop)
     global _started
     secret = (

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     # The failure history (issue 11): unset, a SQLite file (data/history.sqlite3); or a
     # postgresql://user:password@host/db URL for a shared deployment. A secret when it holds one.
     history_url: SecretStr | None = None
+    # The service's own pg-boss queue, read-only (issue 12): a postgresql:// URL of its
+    # database; a role that may only read pgboss.job is enough (README: "Reading the queue").
+    pgboss_url: SecretStr | None = None
     # Live updates pushed to the browser (issue 9); false: every tab reruns on a timer instead.
     push: bool = True
     # Signs the push route's tokens; unset: a random secret per process (tokens are bound to the

@@ -102,6 +102,7 @@ def _active(state: HubState, job: SyncJob) -> ActiveView:
         stream=watched.stream if watched is not None else None,
         elapsed_at_least=job.started_at is None,
         cancelling=job_id in state.cancelling if job_id else False,
+        tries=_tries(job),
     )
 
 
@@ -110,6 +111,18 @@ def _outcomes(state: HubState) -> tuple[Finished, ...]:
     known = {f.job_id for f in state.history if f.job_id}
     seen = tuple(f for f in state.finished if f.job_id is None or f.job_id not in known)
     return state.history + seen
+
+
+def _tries(job: SyncJob) -> tuple[int, int] | None:
+    """(this try, tries allowed) from pg-boss's own counts; None where only the API speaks."""
+    if job.retry_limit is None:
+        return None
+    return job.retry_count + 1, job.retry_limit + 1
+
+
+def _held(job: SyncJob, now: datetime) -> datetime | None:
+    """When a job held back by pg-boss's start_after may start, if that is still ahead."""
+    return job.start_after if job.start_after is not None and job.start_after > now else None
 
 
 def build(state: HubState) -> Snapshot:
@@ -150,7 +163,8 @@ def build(state: HubState) -> Snapshot:
     workers = infer_workers(max(state.max_concurrency, len(active)), state.workers)
     remaining = [a.eta_s for a in active]
     pending: list[PendingView] = []
-    for est in estimate_queue(rows, remaining, workers, stats):
+    ranks = [j.queue_rank for j in pending_jobs] + [None] * len(optimistic)
+    for est in estimate_queue(rows, remaining, workers, stats, ranks):
         guessed = False
         if est.index < len(pending_jobs):
             j = pending_jobs[est.index]
@@ -177,6 +191,10 @@ def build(state: HubState) -> Snapshot:
                 waiting_at_least=guessed,
                 just_queued=set_id in state.queued_by_retry,
                 cancelling=bool(job_id and job_id in state.cancelling),
+                tries=_tries(pending_jobs[est.index]) if est.index < len(pending_jobs) else None,
+                not_before=_held(pending_jobs[est.index], state.now)
+                if est.index < len(pending_jobs)
+                else None,
             )
         )
 
@@ -191,6 +209,8 @@ def build(state: HubState) -> Snapshot:
             failed_at=j.completed_at,
             retrying=j.campaign_set_id in state.retrying,
             refused=state.refused.get(j.campaign_set_id),
+            tries=_tries(j),
+            stack=j.error_stack,
         )
         for j in status.failed
         if (mark := state.retrying.get(j.campaign_set_id)) is None or mark.job_id is None

@@ -34,6 +34,9 @@ class Backend:
     message: str | None = None
     url: str = ""
     is_local: bool = False
+    # The pg-boss source (SYNC_MONITOR_PGBOSS_URL): None when there is none, "" while it is
+    # read, else why it cannot be (the page then shows what the API says).
+    queue: str | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class ActiveView:
     stream: StreamStatus | None  # None: no stream (job id unknown)
     elapsed_at_least: bool = False  # no start time from the backend: counted from first sight
     cancelling: bool = False
+    tries: tuple[int, int] | None = None  # (this try, tries allowed), from pg-boss's table
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,8 @@ class PendingView:
     waiting_at_least: bool = False  # no queue time from the backend: counted from first sight
     just_queued: bool = False  # queued by a retry from this monitor a moment ago
     cancelling: bool = False
+    tries: tuple[int, int] | None = None  # (this try, tries allowed), from pg-boss's table
+    not_before: datetime | None = None  # held back by pg-boss's start_after until then
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,8 @@ class FailedView:
     failed_at: datetime | None
     retrying: bool = False  # a retry was sent; the service has not answered yet
     refused: str | None = None  # why the service refused a retry a moment ago
+    tries: tuple[int, int] | None = None  # (tries made, tries allowed), from pg-boss's table
+    stack: str | None = None  # the failure's stack trace, from pg-boss's table
 
 
 @dataclass(frozen=True)

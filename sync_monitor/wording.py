@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from enum import StrEnum
 
-from .jobstate import StreamKind
-from .text import NAME_LIMIT, clock, duration, is_cut, plain, rate, safe_url, truncate
-from .views import ActiveView, Backend, BackendKind, Snapshot
+from .text import clock, safe_url
+from .views import Backend, BackendKind, Snapshot
 
 
 @dataclass(frozen=True)
@@ -199,6 +198,14 @@ def counts(snap: Snapshot) -> tuple[tuple[str, int], ...]:
 
 def notes(snap: Snapshot) -> str:
     said = []
+    queue = snap.backend.queue
+    if queue == "":
+        said.append("Queue order, retries and job ids come from the service's own queue (pg-boss).")
+    elif queue:
+        said.append(
+            f"The service's queue database cannot be read: {queue}. The page shows what the "
+            "API says until it can."
+        )
     if snap.streams_waiting:
         said.append(
             f"Live updates for {snap.streams_live} of {snap.streams_wanted} syncs; the rest "
@@ -211,85 +218,3 @@ def notes(snap: Snapshot) -> str:
             f"{snap.unknown_events} stream events of unknown types were ignored (newer service?)."
         )
     return " ".join(said)
-
-
-class CancelState(StrEnum):
-    OFFERED = "offered"
-    CANCELLING = "cancelling"
-    UNAVAILABLE = "unavailable"
-
-
-@dataclass(frozen=True)
-class CardWords:
-    """One active sync's card, worded."""
-
-    key: str
-    job_id: str | None
-    name: str  # never empty: "Unnamed set" stands in; at most NAME_LIMIT characters
-    full_name: str | None  # the whole name, where `name` had to cut it ("show all")
-    platform: str
-    fraction: float | None  # None: the backend sends no live progress
-    progress: str  # "69% · 11 of 16 campaigns synced"
-    bar_label: str  # the bar's accessible name: "Acme – Black Friday: 69 %"
-    elapsed_prefix: str  # "Elapsed" or "Running for at least" (no start time from the backend)
-    elapsed_s: float | None  # at the snapshot's time; the component keeps counting
-    details: tuple[str, ...]  # rate and ETA, where progress is known
-    failed: str | None
-    stream: str | None
-    stalled: str | None
-    cancel: CancelState
-    cancel_note: str
-
-
-def card_words(card: ActiveView, snap: Snapshot) -> CardWords:
-    name = truncate(card.name, NAME_LIMIT) or "Unnamed set"
-    p = card.progress
-    if p.known and p.fraction is not None:
-        fraction: float | None = min(1.0, max(0.0, p.fraction))
-        pct = round((fraction or 0.0) * 100)
-        progress = f"{pct}% · {p.done} of {p.total} campaigns synced"
-        bar_label = f"{name}: {pct} %"
-    else:
-        fraction = None
-        progress = "Syncing – live progress not available from this backend"
-        bar_label = f"{name}: progress not available"
-    details = (f"rate {rate(card.rate_per_min)}", f"ETA {duration(card.eta_s)}") if p.known else ()
-    stream = card.stream
-    stream_words = None
-    if stream is not None and stream.kind is StreamKind.RECONNECTING:
-        stream_words = f"live updates reconnecting (attempt {stream.attempt})"
-    elif stream is not None and stream.kind is StreamKind.FAILED:
-        stream_words = f"live updates unavailable: {stream.reason}"
-    if card.cancelling:
-        cancel, note = CancelState.CANCELLING, "Cancelling…"
-    elif not snap.features.cancel:
-        cancel, note = CancelState.UNAVAILABLE, "Cancel is not available on this backend."
-    elif card.job_id is None:
-        cancel, note = (
-            CancelState.UNAVAILABLE,
-            "Cancel needs the job id, which this backend does not report.",
-        )
-    else:
-        cancel, note = CancelState.OFFERED, ""
-    return CardWords(
-        key=card.key,
-        job_id=card.job_id,
-        name=name,
-        full_name=plain(card.name) if is_cut(card.name, NAME_LIMIT) else None,
-        platform=card.platform.label,
-        fraction=fraction,
-        progress=progress,
-        bar_label=bar_label,
-        elapsed_prefix="Running for at least" if card.elapsed_at_least else "Elapsed",
-        elapsed_s=card.elapsed_s,
-        details=details,
-        failed=f"{p.failed} failed" if p.failed else None,
-        stream=stream_words,
-        stalled=(
-            f"No progress for over {duration(snap.stall_seconds)}: this sync may be stuck."
-            if card.stalled
-            else None
-        ),
-        cancel=cancel,
-        cancel_note=note,
-    )

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from ..categories import categorize
 from ..models import JobState, Platform, SyncJob
+from ..pgboss.jobs import QueueJob
 from .signature import signature
 
 
@@ -103,4 +104,29 @@ def from_listing(job: SyncJob) -> Attempt | None:
         total=progress.total if known else None,
         error=job.error,
         source="history",
+    )
+
+
+def from_queue(job: QueueJob, name: str) -> Attempt:
+    """An attempt from an ended row of pg-boss's table (issue 12). Its queue wait counts from
+    when it could start (`start_after`), not from its creation."""
+    outcome = {
+        JobState.FAILED: Outcome.FAILED,
+        JobState.CANCELLED: Outcome.CANCELLED,
+    }.get(job.state, Outcome.COMPLETED)
+    return Attempt(
+        key=job_key(job.id),
+        set_id=job.set_id,
+        set_name=name or job.set_id,
+        platform=job.platform,
+        state=outcome,
+        at=job.created_on,
+        job_id=job.id,
+        queued_at=max(job.created_on, job.start_after)
+        if job.started_on is None or job.start_after <= job.started_on
+        else job.created_on,
+        started_at=job.started_on,
+        finished_at=job.completed_on,
+        error=job.error,
+        source="queue",
     )

@@ -16,8 +16,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..client import DotoroClient
 from ..errors import ApiError
+from ..pgboss.reader import QueueReader, QueueUnavailable
 from ..snapshot import Snapshot
-from .attempt import Attempt, from_listing
+from .attempt import Attempt, from_listing, from_queue
 from .observe import Observer
 from .store import History, HistoryUnavailable, describe
 
@@ -39,12 +40,14 @@ class Recorder:
         source: Source,
         open_history: Callable[[], History],
         client: DotoroClient | None = None,
+        queue: QueueReader | None = None,
         *,
         retry_seconds: float = RETRY_SECONDS,
     ) -> None:
         self._source = source
         self._open_history = open_history
         self._client = client
+        self._queue = queue
         self._retry = retry_seconds
         self.history: History | None = None
         self.problem: str | None = None  # why the history is not being written, for the page
@@ -109,7 +112,9 @@ class Recorder:
         assert self._observer is not None
         for attempt in self._observer.observe(snap):
             self._pending[attempt.key] = attempt
-        if snap.features.history and not self._backfilled:
+        if not self._backfilled and self._queue is not None:
+            self._backfill_queue(snap)
+        elif snap.features.history and not self._backfilled:
             self._backfill(snap)
         self._flush()
         self.polled_at = snap.polled_at
@@ -129,6 +134,27 @@ class Recorder:
                     return
         except ApiError as exc:
             log.info("history backfill stopped: %s", exc.code)
+            return
+        self._backfilled = True
+
+    def _backfill_queue(self, snap: Snapshot) -> None:
+        """The ended jobs of the last 90 days from pg-boss's own table (issue 12): complete,
+        whoever started them; set names from what the API lists (else the set's id)."""
+        assert self._queue is not None
+        names = {a.set_id: a.name for a in snap.active}
+        names.update({p.set_id: p.name for p in snap.pending})
+        names.update({f.set_id: f.name for f in snap.failed})
+        since = snap.taken_at - timedelta(days=BACKFILL_DAYS)
+        try:
+            for jobs in self._queue.finished(since):
+                for job in jobs:
+                    attempt = from_queue(job, names.get(job.set_id, ""))
+                    self._pending.setdefault(attempt.key, attempt)
+                self._flush()
+                if self._stop.is_set():
+                    return
+        except QueueUnavailable as exc:
+            log.info("history backfill from the queue stopped: %s", exc)
             return
         self._backfilled = True
 

@@ -10,15 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 
+from ..card_words import CardWords, card_words
 from ..views import BackendKind, Snapshot
 from ..wording import (
     At,
-    CardWords,
     as_json,
     backend_line,
     banner,
     before_first_answer,
-    card_words,
     counts,
     first_answer_pending,
     notes,

@@ -63,7 +63,10 @@ def report_actions() -> None:
         if result.ok:
             st.toast(f"{what}: done.", icon=":material/check_circle:")
         else:
-            st.toast(f"{what} failed: {escape_markdown(result.message)}", icon=":material/error:")
+            st.toast(
+                f"{what} failed: {escape_markdown(result.message, limit=400)}",
+                icon=":material/error:",
+            )
     st.session_state[ACTIONS] = waiting
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from ..actions import Actions
+from ..card_words import CancelState, card_words
 from ..push.payload import MAX_CARDS  # beyond it, the rest of the active syncs go in a table
 from ..snapshot import ActiveView, Snapshot
 from ..text import NAME_LIMIT, badge, duration, escape_markdown, quoted
-from ..wording import CancelState, card_words, first_answer_pending
+from ..wording import first_answer_pending
 from .actions import Who, cancel_clicked
 from .markup import focus_order, progress_bar
 

@@ -47,8 +47,12 @@ def _failure(
             else "The service did not say when it failed."
         )
         kind = category.label if item.error else "No reason given"
-        st.markdown(f"**{kind}.** {category.advice}  \n{failed}")
+        # pg-boss's own count of tries (issue 12), where its table is read.
+        tried = f"  \nTried {item.tries[0]} of {item.tries[1]} times." if item.tries else ""
+        st.markdown(f"**{kind}.** {category.advice}  \n{failed}{tried}")
         _full_text(item)
+        if item.stack and st.toggle("Show the stack trace", key=f"stack-{item.key}"):
+            st.code(item.stack, language=None, wrap_lines=True, height=_scrolling(item.stack))
         # Named after its sync, so a screen reader's list of buttons tells them apart.
         if not who().may_act:
             st.caption("Retry is for operators.")

@@ -63,4 +63,4 @@ def header(snap: Snapshot, tz: tzinfo = UTC, refresh: str = "") -> None:
         col.metric(label, n)
     said = " ".join(n for n in (refresh, notes(snap)) if n)
     if said:
-        st.caption(escape_markdown(said))
+        st.caption(escape_markdown(said, limit=1_000))  # our sentences: not cut like a name

@@ -16,7 +16,7 @@ BAR_TRACK = "rgba(128, 128, 128, 0.25)"
 
 def progress_bar(label: str, fraction: float | None, text: str) -> str:
     """A progress bar whose accessible name is `label` (its sync's: "Acme – Black Friday: 69 %",
-    see wording.card_words), under its visible text. `fraction` None: indeterminate (the backend
+    see card_words.card_words), under its visible text. `fraction` None: indeterminate (the backend
     sends no live progress)."""
     if fraction is None:
         value, width = "", 0

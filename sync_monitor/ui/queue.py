@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, tzinfo
+
 import pandas as pd
 import streamlit as st
 
+from ..card_words import queue_note
 from ..snapshot import PendingView, Snapshot
 from ..text import (
     NAME_LIMIT,
@@ -20,7 +23,7 @@ from ..wording import first_answer_pending
 QUEUE_SHOWN = 3  # the queue collapses past this many
 
 
-def _queue_row(item: PendingView) -> None:
+def _queue_row(item: PendingView, tz: tzinfo) -> None:
     if item.optimistic:
         when = "queued again by your retry – confirming…"
     elif item.waiting_at_least:  # the backend gives no queue time (head, §3.4)
@@ -30,6 +33,8 @@ def _queue_row(item: PendingView) -> None:
             f"waiting {duration(item.waiting_s)} · starts "
             f"{wait_range(item.wait_low_s, item.wait_high_s)}"
         )
+    if extra := queue_note(item, tz):
+        when = f"{when} · {extra}"
     fresh = " :blue-badge[queued by your retry]" if item.just_queued else ""
     st.markdown(
         f"**#{item.position}** {escape_markdown(item.name, NAME_LIMIT) or 'Unnamed set'} "
@@ -47,7 +52,8 @@ def _table(rest: tuple[PendingView, ...]) -> None:
                 "Campaign set": escape_markdown(p.name, NAME_LIMIT) or "Unnamed set",
                 "Platform": p.platform.label,
                 "Waiting": ("≥ " if p.waiting_at_least else "") + short_duration(p.waiting_s),
-                "Starts": short_range(p.wait_low_s, p.wait_high_s),
+                "Starts": short_range(p.wait_low_s, p.wait_high_s)
+                + (" (held)" if p.not_before is not None else ""),
             }
             for p in rest
         ]
@@ -68,7 +74,7 @@ def _table(rest: tuple[PendingView, ...]) -> None:
     st.table(styled, border="horizontal")
 
 
-def pending(snap: Snapshot) -> None:
+def pending(snap: Snapshot, tz: tzinfo = UTC) -> None:
     if not snap.loaded:
         if first_answer_pending(snap):  # else the header says why there is nothing to show
             st.subheader("Queue")
@@ -84,7 +90,7 @@ def pending(snap: Snapshot) -> None:
     shown = [p for p, pin in zip(snap.pending, pinned, strict=True) if pin]
     rest = tuple(p for p, pin in zip(snap.pending, pinned, strict=True) if not pin)
     for item in shown:
-        _queue_row(item)
+        _queue_row(item, tz)
     if rest:
         st.caption(f"{len(rest)} more in the queue.")
         more = st.expander("The rest of the queue", key="queue-more", on_change="rerun")

@@ -1,0 +1,132 @@
+"""pg-boss's jobs as the monitor reads them, and the status the API gives made true with them
+(pure). dotoro-api.md §4: queue `sync-campaign-set`, states created → retry → active →
+completed / cancelled / failed, a failed job's output a serialized error.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..models import JobState, Platform, Progress, StatusSummary, SyncJob
+
+QUEUE = "sync-campaign-set"
+WAITING = (JobState.CREATED, JobState.RETRY)
+
+
+@dataclass(frozen=True)
+class QueueJob:
+    """One row of pgboss.job, the columns the monitor reads."""
+
+    id: str
+    set_id: str
+    platform: Platform
+    state: JobState
+    priority: int
+    retry_count: int
+    retry_limit: int
+    start_after: datetime
+    created_on: datetime
+    started_on: datetime | None
+    completed_on: datetime | None
+    error: str | None  # a failed job's message
+    stack: str | None  # ... and its stack, shown only on demand
+
+
+@dataclass(frozen=True)
+class QueueRead:
+    """What one poll read from the table: every job waiting or running, and those that ended
+    in the last 24 hours."""
+
+    read_at: datetime
+    jobs: tuple[QueueJob, ...]
+
+
+def serialized_error(output: object) -> tuple[str | None, str | None]:
+    """(message, stack) of pg-boss's serialized error {"name", "message", "stack"}; a plain
+    string is the message; anything else gives nothing."""
+    if isinstance(output, str):
+        try:
+            parsed: object = json.loads(output)
+        except ValueError:
+            return output or None, None
+        if not isinstance(parsed, Mapping):
+            return output or None, None
+        output = parsed
+    if not isinstance(output, Mapping):
+        return None, None
+    message = output.get("message")
+    name = output.get("name")
+    stack = output.get("stack")
+    text = message if isinstance(message, str) and message else None
+    if text and isinstance(name, str) and name and name != "Error" and not text.startswith(name):
+        text = f"{name}: {text}"
+    return text, stack if isinstance(stack, str) and stack else None
+
+
+def fetch_order(jobs: list[QueueJob], now: datetime) -> list[QueueJob]:
+    """Waiting jobs in the order pg-boss fetches them: those it may start now by priority
+    (highest first), then creation, then id; after them, those held by `start_after`, by when
+    they may start."""
+    ready = [j for j in jobs if j.start_after <= now]
+    held = [j for j in jobs if j.start_after > now]
+    ready.sort(key=lambda j: (-j.priority, j.created_on, j.id))
+    held.sort(key=lambda j: (j.start_after, -j.priority, j.created_on, j.id))
+    return ready + held
+
+
+def _row(job: QueueJob, names: Mapping[str, str], rank: int | None = None) -> SyncJob:
+    return SyncJob(
+        id=job.id,
+        campaign_set_id=job.set_id,
+        campaign_set_name=names.get(job.set_id, ""),
+        platform=job.platform,
+        state=job.state,
+        progress=Progress(),
+        error=job.error,
+        created_at=job.created_on,
+        started_at=job.started_on,
+        completed_at=job.completed_on,
+        retry_count=job.retry_count,
+        retry_limit=job.retry_limit,
+        queue_rank=rank,
+        start_after=job.start_after,
+        error_stack=job.stack,
+    )
+
+
+def merge(status: StatusSummary, read: QueueRead, names: Mapping[str, str]) -> StatusSummary:
+    """The status as the queue tells it. Active and waiting jobs come from the table, with their
+    real ids, ranks and retries; a set the API lists that the table does not (the API's view
+    of a set can lag the queue by a poll) keeps its API row. Failures: the table's of the last
+    24 hours, plus the API's for sets the table has no failure of. Names come from the API."""
+    by_state: dict[JobState, list[QueueJob]] = {}
+    for job in read.jobs:
+        by_state.setdefault(job.state, []).append(job)
+    active = by_state.get(JobState.ACTIVE, [])
+    waiting = fetch_order([j for s in WAITING for j in by_state.get(s, [])], read.read_at)
+    failed = sorted(by_state.get(JobState.FAILED, []), key=lambda j: j.completed_on or j.created_on)
+    # The latest failure of each set only, as the API lists sets (a set retried and failed
+    # again is one failure to look at, its latest).
+    latest_failure = {j.set_id: j for j in failed}
+    running_sets = {j.set_id for j in (*active, *waiting)}
+    known_sets = running_sets | set(latest_failure)
+    return StatusSummary(
+        active=[_row(j, names) for j in active]
+        + [r for r in status.active if r.campaign_set_id not in known_sets],
+        pending=[_row(j, names, rank) for rank, j in enumerate(waiting)]
+        + [r for r in status.pending if r.campaign_set_id not in known_sets],
+        failed=[_row(j, names) for j in latest_failure.values() if j.set_id not in running_sets]
+        + [r for r in status.failed if r.campaign_set_id not in known_sets],
+    )
+
+
+def names_of(status: StatusSummary) -> dict[str, str]:
+    """Campaign set names by id, from the API's lists (the table holds only ids)."""
+    return {
+        r.campaign_set_id: r.campaign_set_name
+        for r in (*status.active, *status.pending, *status.failed)
+        if r.campaign_set_name
+    }

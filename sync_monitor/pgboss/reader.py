@@ -1,0 +1,143 @@
+"""Read the service's pg-boss queue from its PostgreSQL (SYNC_MONITOR_PGBOSS_URL, issue 12),
+read-only: every session is `default_transaction_read_only`, every statement has a timeout,
+the pool holds one connection (two at most), and a poll is one query per process.
+
+The query reads the queue's waiting jobs through pg-boss's own fetch index (job_i5: `name,
+start_after WHERE state < 'active'`) and its running and recently ended jobs in a bounded
+window of `created_on`: it never scans the whole table.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from ..models import JobState, Platform
+from .jobs import QUEUE, QueueJob, QueueRead, serialized_error
+
+log = logging.getLogger(__name__)
+STATEMENT_TIMEOUT_MS = 5_000
+RECENT = timedelta(hours=24)  # ended jobs read by each poll (the failures of the last 24 h)
+# A job runs for at most pg-boss's expiry (900 s here, §4) per try and three tries: one
+# created longer ago than this cannot be running or waiting unless it was held back.
+LONGEST_LIFE = timedelta(days=2)
+
+_COLUMNS = """
+    id::text, data->>'campaignSetId', data->>'platform', state::text, priority, retry_count,
+    retry_limit, start_after, created_on, started_on, completed_on, output
+"""
+# One statement per poll. Waiting jobs through the fetch index, whatever their age (a job held
+# by start_after can be old); running and ended ones within a bounded created_on window.
+POLL = text(
+    f"""
+    SELECT {_COLUMNS} FROM pgboss.job
+    WHERE name = :queue AND state < 'active'
+    UNION ALL
+    SELECT {_COLUMNS} FROM pgboss.job
+    WHERE name = :queue AND state >= 'active' AND created_on >= :since
+      AND (state = 'active' OR completed_on >= :recent)
+    """
+)
+FINISHED = text(
+    f"""
+    SELECT {_COLUMNS} FROM pgboss.job
+    WHERE name = :queue AND state IN ('completed', 'cancelled', 'failed') AND created_on >= :since
+    """
+)
+BACKFILL_TIMEOUT_MS = 120_000  # the one long read: 90 days of ended jobs, once per start
+
+
+class QueueUnavailable(Exception):
+    """The queue's database cannot be read; the message says which: unreachable, no rights, or
+    no pg-boss schema there. Never the URL (it may hold a password)."""
+
+
+def _engine_url(url: str) -> str:
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _why(exc: SQLAlchemyError) -> str:
+    original = getattr(exc, "orig", None)
+    code = getattr(original, "sqlstate", None) or ""
+    first = (str(original or exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+    if code == "42501":
+        return f"the role may not read pgboss.job ({first})"
+    if code in ("42P01", "3F000"):
+        return "there is no pg-boss schema in this database (pgboss.job)"
+    if code == "57014":
+        return "the queue query timed out"
+    if (isinstance(exc, DBAPIError) and exc.connection_invalidated) or not code:
+        return f"the database cannot be reached ({first})"
+    return first
+
+
+def _job(row: Any) -> QueueJob:
+    message, stack = serialized_error(row[11]) if row[3] == "failed" else (None, None)
+    return QueueJob(
+        id=row[0],
+        set_id=row[1] or "",
+        platform=Platform.coerce(row[2]),
+        state=JobState.coerce(row[3]),
+        priority=int(row[4] or 0),
+        retry_count=int(row[5] or 0),
+        retry_limit=int(row[6] or 0),
+        start_after=row[7],
+        created_on=row[8],
+        started_on=row[9],
+        completed_on=row[10],
+        error=message,
+        stack=stack,
+    )
+
+
+class QueueReader:
+    def __init__(self, url: str, queue: str = QUEUE) -> None:
+        self.queue = queue
+        self.engine = create_engine(
+            _engine_url(url),
+            pool_size=1,
+            max_overflow=1,
+            pool_pre_ping=True,
+            connect_args={
+                "connect_timeout": 5,
+                # Read-only whatever the role may do, and no statement may run long.
+                "options": (
+                    "-c default_transaction_read_only=on "
+                    f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
+                ),
+            },
+        )
+
+    def read(self, now: datetime) -> QueueRead:
+        """The queue now: one query. Raises QueueUnavailable."""
+        params = {"queue": self.queue, "since": now - LONGEST_LIFE, "recent": now - RECENT}
+        try:
+            with self.engine.connect() as connection:
+                rows = connection.execute(POLL, params).all()
+        except SQLAlchemyError as exc:
+            raise QueueUnavailable(_why(exc)) from None
+        return QueueRead(now, tuple(_job(r) for r in rows))
+
+    def finished(self, since: datetime, page: int = 2_000) -> Iterator[list[QueueJob]]:
+        """The ended jobs created since `since`, a page at a time, from one streamed query
+        (one pass over the table, whatever its size). Raises QueueUnavailable."""
+        params = {"queue": self.queue, "since": since}
+        try:
+            with self.engine.connect() as connection, connection.begin():
+                connection.execute(text(f"SET LOCAL statement_timeout = {BACKFILL_TIMEOUT_MS}"))
+                result = connection.execution_options(stream_results=True).execute(FINISHED, params)
+                while rows := result.fetchmany(page):
+                    yield [_job(r) for r in rows]
+        except SQLAlchemyError as exc:
+            raise QueueUnavailable(_why(exc)) from None
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,169 @@
+"""The pg-boss source (issue 12) against a real PostgreSQL holding pg-boss's schema, beside the
+local API as deployed (head: no job ids): the hub shows the queue as the table holds it, read
+through a read-only role, and survives the database going away and its rights being taken."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from sync_monitor.history import History
+from sync_monitor.history.recorder import Recorder
+from sync_monitor.local_api import Contract
+from sync_monitor.pgboss.reader import QueueReader
+from sync_monitor.snapshot import Snapshot
+from tests.support.databases import postgres_database
+from tests.support.hub import hub_for, stream_opens, wait_for
+from tests.support.local_api import quiet_config, running
+from tests.support.pgboss import DDL, READER, Job, ago, insert, read_only_role
+
+THROTTLED: dict[str, object] = {
+    "name": "Error",
+    "message": "Reddit Ads API error 429: Too Many Requests",
+    "stack": "Error: Reddit Ads API error 429: Too Many Requests\n    at sync (worker.ts:88)",
+}
+
+
+@pytest.fixture
+def queue_db() -> Iterator[str]:
+    """The admin URL of a fresh database holding pg-boss's schema."""
+    with postgres_database() as url:
+        with psycopg.connect(url, autocommit=True) as db:
+            db.execute(DDL)
+        yield url
+
+
+def ids(snap: Snapshot) -> list[str | None]:
+    return [p.job_id for p in snap.pending]
+
+
+def test_the_hub_shows_the_queue_the_table_holds(queue_db: str, tmp_path: Path) -> None:
+    now = datetime.now(UTC)
+    reader_url = read_only_role(queue_db, queue_db.rsplit("/", 1)[1])
+    with running(quiet_config(contract=Contract.HEAD, workers=0)) as api:
+        sets = {
+            k: api.create_set(name=f"Set {k}", platform="reddit", queue=True)["setId"]
+            for k in "ABCDE"
+        }
+        running_job = Job(sets["A"], "active", retry_count=1, started_on=ago(now, 30))
+        old = Job(sets["B"], "created", created_on=ago(now, 60))
+        urgent = Job(sets["C"], "created", priority=5, created_on=ago(now, 10))
+        held = Job(
+            sets["D"],
+            "retry",
+            retry_count=1,
+            created_on=ago(now, 120),
+            start_after=now + timedelta(minutes=10),
+        )
+        failed = Job(
+            sets["E"],
+            "failed",
+            retry_count=2,
+            created_on=ago(now, 400),
+            started_on=ago(now, 390),
+            completed_on=ago(now, 300),
+            output=THROTTLED,
+        )
+        history = [
+            Job(
+                sets["B"],
+                "completed",
+                created_on=ago(now, 3600 * h),
+                started_on=ago(now, 3600 * h - 5),
+                completed_on=ago(now, 3600 * h - 65),
+            )
+            for h in (2, 30 * 24, 80 * 24)
+        ]
+        insert(queue_db, [running_job, old, urgent, held, failed, *history], now)
+
+        queue = QueueReader(reader_url)
+        with hub_for(api.url, hub_options={"queue": queue}) as hub:
+            snap = wait_for(hub, lambda s: ids(s) == [urgent.id, old.id, held.id])
+            # The true queue: priority first, then age; a job held by start_after comes last.
+            assert [p.position for p in snap.pending] == [1, 2, 3]
+            assert [p.name for p in snap.pending] == ["Set C", "Set B", "Set D"]
+            assert snap.pending[2].not_before is not None
+            assert snap.pending[2].tries == (2, 3)
+            # The running job by its real id, with pg-boss's retries; a stream follows it.
+            [card] = snap.active
+            assert (card.job_id, card.name, card.tries) == (running_job.id, "Set A", (2, 3))
+            wait_for(hub, lambda s: stream_opens(api, sets["A"]) >= 1)
+            # The failure: its message (not the serialized error), its stack, its tries.
+            [failure] = snap.failed
+            assert failure.job_id == failed.id
+            assert failure.error == THROTTLED["message"]
+            assert failure.stack == THROTTLED["stack"]
+            assert failure.tries == (3, 3)
+            assert snap.backend.queue == ""
+
+            # The history: every ended job of the last 90 days, whoever started it.
+            url = f"sqlite:///{tmp_path / 'history.sqlite3'}"
+            recorder = Recorder(hub, lambda: History.open(url), hub.client, queue).start()
+            try:
+                wait_for(
+                    hub,
+                    lambda s: recorder.history is not None and recorder.history.count() >= 3,
+                )
+                rows = recorder.history.attempts(window="90d")  # type: ignore[union-attr]
+            finally:
+                recorder.stop()
+    by_key = dict(zip(rows["key"], rows["state"], strict=True))
+    assert by_key[f"job:{failed.id}"] == "failed"
+    assert sum(1 for k in by_key if k in {f"job:{j.id}" for j in history}) == 3
+    assert rows.loc[rows["key"] == f"job:{failed.id}", "error"].item() == THROTTLED["message"]
+
+
+def test_the_reader_cannot_write_even_with_a_role_that_may(queue_db: str) -> None:
+    reader = QueueReader(queue_db)  # the admin role: it could write, the session may not
+    try:
+        with reader.engine.connect() as connection, pytest.raises(SQLAlchemyError) as refused:
+            connection.execute(text("UPDATE pgboss.job SET priority = 1"))
+        assert "read-only" in str(refused.value)
+    finally:
+        reader.close()
+
+
+def test_no_rights_or_no_database_falls_back_to_the_api_and_recovers(queue_db: str) -> None:
+    now = datetime.now(UTC)
+    database = queue_db.rsplit("/", 1)[1]
+    reader_url = read_only_role(queue_db, database)
+    with running(quiet_config(contract=Contract.HEAD, workers=0)) as api:
+        set_id = api.create_set(name="Queued set", platform="meta", queue=True)["setId"]
+        job = Job(set_id, "created", created_on=ago(now, 5))
+        insert(queue_db, [job], now)
+        with hub_for(api.url, hub_options={"queue": QueueReader(reader_url)}) as hub:
+            wait_for(hub, lambda s: ids(s) == [job.id])
+
+            with psycopg.connect(queue_db, autocommit=True) as db:
+                db.execute(f"REVOKE SELECT ON pgboss.job FROM {READER}")
+            snap = wait_for(hub, lambda s: bool(s.backend.queue))
+            assert "may not read pgboss.job" in (snap.backend.queue or "")
+            snap = wait_for(hub, lambda s: [p.name for p in s.pending] == ["Queued set"])
+            assert snap.pending[0].job_id is None  # the API's row: no job id on head
+
+            with psycopg.connect(queue_db, autocommit=True) as db:
+                db.execute(f"GRANT SELECT ON pgboss.job TO {READER}")
+            wait_for(hub, lambda s: s.backend.queue == "" and ids(s) == [job.id])
+
+            # The database goes away (renamed under the monitor), then comes back.
+            admin = queue_db.rsplit("/", 1)[0] + "/postgres"
+            with psycopg.connect(admin, autocommit=True) as db:
+                db.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                    (database,),
+                )
+                db.execute(f'ALTER DATABASE "{database}" RENAME TO "{database}_away"')
+            try:
+                snap = wait_for(hub, lambda s: bool(s.backend.queue))
+                assert "cannot be reached" in (snap.backend.queue or ""), snap.backend.queue
+                assert "read-only-0123" not in (snap.backend.queue or "")  # no password shown
+            finally:
+                with psycopg.connect(admin, autocommit=True) as db:
+                    db.execute(f'ALTER DATABASE "{database}_away" RENAME TO "{database}"')
+            wait_for(hub, lambda s: s.backend.queue == "" and ids(s) == [job.id])

@@ -1,0 +1,112 @@
+"""A pg-boss 12 queue in a real PostgreSQL database, for the tests of the pg-boss source: the
+schema as pg-boss documents it (the job table partitioned by queue name, the job_state enum in
+pg-boss's order, the fetch index job_i5), jobs written in any state, and a read-only role.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import psycopg
+
+# pg-boss 12's job table (docs/sql.md of pg-boss, and dotoro-api.md §4), the columns pg-boss
+# itself creates; the monitor reads only some of them.
+DDL = """
+CREATE SCHEMA pgboss;
+CREATE TYPE pgboss.job_state AS ENUM
+    ('created', 'retry', 'active', 'completed', 'cancelled', 'failed');
+CREATE TABLE pgboss.job (
+    id uuid NOT NULL DEFAULT gen_random_uuid(),
+    name text NOT NULL,
+    priority integer NOT NULL DEFAULT 0,
+    data jsonb,
+    state pgboss.job_state NOT NULL DEFAULT 'created',
+    retry_limit integer NOT NULL DEFAULT 2,
+    retry_count integer NOT NULL DEFAULT 0,
+    retry_delay integer NOT NULL DEFAULT 0,
+    retry_backoff boolean NOT NULL DEFAULT false,
+    start_after timestamp with time zone NOT NULL DEFAULT now(),
+    started_on timestamp with time zone,
+    singleton_key text,
+    singleton_on timestamp without time zone,
+    expire_seconds integer NOT NULL DEFAULT 900,
+    deletion_seconds integer NOT NULL DEFAULT 604800,
+    created_on timestamp with time zone NOT NULL DEFAULT now(),
+    completed_on timestamp with time zone,
+    keep_until timestamp with time zone NOT NULL DEFAULT now() + interval '14 days',
+    output jsonb,
+    dead_letter text,
+    policy text,
+    CONSTRAINT job_pkey PRIMARY KEY (name, id)
+) PARTITION BY LIST (name);
+CREATE TABLE pgboss.j_sync_campaign_set PARTITION OF pgboss.job
+    FOR VALUES IN ('sync-campaign-set');
+CREATE TABLE pgboss.job_common PARTITION OF pgboss.job DEFAULT;
+CREATE INDEX job_i5 ON pgboss.job (name, start_after) WHERE state < 'active';
+"""
+
+READER = "monitor_reader"
+READER_PASSWORD = "read-only-0123"
+
+
+def read_only_role(admin_url: str, database: str) -> str:
+    """A role that may read pgboss.job and nothing else (README: "Reading the queue"); its
+    URL for `database`."""
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (READER,)).fetchone()
+        if not exists:
+            admin.execute(f"CREATE ROLE {READER} LOGIN PASSWORD '{READER_PASSWORD}'")
+    db_url = admin_url.rsplit("/", 1)[0] + "/" + database
+    with psycopg.connect(db_url, autocommit=True) as db:
+        db.execute(f'GRANT CONNECT ON DATABASE "{database}" TO {READER}')
+        db.execute(f"GRANT USAGE ON SCHEMA pgboss TO {READER}")
+        db.execute(f"GRANT SELECT ON pgboss.job TO {READER}")
+    host = db_url.split("@", 1)[1]
+    return f"postgresql://{READER}:{READER_PASSWORD}@{host}"
+
+
+@dataclass
+class Job:
+    set_id: str
+    state: str = "created"
+    platform: str = "reddit"
+    priority: int = 0
+    retry_count: int = 0
+    retry_limit: int = 2
+    created_on: datetime | None = None
+    start_after: datetime | None = None
+    started_on: datetime | None = None
+    completed_on: datetime | None = None
+    output: dict[str, object] | None = None
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+
+def insert(url: str, jobs: list[Job], now: datetime) -> None:
+    with psycopg.connect(url, autocommit=True) as db:
+        for job in jobs:
+            created = job.created_on or now
+            db.execute(
+                "INSERT INTO pgboss.job (id, name, priority, data, state, retry_limit, "
+                "retry_count, start_after, started_on, created_on, completed_on, output) "
+                "VALUES (%s, 'sync-campaign-set', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                (
+                    job.id,
+                    job.priority,
+                    json.dumps({"campaignSetId": job.set_id, "platform": job.platform}),
+                    job.state,
+                    job.retry_limit,
+                    job.retry_count,
+                    job.start_after or created,
+                    job.started_on,
+                    created,
+                    job.completed_on,
+                    json.dumps(job.output) if job.output is not None else None,
+                ),
+            )
+
+
+def ago(now: datetime, seconds: float) -> datetime:
+    return now - timedelta(seconds=seconds)
