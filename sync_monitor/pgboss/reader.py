@@ -2,9 +2,10 @@
 read-only: every session is `default_transaction_read_only`, every statement has a timeout,
 the pool holds one connection (two at most), and a poll is one query per process.
 
-The query reads the queue's waiting jobs through pg-boss's own fetch index (job_i5: `name,
-start_after WHERE state < 'active'`) and its running and recently ended jobs in a bounded
-window of `created_on`: it never scans the whole table.
+A poll reads the waiting jobs through pg-boss's own fetch index (job_i5: `name, start_after
+WHERE state < 'active'`) and the jobs it already follows by primary key; every 30 s it also
+looks for running jobs it has not seen and the day's failures, in a bounded window of
+`created_on`. No query scans the whole table.
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from ..models import JobState, Platform
-from .jobs import QUEUE, QueueJob, QueueRead, serialized_error
+from .jobs import QUEUE, WAITING, QueueJob, QueueRead, serialized_error
 
 log = logging.getLogger(__name__)
 STATEMENT_TIMEOUT_MS = 5_000
-RECENT = timedelta(hours=24)  # ended jobs read by each poll (the failures of the last 24 h)
+RECENT = timedelta(hours=24)  # the failures shown are those of the last 24 hours
 # A job runs for at most pg-boss's expiry (900 s here, §4) per try and three tries: one
 # created longer ago than this cannot be running or waiting unless it was held back.
 LONGEST_LIFE = timedelta(days=2)
@@ -31,18 +32,32 @@ _COLUMNS = """
     id::text, data->>'campaignSetId', data->>'platform', state::text, priority, retry_count,
     retry_limit, start_after, created_on, started_on, completed_on, output
 """
-# One statement per poll. Waiting jobs through the fetch index, whatever their age (a job held
-# by start_after can be old); running and ended ones within a bounded created_on window.
+# One statement per poll. Most polls: the waiting jobs through the fetch index, and the jobs
+# the monitor already follows (waiting or running at the last poll) through the primary key
+# (name, id): a handful of index lookups, whatever the table's size.
 POLL = text(
     f"""
     SELECT {_COLUMNS} FROM pgboss.job
     WHERE name = :queue AND state < 'active'
     UNION ALL
     SELECT {_COLUMNS} FROM pgboss.job
-    WHERE name = :queue AND state >= 'active' AND created_on >= :since
-      AND (state = 'active' OR completed_on >= :recent)
+    WHERE name = :queue AND state >= 'active' AND id = ANY(CAST(:ids AS uuid[]))
     """
 )
+# Every DISCOVER_EVERY, the same with a bounded pass over the recent jobs: running jobs the
+# monitor never saw waiting (fetched within one poll of being created) and the failures of the
+# last 24 hours. pg-boss has no index for these; the created_on window bounds the work.
+DISCOVER = text(
+    f"""
+    SELECT {_COLUMNS} FROM pgboss.job
+    WHERE name = :queue AND state < 'active'
+    UNION ALL
+    SELECT {_COLUMNS} FROM pgboss.job
+    WHERE name = :queue AND created_on >= :since
+      AND (state = 'active' OR (state = 'failed' AND completed_on >= :recent))
+    """
+)
+DISCOVER_EVERY = timedelta(seconds=30)
 FINISHED = text(
     f"""
     SELECT {_COLUMNS} FROM pgboss.job
@@ -99,8 +114,14 @@ def _job(row: Any) -> QueueJob:
 
 
 class QueueReader:
-    def __init__(self, url: str, queue: str = QUEUE) -> None:
+    def __init__(
+        self, url: str, queue: str = QUEUE, discover_every: timedelta = DISCOVER_EVERY
+    ) -> None:
         self.queue = queue
+        self.discover_every = discover_every
+        self._following: set[str] = set()  # ids waiting or running at the last poll
+        self._failures: dict[str, QueueJob] = {}  # failed in the last 24 h, by id
+        self._discovered: datetime | None = None  # the last DISCOVER poll
         self.engine = create_engine(
             _engine_url(url),
             pool_size=1,
@@ -117,14 +138,42 @@ class QueueReader:
         )
 
     def read(self, now: datetime) -> QueueRead:
-        """The queue now: one query. Raises QueueUnavailable."""
-        params = {"queue": self.queue, "since": now - LONGEST_LIFE, "recent": now - RECENT}
+        """The queue now: one query (see POLL and DISCOVER). Raises QueueUnavailable."""
+        discover = self._discovered is None or now - self._discovered >= self.discover_every
+        if discover:
+            query = DISCOVER
+            params: dict[str, object] = {
+                "queue": self.queue,
+                "since": now - LONGEST_LIFE,
+                "recent": now - RECENT,
+            }
+        else:
+            query = POLL
+            params = {"queue": self.queue, "ids": sorted(self._following)}
         try:
             with self.engine.connect() as connection:
-                rows = connection.execute(POLL, params).all()
+                rows = connection.execute(query, params).all()
         except SQLAlchemyError as exc:
             raise QueueUnavailable(_why(exc)) from None
-        return QueueRead(now, tuple(_job(r) for r in rows))
+        jobs = [_job(r) for r in rows]
+        if discover:
+            self._discovered = now
+            self._failures = {j.id: j for j in jobs if j.state is JobState.FAILED}
+        # A job followed since the last poll that failed joins the failures; those older than
+        # a day leave them.
+        self._failures.update({j.id: j for j in jobs if j.state is JobState.FAILED})
+        self._failures = {
+            k: j
+            for k, j in self._failures.items()
+            if j.completed_on is None or j.completed_on >= now - RECENT
+        }
+        live = [j for j in jobs if j.state in (*WAITING, JobState.ACTIVE)]
+        self._following = {j.id for j in live}
+        return QueueRead(now, tuple(live) + tuple(self._failures.values()))
+
+    def rediscover(self) -> None:
+        """Make the next read a discovery poll (the benchmark measures both kinds)."""
+        self._discovered = None
 
     def finished(self, since: datetime, page: int = 2_000) -> Iterator[list[QueueJob]]:
         """The ended jobs created since `since`, a page at a time, from one streamed query

@@ -167,3 +167,19 @@ def test_no_rights_or_no_database_falls_back_to_the_api_and_recovers(queue_db: s
                 with psycopg.connect(admin, autocommit=True) as db:
                     db.execute(f'ALTER DATABASE "{database}_away" RENAME TO "{database}"')
             wait_for(hub, lambda s: s.backend.queue == "" and ids(s) == [job.id])
+
+
+def test_a_job_never_seen_waiting_is_found_by_the_next_discovery(queue_db: str) -> None:
+    now = datetime.now(UTC)
+    reader = QueueReader(queue_db, discover_every=timedelta(seconds=1))
+    with running(quiet_config(contract=Contract.HEAD, workers=0)) as api:
+        set_id = api.create_set(name="Fetched at once", platform="google")["setId"]
+        with hub_for(api.url, hub_options={"queue": reader}) as hub:
+            wait_for(hub, lambda s: s.loaded and s.backend.queue == "")
+            # Created and fetched by a worker within one poll: the monitor never saw it wait.
+            fetched = Job(set_id, "active", created_on=ago(now, 1), started_on=now)
+            insert(queue_db, [fetched], now)
+            snap = wait_for(hub, lambda s: [a.job_id for a in s.active] == [fetched.id])
+    # The table holds only the set's id, and the API has never listed this set (a draft): its
+    # name is not known yet (the card says "Unnamed set").
+    assert snap.active[0].name == ""
