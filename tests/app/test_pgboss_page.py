@@ -1,0 +1,72 @@
+"""The live page with the pg-boss source (issue 12), as AppTest runs it against the local API
+as deployed (head) and a real PostgreSQL holding pg-boss's schema: the queue in pg-boss's
+order with its tries and held starts, the failure's message, tries and stack."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+import psycopg
+import pytest
+
+from sync_monitor.local_api import Contract
+from tests.support.apptest import Monitor
+from tests.support.databases import postgres_database
+from tests.support.pgboss import DDL, Job, ago, insert, read_only_role
+
+Factory = Callable[..., Monitor]
+STACK = "Error: Meta API error 503\n    at sync (worker.ts:88)"
+
+
+@pytest.fixture
+def queue_url() -> Iterator[tuple[str, str]]:
+    """(admin URL, read-only URL) of a fresh database holding pg-boss's schema."""
+    with postgres_database() as url:
+        with psycopg.connect(url, autocommit=True) as db:
+            db.execute(DDL)
+        yield url, read_only_role(url, url.rsplit("/", 1)[1])
+
+
+def test_the_page_shows_the_queue_the_table_holds(
+    queue_url: tuple[str, str],  # first: its database outlives the monitor's services
+    monitor_factory: Factory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    admin, reader = queue_url
+    now = datetime.now(UTC)
+    m = monitor_factory(Contract.HEAD, workers=0)
+    monkeypatch.setenv("SYNC_MONITOR_PGBOSS_URL", reader)  # read when the services start
+    sets = {k: m.api.create_set(name=f"Set {k}", queue=True)["setId"] for k in "ABC"}
+    insert(
+        admin,
+        [
+            Job(sets["A"], "created", created_on=ago(now, 60)),
+            Job(sets["B"], "retry", retry_count=1, priority=5, created_on=ago(now, 5)),
+            Job(
+                sets["C"],
+                "failed",
+                platform="meta",
+                retry_count=2,
+                created_on=ago(now, 600),
+                started_on=ago(now, 590),
+                completed_on=ago(now, 500),
+                output={"name": "Error", "message": "Meta API error 503", "stack": STACK},
+            ),
+        ],
+        now,
+    )
+    m.run()
+    m.wait(lambda s: s.backend.queue == "" and len(s.pending) == 2 and len(s.failed) == 1)
+    rows = [x.value for x in m.app.markdown if x.value.startswith("**#")]
+    assert rows[0].startswith("**#1** Set B")  # priority 5 first
+    assert "try 2 of 3" in rows[0]
+    assert rows[1].startswith("**#2** Set A")
+    assert "retries and job ids come from the service" in m.texts()  # the header's note
+
+    [failure] = [e for e in m.app.expander if e.label.startswith("Set C")]
+    assert "Meta API error 503" in failure.label
+    assert any("Tried 3 of 3 times." in x.value for x in failure.markdown)
+    assert [c.value for c in failure.code] == ["Meta API error 503"]
+    failure.toggle(key=f"stack-{m.snapshot().failed[0].key}").set_value(True).run()
+    assert STACK in [c.value for c in m.app.code]
