@@ -94,6 +94,8 @@ class Hub:
         for consumer in consumers:
             consumer.thread.join(timeout)
         self.actions.shutdown()
+        if self.queue is not None:  # the poller was its only reader; its connections close
+            self.queue.close()
 
     # -- state ------------------------------------------------------------------------------
     @contextmanager

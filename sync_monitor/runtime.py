@@ -113,9 +113,8 @@ def services() -> Services:
     )
     audit = AuditLog(config.audit_path)
     _stoppers.append(audit.close)  # stopped after the hub: its last actions are written
+    # Closed by the hub's stop (after the recorder's, which also reads it at start).
     queue = QueueReader(config.pgboss_url.get_secret_value()) if config.pgboss_url else None
-    if queue is not None:
-        _stoppers.append(queue.close)
     hub = Hub(client, config, is_local=is_local, audit=audit, queue=queue).start()
     _stoppers.append(hub.stop)
     publisher = Publisher(hub).start()

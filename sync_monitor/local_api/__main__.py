@@ -51,6 +51,10 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--session-token", help="require this Better-Auth session cookie")
     p.add_argument("--team-id", help="the team the session belongs to (with --session-token)")
+    p.add_argument(
+        "--pgboss-url",
+        help="also keep every job in a pg-boss-shaped table in this PostgreSQL (postgresql://…)",
+    )
     faults = p.add_argument_group("fault injection")
     faults.add_argument("--drop-after-events", type=int, default=0)
     faults.add_argument("--stall-streams", action="store_true")
@@ -89,6 +93,7 @@ def config_from(args: argparse.Namespace) -> ServerConfig:
         rate_limit_per_minute=args.rate_limit,
         session_token=args.session_token,
         team_id=args.team_id,
+        pgboss_url=args.pgboss_url,
         faults=Faults(
             drop_after_events=args.drop_after_events,
             stall_streams=args.stall_streams,

@@ -21,6 +21,7 @@ from .config import ServerConfig
 from .control import control_routes
 from .engine import Engine
 from .guard import Guard
+from .pgboss_mirror import PgBossMirror
 from .routes import api_routes
 from .store import Store
 
@@ -54,7 +55,10 @@ def create_app(config: ServerConfig) -> Starlette:
                 folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="dotoro-"))
                 path = Path(folder) / "dotoro.sqlite3"
             path.parent.mkdir(parents=True, exist_ok=True)
-            store = Store(path)
+            mirror = PgBossMirror(config.pgboss_url) if config.pgboss_url else None
+            if mirror is not None:
+                stack.callback(mirror.close)  # after the store's: its last writes land
+            store = Store(path, mirror)
             stack.callback(store.close)
             engine = Engine(store, config)
             engine.bootstrap()

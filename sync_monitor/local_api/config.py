@@ -78,6 +78,9 @@ class ServerConfig:
     session_token: str | None = None  # with team_id: enforce Better-Auth cookie and team (§2)
     team_id: str | None = None
     tick_seconds: float = 0.02
+    # Also keep every job in a pg-boss-shaped table in this PostgreSQL (the schema is created
+    # when missing), for the monitor's pg-boss source (SYNC_MONITOR_PGBOSS_URL, issue 12).
+    pgboss_url: str | None = None
     faults: Faults = field(default_factory=Faults)
 
     def validate(self) -> None:

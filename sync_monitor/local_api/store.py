@@ -10,7 +10,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from .rows import LIVE_STATES, CampaignSet, Job, StoredEvent
 from .schema import (
@@ -25,11 +25,20 @@ from .schema import (
 )
 
 
+class JobMirror(Protocol):
+    """Where jobs are written as well (pgboss_mirror.PgBossMirror)."""
+
+    def inserted(self, jobs: Iterable[Job]) -> None: ...
+
+    def updated(self, job_id: str, fields: dict[str, Any]) -> None: ...
+
+
 class Store:
     """Typed access to the SQLite file; callers commit through `commit()` once per batch."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, mirror: JobMirror | None = None) -> None:
         self.path = path
+        self.mirror = mirror  # --pgboss-url: every job also written to a pg-boss table
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -87,10 +96,13 @@ class Store:
 
     # -- jobs -------------------------------------------------------------------------------
     def insert_jobs(self, jobs: Iterable[Job]) -> None:
+        rows = list(jobs)
         self._db.executemany(
             f"INSERT INTO jobs ({JOB_COLUMNS}) VALUES ({JOB_PLACEHOLDERS})",
-            (job_params(j) for j in jobs),
+            (job_params(j) for j in rows),
         )
+        if self.mirror is not None:
+            self.mirror.inserted(rows)
 
     def get_job(self, job_id: str) -> Job | None:
         row = self._db.execute(
@@ -100,6 +112,8 @@ class Store:
         return None if row is None else job_from_row(row)
 
     def update_job(self, job_id: str, **fields: Any) -> None:
+        if self.mirror is not None:
+            self.mirror.updated(job_id, fields)
         if "errors" in fields:
             fields["errors"] = json.dumps(fields["errors"])
         assignments = ", ".join(f"{name} = ?" for name in fields)

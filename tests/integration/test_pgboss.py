@@ -183,3 +183,32 @@ def test_a_job_never_seen_waiting_is_found_by_the_next_discovery(queue_db: str) 
     # The table holds only the set's id, and the API has never listed this set (a draft): its
     # name is not known yet (the card says "Unnamed set").
     assert snap.active[0].name == ""
+
+
+def test_end_to_end_with_the_local_api_keeping_its_jobs_in_pgboss() -> None:
+    """--pgboss-url: the bundled API writes its jobs to a pg-boss table; the monitor, against
+    the API as deployed (no job ids), learns them from the table and follows them live."""
+    with postgres_database() as url:
+        config = quiet_config(contract=Contract.HEAD, workers=0, pgboss_url=url)
+        with running(config) as api:  # creates the pg-boss schema in the empty database
+            reader = QueueReader(read_only_role(url, url.rsplit("/", 1)[1]))
+            created = api.create_set(
+                name="Mirrored set",
+                platform="google",
+                queue=True,
+                behaviour={"campaigns": 40, "seconds_per_campaign": 0.05},
+            )
+            [job_id] = api.server.call(
+                lambda engine: [j.id for j in engine.store.live_jobs_of_set(created["setId"])]
+            )
+            with hub_for(api.url, hub_options={"queue": reader}) as hub:
+                snap = wait_for(hub, lambda s: ids(s) == [job_id])
+                assert snap.pending[0].name == "Mirrored set"
+                api.set_workers(1)
+                wait_for(hub, lambda s: [a.job_id for a in s.active] == [job_id])
+                wait_for(hub, lambda s: stream_opens(api, created["setId"]) >= 1)
+                # Its end: the table says completed, the card leaves, the outcome is known.
+                wait_for(hub, lambda s: not s.active and not s.pending, timeout=30)
+        with psycopg.connect(url) as db:
+            state = db.execute("SELECT state::text FROM pgboss.job WHERE id = %s", (job_id,))
+            assert state.fetchone() == ("completed",)

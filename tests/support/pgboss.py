@@ -9,44 +9,12 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from importlib import resources
 
 import psycopg
 
-# pg-boss 12's job table (docs/sql.md of pg-boss, and dotoro-api.md §4), the columns pg-boss
-# itself creates; the monitor reads only some of them.
-DDL = """
-CREATE SCHEMA pgboss;
-CREATE TYPE pgboss.job_state AS ENUM
-    ('created', 'retry', 'active', 'completed', 'cancelled', 'failed');
-CREATE TABLE pgboss.job (
-    id uuid NOT NULL DEFAULT gen_random_uuid(),
-    name text NOT NULL,
-    priority integer NOT NULL DEFAULT 0,
-    data jsonb,
-    state pgboss.job_state NOT NULL DEFAULT 'created',
-    retry_limit integer NOT NULL DEFAULT 2,
-    retry_count integer NOT NULL DEFAULT 0,
-    retry_delay integer NOT NULL DEFAULT 0,
-    retry_backoff boolean NOT NULL DEFAULT false,
-    start_after timestamp with time zone NOT NULL DEFAULT now(),
-    started_on timestamp with time zone,
-    singleton_key text,
-    singleton_on timestamp without time zone,
-    expire_seconds integer NOT NULL DEFAULT 900,
-    deletion_seconds integer NOT NULL DEFAULT 604800,
-    created_on timestamp with time zone NOT NULL DEFAULT now(),
-    completed_on timestamp with time zone,
-    keep_until timestamp with time zone NOT NULL DEFAULT now() + interval '14 days',
-    output jsonb,
-    dead_letter text,
-    policy text,
-    CONSTRAINT job_pkey PRIMARY KEY (name, id)
-) PARTITION BY LIST (name);
-CREATE TABLE pgboss.j_sync_campaign_set PARTITION OF pgboss.job
-    FOR VALUES IN ('sync-campaign-set');
-CREATE TABLE pgboss.job_common PARTITION OF pgboss.job DEFAULT;
-CREATE INDEX job_i5 ON pgboss.job (name, start_after) WHERE state < 'active';
-"""
+# pg-boss 12's job table: the DDL the bundled local API creates with --pgboss-url.
+DDL = (resources.files("sync_monitor.local_api") / "pgboss_schema.sql").read_text()
 
 READER = "monitor_reader"
 READER_PASSWORD = "read-only-0123"
