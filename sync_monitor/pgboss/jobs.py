@@ -77,14 +77,19 @@ def fetch_order(jobs: list[QueueJob], now: datetime) -> list[QueueJob]:
     return ready + held
 
 
-def _row(job: QueueJob, names: Mapping[str, str], rank: int | None = None) -> SyncJob:
+def _row(
+    job: QueueJob,
+    names: Mapping[str, str],
+    rank: int | None = None,
+    progress: Progress | None = None,
+) -> SyncJob:
     return SyncJob(
         id=job.id,
         campaign_set_id=job.set_id,
         campaign_set_name=names.get(job.set_id, ""),
         platform=job.platform,
         state=job.state,
-        progress=Progress(),
+        progress=progress or Progress(),
         error=job.error,
         created_at=job.created_on,
         started_at=job.started_on,
@@ -113,8 +118,10 @@ def merge(status: StatusSummary, read: QueueRead, names: Mapping[str, str]) -> S
     latest_failure = {j.set_id: j for j in failed}
     running_sets = {j.set_id for j in (*active, *waiting)}
     known_sets = running_sets | set(latest_failure)
+    # Where the API knows the job too (the plan's extensions), its live progress is kept.
+    progress = {r.job_id: r.progress for r in status.active if r.job_id}
     return StatusSummary(
-        active=[_row(j, names) for j in active]
+        active=[_row(j, names, progress=progress.get(j.id)) for j in active]
         + [r for r in status.active if r.campaign_set_id not in known_sets],
         pending=[_row(j, names, rank) for rank, j in enumerate(waiting)]
         + [r for r in status.pending if r.campaign_set_id not in known_sets],

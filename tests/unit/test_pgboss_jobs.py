@@ -1,0 +1,95 @@
+"""pg-boss's jobs and the status made true with them (issue 12), the pure part: serialized
+errors, the fetch order, and the merge with what the API says."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sync_monitor.models import JobState, Platform, Progress
+from sync_monitor.pgboss.jobs import QueueJob, QueueRead, fetch_order, merge, serialized_error
+from tests.support.rows import NOW, job_id, row, set_id, status
+
+
+def qjob(n: int, state: JobState, **changes: object) -> QueueJob:
+    values: dict[str, object] = {
+        "id": job_id(n),
+        "set_id": set_id(n),
+        "platform": Platform.REDDIT,
+        "state": state,
+        "priority": 0,
+        "retry_count": 0,
+        "retry_limit": 2,
+        "start_after": NOW - timedelta(minutes=10),
+        "created_on": NOW - timedelta(minutes=10),
+        "started_on": None,
+        "completed_on": None,
+        "error": None,
+        "stack": None,
+    }
+    values.update(changes)
+    return QueueJob(**values)  # type: ignore[arg-type]
+
+
+def test_a_serialized_error_gives_its_message_and_stack() -> None:
+    full = {"name": "Error", "message": "Reddit 429", "stack": "Error: Reddit 429\n at x"}
+    assert serialized_error(full) == ("Reddit 429", "Error: Reddit 429\n at x")
+    assert serialized_error({"name": "TimeoutError", "message": "900s"}) == (
+        "TimeoutError: 900s",
+        None,
+    )
+    assert serialized_error('{"message": "from text"}') == ("from text", None)
+    assert serialized_error("plain words") == ("plain words", None)
+    assert serialized_error(None) == (None, None)
+    assert serialized_error({"message": 42}) == (None, None)
+    assert serialized_error([1, 2]) == (None, None)
+
+
+def test_the_fetch_order_is_priority_then_age_then_id_and_held_jobs_last() -> None:
+    old = qjob(1, JobState.CREATED, created_on=NOW - timedelta(minutes=9))
+    young = qjob(2, JobState.CREATED, created_on=NOW - timedelta(minutes=1))
+    urgent = qjob(3, JobState.RETRY, priority=5, created_on=NOW - timedelta(seconds=5))
+    held = qjob(4, JobState.CREATED, priority=9, start_after=NOW + timedelta(minutes=5))
+    later = qjob(5, JobState.CREATED, start_after=NOW + timedelta(minutes=1))
+    order = fetch_order([held, young, old, later, urgent], NOW)
+    assert [j.id for j in order] == [urgent.id, old.id, young.id, later.id, held.id]
+
+
+def test_the_table_replaces_the_apis_rows_and_keeps_the_rest() -> None:
+    api = status(
+        active=(
+            row(1, head=True),  # the same set as the table's running job
+            row(7, head=True),  # a set the table has nothing of (yet): kept
+        ),
+        pending=(row(2, head=True, state=JobState.CREATED),),
+        failed=(
+            row(3, head=True, state=JobState.FAILED),
+            row(8, head=True, state=JobState.FAILED),
+        ),
+    )
+    table = QueueRead(
+        NOW,
+        (
+            qjob(1, JobState.ACTIVE, retry_count=1, started_on=NOW),
+            qjob(2, JobState.RETRY, retry_count=1),
+            qjob(3, JobState.FAILED, error="Reddit 429", completed_on=NOW),
+            # An older failure of set 3 (its latest is above), and a failure of a set that
+            # runs again: neither is listed.
+            qjob(9, JobState.FAILED, set_id=set_id(3), completed_on=NOW - timedelta(hours=1)),
+            qjob(10, JobState.FAILED, set_id=set_id(2), completed_on=NOW - timedelta(hours=2)),
+        ),
+    )
+    names = {set_id(n): f"set {n}" for n in range(12)}
+    merged = merge(api, table, names)
+    assert [(r.id, r.retry_count) for r in merged.active] == [(job_id(1), 1), (set_id(7), 0)]
+    assert [(r.id, r.queue_rank) for r in merged.pending] == [(job_id(2), 0)]
+    assert [(r.id, r.error) for r in merged.failed] == [
+        (job_id(3), "Reddit 429"),
+        (set_id(8), None),
+    ]
+    assert merged.active[0].campaign_set_name == "set 1"
+
+
+def test_the_apis_live_progress_of_the_same_job_is_kept() -> None:
+    api = status(active=(row(1, progress=Progress(synced=4, failed=1, total=10)),))
+    merged = merge(api, QueueRead(NOW, (qjob(1, JobState.ACTIVE, started_on=NOW),)), {})
+    assert merged.active[0].progress == Progress(synced=4, failed=1, total=10)
