@@ -36,8 +36,9 @@ postgres:
 		echo "not root: PostgreSQL tests need SYNC_MONITOR_TEST_POSTGRES_URL, or they skip"; exit 0; fi; \
 	command -v pg_ctlcluster >/dev/null 2>&1 || { \
 		echo "installing Debian's postgresql for the history tests"; \
-		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; }; \
-	if [ -z "$$(pg_lsclusters -h)" ]; then pg_createcluster "$$(ls /usr/lib/postgresql | sort -n | tail -1)" main; fi; \
+		apt-get update -q && LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; }; \
+	if [ -z "$$(pg_lsclusters -h)" ]; then \
+		pg_createcluster --locale C.UTF-8 "$$(ls /usr/lib/postgresql | sort -n | tail -1)" main; fi; \
 	set -- $$(pg_lsclusters -h | head -1); \
 	pg_ctlcluster "$$1" "$$2" start 2>/dev/null || pg_ctlcluster "$$1" "$$2" status >/dev/null; \
 	runuser -u postgres -- psql -q -p "$$3" -tAc "SELECT 1 FROM pg_roles WHERE rolname = 'sync_monitor'" | grep -q 1 || \

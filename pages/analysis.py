@@ -47,4 +47,11 @@ if services.recorder.problem:
     )
 analysis.figures(found.figures, found.previous)
 analysis.charts(found, view, now)
-analysis.tables(history, found, view, now)
+try:
+    analysis.tables(history, found, view, now)
+except Exception as exc:  # the database went away between the figures and the tables
+    st.error(
+        f"The history database did not answer ({type(exc).__name__}); the tables are missing. "
+        "Reload this page in a moment.",
+        icon=":material/database:",
+    )

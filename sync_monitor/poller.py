@@ -114,7 +114,9 @@ class StatusPoller:
         went ("" read, else why not: the page then shows the API's status alone)."""
         if self._queue is None:
             return status, None
-        self._names.update(names_of(status))
+        for set_id, name in names_of(status).items():  # a name seen again is the newest
+            self._names.pop(set_id, None)
+            self._names[set_id] = name
         if len(self._names) > MAX_NAMES:  # bounded: the oldest names go first
             for key in list(self._names)[: len(self._names) - MAX_NAMES]:
                 del self._names[key]

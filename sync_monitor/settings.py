@@ -9,8 +9,9 @@ import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PREFIX = "SYNC_MONITOR_"
@@ -72,6 +73,26 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value
+
+    @field_validator("history_url", "pgboss_url", mode="before")
+    @classmethod
+    def _database_url(cls, value: object, info: ValidationInfo) -> object:
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if text is None or not isinstance(text, str) or not text.strip():
+            return None
+        text = text.strip()
+        schemes: tuple[str, ...] = ("postgresql://", "postgres://")
+        if info.field_name == "history_url":
+            schemes += ("sqlite:///",)
+        if not text.startswith(schemes):
+            raise ValueError(f"must start with {' or '.join(schemes)}")
+        if text.split("://", 1)[1].count("@") > 1:  # the host would hold part of the password
+            raise ValueError("has an @ in its user or password: write it as %40")
+        try:
+            urlsplit(text).port  # noqa: B018 (a bad port raises)
+        except ValueError:
+            raise ValueError("has an unreadable port") from None
+        return text
 
     @field_validator("log_level", mode="before")
     @classmethod

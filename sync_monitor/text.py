@@ -214,6 +214,15 @@ def badge(platform: Platform) -> str:
     return f":{PLATFORM_BADGE[platform]}-badge[{platform.label}]"
 
 
+_CREDENTIALS = re.compile(r"[^\s'\"/@]+:[^\s'\"@]*@")
+
+
+def without_credentials(message: str) -> str:
+    """A driver's error message with any "user:password@" taken out (a database URL's, quoted
+    back by the driver), so that it may be shown and logged."""
+    return _CREDENTIALS.sub("", message)
+
+
 def safe_url(url: str) -> str:
     """The backend's address for display: scheme, host, port and path, never a user:password
     or a query string (credentials must not reach the browser)."""

@@ -31,6 +31,9 @@ class Observer:
 
     def __init__(self, open_attempts: Iterable[Attempt], lookup: Lookup) -> None:
         self.open: dict[str, Attempt] = {a.set_id: a for a in open_attempts}
+        # Attempts picked up from the store after a restart and not seen since: if they have
+        # ended, when is not known (the downtime is not their run time).
+        self._restored = {a.key for a in self.open.values()}
         self._lookup = lookup
         self._polled_at: datetime | None = None
 
@@ -66,10 +69,15 @@ class Observer:
         for set_id, attempt in list(self.open.items()):
             if set_id not in listed:  # left the lists: it ended, and did not fail
                 del self.open[set_id]
-                changed[attempt.key] = _ended(attempt, now, snap)
+                ended = _ended(attempt, now, snap)
+                if attempt.key in self._restored:  # it ended while the monitor was away
+                    ended = replace(ended, finished_at=attempt.finished_at)
+                    self._restored.discard(attempt.key)
+                changed[attempt.key] = ended
         return list(changed.values())
 
     def _keep(self, changed: dict[str, Attempt], attempt: Attempt) -> None:
+        self._restored.discard(attempt.key)
         if attempt.state.final:
             self.open.pop(attempt.set_id, None)
         else:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from ..client import DotoroClient
 from ..errors import ApiError
@@ -74,6 +74,9 @@ class Recorder:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
+            if self._thread.is_alive():  # still writing: it must not share the store with us
+                log.warning("the history recorder did not stop in time; its store stays open")
+                return
         if self.history is not None:
             self._flush()
             self.history.close()
@@ -99,7 +102,7 @@ class Recorder:
             history = self.history or self._open_history()
             self.history = history
             self._observer = Observer(history.open_attempts(), history.latest_by_set)
-        except (HistoryUnavailable, SQLAlchemyError) as exc:
+        except Exception as exc:  # whatever it is, the page says so and it is tried again
             self._failed(exc)
             return False
         finally:
@@ -112,7 +115,8 @@ class Recorder:
         assert self._observer is not None
         for attempt in self._observer.observe(snap):
             self._pending[attempt.key] = attempt
-        if not self._backfilled and self._queue is not None:
+        # After the first answer: the API's lists name the sets the queue's jobs belong to.
+        if not self._backfilled and self._queue is not None and snap.loaded:
             self._backfill_queue(snap)
         elif snap.features.history and not self._backfilled:
             self._backfill(snap)
@@ -164,6 +168,12 @@ class Recorder:
         batch = list(self._pending.values())
         try:
             self.history.record(batch)
+        except (DataError, IntegrityError):
+            # A row the database refuses (not a database that is down): write the others, one
+            # at a time, and drop what is refused, so that one row never stops the recording.
+            for attempt in batch:
+                self._one(attempt)
+            return
         except SQLAlchemyError as exc:
             self._failed(exc)
             if len(self._pending) > MAX_PENDING:  # the oldest sightings go first
@@ -176,8 +186,26 @@ class Recorder:
         self.recorded += len(batch)
         self.problem = None
 
+    def _one(self, attempt: Attempt) -> None:
+        assert self.history is not None
+        try:
+            self.history.record([attempt])
+        except (DataError, IntegrityError) as exc:
+            log.warning("an attempt of set %s was refused and dropped: %s", attempt.set_id, exc)
+        except SQLAlchemyError as exc:
+            self._failed(exc)
+            return
+        else:
+            self.recorded += 1
+        self._pending.pop(attempt.key, None)
+
     def _failed(self, exc: Exception) -> None:
-        reason = describe(exc) if isinstance(exc, SQLAlchemyError) else str(exc)
+        if isinstance(exc, SQLAlchemyError):
+            reason = describe(exc)
+        elif isinstance(exc, HistoryUnavailable):
+            reason = str(exc)
+        else:  # not its text: it could quote the URL
+            reason = f"the history cannot be opened ({type(exc).__name__})"
         if self.problem != reason:
             log.warning("the history database cannot be written: %s", reason)
         self.problem = reason

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,8 +22,6 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import (
     Engine,
-    create_engine,
-    event,
     func,
     select,
     text,
@@ -32,15 +31,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..models import Platform
+from ..text import without_credentials
 from . import queries
 from .analysis import Analysis
 from .attempt import Attempt, to_ms
+from .engines import connect
 from .rows import FINAL, as_row, from_row, is_final
 from .schema import attempts, campaign_sets
 from .view import View, Window
 
 log = logging.getLogger(__name__)
-DEFAULT_PATH = Path("data/history.sqlite3")
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _MIGRATING = threading.Lock()
 
@@ -50,55 +50,29 @@ class HistoryUnavailable(Exception):
     the URL's password."""
 
 
-def engine_url(url: str | None) -> str:
-    """SQLAlchemy's URL for a setting: unset → the SQLite file under data/; postgresql:// →
-    the psycopg 3 driver."""
-    if not url:
-        DEFAULT_PATH.parent.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{DEFAULT_PATH}"
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
-
-
-def _engine(url: str | None) -> Engine:
-    target = engine_url(url)
-    if target.startswith("sqlite"):
-        engine = create_engine(target, connect_args={"timeout": 10})
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(connection: Any, _record: Any) -> None:
-            # WAL: the page reads while the recorder writes.
-            cursor = connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.close()
-
-        return engine
-    return create_engine(
-        target,
-        pool_size=2,
-        max_overflow=1,
-        pool_pre_ping=True,
-        connect_args={"connect_timeout": 5, "options": "-c statement_timeout=15000"},
-    )
-
-
 class History:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.token = uuid.uuid4().hex  # names this store in caches (ids of objects recycle)
 
     @classmethod
     def open(cls, url: str | None = None, *, migrate: bool = True) -> History:
         """The history at `url` (unset: data/history.sqlite3), its schema brought up to date."""
-        history = cls(_engine(url))
+        try:
+            history = cls(connect(url))
+        except Exception as exc:  # a malformed URL, an unknown driver: say so, never the URL
+            raise HistoryUnavailable(
+                f"the history URL cannot be used ({type(exc).__name__})"
+            ) from None
         if migrate:
             try:
                 history.migrate()
             except SQLAlchemyError as exc:
                 history.close()
                 raise HistoryUnavailable(describe(exc)) from None
+            except Exception as exc:  # e.g. a schema newer than this monitor knows
+                history.close()
+                raise HistoryUnavailable(f"its schema cannot be upgraded ({exc})"[:300]) from None
         return history
 
     def migrate(self) -> None:
@@ -109,6 +83,8 @@ class History:
         with _MIGRATING, self.engine.begin() as connection:
             if connection.dialect.name == "postgresql":  # and one at a time across replicas
                 connection.execute(text("SELECT pg_advisory_xact_lock(7150411)"))
+                # A migration of a big table may take longer than a query is allowed to.
+                connection.execute(text("SET LOCAL statement_timeout = 0"))
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 
@@ -144,7 +120,9 @@ class History:
         upsert = insert.on_conflict_do_update(
             index_elements=[old.key],
             set_={
-                "set_name": new.set_name,
+                # An unknown name (a job from the queue before the API listed its set) never
+                # replaces a known one.
+                "set_name": func.coalesce(func.nullif(new.set_name, ""), old.set_name),
                 "platform": new.platform,
                 "job_id": func.coalesce(old.job_id, new.job_id),
                 "queued_ms": func.coalesce(old.queued_ms, new.queued_ms),
@@ -171,17 +149,20 @@ class History:
                 "updated_ms": new.updated_ms,
             },
         )
-        names = {a.set_id: a.set_name for a in items}  # the latest sighting's name wins
+        # Each set's name from its latest sighting (as the rows hold it, cleaned).
+        names = {r["set_id"]: r["set_name"] for r in rows if r["set_name"]}
         name_rows = [{"set_id": k, "name": v, "updated_ms": now} for k, v in names.items()]
         sets = dialect.insert(campaign_sets)
         rename = sets.on_conflict_do_update(
             index_elements=[campaign_sets.c.set_id],
             set_={"name": sets.excluded.name, "updated_ms": sets.excluded.updated_ms},
         )
+        rows.sort(key=lambda r: str(r["key"]))  # replicas writing together lock in one order
         with self.engine.begin() as connection:
             connection.execute(upsert, rows)
-            connection.execute(rename, name_rows)
-            _renumber(connection, set(names))
+            if name_rows:
+                connection.execute(rename, name_rows)
+            _renumber(connection, {str(r["set_id"]) for r in rows})
 
     def open_attempts(self) -> list[Attempt]:
         """Attempts not yet finished: where the recorder picks up after a restart."""
@@ -268,6 +249,7 @@ def _renumber(connection: Any, set_ids: set[str]) -> None:
         connection.execute(
             update(attempts)
             .where(attempts.c.set_id.in_(ids[start : start + 500]))
+            .where(attempts.c.attempt != number)  # no write (no dead row) where nothing moves
             .values(attempt=number)
         )
 
@@ -275,14 +257,5 @@ def _renumber(connection: Any, set_ids: set[str]) -> None:
 def describe(exc: SQLAlchemyError) -> str:
     """What went wrong, in a sentence without the URL (which may hold a password)."""
     original = getattr(exc, "orig", None) or exc
-    first = str(original).strip().splitlines()[0] if str(original).strip() else type(exc).__name__
-    return first[:300]
-
-
-def ping(history: History) -> None:
-    """Raise HistoryUnavailable unless the database answers."""
-    try:
-        with history.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except SQLAlchemyError as exc:
-        raise HistoryUnavailable(describe(exc)) from None
+    said = without_credentials(str(original).strip())
+    return (said.splitlines()[0] if said else type(exc).__name__)[:300]

@@ -168,10 +168,10 @@ def _custom(
         problem = "A custom window needs both dates (from and to)"
     elif start > end:
         problem = "The custom window ends before it starts"
-    elif end - start > LONGEST_CUSTOM:
-        problem = "The custom window is longer than a year"
-    elif start > today:
-        problem = "The custom window starts in the future"
+    elif start < today - LONGEST_CUSTOM:
+        problem = "The custom window starts more than a year ago"
+    elif end > today:
+        problem = "The custom window ends in the future"
     if problem:
         notes.append(f"{problem}: showing the last 7 days.")
         return replace(view, window=DEFAULT_WINDOW)

@@ -105,8 +105,9 @@ def _row(
 def merge(status: StatusSummary, read: QueueRead, names: Mapping[str, str]) -> StatusSummary:
     """The status as the queue tells it. Active and waiting jobs come from the table, with their
     real ids, ranks and retries; a set the API lists that the table does not (the API's view
-    of a set can lag the queue by a poll) keeps its API row. Failures: the table's of the last
-    24 hours, plus the API's for sets the table has no failure of. Names come from the API."""
+    of a set can lag the queue by a poll) keeps its API row. Failures: for each set the API
+    lists as failed (the API knows whether a set synced since), the table's latest failure,
+    with its id, message and tries; else the API's row. Names come from the API."""
     by_state: dict[JobState, list[QueueJob]] = {}
     for job in read.jobs:
         by_state.setdefault(job.state, []).append(job)
@@ -115,7 +116,8 @@ def merge(status: StatusSummary, read: QueueRead, names: Mapping[str, str]) -> S
     failed = sorted(by_state.get(JobState.FAILED, []), key=lambda j: j.completed_on or j.created_on)
     # The latest failure of each set only, as the API lists sets (a set retried and failed
     # again is one failure to look at, its latest).
-    latest_failure = {j.set_id: j for j in failed}
+    failed_sets = {r.campaign_set_id for r in status.failed}
+    latest_failure = {j.set_id: j for j in failed if j.set_id in failed_sets}
     running_sets = {j.set_id for j in (*active, *waiting)}
     known_sets = running_sets | set(latest_failure)
     # Where the API knows the job too (the plan's extensions), its live progress is kept.

@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from ..models import JobState, Platform
+from ..text import without_credentials
 from .jobs import QUEUE, WAITING, QueueJob, QueueRead, serialized_error
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,8 @@ def _engine_url(url: str) -> str:
 def _why(exc: SQLAlchemyError) -> str:
     original = getattr(exc, "orig", None)
     code = getattr(original, "sqlstate", None) or ""
-    first = (str(original or exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+    text = without_credentials(str(original or exc).strip())
+    first = (text.splitlines() or [type(exc).__name__])[0][:200]
     if code == "42501":
         return f"the role may not read pgboss.job ({first})"
     if code in ("42P01", "3F000"):

@@ -18,7 +18,7 @@ import streamlit as st
 
 from .. import categories
 from ..history import Analysis, Figures, History, Outcome, View, Window
-from ..history.view import PLATFORMS, parse, to_query
+from ..history.view import LONGEST_CUSTOM, PLATFORMS, parse, to_query
 from ..text import duration, escape_markdown, spreadsheet_safe, truncate
 from . import analysis_charts
 
@@ -77,7 +77,7 @@ def controls(view: View, sets: list[tuple[str, str]]) -> None:
         top[1].date_input(
             "From – to (UTC)",
             max_value=today,
-            min_value=today - timedelta(days=366),
+            min_value=today - LONGEST_CUSTOM,  # the bounds `parse` keeps a URL's dates in
             key="an-days",
             on_change=_to_url,
         )
@@ -117,6 +117,8 @@ def _to_url() -> None:
     state = st.session_state
     window = state.get("an-window") or Window.WEEK
     days = tuple(state.get("an-days") or ())
+    if window is Window.CUSTOM and len(days) == 1:
+        return  # the first click of a range: the second one sets the view
     start, end = (days[0], days[1]) if len(days) == 2 else (None, None)
     if window is Window.CUSTOM and not (isinstance(start, date) and isinstance(end, date)):
         today = datetime.now(UTC).date()
@@ -140,7 +142,7 @@ def _to_url() -> None:
 def analysis(history: History, view: View, now: datetime, version: int) -> Analysis:
     """The view's aggregates, computed once per process for each view, minute and `version`
     of the history (what this process has written to it)."""
-    key = (id(history), view, now.replace(second=0, microsecond=0), version)
+    key = (history.token, view, now.replace(second=0, microsecond=0), version)
     with _lock:
         if key in _cache:
             _cache.move_to_end(key)

@@ -148,6 +148,9 @@ def test_changing_a_control_writes_the_url(analysed: Monitor) -> None:
         ({"platform": "[x](javascript:alert(1))"}, "Unknown platform"),
         ({"window": "custom", "from": "yesterday", "to": "2026-01-01"}, "Unreadable date"),
         ({"window": "custom", "from": "2026-02-01", "to": "2026-01-01"}, "ends before it starts"),
+        # A link shared long ago, and one reaching into tomorrow: dropped, not a widget error.
+        ({"window": "custom", "from": "2020-01-01", "to": "2020-01-31"}, "more than a year ago"),
+        ({"window": "custom", "from": "2026-11-30", "to": "2099-01-01"}, "ends in the future"),
         ({"state": "active"}, "Unknown final state"),
         ({"category": "x" * 10_000}, "Unknown error category"),
         ({"set": "'; DROP TABLE attempts; --"}, "Unreadable campaign set"),

@@ -37,7 +37,8 @@ def test_the_page_shows_the_queue_the_table_holds(
     now = datetime.now(UTC)
     m = monitor_factory(Contract.HEAD, workers=0)
     monkeypatch.setenv("SYNC_MONITOR_PGBOSS_URL", reader)  # read when the services start
-    sets = {k: m.api.create_set(name=f"Set {k}", queue=True)["setId"] for k in "ABC"}
+    sets = {k: m.api.create_set(name=f"Set {k}", queue=True)["setId"] for k in "AB"}
+    sets["C"] = m.api.create_set(name="Set C", platform="meta", failed_error="x")["setId"]
     insert(
         admin,
         [

@@ -249,3 +249,20 @@ def test_a_restart_in_the_middle_of_recording_counts_nothing_twice(url: str) -> 
     assert only["at"] == pd.Timestamp(NOW)
     assert only["started"] == pd.Timestamp(NOW + timedelta(minutes=1))
     assert only["finished"] == pd.Timestamp(NOW + timedelta(minutes=3))
+
+
+def test_hostile_text_is_kept_and_an_unknown_name_never_replaces_a_known_one(
+    history: History,
+) -> None:
+    named = replace(
+        attempt("job:n", 1, Outcome.FAILED, 1, run_s=5, error="bad\x00byte"),
+        set_name="Acme\x00 Q4",
+        set_id="s" * 300,  # longer than any id: kept to the column's length
+    )
+    history.record([named])
+    history.record([replace(named, set_name="")])  # seen again from the queue, name unknown
+    [row] = history.attempts(window="24h", now=NOW).to_dict("records")
+    assert row["set_name"] == "Acme\ufffd Q4"
+    assert row["error"] == "bad\ufffdbyte"
+    assert row["set_id"] == "s" * 100
+    assert history.sets() == [("s" * 100, "Acme\ufffd Q4")]

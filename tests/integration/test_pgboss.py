@@ -49,8 +49,10 @@ def test_the_hub_shows_the_queue_the_table_holds(queue_db: str, tmp_path: Path) 
     with running(quiet_config(contract=Contract.HEAD, workers=0)) as api:
         sets = {
             k: api.create_set(name=f"Set {k}", platform="reddit", queue=True)["setId"]
-            for k in "ABCDE"
+            for k in "ABCD"
         }
+        # The API lists E as failed: whether a set is failed now (not synced since) is its say.
+        sets["E"] = api.create_set(name="Set E", platform="reddit", failed_error="x")["setId"]
         running_job = Job(sets["A"], "active", retry_count=1, started_on=ago(now, 30))
         old = Job(sets["B"], "created", created_on=ago(now, 60))
         urgent = Job(sets["C"], "created", priority=5, created_on=ago(now, 10))

@@ -41,7 +41,12 @@ def postgres_database() -> Iterator[str]:
     """A new, empty database for one test; dropped after it. Yields its postgresql:// URL."""
     name = f"sync_monitor_test_{uuid.uuid4().hex[:12]}"
     with _admin() as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+        # UTF-8 whatever the cluster's default (a container's cluster may be SQL_ASCII, where
+        # psycopg would hand text back as bytes).
+        admin.execute(
+            f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' "
+            "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
+        )
     try:
         yield ADMIN_URL.rsplit("/", 1)[0] + "/" + name
     finally:

@@ -130,6 +130,8 @@ def test_a_url_reads_into_a_view_and_back() -> None:
         {"window": ["custom"], "from": ["2026-11-01"]},
         {"window": ["custom"], "from": ["2020-01-01"], "to": ["2026-01-01"]},
         {"window": ["custom"], "from": ["2027-01-01"], "to": ["2027-01-02"]},
+        {"window": ["custom"], "from": ["2020-01-01"], "to": ["2020-01-31"]},
+        {"window": ["custom"], "from": ["2026-11-30"], "to": ["2026-12-01"]},
         {"platform": ["tiktok"]},
         {"state": ["queued"]},
         {"category": ["<b>x</b>"]},

@@ -76,6 +76,8 @@ def test_the_table_replaces_the_apis_rows_and_keeps_the_rest() -> None:
             # runs again: neither is listed.
             qjob(9, JobState.FAILED, set_id=set_id(3), completed_on=NOW - timedelta(hours=1)),
             qjob(10, JobState.FAILED, set_id=set_id(2), completed_on=NOW - timedelta(hours=2)),
+            # A failure of a set the API no longer lists as failed: it synced since.
+            qjob(11, JobState.FAILED, completed_on=NOW - timedelta(hours=3)),
         ),
     )
     names = {set_id(n): f"set {n}" for n in range(12)}

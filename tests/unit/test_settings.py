@@ -173,3 +173,21 @@ def test_every_setting_is_documented_in_the_readme_and_the_secrets_example() -> 
         name = f"SYNC_MONITOR_{field.upper()}"
         assert f"| `{name}` |" in readme, name
         assert f"{name} = " in example, name
+
+
+def test_database_urls_are_checked_and_never_echoed() -> None:
+    ok = load_settings({}, {"SYNC_MONITOR_PGBOSS_URL": "postgresql://r:pw@db:5432/dotoro"})
+    assert ok.pgboss_url is not None
+    assert ok.pgboss_url.get_secret_value() == "postgresql://r:pw@db:5432/dotoro"
+    assert load_settings({}, {"SYNC_MONITOR_HISTORY_URL": "sqlite:///x.db"}).history_url
+    for variable, value, why in (
+        ("SYNC_MONITOR_PGBOSS_URL", "sqlite:///x.db", "must start with postgresql://"),
+        ("SYNC_MONITOR_HISTORY_URL", "mysql://u:secret1@h/db", "must start with"),
+        ("SYNC_MONITOR_PGBOSS_URL", "postgresql://u:p@ss@h/db", "write it as %40"),
+        ("SYNC_MONITOR_HISTORY_URL", "postgresql://u:secret1@h:port/db", "unreadable port"),
+    ):
+        with pytest.raises(SettingsError) as raised:
+            load_settings({}, {variable: value})
+        assert why in str(raised.value), raised.value
+        assert "secret1" not in str(raised.value)
+        assert "p@ss" not in str(raised.value)

@@ -1,0 +1,46 @@
+"""How the history connects: its URL (SQLite under data/ by default, psycopg 3 for
+PostgreSQL), SQLite's pragmas, PostgreSQL's small pool and statement timeout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+
+DEFAULT_PATH = Path("data/history.sqlite3")
+
+
+def engine_url(url: str | None) -> str:
+    """SQLAlchemy's URL for a setting: unset → the SQLite file under data/; postgresql:// →
+    the psycopg 3 driver."""
+    if not url:
+        DEFAULT_PATH.parent.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{DEFAULT_PATH}"
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def connect(url: str | None) -> Engine:
+    target = engine_url(url)
+    if target.startswith("sqlite"):
+        engine = create_engine(target, connect_args={"timeout": 10})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(connection: Any, _record: Any) -> None:
+            # WAL: the page reads while the recorder writes.
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    return create_engine(
+        target,
+        pool_size=2,
+        max_overflow=1,
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": 5, "options": "-c statement_timeout=15000"},
+    )
