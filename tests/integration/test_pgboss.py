@@ -82,6 +82,10 @@ def test_the_hub_shows_the_queue_the_table_holds(queue_db: str, tmp_path: Path) 
             )
             for h in (2, 30 * 24, 80 * 24)
         ]
+        cancelled = Job(
+            sets["C"], "cancelled", created_on=ago(now, 7200), completed_on=ago(now, 7100)
+        )
+        history.append(cancelled)  # every state pg-boss has is in the table
         insert(queue_db, [running_job, old, urgent, held, failed, *history], now)
 
         queue = QueueReader(reader_url)
@@ -107,17 +111,21 @@ def test_the_hub_shows_the_queue_the_table_holds(queue_db: str, tmp_path: Path) 
             # The history: every ended job of the last 90 days, whoever started it.
             url = f"sqlite:///{tmp_path / 'history.sqlite3'}"
             recorder = Recorder(hub, lambda: History.open(url), hub.client, queue).start()
+            ended = {f"job:{j.id}" for j in (*history, failed)}
+
+            def recorded() -> set[str]:
+                found = recorder.history
+                return set() if found is None else set(found.attempts(window="90d")["key"])
+
             try:
-                wait_for(
-                    hub,
-                    lambda s: recorder.history is not None and recorder.history.count() >= 3,
-                )
+                wait_for(hub, lambda s: ended <= recorded())
                 rows = recorder.history.attempts(window="90d")  # type: ignore[union-attr]
             finally:
                 recorder.stop()
     by_key = dict(zip(rows["key"], rows["state"], strict=True))
     assert by_key[f"job:{failed.id}"] == "failed"
-    assert sum(1 for k in by_key if k in {f"job:{j.id}" for j in history}) == 3
+    assert sum(1 for k in by_key if k in {f"job:{j.id}" for j in history}) == 4
+    assert by_key[f"job:{cancelled.id}"] == "cancelled"
     assert rows.loc[rows["key"] == f"job:{failed.id}", "error"].item() == THROTTLED["message"]
 
 
