@@ -106,7 +106,7 @@ def sections() -> None:
     tz = viewer.zone()
     actions.report_actions()
     if pushing:
-        st.session_state[push.DRAWN] = push.digest(snap)
+        drawn = st.session_state[push.DRAWN] = push.digest(snap)
         active.overflow(snap)
     left, right = st.columns([2, 3])
     with left:
@@ -121,6 +121,9 @@ def sections() -> None:
     recent.recent_actions(services.audit, snap, tz)
     if pushing:
         actions.restore_focus()  # in the fragment that reruns (in push mode: this one)
+        # Where the component reads what the sections show, once drawn: it holds a state that
+        # changes them until then, so that header, cards and sections change together.
+        st.html(f'<span data-sm-sections="{drawn}" hidden></span>', width="content")
 
 
 live_now()

@@ -12,6 +12,9 @@ const OPEN_TIMEOUT_MS = 5000; // no first message by then: push does not work fr
 const REFRESH_BEFORE_MS = 30000; // ask the page for a new token this long before it expires
 const ENDED_WAIT_MS = 5000; // a card gone with no outcome by then: "is no longer syncing"
 const SILENT_MS = 40000; // the route sends at least a heartbeat every 15 s: silence means a dead link
+// A state whose queue, failures or charts differ from what the page's sections show waits this
+// long at most for the sections to redraw, so that header, cards and sections change together.
+const HOLD_MS = 1500;
 const controllers = new WeakMap();
 
 function el(tag, cls, text) {
@@ -86,6 +89,8 @@ class Live {
     this.leaving = new Map(); // cards gone whose end is not announced yet
     this.confirming = null;
     this.sectionsSent = null;
+    this.heldSince = null; // when the shown header and cards began waiting for the sections
+    this.holdTimer = null;
     this.pushReported = null;
     this.timer = setInterval(() => this.tick(), 1000);
     this.build();
@@ -223,14 +228,38 @@ class Live {
   render() {
     const state = this.state;
     if (!state || this.data.paused) return;
-    this.renderHeader(state);
-    this.renderCards(state);
     if (state.sections !== this.sectionsSent && this.data.mode === "push") {
       this.sectionsSent = state.sections;
-      if (state.sections !== this.data.sections) {
+      if (state.sections !== this.drawnSections()) {
         this.api.setTriggerValue("sections", { seq: this.seq, digest: state.sections });
       }
     }
+    if (this.holding(state)) return;
+    this.renderHeader(state);
+    this.renderCards(state);
+  }
+
+  // The digest of what the page's sections draw now: they mark it in the page (pages/live.py).
+  drawnSections() {
+    const marks = document.querySelectorAll("[data-sm-sections]");
+    return marks.length ? marks[marks.length - 1].getAttribute("data-sm-sections") : this.data.sections;
+  }
+
+  // One moment per page: a state that changes the sections is shown once they have redrawn
+  // (or after HOLD_MS, whatever happens), never before; checked again every 50 ms meanwhile.
+  holding(state) {
+    if (this.data.mode !== "push" || !state.loaded || state.sections === this.drawnSections()) {
+      this.heldSince = null;
+      return false;
+    }
+    if (this.heldSince === null) this.heldSince = Date.now();
+    if (Date.now() - this.heldSince >= HOLD_MS) {
+      this.heldSince = null;
+      return false;
+    }
+    clearTimeout(this.holdTimer);
+    this.holdTimer = setTimeout(() => this.render(), 50);
+    return true;
   }
 
   renderHeader(state) {
