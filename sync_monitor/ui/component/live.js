@@ -90,6 +90,7 @@ class Live {
     this.confirming = null;
     this.sectionsSent = null;
     this.heldSince = null; // when the shown header and cards began waiting for the sections
+    this.gaveUpOn = null; // the sections' state waited for in vain (not waited for again)
     this.holdTimer = null;
     this.pushReported = null;
     this.timer = setInterval(() => this.tick(), 1000);
@@ -248,12 +249,16 @@ class Live {
   // One moment per page: a state that changes the sections is shown once they have redrawn
   // (or after HOLD_MS, whatever happens), never before; checked again every 50 ms meanwhile.
   holding(state) {
-    if (this.data.mode !== "push" || !state.loaded || state.sections === this.drawnSections()) {
+    const settled = state.sections === this.drawnSections() || state.sections === this.gaveUpOn;
+    if (this.data.mode !== "push" || !state.loaded || settled) {
       this.heldSince = null;
       return false;
     }
     if (this.heldSince === null) this.heldSince = Date.now();
     if (Date.now() - this.heldSince >= HOLD_MS) {
+      // The sections did not redraw in time: show it, and do not wait for them again on
+      // this state (later changes of the cards alone go straight through).
+      this.gaveUpOn = state.sections;
       this.heldSince = null;
       return false;
     }
