@@ -60,6 +60,14 @@ class Attempt:
         return replace(self, attempt=attempt)
 
 
+# How a job's final state reads as an attempt's.
+ENDED = {
+    JobState.COMPLETED: Outcome.COMPLETED,
+    JobState.FAILED: Outcome.FAILED,
+    JobState.CANCELLED: Outcome.CANCELLED,
+}
+
+
 def job_key(job_id: str) -> str:
     return f"job:{job_id}"
 
@@ -79,11 +87,7 @@ def from_ms(ms: int | None) -> datetime | None:
 def from_listing(job: SyncJob) -> Attempt | None:
     """An attempt from a row of the backend's history listing (ext, §3.6); None for a job
     still queued or running (the live polls record those)."""
-    outcome = {
-        JobState.COMPLETED: Outcome.COMPLETED,
-        JobState.FAILED: Outcome.FAILED,
-        JobState.CANCELLED: Outcome.CANCELLED,
-    }.get(job.state)
+    outcome = ENDED.get(job.state)
     if outcome is None:
         return None
     progress = job.progress
@@ -110,14 +114,11 @@ def from_listing(job: SyncJob) -> Attempt | None:
 def from_queue(job: QueueJob, name: str) -> Attempt:
     """An attempt from an ended row of pg-boss's table (issue 12). Its queue wait counts from
     when it could start (`start_after`), not from its creation."""
-    outcome = {
-        JobState.FAILED: Outcome.FAILED,
-        JobState.CANCELLED: Outcome.CANCELLED,
-    }.get(job.state, Outcome.COMPLETED)
+    outcome = ENDED.get(job.state, Outcome.COMPLETED)
     return Attempt(
         key=job_key(job.id),
         set_id=job.set_id,
-        set_name=name or job.set_id,
+        set_name=name,  # "" until the API lists the set: never overwrites a known name
         platform=job.platform,
         state=outcome,
         at=job.created_on,

@@ -14,16 +14,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from ..models import JobState, Platform
+from ..models import Platform
 from ..views import ActiveView, BackendKind, FailedView, PendingView, Snapshot
-from .attempt import Attempt, Outcome, job_key, set_key
+from .attempt import ENDED, Attempt, Outcome, job_key, set_key
 
 Lookup = Callable[[Iterable[str]], dict[str, Attempt]]  # the latest recorded attempt per set
-OUTCOMES = {
-    JobState.COMPLETED: Outcome.COMPLETED,
-    JobState.FAILED: Outcome.FAILED,
-    JobState.CANCELLED: Outcome.CANCELLED,
-}
 
 
 class Observer:
@@ -168,6 +163,6 @@ def _ended(attempt: Attempt, now: datetime, snap: Snapshot) -> Attempt:
     finished = now
     for done in snap.finished:
         if attempt.job_id and done.job_id == attempt.job_id:
-            outcome = OUTCOMES.get(done.outcome, Outcome.COMPLETED)
+            outcome = ENDED.get(done.outcome, Outcome.COMPLETED)
             finished = done.at
     return replace(attempt, state=outcome, finished_at=attempt.finished_at or finished)

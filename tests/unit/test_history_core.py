@@ -10,11 +10,12 @@ import pytest
 
 from sync_monitor.history import Attempt, Outcome, View, Window
 from sync_monitor.history.analysis import Counts, figures, percentile
-from sync_monitor.history.attempt import job_key
+from sync_monitor.history.attempt import from_queue, job_key
 from sync_monitor.history.observe import Observer
 from sync_monitor.history.signature import signature
 from sync_monitor.history.view import parse, to_query
 from sync_monitor.models import JobState, Platform, Progress, SyncJob
+from sync_monitor.pgboss.jobs import QueueJob
 from sync_monitor.snapshot import Snapshot, build
 from tests.support.rows import hub_state, job_id, row, set_id, status
 
@@ -175,3 +176,29 @@ def test_a_listed_failure_is_recorded_once_across_restarts() -> None:
     retried = failing.model_copy(update={"error": "boom again"})  # a new failure of the set
     [again] = Observer([], lambda ids: known).observe(snap(9, failed=(retried,)))
     assert again.key != recorded.key
+
+
+def test_an_ended_queue_job_is_an_attempt_with_its_outcome_and_no_invented_name() -> None:
+    job = QueueJob(
+        id=job_id(1),
+        set_id=set_id(1),
+        platform=Platform.META,
+        state=JobState.CANCELLED,
+        priority=0,
+        retry_count=0,
+        retry_limit=2,
+        start_after=NOW,
+        created_on=NOW,
+        started_on=NOW + timedelta(seconds=5),
+        completed_on=NOW + timedelta(seconds=65),
+        error=None,
+        stack=None,
+    )
+    attempt = from_queue(job, "")
+    assert (attempt.key, attempt.state, attempt.source) == (
+        job_key(job_id(1)),
+        Outcome.CANCELLED,
+        "queue",
+    )
+    assert attempt.set_name == ""  # unknown until the API lists the set: not its id
+    assert from_queue(job, "Acme").set_name == "Acme"
