@@ -19,7 +19,7 @@ from .backoff import Backoff
 from .client import PROBES, DotoroClient
 from .errors import ApiError
 from .messages import describe
-from .models import Features, Platform, StatusSummary
+from .models import Features, JobState, Platform, StatusSummary
 from .pgboss.jobs import merge, names_of
 from .pgboss.reader import QueueReader, QueueUnavailable
 from .settings import Settings
@@ -84,7 +84,7 @@ class StatusPoller:
         except ApiError as exc:
             return self._failed(exc)
         now = self._hub.wall()
-        status, queue = self._with_queue(status, now)
+        status, queue, told = self._with_queue(status, now)
         # Before the figures: a first snapshot never offers less than the backend can do.
         self._probe_features(now)
         with self._hub.change() as tracker:
@@ -101,7 +101,7 @@ class StatusPoller:
                     queue=queue,
                 )
             )
-            tracker.absorb(status, now, self._hub.mono(), watching=self._hub.consuming())
+            tracker.absorb(status, now, self._hub.mono(), watching=self._hub.consuming(), told=told)
         self._hub.reconcile()
         if recovered:
             # Streams in backoff reconnect now (with jitter), so cards follow the header.
@@ -109,11 +109,14 @@ class StatusPoller:
         self._refresh_history()
         return self._settings.poll_seconds
 
-    def _with_queue(self, status: StatusSummary, now: datetime) -> tuple[StatusSummary, str | None]:
-        """The status made true with pg-boss's table, where there is one; and how reading it
-        went ("" read, else why not: the page then shows the API's status alone)."""
+    def _with_queue(
+        self, status: StatusSummary, now: datetime
+    ) -> tuple[StatusSummary, str | None, dict[str, tuple[JobState, datetime]]]:
+        """The status made true with pg-boss's table, where there is one; how reading it went
+        ("" read, else why not: the page then shows the API's status alone); and how the
+        followed jobs that left the table's live states ended, by job id."""
         if self._queue is None:
-            return status, None
+            return status, None, {}
         for set_id, name in names_of(status).items():  # a name seen again is the newest
             self._names.pop(set_id, None)
             self._names[set_id] = name
@@ -126,11 +129,12 @@ class StatusPoller:
             if self._queue_problem != str(exc):
                 log.warning("the pg-boss queue cannot be read: %s", exc)
             self._queue_problem = str(exc)
-            return status, str(exc)
+            return status, str(exc), {}
         if self._queue_problem:
             log.info("the pg-boss queue is read again")
         self._queue_problem = None
-        return merge(status, read, self._names), ""
+        told = {j.id: (j.state, j.completed_on or now) for j in read.ended}
+        return merge(status, read, self._names), "", told
 
     def _failed(self, exc: ApiError) -> float:
         now = self._hub.wall()

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from . import snapshot as snap
+from .endings import Told, endings
 from .events import StreamEvent
 from .jobstate import Outcome, StreamKind, StreamStatus, WatchedJob, apply, fold_poll
 from .models import Features, JobState, Platform, StatusSummary, SyncJob
@@ -70,15 +71,19 @@ class Tracker:
 
     # -- polls ------------------------------------------------------------------------------
     def absorb(
-        self, status: StatusSummary, now: datetime, mono: float, watching: Collection[str]
+        self,
+        status: StatusSummary,
+        now: datetime,
+        mono: float,
+        watching: Collection[str],
+        told: Told | None = None,
     ) -> None:
-        """Fold a poll in; `watching` are the job ids that have a consumer right now."""
+        """Fold a poll in; `watching` are the job ids that have a consumer right now, `told`
+        how the queue's table says the jobs that left it ended."""
         previous = self.status
         self.status, self.polled_at = status, now
         self.max_concurrency = max(self.max_concurrency, len(status.active))
-        active_keys = set()
         for job in status.active:
-            active_keys.add(job.key)
             self.first_seen.setdefault(job.key, now)
             if job.job_id and job.progress.known:
                 current = self.watched.get(job.job_id) or WatchedJob(job.job_id)
@@ -89,7 +94,7 @@ class Tracker:
         for key in [k for k in self.queued_seen if k not in pending_keys]:
             del self.queued_seen[key]
         if previous is not None:
-            self._note_disappeared(previous, status, active_keys, now)
+            self._note_disappeared(previous, status, now, told or {})
         listed_sets = {j.campaign_set_id for j in (*status.pending, *status.active)}
         failed_sets = {j.campaign_set_id for j in status.failed}
         for set_id, mark in list(self.retrying.items()):
@@ -109,20 +114,17 @@ class Tracker:
         self._forget(now, keys, listed_sets, watching)
 
     def _note_disappeared(
-        self, previous: StatusSummary, status: StatusSummary, active_keys: set[str], now: datetime
+        self, previous: StatusSummary, status: StatusSummary, now: datetime, told: Told
     ) -> None:
-        """Jobs that left the active list finished; time them unless their stream already did."""
-        failed_sets = {j.campaign_set_id for j in status.failed}
-        for job in previous.active:
-            if job.key in active_keys:
-                continue
-            job_id = self.job_id_of(job)
+        """Jobs that left the lists ended; time them unless their stream already did."""
+        for ending in endings(previous, status, self.job_id_of, now, told, self.cancelled):
+            job = ending.job
             first = self.first_seen.pop(job.key, None)
-            if job_id and job_id in self.ended_at:
+            if ending.job_id and ending.job_id in self.ended_at:
                 continue  # recorded from its stream
-            failed = job.campaign_set_id in failed_sets
-            outcome = JobState.FAILED if failed else JobState.COMPLETED
-            self.record_finish(job.platform, outcome, job.started_at, first, now, job_id)
+            started, seen = (job.started_at, first) if ending.ran else (None, None)
+            outcome, at = ending.outcome, ending.at
+            self.record_finish(job.platform, outcome, started, seen, at, ending.job_id)
 
     def record_finish(
         self,

@@ -14,6 +14,7 @@ from ..models import JobState, Platform, Progress, StatusSummary, SyncJob
 
 QUEUE = "sync-campaign-set"
 WAITING = (JobState.CREATED, JobState.RETRY)
+SETTLED = (JobState.COMPLETED, JobState.CANCELLED)  # ended, and not shown among the failures
 
 
 @dataclass(frozen=True)
@@ -37,11 +38,13 @@ class QueueJob:
 
 @dataclass(frozen=True)
 class QueueRead:
-    """What one poll read from the table: every job waiting or running, and those that ended
-    in the last 24 hours."""
+    """What one poll read from the table: every job waiting or running, those that failed in
+    the last 24 hours, and the jobs followed at the poll before that have since completed or
+    been cancelled (`ended`: the API's lists cannot tell these two apart, the table can)."""
 
     read_at: datetime
     jobs: tuple[QueueJob, ...]
+    ended: tuple[QueueJob, ...] = ()
 
 
 def serialized_error(output: object) -> tuple[str | None, str | None]:

@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from ..models import JobState, Platform
 from ..text import without_credentials
-from .jobs import QUEUE, WAITING, QueueJob, QueueRead, serialized_error
+from .jobs import QUEUE, SETTLED, WAITING, QueueJob, QueueRead, serialized_error
 
 log = logging.getLogger(__name__)
 STATEMENT_TIMEOUT_MS = 5_000
@@ -47,7 +47,9 @@ POLL = text(
 )
 # Every DISCOVER_EVERY, the same with a bounded pass over the recent jobs: running jobs the
 # monitor never saw waiting (fetched within one poll of being created) and the failures of the
-# last 24 hours. pg-boss has no index for these; the created_on window bounds the work.
+# last 24 hours. pg-boss has no index for these; the created_on window bounds the work. The
+# followed jobs that completed or were cancelled are still read by primary key, so that how
+# they ended is known on a discovery poll too.
 DISCOVER = text(
     f"""
     SELECT {_COLUMNS} FROM pgboss.job
@@ -56,6 +58,9 @@ DISCOVER = text(
     SELECT {_COLUMNS} FROM pgboss.job
     WHERE name = :queue AND created_on >= :since
       AND (state = 'active' OR (state = 'failed' AND completed_on >= :recent))
+    UNION ALL
+    SELECT {_COLUMNS} FROM pgboss.job
+    WHERE name = :queue AND state IN ('completed', 'cancelled') AND id = ANY(CAST(:ids AS uuid[]))
     """
 )
 DISCOVER_EVERY = timedelta(seconds=30)
@@ -148,6 +153,7 @@ class QueueReader:
                 "queue": self.queue,
                 "since": now - LONGEST_LIFE,
                 "recent": now - RECENT,
+                "ids": sorted(self._following),
             }
         else:
             query = POLL
@@ -170,8 +176,9 @@ class QueueReader:
             if j.completed_on is None or j.completed_on >= now - RECENT
         }
         live = [j for j in jobs if j.state in (*WAITING, JobState.ACTIVE)]
+        ended = tuple(j for j in jobs if j.state in SETTLED and j.id in self._following)
         self._following = {j.id for j in live}
-        return QueueRead(now, tuple(live) + tuple(self._failures.values()))
+        return QueueRead(now, tuple(live) + tuple(self._failures.values()), ended)
 
     def rediscover(self) -> None:
         """Make the next read a discovery poll (the benchmark measures both kinds)."""

@@ -16,7 +16,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sync_monitor.history import History
 from sync_monitor.history.recorder import Recorder
 from sync_monitor.local_api import Contract
-from sync_monitor.pgboss.reader import QueueReader
+from sync_monitor.models import JobState
+from sync_monitor.pgboss.reader import DISCOVER_EVERY, QueueReader
 from sync_monitor.snapshot import Snapshot
 from tests.support.databases import postgres_database
 from tests.support.hub import hub_for, stream_opens, wait_for
@@ -193,6 +194,55 @@ def test_a_job_never_seen_waiting_is_found_by_the_next_discovery(queue_db: str) 
     # The table holds only the set's id, and the API has never listed this set (a draft): its
     # name is not known yet (the card says "Unnamed set").
     assert snap.active[0].name == ""
+
+
+@pytest.mark.parametrize(
+    "discover_every", [DISCOVER_EVERY, timedelta(0)], ids=["poll", "discovery"]
+)
+def test_jobs_the_table_says_were_cancelled_are_recorded_cancelled(
+    queue_db: str, tmp_path: Path, discover_every: timedelta
+) -> None:
+    """The API's lists only show a job leaving them, which reads as completed; the table says
+    cancelled, and the figures and the history follow it, for a running job and for one that
+    never left the queue, whichever kind of read sees the change."""
+    now = datetime.now(UTC)
+    reader = QueueReader(
+        read_only_role(queue_db, queue_db.rsplit("/", 1)[1]), discover_every=discover_every
+    )
+    with running(quiet_config(contract=Contract.HEAD, workers=0)) as api:
+        running_job = Job(
+            api.create_set(name="Run", platform="meta")["setId"], "active", started_on=ago(now, 20)
+        )
+        waiting_job = Job(api.create_set(name="Wait", platform="meta")["setId"], "created")
+        insert(queue_db, [running_job, waiting_job], now)
+        keys = {f"job:{running_job.id}", f"job:{waiting_job.id}"}
+        url = f"sqlite:///{tmp_path / 'history.sqlite3'}"
+        with hub_for(api.url, hub_options={"queue": reader}) as hub:
+            recorder = Recorder(hub, lambda: History.open(url), hub.client, reader).start()
+
+            def states() -> dict[str, str]:
+                found = recorder.history
+                rows = found.attempts(window="24h") if found is not None else None
+                if rows is None:
+                    return {}
+                return {k: v for k, v in zip(rows["key"], rows["state"], strict=True) if k in keys}
+
+            try:
+                # Seen waiting and running (and the start's backfill done) before they end.
+                wait_for(hub, lambda s: set(states().values()) == {"queued", "active"})
+                with psycopg.connect(queue_db, autocommit=True) as db:
+                    db.execute(
+                        "UPDATE pgboss.job SET state = 'cancelled', completed_on = now() "
+                        "WHERE id = ANY(%s)",
+                        ([running_job.id, waiting_job.id],),
+                    )
+                snap = wait_for(hub, lambda s: not s.active and not s.pending)
+                wait_for(hub, lambda s: set(states().values()) == {"cancelled"})
+            finally:
+                recorder.stop()
+    outcomes = {f.job_id: f.outcome for f in snap.finished}
+    assert outcomes[running_job.id] is JobState.CANCELLED
+    assert outcomes[waiting_job.id] is JobState.CANCELLED
 
 
 def test_end_to_end_with_the_local_api_keeping_its_jobs_in_pgboss() -> None:

@@ -8,15 +8,17 @@ from datetime import UTC, date, datetime, timedelta
 import pandas as pd
 import pytest
 
+from sync_monitor.endings import Told
 from sync_monitor.history import Attempt, Outcome, View, Window
 from sync_monitor.history.analysis import Counts, figures, percentile
 from sync_monitor.history.attempt import from_queue, job_key
 from sync_monitor.history.observe import Observer
 from sync_monitor.history.signature import signature
 from sync_monitor.history.view import parse, to_query
-from sync_monitor.models import JobState, Platform, Progress, SyncJob
+from sync_monitor.models import JobState, Platform, Progress, StatusSummary, SyncJob
 from sync_monitor.pgboss.jobs import QueueJob
-from sync_monitor.snapshot import Snapshot, build
+from sync_monitor.snapshot import Backend, BackendKind, Snapshot, build
+from sync_monitor.tracker import Tracker
 from tests.support.rows import hub_state, job_id, row, set_id, status
 
 TODAY = date(2026, 11, 30)
@@ -165,6 +167,31 @@ def test_the_observer_follows_a_job_by_its_id_and_counts_it_once() -> None:
     [ended] = observer.observe(snap(2))
     assert (ended.key, ended.state) == (first.key, Outcome.COMPLETED)
     assert ended.finished_at == NOW + timedelta(minutes=2)
+
+
+def test_a_job_the_queue_table_says_was_cancelled_is_recorded_cancelled() -> None:
+    """From the tracker to the history: a queued job and a running one that the table says
+    were cancelled end as cancelled, not as completed (the lists alone cannot tell)."""
+    tracker, observer = Tracker(), Observer([], lambda ids: {})
+    tracker.set_backend(Backend(BackendKind.LIVE))
+
+    def observed(minute: int, lists: StatusSummary, told: Told | None = None) -> list[Attempt]:
+        when = NOW + timedelta(minutes=minute)
+        tracker.absorb(lists, when, 0.0, (), told=told)
+        state = tracker.hub_state(now=when, mono=0.0, workers=None, stall_seconds=60, version=1)
+        return observer.observe(build(state))
+
+    lists = status(pending=(row(1, state=JobState.CREATED),), active=(row(2),))
+    assert {a.state for a in observed(0, lists)} == {Outcome.QUEUED, Outcome.ACTIVE}
+    cancelled_at = NOW + timedelta(seconds=70)
+    told: Told = {
+        job_id(1): (JobState.CANCELLED, cancelled_at),
+        job_id(2): (JobState.CANCELLED, cancelled_at),
+    }
+    ended = {a.key: a for a in observed(2, status(), told)}
+    for n in (1, 2):
+        assert ended[job_key(job_id(n))].state is Outcome.CANCELLED
+        assert ended[job_key(job_id(n))].finished_at == cancelled_at
 
 
 def test_a_listed_failure_is_recorded_once_across_restarts() -> None:
