@@ -3,10 +3,12 @@ PostgreSQL), SQLite's pragmas, PostgreSQL's small pool and statement timeout."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 
 DEFAULT_PATH = Path("data/history.sqlite3")
 
@@ -44,3 +46,29 @@ def connect(url: str | None) -> Engine:
         pool_pre_ping=True,
         connect_args={"connect_timeout": 5, "options": "-c statement_timeout=15000"},
     )
+
+
+@contextmanager
+def one_transaction(engine: Engine) -> Iterator[Connection]:
+    """A connection whose work, schema changes included, commits or rolls back as one.
+
+    pysqlite opens a transaction only before INSERT, UPDATE or DELETE, so a migration's
+    CREATE, ALTER and DROP statements would each commit alone, and a process stopped halfway
+    would leave the schema half changed under the old revision. SQLAlchemy's recipe for
+    pysqlite: the driver opens no transaction of its own, and one BEGIN IMMEDIATE (one writer
+    at a time) holds everything. PostgreSQL's DDL is transactional already."""
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as connection:
+            yield connection
+        return
+    with engine.connect() as connection:
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        level = driver.isolation_level
+        driver.isolation_level = None  # no transaction is open on a fresh connection
+        try:
+            with connection.begin():
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                yield connection
+        finally:
+            driver.isolation_level = level

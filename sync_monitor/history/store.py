@@ -35,7 +35,7 @@ from ..text import without_credentials
 from . import queries
 from .analysis import Analysis
 from .attempt import Attempt, to_ms
-from .engines import connect
+from .engines import connect, one_transaction
 from .rows import FINAL, as_row, from_row, is_final
 from .schema import attempts, campaign_sets
 from .view import View, Window
@@ -80,7 +80,7 @@ class History:
         config.set_main_option("script_location", str(MIGRATIONS))
         # Alembic keeps its migration context in module globals: one migration at a time per
         # process (the recorder's thread and a notebook's History.open may both migrate).
-        with _MIGRATING, self.engine.begin() as connection:
+        with _MIGRATING, one_transaction(self.engine) as connection:
             if connection.dialect.name == "postgresql":  # and one at a time across replicas
                 connection.execute(text("SELECT pg_advisory_xact_lock(7150411)"))
                 # A migration of a big table may take longer than a query is allowed to.

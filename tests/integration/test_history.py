@@ -15,7 +15,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import inspect, text
 
-from sync_monitor.history import Attempt, History, Outcome, View, Window
+from sync_monitor.history import Attempt, History, HistoryUnavailable, Outcome, View, Window
 from sync_monitor.history.observe import Observer
 from sync_monitor.history.store import MIGRATIONS
 from sync_monitor.models import JobState, Platform, SyncJob
@@ -105,6 +105,43 @@ def test_an_old_schema_is_migrated_with_its_rows(url: str) -> None:
         )
         assert migrated.sets() == [("s", "Old")]
     assert (row["key"], row["run_s"], row["wait_s"]) == ("job:old", 60, 3)
+
+
+def test_a_migration_that_fails_halfway_changes_nothing(url: str) -> None:
+    """Every migration step is one transaction with its version, on SQLite too (where pysqlite
+    would commit each CREATE and ALTER alone): a step that fails halfway leaves the schema and
+    the rows as they were, and the next open, once the cause is gone, completes it."""
+    with History.open(url, migrate=False) as old:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with old.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0003")
+            connection.execute(
+                text(
+                    "INSERT INTO attempts (key, set_id, set_name, platform, attempt, at_ms, "
+                    "state, category, signature, source, updated_ms) VALUES ('job:old', 's', "
+                    "'Old', 'meta', 1, 1000, 'completed', '', '', 'status', 64000)"
+                )
+            )
+            # Revision 0004 adds a column and an index, then creates an index by this name.
+            connection.execute(text("CREATE TABLE squatter (x INTEGER)"))
+            connection.execute(text("CREATE INDEX ix_attempts_runs ON squatter (x)"))
+    with pytest.raises(HistoryUnavailable):
+        History.open(url)
+    with History.open(url, migrate=False) as failed, failed.engine.begin() as connection:
+        schema = inspect(connection)
+        assert "hour" not in {c["name"] for c in schema.get_columns("attempts")}
+        assert "ix_attempts_hours" not in {i["name"] for i in schema.get_indexes("attempts")}
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == (
+            "0003"
+        )
+        connection.execute(text("DROP TABLE squatter"))
+    with History.open(url) as migrated:
+        [row] = migrated.attempts(window="90d", now=datetime(1970, 1, 2, tzinfo=UTC)).to_dict(
+            "records"
+        )
+    assert row["key"] == "job:old"
 
 
 def test_an_attempt_seen_again_counts_once_with_its_latest_progress(history: History) -> None:
