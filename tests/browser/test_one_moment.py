@@ -141,3 +141,39 @@ def test_sections_and_counts_agree_through_a_retry_and_finishing_jobs(live: Star
     bad = [s.problems for s in samples if s.problems]
     assert worst <= TOLERATED, f"the page disagreed with itself for {worst:.1f} s: {bad[:5]}"
     assert m.page_errors == []
+
+
+# Stands in for sections whose rerun is lost (a busy server, a dropped message): a marker that
+# never changes, placed last in the page, where the component reads what the sections draw.
+FREEZE_SECTIONS = """() => {
+  const marks = document.querySelectorAll('[data-sm-sections]');
+  const frozen = document.createElement('span');
+  frozen.hidden = true;
+  frozen.setAttribute('data-sm-sections', marks[marks.length - 1].getAttribute('data-sm-sections'));
+  document.body.appendChild(frozen);
+}"""
+QUEUED_COUNT = ".sm-count:has(.sm-count-label:text-is('Queued')) .sm-count-value"
+
+
+def test_header_and_cards_go_on_when_the_sections_never_redraw(live: Start) -> None:
+    """The component holds a state that changes the sections until they have drawn it, but
+    not for ever: when they do not, it shows the state anyway, and the cards keep moving."""
+    m = live(workers=1)
+    slow = {"campaigns": 400, "seconds_per_campaign": 0.1}
+    m.api.create_set(name="Long run", platform="google", queue=True, behaviour=slow)
+    m.api.create_set(name="First in line", platform="meta", queue=True, behaviour=slow)
+    page = m.open()
+    expect(page.locator(QUEUED_COUNT)).to_have_text("1", timeout=20_000)
+    m.wait_idle()
+    page.evaluate(FREEZE_SECTIONS)
+
+    m.api.create_set(name="Second in line", platform="meta", queue=True, behaviour=slow)
+    # The queue's section redraws (the server does rerun it), but the component reads the
+    # frozen marker: it waits for a redraw that never comes, then gives up and shows the count.
+    expect(m.queue()).to_contain_text("Second in line", timeout=20_000)
+    expect(page.locator(QUEUED_COUNT)).to_have_text("2", timeout=20_000)
+    # Changes of the cards alone are not held back by the state given up on.
+    progress = page.locator(".sm-progress-text").first
+    before = progress.inner_text()
+    expect(progress).not_to_have_text(before, timeout=10_000)
+    assert m.page_errors == []
