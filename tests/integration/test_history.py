@@ -17,6 +17,7 @@ from sqlalchemy import inspect, text
 
 from sync_monitor.history import Attempt, History, HistoryUnavailable, Outcome, View, Window
 from sync_monitor.history.observe import Observer
+from sync_monitor.history.queries import SAMPLE_CHUNK
 from sync_monitor.history.store import MIGRATIONS
 from sync_monitor.models import JobState, Platform, SyncJob
 from sync_monitor.snapshot import Snapshot, build
@@ -222,6 +223,10 @@ def test_figures_on_a_worked_example(history: History) -> None:
     assert list(table["sets"]) == [2, 1]
     assert list(table["share"]) == pytest.approx([2 / 3, 1 / 3])
     assert list(table["category"]) == ["rate_limit", "outage"]
+    # Each signature's sample is the message of its newest failure in the view.
+    assert list(table["sample"]) == [RATE_LIMIT_30, OUTAGE]
+    reddit = history.analysis(View(window=Window.DAY, platforms=(Platform.REDDIT,)), now=NOW)
+    assert list(reddit.signatures["sample"]) == [RATE_LIMIT_6]
     pairs = found.by_signature.sort_values(["signature", "platform"])
     assert pairs.values.tolist() == [
         ["meta api error 503: service unavailable", "meta", 1],
@@ -231,6 +236,33 @@ def test_figures_on_a_worked_example(history: History) -> None:
     over_time = found.over_time
     assert int(over_time["finished"].sum()) == 5
     assert int(over_time["failed"].sum()) == 3
+
+
+def test_every_signature_of_many_gets_the_message_of_its_newest_failure(history: History) -> None:
+    """More signatures than one query reads samples for: each still gets its own newest
+    message, whatever failures of other signatures share its time."""
+
+    def word(n: int) -> str:
+        return "".join(chr(ord("a") + (n // 26**k) % 26) for k in range(3))
+
+    failures = []
+    for n in range(SAMPLE_CHUNK + 100):
+        for hours, tag in ((5.0, 1), (1.0 + (n % 7) / 10, 2)):  # numbers: one signature
+            failures.append(
+                attempt(
+                    f"job:{n}-{tag}",
+                    n,
+                    Outcome.FAILED,
+                    hours,
+                    run_s=1,
+                    error=f"E {word(n)} try {tag}",
+                )
+            )
+    history.record(failures)
+    table = history.analysis(View(window=Window.DAY), now=NOW).signatures
+    assert len(table) == SAMPLE_CHUNK + 100
+    assert [s for s in table["sample"] if not s.endswith(" try 2")] == []
+    assert {s.split()[1] for s in table["sample"]} == {word(n) for n in range(SAMPLE_CHUNK + 100)}
 
 
 def test_filters_a_platform_without_failures_and_an_empty_window(history: History) -> None:
