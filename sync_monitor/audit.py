@@ -1,24 +1,39 @@
 """The audit trail: who retried or cancelled what, when, and with what result (issue 10).
 
-Kept in a local SQLite file (`SYNC_MONITOR_AUDIT_PATH`, `data/audit.sqlite3` by default) until the
-history database exists, so that it survives restarts. Writes go through one writer thread, in
-order, so that an action's result never waits for the disk; reads see every write made before
-them. One short connection per statement: actions are rare, and no connection is shared.
+Kept in the history database (`SYNC_MONITOR_HISTORY_URL`: SQLite by default, PostgreSQL for a
+shared deployment, where every replica writes to one trail). While that cannot be reached (at
+start, before the recorder has opened it, or while it is down) entries go to a local SQLite
+file (`SYNC_MONITOR_AUDIT_PATH`, `data/audit.sqlite3`) and move into the history as soon as it
+answers; so do the entries earlier versions kept in that file. Nothing is lost and nothing is
+counted twice: each entry has a uid, and a move inserts what the history lacks, then deletes
+it from the file.
+
+Writes go through one writer thread, in order, so that an action's result never waits for a
+disk; reads see every write made before them.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
+import uuid
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+
+from .history.schema import audit
 
 log = logging.getLogger(__name__)
 
-SCHEMA = """
+FALLBACK_SCHEMA = """
 CREATE TABLE IF NOT EXISTS actions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     at TEXT NOT NULL,        -- ISO 8601, UTC
@@ -27,10 +42,15 @@ CREATE TABLE IF NOT EXISTS actions (
     action TEXT NOT NULL,    -- retry | cancel
     target TEXT NOT NULL,    -- the campaign set id (retry) or job id (cancel)
     outcome TEXT NOT NULL,   -- done | failed | refused
-    message TEXT NOT NULL
+    message TEXT NOT NULL,
+    uid TEXT                 -- absent from files written before the trail moved (issue 10)
 )
 """
 COLUMNS = ("at", "who", "role", "action", "target", "outcome", "message")
+INSERT_LOCAL = f"INSERT INTO actions ({', '.join(COLUMNS)}, uid) VALUES ({', '.join('?' * 8)})"
+MOVE_BATCH = 500  # entries moved from the fallback file per statement
+
+History = Callable[[], Engine | None]  # the history database's engine, while it can be used
 
 
 @dataclass(frozen=True)
@@ -42,18 +62,58 @@ class Entry:
     target: str
     outcome: str
     message: str
+    uid: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+def _ms(at: datetime) -> int:
+    return int(at.timestamp() * 1000)
+
+
+def _row(entry: Entry) -> dict[str, Any]:
+    return {
+        "uid": entry.uid,
+        "at_ms": _ms(entry.at),
+        **{c: getattr(entry, c) for c in COLUMNS[1:]},
+    }
+
+
+@dataclass(frozen=True)
+class Trail:
+    entries: list[Entry]
+    problem: str | None  # why only the entries kept on this server are shown, if they are
 
 
 class AuditLog:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, history: History | None = None) -> None:
         self.path = path
+        self._history: History = history or (lambda: None)
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit-writer")
         path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute(SCHEMA)
+        with self._local() as db, db:
+            db.execute(FALLBACK_SCHEMA)
+            if "uid" not in {r[1] for r in db.execute("PRAGMA table_info(actions)")}:
+                db.execute("ALTER TABLE actions ADD COLUMN uid TEXT")
+        self._submit(self._move)
 
-    def _connect(self) -> closing[sqlite3.Connection]:
+    def use_history(self, history: History) -> None:
+        """Keep the trail in the history database from now on (the recorder opens it after the
+        hub, which records actions, has started); what the file holds moves there."""
+        self._history = history
+        self._submit(self._move)
+
+    def _local(self) -> closing[sqlite3.Connection]:
         return closing(sqlite3.connect(self.path, timeout=5))
+
+    def _engine(self) -> Engine | None:
+        try:
+            return self._history()
+        except Exception:  # whatever went wrong there, the file keeps the entry
+            log.exception("the history database is not available to the audit trail")
+            return None
+
+    def _submit(self, work: Callable[[], None]) -> None:
+        with suppress(RuntimeError):  # closed: the process is stopping
+            self._writer.submit(work)
 
     def close(self) -> None:
         """Finish the writes in hand; later records are dropped (logged)."""
@@ -61,34 +121,121 @@ class AuditLog:
 
     def record(self, entry: Entry) -> None:
         """Queue one entry for writing; a failure to write is logged, never raised."""
-        row = (entry.at.astimezone(UTC).isoformat(), *(getattr(entry, c) for c in COLUMNS[1:]))
         try:
-            self._writer.submit(self._write, row, entry)
+            self._writer.submit(self._write, entry)
         except RuntimeError:  # closed: the process is stopping
             log.warning("audit trail closed: %s of %s not recorded", entry.action, entry.target)
 
-    def _write(self, row: tuple[str, ...], entry: Entry) -> None:
+    def _write(self, entry: Entry) -> None:
+        engine = self._engine()
+        if engine is not None:
+            try:
+                self._insert(engine, [_row(entry)])
+            except SQLAlchemyError as exc:
+                log.warning("the audit trail is kept in %s for now: %s", self.path, type(exc))
+            else:
+                self._move()
+                return
+        at = entry.at.astimezone(UTC).isoformat()
+        row = (at, *(getattr(entry, c) for c in COLUMNS[1:]), entry.uid)
         try:
-            with self._connect() as db, db:
-                db.execute(
-                    f"INSERT INTO actions ({', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    row,
-                )
-        except sqlite3.Error:
+            with self._local() as db, db:
+                db.execute(INSERT_LOCAL, row)
+        except sqlite3.Error:  # neither database: the log is all that is left
             log.exception(
                 "could not write the audit entry for %s of %s", entry.action, entry.target
             )
 
+    @staticmethod
+    def _insert(engine: Engine, rows: list[dict[str, Any]]) -> None:
+        """Insert `rows`, skipping uids the trail has already (a move that was interrupted)."""
+        dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+        with engine.begin() as connection:
+            connection.execute(
+                dialect.insert(audit).on_conflict_do_nothing(index_elements=["uid"]), rows
+            )
+
+    def _move(self) -> None:
+        """Move what the fallback file holds into the history database, oldest first."""
+        engine = self._engine()
+        if engine is None:
+            return
+        try:
+            while True:
+                with self._local() as db:
+                    rows = db.execute(
+                        f"SELECT id, uid, {', '.join(COLUMNS)} FROM actions ORDER BY id LIMIT ?",
+                        (MOVE_BATCH,),
+                    ).fetchall()
+                if not rows:
+                    return
+                self._insert(engine, [_moved(r) for r in rows])
+                with self._local() as db, db:
+                    db.executemany("DELETE FROM actions WHERE id = ?", [(r[0],) for r in rows])
+                log.info("moved %d audit entries from %s into the history", len(rows), self.path)
+        except (SQLAlchemyError, sqlite3.Error) as exc:  # the file keeps them; moved next time
+            log.warning("audit entries stay in %s for now: %s", self.path, type(exc).__name__)
+
     def recent(self, limit: int = 20) -> list[Entry]:
         """The newest entries first (after the writes queued before this call)."""
+        return self.read(limit).entries
+
+    def read(self, limit: int = 20) -> Trail:
+        """The newest entries first, from the history and from the fallback file, after the
+        writes queued before this call; and, when the history's part could not be read, why."""
         with suppress(RuntimeError):  # closed: everything is written already
             self._writer.submit(lambda: None).result(timeout=10)
+        found: list[Entry] = []
+        problem: str | None = "the history database is not open yet"
+        engine = self._engine()
+        if engine is not None:
+            query = (
+                select(audit.c.uid, audit.c.at_ms, *(audit.c[c] for c in COLUMNS[1:]))
+                .order_by(audit.c.at_ms.desc(), audit.c.id.desc())
+                .limit(limit)
+            )
+            try:
+                with engine.connect() as connection:
+                    found += [_from_history(r) for r in connection.execute(query)]
+                problem = None
+            except SQLAlchemyError as exc:
+                log.warning("could not read the audit trail from the history: %s", type(exc))
+                problem = "the history database cannot be reached"
+        local = self._read_local(limit)
+        if local and problem is None:
+            self._submit(self._move)
+        return Trail(_newest(found + local, limit), problem)
+
+    def _read_local(self, limit: int) -> list[Entry]:
         try:
-            with self._connect() as db:
+            with self._local() as db:
                 rows = db.execute(
-                    f"SELECT {', '.join(COLUMNS)} FROM actions ORDER BY id DESC LIMIT ?", (limit,)
+                    f"SELECT id, uid, {', '.join(COLUMNS)} FROM actions ORDER BY id DESC LIMIT ?",
+                    (limit,),
                 ).fetchall()
         except sqlite3.Error:
-            log.exception("could not read the audit trail")
+            log.exception("could not read the audit trail's fallback file")
             return []
-        return [Entry(datetime.fromisoformat(r[0]), *r[1:]) for r in rows]
+        return [_from_local(r) for r in rows]
+
+
+def _moved(row: tuple[Any, ...]) -> dict[str, Any]:
+    return _row(_from_local(row))
+
+
+def _from_local(row: tuple[Any, ...]) -> Entry:
+    """An entry of the fallback file; one written before entries had uids gets a stable one."""
+    key, uid, at, who, role, action, target, outcome, message = row
+    when = datetime.fromisoformat(at)
+    return Entry(when, who, role, action, target, outcome, message, uid or f"file-{key}-{at}")
+
+
+def _from_history(row: Any) -> Entry:
+    uid, at_ms, who, role, action, target, outcome, message = row
+    when = datetime.fromtimestamp(at_ms / 1000, UTC)
+    return Entry(when, who, role, action, target, outcome, message, uid)
+
+
+def _newest(entries: Iterable[Entry], limit: int) -> list[Entry]:
+    unique = {e.uid: e for e in entries}
+    return sorted(unique.values(), key=lambda e: e.at, reverse=True)[:limit]

@@ -122,6 +122,10 @@ def services() -> Services:
     history_url = config.history_url.get_secret_value() if config.history_url else None
     recorder = Recorder(hub, lambda: History.open(history_url), client, queue).start()
     _stoppers.append(recorder.stop)
+    # The audit trail lives in the history while the recorder has it open (else in a file).
+    audit.use_history(
+        lambda: None if recorder.stopped or not recorder.history else recorder.history.engine
+    )
     global _started
     secret = (
         config.push_secret.get_secret_value().encode()

@@ -47,7 +47,8 @@ class Settings(BaseSettings):
     # With sign-in: who may come in, as operators or viewers (e-mails and @domains, by commas).
     operators: str = ""
     viewers: str = ""
-    # The audit trail of retries and cancels (a SQLite file, kept across restarts).
+    # The audit trail of retries and cancels lives in the history database; this SQLite file
+    # keeps its entries while that cannot be reached (they move in when it is back).
     audit_path: Path = Path("data/audit.sqlite3")
     # The failure history (issue 11): unset, a SQLite file (data/history.sqlite3); or a
     # postgresql://user:password@host/db URL for a shared deployment. A secret when it holds one.

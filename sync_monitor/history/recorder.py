@@ -65,6 +65,10 @@ class Recorder:
         a page opened just after the start then shows the history, not "cannot be reached"."""
         self._tried.wait(timeout)
 
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
     def start(self) -> Recorder:
         self._thread = threading.Thread(target=self._run, name="history-recorder", daemon=True)
         self._thread.start()

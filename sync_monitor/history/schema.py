@@ -63,3 +63,20 @@ campaign_sets = Table(
     Column("name", Text, nullable=False),
     Column("updated_ms", BigInteger, nullable=False),
 )
+
+# The audit trail (issue 10): who retried or cancelled what, when, and with what result. In the
+# history database, so that every replica of a shared deployment writes to one trail.
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("uid", String(64), nullable=False, unique=True),  # kept when moved from a fallback
+    Column("at_ms", BigInteger, nullable=False),
+    Column("who", Text, nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("action", String(20), nullable=False),  # retry | cancel
+    Column("target", String(200), nullable=False),  # the set id (retry) or job id (cancel)
+    Column("outcome", String(20), nullable=False),  # done | failed | refused
+    Column("message", Text, nullable=False),
+    Index("ix_audit_at", "at_ms", "id"),
+)

@@ -44,8 +44,14 @@ def recent_actions(audit: AuditLog | None, snap: Snapshot, tz: tzinfo) -> None:
     box = st.expander("Recent actions", key="recent-actions", on_change="rerun")
     if not box.open:  # lazy: read only while someone looks
         return
-    entries = audit.recent(SHOWN)
+    trail = audit.read(SHOWN)
+    entries = trail.entries
     with box:
+        if trail.problem:
+            st.caption(
+                f"Showing only the actions kept on this server: {trail.problem}. They join the "
+                "trail in the history database when it is back."
+            )
         if not entries:
             st.caption("No retry or cancel yet.")
             return
