@@ -30,6 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from .history.schema import audit
+from .text import storable
 
 log = logging.getLogger(__name__)
 
@@ -70,11 +71,12 @@ def _ms(at: datetime) -> int:
 
 
 def _row(entry: Entry) -> dict[str, Any]:
-    return {
-        "uid": entry.uid,
-        "at_ms": _ms(entry.at),
-        **{c: getattr(entry, c) for c in COLUMNS[1:]},
-    }
+    """The entry as the history stores it: no NUL, nothing longer than its column (a target
+    comes from the page, which a crafted message can fill), so that no entry is refused."""
+    row: dict[str, Any] = {"uid": storable(entry.uid, 64), "at_ms": _ms(entry.at)}
+    for name in COLUMNS[1:]:
+        row[name] = storable(getattr(entry, name), getattr(audit.c[name].type, "length", None))
+    return row
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,7 @@ class AuditLog:
             try:
                 self._insert(engine, [_row(entry)])
             except SQLAlchemyError as exc:
-                log.warning("the audit trail is kept in %s for now: %s", self.path, type(exc))
+                log.warning("audit entries wait in %s for now: %s", self.path, type(exc).__name__)
             else:
                 self._move()
                 return
@@ -199,7 +201,7 @@ class AuditLog:
                     found += [_from_history(r) for r in connection.execute(query)]
                 problem = None
             except SQLAlchemyError as exc:
-                log.warning("could not read the audit trail from the history: %s", type(exc))
+                log.warning("could not read the audit trail in the history: %s", type(exc).__name__)
                 problem = "the history database cannot be reached"
         local = self._read_local(limit)
         if local and problem is None:

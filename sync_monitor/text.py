@@ -92,6 +92,13 @@ def is_cut(text: str | None, limit: int) -> bool:
     return len(plain(text)) > limit
 
 
+def storable(value: str, limit: int | None = None) -> str:
+    """Text as both history databases take it: PostgreSQL refuses a NUL character (and would
+    then refuse the whole batch, every time), and its short columns have a length."""
+    clean = value.replace("\x00", "\ufffd")
+    return clean if limit is None else clean[:limit]
+
+
 def spreadsheet_safe(cell: str) -> str:
     """A CSV cell that a spreadsheet shows as text: one starting with =, +, -, @ or a tab would
     be run as a formula when the file is opened ("=HYPERLINK(…)" in an error message), so it

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import literal_column, or_
 
 from ..models import Platform
+from ..text import storable
 from .attempt import Attempt, Outcome, from_ms, to_ms
 from .schema import COLUMNS, HOUR_MS
 
@@ -20,23 +21,16 @@ def is_final(state: Any) -> Any:
     return or_(*(state == literal_column(f"'{value}'") for value in FINAL))
 
 
-def _text(value: str, limit: int | None = None) -> str:
-    """Backend text as both databases take it: PostgreSQL refuses a NUL character (and would
-    then refuse the whole batch, every time), and its ids have a length."""
-    clean = value.replace("\x00", "\ufffd")
-    return clean if limit is None else clean[:limit]
-
-
 def as_row(a: Attempt, now_ms: int) -> dict[str, object]:
     def ms(when: datetime | None) -> int | None:
         return None if when is None else to_ms(when)
 
     row: dict[str, object] = {
-        "key": _text(a.key, 200),
-        "set_id": _text(a.set_id, 100),
-        "set_name": _text(a.set_name),
+        "key": storable(a.key, 200),
+        "set_id": storable(a.set_id, 100),
+        "set_name": storable(a.set_name),
         "platform": a.platform.value,
-        "job_id": _text(a.job_id, 100) if a.job_id else None,
+        "job_id": storable(a.job_id, 100) if a.job_id else None,
         "attempt": a.attempt,
         "at_ms": to_ms(a.at),
         "hour": to_ms(a.at) // HOUR_MS,
@@ -49,9 +43,9 @@ def as_row(a: Attempt, now_ms: int) -> dict[str, object]:
         "synced": a.synced,
         "failed": a.failed,
         "total": a.total,
-        "error": _text(a.error) if a.error else None,
+        "error": storable(a.error) if a.error else None,
         "category": a.category,
-        "signature": _text(a.signature, 200),
+        "signature": storable(a.signature, 200),
         "source": a.source,
         "updated_ms": now_ms,
     }

@@ -162,3 +162,16 @@ def test_replicas_sharing_a_history_write_one_trail(tmp_path: Path, history: His
     assert [e.target for e in one.recent(10)] == ["set-2", "set-1"]
     one.close()
     two.close()
+
+
+def test_hostile_text_is_stored_not_refused(tmp_path: Path, history: History) -> None:
+    """A target from a crafted page message and a service message with a NUL: the history
+    keeps the entry (PostgreSQL would refuse the NUL and the length), nothing waits for ever."""
+    path = tmp_path / "audit.sqlite3"
+    trail = AuditLog(path, lambda: history.engine)
+    at = datetime(2026, 11, 30, 12, tzinfo=UTC)
+    trail.record(Entry(at, "ops@x.io", "operator", "retry", "x" * 5000, "failed", "bad\x00byte"))
+    [kept] = trail.recent(5)
+    trail.close()
+    assert (kept.target, kept.message) == ("x" * 200, "bad\ufffdbyte")
+    assert (in_history(history), in_file(path)) == (1, 0)
