@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
-from collections import OrderedDict
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
@@ -18,6 +16,7 @@ import streamlit as st
 
 from .. import categories
 from ..history import Analysis, Figures, History, Outcome, View, Window
+from ..history.shared import Shared
 from ..history.view import LONGEST_CUSTOM, PLATFORMS, parse, to_query
 from ..text import duration, escape_markdown, spreadsheet_safe, truncate
 from . import analysis_charts
@@ -40,8 +39,7 @@ SHOWN_ATTEMPTS = 500
 EXPORTED_ATTEMPTS = 100_000
 SYNCED = "analysis-url"  # session key: the query the controls were last set from
 
-_lock = threading.Lock()
-_cache: OrderedDict[tuple[object, ...], Analysis] = OrderedDict()
+_shared: Shared[tuple[object, ...], Analysis] = Shared(keep=32)
 
 
 def view_from_url() -> tuple[View, list[str]]:
@@ -141,18 +139,10 @@ def _to_url() -> None:
 
 def analysis(history: History, view: View, now: datetime, version: int) -> Analysis:
     """The view's aggregates, computed once per process for each view, minute and `version`
-    of the history (what this process has written to it)."""
-    key = (history.token, view, now.replace(second=0, microsecond=0), version)
-    with _lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    found = history.analysis(view, now=now.replace(second=0, microsecond=0))
-    with _lock:
-        _cache[key] = found
-        while len(_cache) > 32:
-            _cache.popitem(last=False)
-    return found
+    of the history (what this process has written to it), however many viewers ask at once."""
+    minute = now.replace(second=0, microsecond=0)
+    key = (history.token, view, minute, version)
+    return _shared.get(key, lambda: history.analysis(view, now=minute))
 
 
 def _rate(value: float | None) -> str:
