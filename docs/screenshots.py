@@ -10,6 +10,8 @@ platforms' own error texts, 30 days of history for the charts), serves the real 
     docs/screenshot-mobile.png   375 px wide
     docs/screenshot-head.png     1400 px wide, light, against the head contract (the service as
                                  deployed: no job ids, no live progress, no times or reasons)
+    docs/screenshot-analysis.png 1400 px wide, light: the failure analysis over the 30 seeded
+                                 days (`--analysis-only` writes just this one)
 
 Streamlit scrolls inside its own container, so a full-page shot alone would cut the page: each
 shot first grows the viewport to the height of the page's content.
@@ -222,9 +224,42 @@ def main() -> None:
                         "colours under [theme.light] and [theme.dark] instead."
                     )
                 capture(dark, OUT / "screenshot-dark.png", 1400)
+                analysis_shot(browser, url)
             finally:
                 browser.close()
     head_shot(chromium, app_env)
+
+
+def analysis_shot(browser: Browser, url: str) -> None:
+    """The failure analysis of the last 30 days, compared with the 30 before, as a shared link
+    opens it: the history the recorder filled from the backend's listing of its jobs."""
+    context = browser.new_context(viewport={"width": 1400, "height": 2000}, color_scheme="light")
+    page = context.new_page()
+    page.goto(f"{url}/analysis?window=30d&compare=1")
+    charts = page.get_by_test_id("stVegaLiteChart")
+    expect(charts).to_have_count(3, timeout=60_000)
+    for chart in charts.all():
+        expect(chart.locator("svg, canvas").first).to_be_attached(timeout=30_000)
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=30_000)
+    page.mouse.move(0, 0)
+    fit_to_content(page, 1400)
+    page.wait_for_selector("[data-test-script-state='notRunning']", state="attached")
+    path = OUT / "screenshot-analysis.png"
+    page.screenshot(path=str(path), full_page=True, animations="disabled")
+    print(f"wrote {path.relative_to(ROOT)} (1400×{page.viewport_size['height']})")  # type: ignore[index]
+    context.close()
+
+
+def analysis_only(chromium: str) -> None:
+    config = quiet_config(contract=Contract.PLAN, workers=WORKERS, seed_history=True)
+    with running(config) as api:
+        build_scene(api)
+        with streamlit_app(api.url) as (url, _), sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            try:
+                analysis_shot(browser, url)
+            finally:
+                browser.close()
 
 
 def head_shot(chromium: str, app_env: dict[str, str]) -> None:
@@ -245,10 +280,13 @@ def head_shot(chromium: str, app_env: dict[str, str]) -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["--head-only"]:
+    if sys.argv[1:] in (["--head-only"], ["--analysis-only"]):
         found = chromium_path()
         if found is None:
             sys.exit("Chromium not found: apt-get install chromium (or set CHROMIUM).")
-        head_shot(found, {"SYNC_MONITOR_STALL_SECONDS": "3600"})
+        if sys.argv[1] == "--head-only":
+            head_shot(found, {"SYNC_MONITOR_STALL_SECONDS": "3600"})
+        else:
+            analysis_only(found)
     else:
         main()

@@ -14,6 +14,9 @@ from sync_monitor import runtime
 from sync_monitor.text import escape_markdown
 from sync_monitor.ui import analysis
 
+# Again here, not only in app.py: a page opened from a link (/live, /analysis?…) is drawn
+# centered otherwise (Streamlit applies the entry script's layout only at the root URL).
+st.set_page_config(layout="wide")
 services = runtime.services()
 st.title("Failure analysis")
 view, notes = analysis.view_from_url()

@@ -19,6 +19,9 @@ from sync_monitor.snapshot import Snapshot
 from sync_monitor.text import escape_markdown
 from sync_monitor.ui import actions, active, failures, header, push, queue, recent, viewer
 
+# Again here, not only in app.py: a page opened from a link (/live, /analysis?…) is drawn
+# centered otherwise (Streamlit applies the entry script's layout only at the root URL).
+st.set_page_config(layout="wide")
 services = runtime.services()
 hub = services.hub
 publisher = services.publisher

@@ -37,6 +37,8 @@ CATEGORY_LABELS = {
 FINAL_STATES = (Outcome.COMPLETED, Outcome.FAILED, Outcome.CANCELLED)
 SHOWN_ATTEMPTS = 500
 EXPORTED_ATTEMPTS = 100_000
+WHEN = "D MMM YYYY, HH:mm:ss [UTC]"  # the tables' times (momentjs), always in UTC as the URL's days
+TIMES = ("at", "queued", "started", "finished")
 SYNCED = "analysis-url"  # session key: the query the controls were last set from
 
 _shared: Shared[tuple[object, ...], Analysis] = Shared(keep=32)
@@ -242,8 +244,8 @@ def tables(history: History, found: Analysis, view: View, now: datetime) -> None
             key="an-signatures",
             column_config={
                 "share": st.column_config.NumberColumn("share", format="percent"),
-                "first": st.column_config.DatetimeColumn("first seen", timezone="UTC"),
-                "last": st.column_config.DatetimeColumn("last seen", timezone="UTC"),
+                "first": st.column_config.DatetimeColumn("first seen", format=WHEN, timezone="UTC"),
+                "last": st.column_config.DatetimeColumn("last seen", format=WHEN, timezone="UTC"),
                 "sets": st.column_config.NumberColumn("campaign sets"),
             },
         )
@@ -267,7 +269,8 @@ def tables(history: History, found: Analysis, view: View, now: datetime) -> None
             set_name=[truncate(n, 120) for n in rows["set_name"]],
             error=[truncate(e, 300) if isinstance(e, str) else "" for e in rows["error"]],
         )
-        st.dataframe(shown, hide_index=True, key="an-attempts")
+        times = {c: st.column_config.DatetimeColumn(c, format=WHEN, timezone="UTC") for c in TIMES}
+        st.dataframe(shown, hide_index=True, key="an-attempts", column_config=times)
     st.download_button(
         "Download the attempts (CSV)",
         data=lambda: _csv(history.attempts(view, now=now, limit=EXPORTED_ATTEMPTS)),

@@ -30,7 +30,14 @@ def rate_over_time(frame: pd.DataFrame, hourly: bool) -> alt.Chart:
             x=alt.X(
                 "bucket:T",
                 title=None,
-                axis=alt.Axis(format="%d %b %H:%M" if hourly else "%d %b", labelAngle=0),
+                axis=alt.Axis(
+                    format="%d %b %H:%M" if hourly else "%d %b",
+                    labelAngle=0,
+                    # Daily buckets: ticks on days only (twice a day, each date was written
+                    # twice); labels that would overlap are left out.
+                    tickCount=alt.Undefined if hourly else alt.TimeIntervalStep("day", 1),
+                    labelOverlap=True,
+                ),
             ),
             y=alt.Y("failure_rate:Q", title="Failed", axis=alt.Axis(format=".0%")),
             color=platform_color(data),
@@ -62,7 +69,7 @@ def by_signature(pairs: pd.DataFrame, signatures: pd.DataFrame) -> alt.Chart:
             color=platform_color(data),
             tooltip=[alt.Tooltip("signature:N", title="signature"), "platform", "count"],
         )
-        .properties(height=max(80, 28 * len(order)))
+        .properties(height=alt.Step(28))  # 28 px per cause, whatever the legend takes
     )
     return chart
 

@@ -10,13 +10,31 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from tests.support.browser import Live
 
 pytestmark = pytest.mark.browser
 
 Start = Callable[..., Live]
+MAIN_WIDTH = "() => document.querySelector(\"[data-testid='stMainBlockContainer']\").clientWidth"
+
+
+# The y axis of the causes chart: how many causes it has, and how many labels are visible.
+CAUSE_LABELS = """(chart) => {
+  const axis = [...chart.querySelectorAll("[aria-roledescription='axis']")]
+    .find(a => (a.getAttribute('aria-label') || '').startsWith('Y-axis'));
+  const texts = axis ? [...axis.querySelectorAll('text')] : [];
+  const described = (axis && axis.getAttribute('aria-label')) || '';
+  const causes = Number(described.match(/with (\\d+) value/)?.[1] || 0);
+  const shown = texts.filter(t => t.getAttribute('opacity') !== '0' && t.textContent.trim()).length;
+  return { causes, shown };
+}"""
+
+
+def main_width(page: Page) -> int:
+    width: int = page.evaluate(MAIN_WIDTH)
+    return width
 
 
 def test_a_shared_link_opens_its_view_with_charts_and_downloads(live: Start) -> None:
@@ -55,6 +73,9 @@ def test_a_shared_link_opens_its_view_with_charts_and_downloads(live: Start) -> 
     expect(value).to_have_text(f"{expected:,}")
     count = expected
 
+    # Opened from a link, the page uses the whole width (Streamlit would centre it in 736 px,
+    # cutting the figures' labels and the tables' columns), and so does the live page.
+    assert main_width(page) > 1200
     # The controls show the link's view, and the comparison is on.
     expect(page.get_by_test_id("stMultiSelect").filter(has_text="Platform")).to_contain_text(
         "Reddit"
@@ -64,6 +85,11 @@ def test_a_shared_link_opens_its_view_with_charts_and_downloads(live: Start) -> 
     expect(charts).to_have_count(3, timeout=20_000)
     for chart in charts.all():
         expect(chart.locator("canvas, svg").first).to_be_visible()
+    # Every cause is named beside its bar: the legend does not squeeze the bars until the
+    # chart hides their labels.
+    causes = page.get_by_test_id("stVegaLiteChart").nth(1)
+    labels = causes.evaluate(CAUSE_LABELS)
+    assert labels["shown"] == labels["causes"] > 0, labels
 
     with page.expect_download() as downloading:
         page.get_by_role("button", name="Download the attempts (CSV)").click()
@@ -75,3 +101,7 @@ def test_a_shared_link_opens_its_view_with_charts_and_downloads(live: Start) -> 
     assert {r["platform"] for r in rows} == {"reddit"}
     assert {r["state"] for r in rows} <= {"completed", "failed"}
     assert m.page_errors == []
+    page.goto(f"{m.url}/live")
+    expect(page.get_by_role("heading", name="Sync Monitor")).to_be_visible(timeout=30_000)
+    m.wait_idle()
+    assert main_width(page) > 1200
