@@ -76,8 +76,10 @@ bench: setup browser-deps postgres
 	$(PY) bench/soak.py
 	$(PY) bench/fanout.py
 	$(PY) bench/analysis.py
+	$(PY) bench/recording.py
+	$(PY) bench/pgboss.py
 
-## Screenshots of the live page in docs/ (light, dark, 375 px).
+## Screenshots in docs/ (the live page light, dark, 375 px and on head; the analysis).
 screenshots: setup browser-deps
 	$(PY) docs/screenshots.py
 

@@ -162,7 +162,7 @@ class History:
             connection.execute(upsert, rows)
             if name_rows:
                 connection.execute(rename, name_rows)
-            _renumber(connection, {str(r["set_id"]) for r in rows})
+            _renumber(connection, rows)
 
     def open_attempts(self) -> list[Attempt]:
         """Attempts not yet finished: where the recorder picks up after a restart."""
@@ -231,9 +231,11 @@ class History:
             return int(connection.execute(select(func.count()).select_from(attempts)).scalar_one())
 
 
-def _renumber(connection: Any, set_ids: set[str]) -> None:
+def _renumber(connection: Any, rows: list[dict[str, Any]]) -> None:
     """Number each set's attempts 1, 2, … by when they began: an attempt recorded late (from
-    the backend's history, after a restart) takes its place among the others."""
+    the backend's history, after a restart) takes its place among the others. Only attempts
+    that began at or after the earliest one just written can move (a row's `at_ms` never
+    changes once written), so a set's long past is not counted again on every poll."""
     earlier = attempts.alias("earlier")
     number = (
         select(func.count())
@@ -244,11 +246,17 @@ def _renumber(connection: Any, set_ids: set[str]) -> None:
         )
         .scalar_subquery()
     )
-    ids = sorted(set_ids)
+    since: dict[str, int] = {}
+    for row in rows:
+        set_id, at = str(row["set_id"]), int(row["at_ms"])
+        since[set_id] = min(at, since.get(set_id, at))
+    ids = sorted(since)
     for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
         connection.execute(
             update(attempts)
-            .where(attempts.c.set_id.in_(ids[start : start + 500]))
+            .where(attempts.c.set_id.in_(chunk))
+            .where(attempts.c.at_ms >= min(since[s] for s in chunk))
             .where(attempts.c.attempt != number)  # no write (no dead row) where nothing moves
             .values(attempt=number)
         )
