@@ -185,7 +185,9 @@ class AuditLog:
     def read(self, limit: int = 20) -> Trail:
         """The newest entries first, from the history and from the fallback file, after the
         writes queued before this call; and, when the history's part could not be read, why."""
-        with suppress(RuntimeError):  # closed: everything is written already
+        # Closed: everything is written already. Slow (a database timing out): show what is
+        # there now; the writes in hand appear on the next read.
+        with suppress(RuntimeError, TimeoutError):
             self._writer.submit(lambda: None).result(timeout=10)
         found: list[Entry] = []
         problem: str | None = "the history database is not open yet"

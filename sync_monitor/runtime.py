@@ -122,9 +122,14 @@ def services() -> Services:
     history_url = config.history_url.get_secret_value() if config.history_url else None
     recorder = Recorder(hub, lambda: History.open(history_url), client, queue).start()
     _stoppers.append(recorder.stop)
-    # The audit trail lives in the history while the recorder has it open (else in a file).
+    # The audit trail lives in the history while the recorder has it open and writing (else in
+    # a file: no action and no page waits on a database that is timing out).
     audit.use_history(
-        lambda: None if recorder.stopped or not recorder.history else recorder.history.engine
+        lambda: (
+            recorder.history.engine
+            if recorder.history and not recorder.problem and not recorder.stopped
+            else None
+        )
     )
     global _started
     secret = (

@@ -89,10 +89,7 @@ class Tracker:
                 current = self.watched.get(job.job_id) or WatchedJob(job.job_id)
                 self.watched[job.job_id] = fold_poll(current, job.progress, mono)
         pending_keys = {job.key for job in status.pending}
-        for key in pending_keys:
-            self.queued_seen.setdefault(key, now)
-        for key in [k for k in self.queued_seen if k not in pending_keys]:
-            del self.queued_seen[key]
+        self.queued_seen = {k: self.queued_seen.get(k, now) for k in pending_keys}
         if previous is not None:
             self._note_disappeared(previous, status, now, told or {})
         listed_sets = {j.campaign_set_id for j in (*status.pending, *status.active)}
@@ -108,8 +105,9 @@ class Tracker:
         }
         self.refused = {k: v for k, v in self.refused.items() if now - v[1] <= REFUSAL_SHOWN}
         keys = {j.key for j in (*status.active, *status.pending)}
+        listed = keys | self.listed_job_ids()  # a head row's key is its set: its job id too
         for job_id, at in list(self.cancelled.items()):
-            if job_id not in keys or now - at > MARK_TIMEOUT:
+            if job_id not in listed or now - at > MARK_TIMEOUT:
                 del self.cancelled[job_id]
         self._forget(now, keys, listed_sets, watching)
 
@@ -155,6 +153,8 @@ class Tracker:
             keys | set(watching) | set(self.ended_at) | {m.job_id for m in self.retrying.values()}
         )
         self.watched = {j: w for j, w in self.watched.items() if j in keep}
+        # Ended ones were dropped as they ended; a job's key unlisted without an end, here.
+        self.first_seen = {k: t for k, t in self.first_seen.items() if k in keys}
         # Head rows carry set ids (§3.4): the job id we learned stays while its set is listed.
         self.known_jobs = {
             s: j

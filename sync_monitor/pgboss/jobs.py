@@ -14,7 +14,7 @@ from ..models import JobState, Platform, Progress, StatusSummary, SyncJob
 
 QUEUE = "sync-campaign-set"
 WAITING = (JobState.CREATED, JobState.RETRY)
-SETTLED = (JobState.COMPLETED, JobState.CANCELLED)  # ended, and not shown among the failures
+FINAL = (JobState.COMPLETED, JobState.CANCELLED, JobState.FAILED)
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,9 @@ class QueueJob:
 @dataclass(frozen=True)
 class QueueRead:
     """What one poll read from the table: every job waiting or running, those that failed in
-    the last 24 hours, and the jobs followed at the poll before that have since completed or
-    been cancelled (`ended`: the API's lists cannot tell these two apart, the table can)."""
+    the last 24 hours, and the jobs followed at the poll before that have since ended
+    (`ended`: completed, cancelled or failed; the API's lists cannot tell the first two apart,
+    and miss a job that ran and failed between two polls)."""
 
     read_at: datetime
     jobs: tuple[QueueJob, ...]
@@ -123,11 +124,14 @@ def merge(status: StatusSummary, read: QueueRead, names: Mapping[str, str]) -> S
     latest_failure = {j.set_id: j for j in failed if j.set_id in failed_sets}
     running_sets = {j.set_id for j in (*active, *waiting)}
     known_sets = running_sets | set(latest_failure)
+    # The table says these ended: an API row still listing the set as running lags by a poll
+    # (it would end again next poll, counted twice).
+    ended_sets = {j.set_id for j in read.ended} - running_sets
     # Where the API knows the job too (the plan's extensions), its live progress is kept.
     progress = {r.job_id: r.progress for r in status.active if r.job_id}
     return StatusSummary(
         active=[_row(j, names, progress=progress.get(j.id)) for j in active]
-        + [r for r in status.active if r.campaign_set_id not in known_sets],
+        + [r for r in status.active if r.campaign_set_id not in known_sets | ended_sets],
         pending=[_row(j, names, rank) for rank, j in enumerate(waiting)]
         + [r for r in status.pending if r.campaign_set_id not in known_sets],
         failed=[_row(j, names) for j in latest_failure.values() if j.set_id not in running_sets]

@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from ..models import JobState, Platform
 from ..text import without_credentials
-from .jobs import QUEUE, SETTLED, WAITING, QueueJob, QueueRead, serialized_error
+from .jobs import FINAL, QUEUE, WAITING, QueueJob, QueueRead, serialized_error
 
 log = logging.getLogger(__name__)
 STATEMENT_TIMEOUT_MS = 5_000
@@ -48,8 +48,8 @@ POLL = text(
 # Every DISCOVER_EVERY, the same with a bounded pass over the recent jobs: running jobs the
 # monitor never saw waiting (fetched within one poll of being created) and the failures of the
 # last 24 hours. pg-boss has no index for these; the created_on window bounds the work. The
-# followed jobs that completed or were cancelled are still read by primary key, so that how
-# they ended is known on a discovery poll too.
+# followed jobs are still read by primary key, as in POLL: how they ended is known on a
+# discovery poll too, and one that was held back for days and runs now is not lost.
 DISCOVER = text(
     f"""
     SELECT {_COLUMNS} FROM pgboss.job
@@ -60,7 +60,7 @@ DISCOVER = text(
       AND (state = 'active' OR (state = 'failed' AND completed_on >= :recent))
     UNION ALL
     SELECT {_COLUMNS} FROM pgboss.job
-    WHERE name = :queue AND state IN ('completed', 'cancelled') AND id = ANY(CAST(:ids AS uuid[]))
+    WHERE name = :queue AND state >= 'active' AND id = ANY(CAST(:ids AS uuid[]))
     """
 )
 DISCOVER_EVERY = timedelta(seconds=30)
@@ -163,7 +163,8 @@ class QueueReader:
                 rows = connection.execute(query, params).all()
         except SQLAlchemyError as exc:
             raise QueueUnavailable(_why(exc)) from None
-        jobs = [_job(r) for r in rows]
+        # A followed job may match two parts of DISCOVER: once each.
+        jobs = list({job.id: job for job in map(_job, rows)}.values())
         if discover:
             self._discovered = now
             self._failures = {j.id: j for j in jobs if j.state is JobState.FAILED}
@@ -176,7 +177,7 @@ class QueueReader:
             if j.completed_on is None or j.completed_on >= now - RECENT
         }
         live = [j for j in jobs if j.state in (*WAITING, JobState.ACTIVE)]
-        ended = tuple(j for j in jobs if j.state in SETTLED and j.id in self._following)
+        ended = tuple(j for j in jobs if j.state in FINAL and j.id in self._following)
         self._following = {j.id for j in live}
         return QueueRead(now, tuple(live) + tuple(self._failures.values()), ended)
 

@@ -199,50 +199,79 @@ def test_a_job_never_seen_waiting_is_found_by_the_next_discovery(queue_db: str) 
 @pytest.mark.parametrize(
     "discover_every", [DISCOVER_EVERY, timedelta(0)], ids=["poll", "discovery"]
 )
-def test_jobs_the_table_says_were_cancelled_are_recorded_cancelled(
+def test_how_followed_jobs_ended_comes_from_the_table(
     queue_db: str, tmp_path: Path, discover_every: timedelta
 ) -> None:
-    """The API's lists only show a job leaving them, which reads as completed; the table says
-    cancelled, and the figures and the history follow it, for a running job and for one that
-    never left the queue, whichever kind of read sees the change."""
+    """The API's lists only show a job leaving them, which reads as completed, and miss a job
+    that ran and failed between two polls. The table says which: the figures and the history
+    follow it, for a running job and for waiting ones, whichever kind of read sees the change.
+    A job that waited for days before it ran stays followed."""
     now = datetime.now(UTC)
     reader = QueueReader(
         read_only_role(queue_db, queue_db.rsplit("/", 1)[1]), discover_every=discover_every
     )
     with running(quiet_config(contract=Contract.HEAD, workers=0)) as api:
-        running_job = Job(
-            api.create_set(name="Run", platform="meta")["setId"], "active", started_on=ago(now, 20)
-        )
-        waiting_job = Job(api.create_set(name="Wait", platform="meta")["setId"], "created")
-        insert(queue_db, [running_job, waiting_job], now)
-        keys = {f"job:{running_job.id}", f"job:{waiting_job.id}"}
+
+        def new_set(name: str) -> str:
+            return str(api.create_set(name=name, platform="meta")["setId"])
+
+        running_job = Job(new_set("Run"), "active", started_on=ago(now, 20))
+        waiting_job = Job(new_set("Wait"), "created")
+        failing_job = Job(new_set("Fail fast"), "created")
+        held_job = Job(new_set("Held for days"), "created", created_on=ago(now, 3 * 86_400))
+        jobs = [running_job, waiting_job, failing_job, held_job]
+        insert(queue_db, jobs, now)
+        keys = {f"job:{j.id}" for j in jobs}
         url = f"sqlite:///{tmp_path / 'history.sqlite3'}"
+
+        def change(sql: str, *changed: Job) -> None:
+            with psycopg.connect(queue_db, autocommit=True) as db:
+                db.execute(f"{sql} WHERE id = ANY(%s)", ([j.id for j in changed],))
+
         with hub_for(api.url, hub_options={"queue": reader}) as hub:
             recorder = Recorder(hub, lambda: History.open(url), hub.client, reader).start()
 
             def states() -> dict[str, str]:
                 found = recorder.history
-                rows = found.attempts(window="24h") if found is not None else None
+                rows = found.attempts(window="7d") if found is not None else None
                 if rows is None:
                     return {}
                 return {k: v for k, v in zip(rows["key"], rows["state"], strict=True) if k in keys}
 
             try:
                 # Seen waiting and running (and the start's backfill done) before they end.
-                wait_for(hub, lambda s: set(states().values()) == {"queued", "active"})
-                with psycopg.connect(queue_db, autocommit=True) as db:
-                    db.execute(
-                        "UPDATE pgboss.job SET state = 'cancelled', completed_on = now() "
-                        "WHERE id = ANY(%s)",
-                        ([running_job.id, waiting_job.id],),
-                    )
+                wait_for(hub, lambda s: list(states().values()).count("queued") == 3)
+                change("UPDATE pgboss.job SET state = 'active', started_on = now()", held_job)
+                wait_for(hub, lambda s: held_job.id in [a.job_id for a in s.active])
+                change(
+                    "UPDATE pgboss.job SET state = 'failed', started_on = now(), "
+                    'completed_on = now(), output = \'{"message": "boom"}\'',
+                    failing_job,
+                )
+                change(
+                    "UPDATE pgboss.job SET state = 'cancelled', completed_on = now()",
+                    running_job,
+                    waiting_job,
+                    held_job,
+                )
                 snap = wait_for(hub, lambda s: not s.active and not s.pending)
-                wait_for(hub, lambda s: set(states().values()) == {"cancelled"})
+                wait_for(hub, lambda s: len(states()) == 4 and "queued" not in states().values())
+                recorded = states()
             finally:
                 recorder.stop()
     outcomes = {f.job_id: f.outcome for f in snap.finished}
-    assert outcomes[running_job.id] is JobState.CANCELLED
-    assert outcomes[waiting_job.id] is JobState.CANCELLED
+    assert [outcomes[j.id] for j in jobs] == [
+        JobState.CANCELLED,
+        JobState.CANCELLED,
+        JobState.FAILED,
+        JobState.CANCELLED,
+    ]
+    assert [recorded[f"job:{j.id}"] for j in jobs] == [
+        "cancelled",
+        "cancelled",
+        "failed",
+        "cancelled",
+    ]
 
 
 def test_end_to_end_with_the_local_api_keeping_its_jobs_in_pgboss() -> None:

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sync_monitor.endings import Ending, endings
 from sync_monitor.models import JobState, SyncJob
 from sync_monitor.tracker import Tracker
-from tests.support.rows import MONO, NOW, ago, job_id, row, status
+from tests.support.rows import MONO, NOW, ago, job_id, row, set_id, status
 
 LATER = NOW + timedelta(seconds=2)
 
@@ -41,6 +41,12 @@ def test_the_table_tells_a_cancellation_and_when_for_a_run_and_for_a_queued_job(
         (job_id(2), JobState.CANCELLED, False),
     ]
     assert [e.at for e in found] == [ago(1), ago(3)]
+
+
+def test_the_table_tells_a_failure_the_lists_missed_between_two_polls() -> None:
+    before = status(pending=(row(1, state=JobState.CREATED),))
+    found = endings(before, status(), own_id, LATER, {job_id(1): (JobState.FAILED, ago(1))})
+    assert outcomes(found) == [(job_id(1), JobState.FAILED, False)]
 
 
 def test_a_cancel_the_service_confirmed_is_a_cancellation() -> None:
@@ -88,3 +94,18 @@ def test_the_tracker_records_what_the_table_told_and_times_only_real_runs() -> N
     assert by_job[job_id(2)].outcome is JobState.CANCELLED
     assert by_job[job_id(2)].duration_s is None  # it never ran
     assert not tracker.durations  # a cancelled run says nothing of how long a sync takes
+
+
+def test_a_confirmed_cancel_of_a_head_row_is_kept_while_its_set_is_listed() -> None:
+    """A head row is keyed by its set; the job id the monitor knows (from its retry) still
+    names it, so the cancel stays marked until the row leaves the lists."""
+    tracker = Tracker()
+    tracker.known_jobs[set_id(1)] = job_id(1)
+    listed = status(active=(row(1, head=True),))
+    tracker.absorb(listed, NOW, MONO, ())
+    tracker.cancel_done(job_id(1), NOW)
+    tracker.absorb(listed, LATER, MONO, ())
+    assert tracker.cancel_pending(job_id(1))
+    tracker.absorb(status(), LATER, MONO, ())
+    [finish] = tracker.finished
+    assert (finish.job_id, finish.outcome) == (job_id(1), JobState.CANCELLED)

@@ -95,3 +95,12 @@ def test_the_apis_live_progress_of_the_same_job_is_kept() -> None:
     api = status(active=(row(1, progress=Progress(synced=4, failed=1, total=10)),))
     merged = merge(api, QueueRead(NOW, (qjob(1, JobState.ACTIVE, started_on=NOW),)), {})
     assert merged.active[0].progress == Progress(synced=4, failed=1, total=10)
+
+
+def test_a_set_the_table_says_ended_is_not_running_on_the_apis_lagging_word() -> None:
+    """The API still lists the set as running one poll after the table says its job ended:
+    that row would end again on the next poll (a second completion), so it is left out."""
+    api = status(active=(row(1, head=True), row(2, head=True)))
+    ended = qjob(1, JobState.COMPLETED, started_on=NOW, completed_on=NOW)
+    merged = merge(api, QueueRead(NOW, (), ended=(ended,)), {})
+    assert [r.campaign_set_id for r in merged.active] == [set_id(2)]
