@@ -36,33 +36,23 @@ _COLUMNS = """
 # One statement per poll. Most polls: the waiting jobs through the fetch index, and the jobs
 # the monitor already follows (waiting or running at the last poll) through the primary key
 # (name, id): a handful of index lookups, whatever the table's size.
-POLL = text(
-    f"""
-    SELECT {_COLUMNS} FROM pgboss.job
-    WHERE name = :queue AND state < 'active'
-    UNION ALL
+_WAITING = f"SELECT {_COLUMNS} FROM pgboss.job WHERE name = :queue AND state < 'active'"
+_FOLLOWED = f"""
     SELECT {_COLUMNS} FROM pgboss.job
     WHERE name = :queue AND state >= 'active' AND id = ANY(CAST(:ids AS uuid[]))
-    """
-)
+"""
+POLL = text(f"{_WAITING} UNION ALL {_FOLLOWED}")
 # Every DISCOVER_EVERY, the same with a bounded pass over the recent jobs: running jobs the
 # monitor never saw waiting (fetched within one poll of being created) and the failures of the
 # last 24 hours. pg-boss has no index for these; the created_on window bounds the work. The
-# followed jobs are still read by primary key, as in POLL: how they ended is known on a
-# discovery poll too, and one that was held back for days and runs now is not lost.
-DISCOVER = text(
-    f"""
-    SELECT {_COLUMNS} FROM pgboss.job
-    WHERE name = :queue AND state < 'active'
-    UNION ALL
+# followed jobs are still read by primary key: how they ended is known on a discovery poll
+# too, and one that was held back for days and runs now is not lost.
+_RECENT = f"""
     SELECT {_COLUMNS} FROM pgboss.job
     WHERE name = :queue AND created_on >= :since
       AND (state = 'active' OR (state = 'failed' AND completed_on >= :recent))
-    UNION ALL
-    SELECT {_COLUMNS} FROM pgboss.job
-    WHERE name = :queue AND state >= 'active' AND id = ANY(CAST(:ids AS uuid[]))
-    """
-)
+"""
+DISCOVER = text(f"{_WAITING} UNION ALL {_RECENT} UNION ALL {_FOLLOWED}")
 DISCOVER_EVERY = timedelta(seconds=30)
 FINISHED = text(
     f"""
