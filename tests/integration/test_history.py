@@ -5,6 +5,7 @@ build the schema)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -13,7 +14,7 @@ import pandas as pd
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import inspect, text
+from sqlalchemy import Connection, inspect, text
 
 from sync_monitor.history import Attempt, History, HistoryUnavailable, Outcome, View, Window
 from sync_monitor.history.observe import Observer
@@ -84,23 +85,30 @@ def test_migrations_build_the_schema_on_an_empty_database_once(url: str) -> None
         assert again.count() == 1
 
 
+@contextmanager
+def at_revision(url: str, revision: str) -> Iterator[Connection]:
+    """A history built up to `revision` only (as an older monitor left it), and a connection
+    to write into it before the next open migrates it."""
+    with History.open(url, migrate=False) as old, old.engine.begin() as connection:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+        yield connection
+
+
 def test_an_old_schema_is_migrated_with_its_rows(url: str) -> None:
     """A history written at revision 0001 (before durations were kept in seconds) is brought
     to the head at open, its rows kept and their durations filled in."""
-    with History.open(url, migrate=False) as old:
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        with old.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "0001")
-            connection.execute(
-                text(
-                    "INSERT INTO attempts (key, set_id, set_name, platform, attempt, at_ms, "
-                    "queued_ms, started_ms, finished_ms, state, category, signature, source, "
-                    "updated_ms) VALUES ('job:old', 's', 'Old', 'meta', 1, 1000, 1000, 4000, "
-                    "64000, 'completed', '', '', 'status', 64000)"
-                )
+    with at_revision(url, "0001") as connection:
+        connection.execute(
+            text(
+                "INSERT INTO attempts (key, set_id, set_name, platform, attempt, at_ms, "
+                "queued_ms, started_ms, finished_ms, state, category, signature, source, "
+                "updated_ms) VALUES ('job:old', 's', 'Old', 'meta', 1, 1000, 1000, 4000, "
+                "64000, 'completed', '', '', 'status', 64000)"
             )
+        )
     with History.open(url) as migrated:
         [row] = migrated.attempts(window="90d", now=datetime(1970, 1, 2, tzinfo=UTC)).to_dict(
             "records"
@@ -113,22 +121,17 @@ def test_a_migration_that_fails_halfway_changes_nothing(url: str) -> None:
     """Every migration step is one transaction with its version, on SQLite too (where pysqlite
     would commit each CREATE and ALTER alone): a step that fails halfway leaves the schema and
     the rows as they were, and the next open, once the cause is gone, completes it."""
-    with History.open(url, migrate=False) as old:
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        with old.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "0003")
-            connection.execute(
-                text(
-                    "INSERT INTO attempts (key, set_id, set_name, platform, attempt, at_ms, "
-                    "state, category, signature, source, updated_ms) VALUES ('job:old', 's', "
-                    "'Old', 'meta', 1, 1000, 'completed', '', '', 'status', 64000)"
-                )
+    with at_revision(url, "0003") as connection:
+        connection.execute(
+            text(
+                "INSERT INTO attempts (key, set_id, set_name, platform, attempt, at_ms, "
+                "state, category, signature, source, updated_ms) VALUES ('job:old', 's', "
+                "'Old', 'meta', 1, 1000, 'completed', '', '', 'status', 64000)"
             )
-            # Revision 0004 adds a column and an index, then creates an index by this name.
-            connection.execute(text("CREATE TABLE squatter (x INTEGER)"))
-            connection.execute(text("CREATE INDEX ix_attempts_runs ON squatter (x)"))
+        )
+        # Revision 0004 adds a column and an index, then creates an index by this name.
+        connection.execute(text("CREATE TABLE squatter (x INTEGER)"))
+        connection.execute(text("CREATE INDEX ix_attempts_runs ON squatter (x)"))
     with pytest.raises(HistoryUnavailable):
         History.open(url)
     with History.open(url, migrate=False) as failed, failed.engine.begin() as connection:
