@@ -168,3 +168,25 @@ def test_a_signed_in_operator_retries(
     assert retries(m) == [f"POST /api/v1/sync/{cs['setId']}/retry"]
     [entry] = runtime.services().audit.recent(5)
     assert (entry.who, entry.role, entry.outcome) == ("ops@acme.com", "operator", "done")
+
+
+def test_recent_actions_say_when_the_history_holding_the_trail_is_down(
+    monitor_factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The trail lives in the history database; while that is down, an action is kept on this
+    server and Recent actions shows it, saying why it shows only those."""
+    m = monitor_factory(workers=0)
+    monkeypatch.setenv("SYNC_MONITOR_HISTORY_URL", "postgresql://monitor:s3cret@127.0.0.1:1/h")
+    cs = m.api.create_set(name="Broken", failed_error=OUTAGE)
+    m.run()
+    m.wait(lambda s: len(s.failed) == 1)
+    m.click(f"retry-{cs['setId']}")
+    m.wait(lambda s: len(s.pending) == 1)
+    m.app.session_state["recent-actions"] = True  # the viewer opens "Recent actions"
+    m.run()
+    [note] = [c.value for c in m.app.caption if c.value.startswith("Showing only the actions")]
+    assert "history database" in note
+    assert "s3cret" not in note
+    [table] = m.app.dataframe
+    assert list(table.value["Action"]) == ["retry"]
+    assert list(table.value["Result"]) == ["done"]
