@@ -2,8 +2,8 @@
 
 The API's lists only say that a job left them: one whose set is now listed as failed failed,
 and any other is taken to have completed (dotoro-api.md §3.4). Better words win where there
-are any: pg-boss's table tells completed from cancelled (`told`, issue 12), and a cancel this
-monitor made and the service confirmed is a cancellation. A job that left the queue without
+are any: pg-boss's table says completed, cancelled or failed (`told`, issue 12), and a cancel
+this monitor made and the service confirmed is a cancellation. A job that left the queue without
 being seen to run is counted only when one of those says how it ended: otherwise it went on to
 run between two polls, which is not an end.
 """
