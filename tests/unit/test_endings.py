@@ -109,3 +109,15 @@ def test_a_confirmed_cancel_of_a_head_row_is_kept_while_its_set_is_listed() -> N
     tracker.absorb(status(), LATER, MONO, ())
     [finish] = tracker.finished
     assert (finish.job_id, finish.outcome) == (job_id(1), JobState.CANCELLED)
+
+
+def test_a_job_that_leaves_the_lists_without_an_end_is_forgotten() -> None:
+    """A job back in the queue for another try has not ended; if it then leaves the queue
+    with nothing to say how, the tracker keeps nothing of it (bounded memory)."""
+    tracker = Tracker()
+    tracker.absorb(status(active=(row(1),)), NOW, MONO, ())
+    tracker.absorb(status(pending=(row(1, state=JobState.RETRY),)), NOW, MONO, ())
+    assert not tracker.finished
+    tracker.absorb(status(), LATER, MONO, ())
+    assert not tracker.finished
+    assert tracker.first_seen == {}
