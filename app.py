@@ -1,94 +1,27 @@
-"""Sync Monitor: settings, the shared services, and navigation. Run with `streamlit run app.py`.
+"""Sync Monitor: run with `streamlit run app.py`.
 
-Streamlit runs this file twice over: its server imports it as a module and finds `app`, an st.App
-that adds the push route (issue 9) to Streamlit's own server; then each page view runs it as the
-script (`__main__`), which draws the page.
+Streamlit runs this file twice over. Its server imports it as a module and finds `app`, an st.App
+that adds the push route (issue 9) to Streamlit's own server. It does so before it answers
+anything, its health check included, so that import loads the route alone; the services, the
+sign-in gate and the pages load with the first page view, which runs this file as the script
+(`__main__`) and hands over to `sync_monitor.entry`.
 """
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import streamlit as st
 
-from sync_monitor import runtime
-from sync_monitor.settings import SettingsError
-from sync_monitor.text import escape_markdown
-from sync_monitor.ui import viewer
+from sync_monitor.push import route
 
-log = logging.getLogger("sync_monitor.app")
 # Shipped with the app (sent inline as a data URI): a :material/…: page icon is an image the
 # browser fetches from Google's font CDN, which fails where there is no internet.
 ICON = Path(__file__).resolve().parent / "static" / "sync-monitor.svg"
 
-
-def main() -> None:
-    st.set_page_config(page_title="Sync Monitor", page_icon=ICON, layout="wide")
-
-    try:
-        runtime.services()
-    except SettingsError as exc:
-        st.error(
-            f"The monitor is misconfigured: {escape_markdown(str(exc))}. Fix this setting "
-            "(environment variable or .streamlit/secrets.toml) and restart.",
-            icon=":material/settings:",
-        )
-        st.stop()
-    except Exception as exc:  # a failed start must read as a sentence, never a traceback
-        log.exception("the monitor could not start")
-        st.error(
-            f"The monitor could not start ({type(exc).__name__}). See the server log.",
-            icon=":material/error:",
-        )
-        st.stop()
-
-    if not _admitted():
-        st.stop()
-    pages = [
-        st.Page("pages/live.py", title="Live", default=True, url_path="live"),
-        st.Page("pages/analysis.py", title="Failure analysis", url_path="analysis"),
-    ]
-    # No menu while there is one page; with more, a top bar (config.toml turns the sidebar's off).
-    page = st.navigation(pages, position="hidden" if len(pages) == 1 else "top")
-    page.run()
-
-
-def _admitted() -> bool:
-    """With sign-in configured, only signed-in people on the lists get past here: the others
-    see a sign-in page, or a sentence saying they are not on the lists, and nothing else.
-    Where sign-in is required but not configured (a hosted image without its secrets), nobody
-    gets past."""
-    settings = runtime.settings()
-    if not viewer.sign_in_configured():
-        if not settings.require_sign_in:
-            return True
-        st.title("Sync Monitor")
-        st.error(
-            "This monitor requires sign-in (SYNC_MONITOR_REQUIRE_SIGN_IN), and none is set up: "
-            "add an [auth] section to .streamlit/secrets.toml (see secrets.example.toml) and "
-            "restart it.",
-            icon=":material/lock:",
-        )
-        return False
-    who = viewer.caller(settings)
-    if who.admitted:
-        return True
-    st.title("Sync Monitor")
-    if not st.user.is_logged_in:
-        st.write("Sign in to see how the campaign syncs are going.")
-        st.button("Sign in", type="primary", on_click=st.login, key="sign-in")
-    else:
-        st.error(
-            f"{escape_markdown(who.who)} is not on this monitor's lists of viewers and "
-            "operators. Ask the ops team to add you, or sign in with another account.",
-            icon=":material/block:",
-        )
-        st.button("Sign out", on_click=st.logout, key="sign-out")
-    return False
-
-
 if __name__ == "__main__":
-    main()
+    from sync_monitor import entry
+
+    entry.main(ICON)
 else:  # imported by `streamlit run`, which then serves this st.App
-    app = st.App(__file__, routes=runtime.routes())
+    app = st.App(__file__, routes=route.routes())

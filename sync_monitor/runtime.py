@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import streamlit as st
-from starlette.routing import BaseRoute, WebSocketRoute
-from starlette.websockets import WebSocket
 
 from .audit import AuditLog
 from .budget import ACTION_ROOM, RequestBudget, reserve_for
@@ -32,7 +30,6 @@ from .settings import Settings, load_settings
 log = logging.getLogger(__name__)
 LOCAL_DB = Path("data/local-api.sqlite3")
 _stoppers: list[Callable[[], None]] = []  # what services() started, newest last
-_started: Services | None = None  # for the push route, which runs outside any script
 
 
 @dataclass(frozen=True)
@@ -131,20 +128,19 @@ def services() -> Services:
             else None
         )
     )
-    global _started
     secret = (
         config.push_secret.get_secret_value().encode()
         if config.push_secret
         else secrets.token_bytes(32)
     )
-    _started = Services(config, hub, client, is_local, publisher, secret, audit, recorder)
-    return _started
+    # The push route (mounted by app.py, served outside any script) admits tokens from now on.
+    route.open_gate(route.Gate(publisher, secret, _is_session) if config.push else None)
+    return Services(config, hub, client, is_local, publisher, secret, audit, recorder)
 
 
 def shutdown() -> None:
     """Stop what services() started (publisher, hub, then the local API) and forget it."""
-    global _started
-    _started = None
+    route.open_gate(None)
     while _stoppers:
         _stoppers.pop()()
     services.clear()
@@ -154,19 +150,6 @@ def _is_session(session: str) -> bool:
     from streamlit.runtime import Runtime
 
     return Runtime.exists() and Runtime.instance().is_active_session(session)
-
-
-async def _push(ws: WebSocket) -> None:
-    started = _started  # None until a page has started the services: then no token is valid
-    gate = None
-    if started is not None and started.settings.push:
-        gate = route.Gate(started.publisher, started.push_secret, _is_session)
-    await route.serve(ws, gate)
-
-
-def routes() -> list[BaseRoute]:
-    """The routes app.py adds to Streamlit's server: the push channel."""
-    return [WebSocketRoute(route.PATH, _push)]
 
 
 atexit.register(shutdown)

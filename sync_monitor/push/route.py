@@ -7,6 +7,10 @@ WebSockets are not counted against that limit, and Streamlit's own connection is
 The handshake must carry a valid token (push/token.py) for a session the server still has; anything
 else gets HTTP 401 and nothing more. Then: the full state, or the changes since `seq` when the
 browser resumes, then each new message as the publisher makes it, and a heartbeat when idle.
+
+Streamlit's server imports app.py, and so this module, before it answers anything (even its health
+check): it imports no more than the route needs. The running monitor opens the route by handing
+it a `Gate` (`open_gate`) once its services have started; until then every handshake gets 401.
 """
 
 from __future__ import annotations
@@ -18,12 +22,16 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from starlette.responses import PlainTextResponse
+from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from . import token
-from .publisher import Publisher
+
+if TYPE_CHECKING:  # the type only: the publisher and what it builds on load with the services
+    from .publisher import Publisher
 
 log = logging.getLogger(__name__)
 PATH = "/sync-monitor/push"
@@ -39,6 +47,24 @@ class Gate:
     publisher: Publisher
     secret: bytes
     is_session: Callable[[str], bool]  # does Streamlit still serve this session?
+
+
+_gate: Gate | None = None  # the running monitor's, while its services run (else: 401 for all)
+
+
+def open_gate(gate: Gate | None) -> None:
+    """Let handshakes through `gate` from now on (None: refuse them all, as before the start)."""
+    global _gate
+    _gate = gate
+
+
+def routes() -> list[BaseRoute]:
+    """The routes app.py adds to Streamlit's server: the push channel."""
+    return [WebSocketRoute(PATH, _serve_current)]
+
+
+async def _serve_current(ws: WebSocket) -> None:
+    await serve(ws, _gate)
 
 
 def _int(text: str | None) -> int:

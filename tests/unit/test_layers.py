@@ -36,3 +36,22 @@ def test_no_package_module_is_over_300_lines() -> None:
         for path in PACKAGE.rglob("*.py")
     }
     assert {p: n for p, n in sizes.items() if n > MAX_LINES} == {}
+
+
+def test_the_server_import_of_app_loads_only_the_route() -> None:
+    # `streamlit run` imports app.py to find its st.App after it has opened its port, and
+    # answers nothing (its health check included) until that import returns: the services,
+    # pandas and SQLAlchemy (over a second on a busy machine) load with the first page instead.
+    probe = "import sys, app; print(' '.join(sorted(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    loaded = set(done.stdout.split())
+    assert "sync_monitor.push.route" in loaded
+    heavy = {"sync_monitor.runtime", "sync_monitor.hub", "sync_monitor.history", "pandas"}
+    assert loaded & (heavy | {"sqlalchemy", "altair", "requests"}) == set()
