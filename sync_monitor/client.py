@@ -226,9 +226,11 @@ class DotoroClient:
         """GET /api/v1/sync/jobs (ext, §3.6): since, until, state, platform, limit, cursor."""
         return self._json(HistoryPage, "GET", "/api/v1/sync/jobs", params=params)
 
-    def history_all(self, limit: int = 500, **params: str | int) -> Iterator[HistoryPage]:
-        """Every page of the history listing, following nextCursor."""
-        cursor: str | None = None
+    def history_all(
+        self, limit: int = 500, cursor: str | None = None, **params: str | int
+    ) -> Iterator[HistoryPage]:
+        """Every page of the history listing, following nextCursor (from `cursor`: resume
+        where an earlier listing stopped)."""
         while True:
             page = self.history(limit=limit, **params, **({"cursor": cursor} if cursor else {}))
             yield page

@@ -20,7 +20,7 @@ from ..pgboss.reader import QueueReader, QueueUnavailable
 from ..snapshot import Snapshot
 from .attempt import Attempt, from_listing, from_queue
 from .observe import Observer
-from .store import History, HistoryUnavailable, describe
+from .store import NOT_ANSWERING, History, HistoryUnavailable, describe
 
 log = logging.getLogger(__name__)
 BACKFILL_DAYS = 90
@@ -56,6 +56,8 @@ class Recorder:
         self._observer: Observer | None = None
         self._pending: dict[str, Attempt] = {}
         self._backfilled = False
+        self._backfill_since: str | None = None  # the listing's start, fixed at its first page
+        self._backfill_cursor: str | None = None  # where the listing resumes
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._tried = threading.Event()  # set once the first attempt to open has ended
@@ -130,18 +132,28 @@ class Recorder:
     def _backfill(self, snap: Snapshot) -> None:
         if self._client is None:
             return
-        since = (snap.taken_at - timedelta(days=BACKFILL_DAYS)).isoformat()
+        if self._backfill_since is None:
+            self._backfill_since = (snap.taken_at - timedelta(days=BACKFILL_DAYS)).isoformat()
+        pages = self._client.history_all(
+            cursor=self._backfill_cursor,
+            since=self._backfill_since,
+            state="completed,failed,cancelled",
+        )
         try:
-            for page in self._client.history_all(since=since, state="completed,failed,cancelled"):
+            for page in pages:
                 for job in page.jobs:
                     attempt = from_listing(job)
                     if attempt is not None:
                         self._pending.setdefault(attempt.key, attempt)
                 self._flush()
+                # A page refused later (the request budget is spent: background work waits its
+                # turn) resumes after this one: starting over would spend the budget on pages
+                # already read, and a long history would never be read to its end.
+                self._backfill_cursor = page.next_cursor
                 if self._stop.is_set():
                     return
         except ApiError as exc:
-            log.info("history backfill stopped: %s", exc.code)
+            log.info("history backfill paused (it resumes where it stopped): %s", exc.code)
             return
         self._backfilled = True
 
@@ -210,6 +222,10 @@ class Recorder:
             reason = str(exc)
         else:  # not its text: it could quote the URL
             reason = f"the history cannot be opened ({type(exc).__name__})"
-        if self.problem != reason:
+        if self.problem == reason:  # said already (this is tried again every few seconds)
+            pass
+        elif isinstance(exc, (*NOT_ANSWERING, HistoryUnavailable)):
             log.warning("the history database cannot be written: %s", reason)
+        else:  # not the database's doing: a bug, or a schema out of step with this monitor
+            log.error("the history cannot be written: %s", reason, exc_info=exc)
         self.problem = reason
