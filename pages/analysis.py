@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from sync_monitor import runtime
+from sync_monitor.history.store import NOT_ANSWERING, describe
 from sync_monitor.text import escape_markdown
 from sync_monitor.ui import analysis
 
@@ -35,10 +36,10 @@ now = datetime.now(UTC)
 try:
     found = analysis.analysis(history, view, now, services.recorder.recorded)
     sets = history.sets()
-except Exception as exc:  # a database gone away mid-session: a banner, never a traceback
+except NOT_ANSWERING as exc:  # a database gone away mid-session (anything else is a bug)
     st.error(
-        f"The history database did not answer ({type(exc).__name__}). The live page is not "
-        "affected; reload this page in a moment.",
+        f"The history database did not answer: {escape_markdown(describe(exc), 300)}. The live "
+        "page is not affected; reload this page in a moment.",
         icon=":material/database:",
     )
     st.stop()
@@ -52,9 +53,9 @@ analysis.figures(found.figures, found.previous)
 analysis.charts(found, view, now)
 try:
     analysis.tables(history, found, view, now)
-except Exception as exc:  # the database went away between the figures and the tables
+except NOT_ANSWERING as exc:  # the database went away between the figures and the tables
     st.error(
-        f"The history database did not answer ({type(exc).__name__}); the tables are missing. "
-        "Reload this page in a moment.",
+        f"The history database did not answer: {escape_markdown(describe(exc), 300)}; the "
+        "tables are missing. Reload this page in a moment.",
         icon=":material/database:",
     )

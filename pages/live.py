@@ -17,7 +17,17 @@ import streamlit as st
 from sync_monitor import runtime
 from sync_monitor.snapshot import Snapshot
 from sync_monitor.text import escape_markdown
-from sync_monitor.ui import actions, active, failures, header, push, queue, recent, viewer
+from sync_monitor.ui import (
+    actions,
+    active,
+    failures,
+    header,
+    problems,
+    push,
+    queue,
+    recent,
+    viewer,
+)
 
 # Again here, not only in app.py: a page opened from a link (/live, /analysis?…) is drawn
 # centered otherwise (Streamlit applies the entry script's layout only at the root URL).
@@ -73,6 +83,7 @@ slow = None if paused or pushing else max(3.0, services.settings.poll_seconds)
 
 
 @st.fragment(run_every=fast, key="live")
+@problems.reported("the live page's header and cards")
 def live_now() -> None:
     actions.report_actions()
     if services.settings.push:
@@ -104,6 +115,7 @@ def live_now() -> None:
 
 
 @st.fragment(run_every=slow, key=push.SECTIONS)
+@problems.reported("the live page's queue, failures and charts")
 def sections() -> None:
     snap = current(for_sections=True)
     tz = viewer.zone()

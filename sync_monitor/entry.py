@@ -3,7 +3,6 @@ sign-in gate, and navigation to the pages in pages/."""
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import streamlit as st
@@ -11,9 +10,7 @@ import streamlit as st
 from . import runtime
 from .settings import SettingsError
 from .text import escape_markdown
-from .ui import viewer
-
-log = logging.getLogger(__name__)
+from .ui import problems, viewer
 
 
 def main(icon: Path) -> None:
@@ -22,6 +19,7 @@ def main(icon: Path) -> None:
 
     try:
         runtime.services()
+        admitted = _admitted()  # reads the secrets again: they can change while it runs
     except SettingsError as exc:
         st.error(
             f"The monitor is misconfigured: {escape_markdown(str(exc))}. Fix this setting "
@@ -29,15 +27,11 @@ def main(icon: Path) -> None:
             icon=":material/settings:",
         )
         st.stop()
-    except Exception as exc:  # a failed start must read as a sentence, never a traceback
-        log.exception("the monitor could not start")
-        st.error(
-            f"The monitor could not start ({type(exc).__name__}). See the server log.",
-            icon=":material/error:",
-        )
+    except Exception as exc:  # a bug: a sentence with its error id, never a traceback
+        problems.bug(exc, "starting the monitor")
         st.stop()
 
-    if not _admitted():
+    if not admitted:
         st.stop()
     pages = [
         st.Page("pages/live.py", title="Live", default=True, url_path="live"),
@@ -45,7 +39,8 @@ def main(icon: Path) -> None:
     ]
     # No menu while there is one page; with more, a top bar (config.toml turns the sidebar's off).
     page = st.navigation(pages, position="hidden" if len(pages) == 1 else "top")
-    page.run()
+    with problems.reported(f"the {page.title} page"):
+        page.run()
 
 
 def _admitted() -> bool:

@@ -7,11 +7,14 @@ JSON is valid: their type is the fact the caller needs, an odd payload only lose
 """
 
 import json
+import logging
 import math
 from dataclasses import dataclass
 from typing import Any
 
 from sync_monitor.models import JobState, Progress
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,4 +222,6 @@ def decode_event(event_type: str, data: str) -> StreamEvent:
     except _BadData as bad:
         return Malformed(event_type, str(bad))
     except Exception as unexpected:  # belt and braces: the contract here is "never raises"
+        # Data _decode_object should have turned into _BadData: a bug of ours, so logged.
+        log.exception("decoding a %r event failed unexpectedly", event_type[:40])
         return Malformed(event_type, f"unreadable data ({type(unexpected).__name__})")

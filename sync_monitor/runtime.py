@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
 
 from .audit import AuditLog
 from .budget import ACTION_ROOM, RequestBudget, reserve_for
@@ -25,10 +26,11 @@ from .hub import Hub
 from .pgboss.reader import QueueReader
 from .push import route
 from .push.publisher import Publisher
-from .settings import Settings, load_settings
+from .settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger(__name__)
 LOCAL_DB = Path("data/local-api.sqlite3")
+NO_SECRETS = "no-secrets-found"  # Streamlit's error id when there is no secrets file at all
 _stoppers: list[Callable[[], None]] = []  # what services() started, newest last
 
 
@@ -52,8 +54,11 @@ class Services:
 def _secrets() -> dict[str, Any]:
     try:
         return {k: v for k, v in st.secrets.items() if isinstance(v, str | int | float)}
-    except Exception:  # no secrets.toml: Streamlit raises rather than returning nothing
-        return {}
+    except StreamlitSecretNotFoundError as exc:
+        if exc.error_id == NO_SECRETS:  # Streamlit raises rather than returning nothing
+            return {}
+        # A file that cannot be read must not read as no file: its [auth] would be ignored.
+        raise SettingsError(f"the secrets file cannot be read ({exc})") from None
 
 
 def settings() -> Settings:

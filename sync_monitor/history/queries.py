@@ -200,9 +200,10 @@ def _signatures(
 
 def _newest_messages(
     connection: Any, view: View, start: datetime, end: datetime, rows: pd.DataFrame
-) -> list[str | None]:
+) -> list[str]:
     """Each signature's sample: the message of its newest failure in the view, found through
-    the failures index by that failure's time (state, at_ms)."""
+    the failures index by that failure's time (state, at_ms); "" where the service gave none
+    (the signature of failures without text is "" too)."""
     newest = dict(zip(rows["signature"], rows["last"], strict=True))
     found: dict[str, str | None] = {}
     times = sorted(set(newest.values()))
@@ -218,7 +219,7 @@ def _newest_messages(
         for signature, at_ms, error in connection.execute(query):
             if newest.get(signature) == at_ms and found.get(signature) is None:
                 found[signature] = error
-    return [found.get(signature) for signature in rows["signature"]]
+    return [found.get(signature) or "" for signature in rows["signature"]]
 
 
 def analysis(engine: Engine, view: View, now: datetime) -> Analysis:

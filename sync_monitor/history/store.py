@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 from alembic import command
 from alembic.config import Config
+from alembic.util import CommandError
 from sqlalchemy import (
     Engine,
     func,
@@ -28,7 +29,8 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from ..models import Platform
 from ..text import without_credentials
@@ -43,6 +45,10 @@ from .view import View, Window
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _MIGRATING = threading.Lock()
+# A database that did not answer: down, unreachable, timing out, locked, its connection lost.
+# Any other error is not the database's doing (a bug of ours, a schema out of step) and must
+# never be worded as if it were.
+NOT_ANSWERING: tuple[type[SQLAlchemyError], ...] = (OperationalError, InterfaceError, PoolTimeout)
 
 
 class HistoryUnavailable(Exception):
@@ -60,7 +66,8 @@ class History:
         """The history at `url` (unset: data/history.sqlite3), its schema brought up to date."""
         try:
             history = cls(connect(url))
-        except Exception as exc:  # a malformed URL, an unknown driver: say so, never the URL
+        except (SQLAlchemyError, ImportError, ValueError) as exc:
+            # A malformed URL, an unknown or missing driver: say so, never the URL.
             raise HistoryUnavailable(
                 f"the history URL cannot be used ({type(exc).__name__})"
             ) from None
@@ -70,7 +77,7 @@ class History:
             except SQLAlchemyError as exc:
                 history.close()
                 raise HistoryUnavailable(describe(exc)) from None
-            except Exception as exc:  # e.g. a schema newer than this monitor knows
+            except CommandError as exc:  # e.g. a schema newer than this monitor knows
                 history.close()
                 raise HistoryUnavailable(f"its schema cannot be upgraded ({exc})"[:300]) from None
         return history

@@ -39,6 +39,7 @@ SHOWN_ATTEMPTS = 500
 EXPORTED_ATTEMPTS = 100_000
 WHEN = "D MMM YYYY, HH:mm:ss [UTC]"  # the tables' times (momentjs), always in UTC as the URL's days
 TIMES = ("at", "queued", "started", "finished")
+NO_TEXT = "(the service gave no reason)"  # the signature of failures without an error text
 SYNCED = "analysis-url"  # session key: the query the controls were last set from
 
 _shared: Shared[tuple[object, ...], Analysis] = Shared(keep=32)
@@ -232,6 +233,7 @@ def _csv(frame: pd.DataFrame) -> str:
 def tables(history: History, found: Analysis, view: View, now: datetime) -> None:
     st.subheader("Error signatures")
     signatures = found.signatures.assign(
+        signature=[s or NO_TEXT for s in found.signatures["signature"]],
         category=[CATEGORY_LABELS.get(c, c) for c in found.signatures["category"]],
         sample=[truncate(s, 300) for s in found.signatures["sample"]],
     )

@@ -6,9 +6,10 @@ from datetime import UTC, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
 
 from ..access import SIGNED_OUT, Caller, Role, signed_in, without_sign_in
-from ..settings import Settings
+from ..settings import Settings, SettingsError
 
 
 def zone() -> tzinfo:
@@ -26,12 +27,18 @@ def zone() -> tzinfo:
     return UTC
 
 
+NO_SECRETS = "no-secrets-found"  # Streamlit's error id when there is no secrets file at all
+
+
 def sign_in_configured() -> bool:
     """Is Streamlit's OIDC sign-in set up (an [auth] section in the secrets)?"""
     try:
         return "auth" in st.secrets
-    except Exception:  # no secrets file at all
-        return False
+    except StreamlitSecretNotFoundError as exc:
+        if exc.error_id == NO_SECRETS:  # no secrets file at all
+            return False
+        # A file that cannot be read: its [auth] must not be taken for absent.
+        raise SettingsError(f"the secrets file cannot be read ({exc})") from None
 
 
 def caller(settings: Settings) -> Caller:

@@ -269,6 +269,22 @@ def test_every_signature_of_many_gets_the_message_of_its_newest_failure(history:
     assert {s.split()[1] for s in table["sample"]} == {word(n) for n in range(SAMPLE_CHUNK + 100)}
 
 
+def test_failures_without_text_have_an_empty_sample_not_a_missing_one(history: History) -> None:
+    """The service gives no reason for some failures (`error` absent, or empty): their
+    signature's sample is "" (a NaN here once broke the analysis page's tables)."""
+    history.record(
+        [
+            attempt("job:1", 1, Outcome.FAILED, 3, run_s=1, error="Reddit said 503"),
+            attempt("job:2", 2, Outcome.FAILED, 2, run_s=1, error=""),
+            attempt("job:3", 3, Outcome.FAILED, 1, run_s=1, error=None),
+        ]
+    )
+    table = history.analysis(View(window=Window.DAY), now=NOW).signatures
+    samples = dict(zip(table["signature"], table["sample"], strict=True))
+    assert samples == {"reddit said <n>": "Reddit said 503", "": ""}
+    assert table["count"].tolist() == [2, 1]
+
+
 def test_filters_a_platform_without_failures_and_an_empty_window(history: History) -> None:
     worked_example(history)
     google = history.analysis(View(window=Window.DAY, platforms=(Platform.GOOGLE,)), now=NOW)
