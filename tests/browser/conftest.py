@@ -13,14 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, expect, sync_playwright
 
 from sync_monitor.local_api import Contract
 from tests.support.browser import Live
 from tests.support.local_api import quiet_config, running
 from tests.support.streamlit_app import CHROMIUM_ARGS, chromium_path, serve
+from tests.support.waiting import ms
 
 POLL_SECONDS = "0.5"
+# Playwright's own default for `expect` is 5 s: too short for a busy machine.
+expect.set_options(timeout=ms(15))
 VIEWPORT = {"width": 1400, "height": 1800}
 
 
@@ -59,7 +62,7 @@ def live(browser: Browser) -> Iterator[Callable[..., Live]]:
             )
             context = browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
             stack.callback(context.close)
-            context.set_default_timeout(20_000)
+            context.set_default_timeout(ms(20))
             page = context.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.support.browser import Live
+from tests.support.waiting import ms
 
 pytestmark = pytest.mark.browser
 
@@ -46,7 +47,7 @@ def test_a_shared_link_opens_its_view_with_charts_and_downloads(live: Start) -> 
     start, end = today - timedelta(days=40), today
     view = f"window=custom&from={start}&to={end}&platform=reddit&state=completed,failed&compare=1"
     page.goto(f"{m.url}/analysis?{view}")
-    expect(page.get_by_role("heading", name="Failure analysis")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("heading", name="Failure analysis")).to_be_visible(timeout=ms(30))
     # The history arrives from the backend's listing within a few polls: reload until the page
     # counts every finished Reddit job the backend holds.
     expected = m.api.server.call(
@@ -82,7 +83,7 @@ def test_a_shared_link_opens_its_view_with_charts_and_downloads(live: Start) -> 
     )
     expect(page.get_by_test_id("stMetricDelta").first).to_be_visible()
     charts = page.get_by_test_id("stVegaLiteChart")
-    expect(charts).to_have_count(3, timeout=20_000)
+    expect(charts).to_have_count(3, timeout=ms(20))
     for chart in charts.all():
         expect(chart.locator("canvas, svg").first).to_be_visible()
     # Every cause is named beside its bar: the legend does not squeeze the bars until the
@@ -102,6 +103,6 @@ def test_a_shared_link_opens_its_view_with_charts_and_downloads(live: Start) -> 
     assert {r["state"] for r in rows} <= {"completed", "failed"}
     assert m.page_errors == []
     page.goto(f"{m.url}/live")
-    expect(page.get_by_role("heading", name="Sync Monitor")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("heading", name="Sync Monitor")).to_be_visible(timeout=ms(30))
     m.wait_idle()
     assert main_width(page) > 1200

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,8 +14,9 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.support.dockerfile import ROOT, image
-from tests.support.local_api import Api, quiet_config, running, wait_until
+from tests.support.local_api import Api, quiet_config, running
 from tests.support.streamlit_app import free_port
+from tests.support.waiting import ms, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -46,17 +46,18 @@ def test_the_image_start_command_serves_health_and_lets_nobody_in_without_sign_i
         start, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
-        deadline = time.monotonic() + 60
-        while subprocess.run(health, capture_output=True, check=False).returncode != 0:
+
+        def healthy() -> bool:
             assert server.poll() is None, "the start command exited"
-            assert time.monotonic() < deadline, "the health check never passed"
-            time.sleep(0.5)
+            return subprocess.run(health, capture_output=True, check=False).returncode == 0
+
+        wait_until(healthy, "the image's health check", timeout=60, every=0.5)
 
         context = browser.new_context()
         try:
             page = context.new_page()
             page.goto(f"http://127.0.0.1:{port}")
-            expect(page.get_by_text("This monitor requires sign-in")).to_be_visible(timeout=30_000)
+            expect(page.get_by_text("This monitor requires sign-in")).to_be_visible(timeout=ms(30))
             # The monitor has read the backend (the set is in its hub): still nothing shown.
             wait_until(
                 lambda: "GET /api/v1/sync/status" in api.get("/_local/stats").json(), "a poll"

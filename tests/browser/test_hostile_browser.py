@@ -11,6 +11,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from sync_monitor.text import NAME_LIMIT, plain, truncate
 from tests.support.browser import Live
+from tests.support.waiting import ms
 
 pytestmark = pytest.mark.browser
 
@@ -94,7 +95,7 @@ def test_hostile_name_and_error_are_literal_text_and_fit_a_phone(live: Start) ->
     with m.viewer(viewport={"width": 375, "height": 900}) as page:
         # The card (the push component): the name cut, and all of it one click away.
         card = page.locator(".sm-card").first
-        expect(card.locator(".sm-name")).to_have_text(truncate(NAME, NAME_LIMIT), timeout=20_000)
+        expect(card.locator(".sm-name")).to_have_text(truncate(NAME, NAME_LIMIT), timeout=ms(20))
         full = card.locator(".sm-full")
         expect(full).to_be_hidden()
         card.get_by_role("button", name="Show all").click()
@@ -103,7 +104,7 @@ def test_hostile_name_and_error_are_literal_text_and_fit_a_phone(live: Start) ->
 
         # The failure: the label carries the name cut and the error's start, as text.
         failure = page.get_by_test_id("stExpander").filter(has_text="Y" * 90)
-        expect(failure).to_have_count(1, timeout=20_000)
+        expect(failure).to_have_count(1, timeout=ms(20))
         summary = failure.locator("summary")
         label = _text(summary)
         assert truncate(NAME, NAME_LIMIT)[:-1] in label, label[:300]

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.support.browser import Live
+from tests.support.waiting import ms
 
 pytestmark = pytest.mark.browser
 
@@ -37,7 +38,7 @@ def test_progress_advances_without_a_reload(live: Start) -> None:
     page = m.open()
     page.evaluate("window.__sameDocument = true")  # gone if the page were reloaded
     bar = page.get_by_text(PROGRESS)
-    expect(bar).to_be_visible(timeout=20_000)
+    expect(bar).to_be_visible(timeout=ms(20))
     first = synced_count(page)
     assert first < 200
     # The card's text keeps moving: wait (bounded) until it shows more campaigns synced.
@@ -69,13 +70,13 @@ def test_retry_moves_a_failure_to_the_queue(live: Start) -> None:
 
     # Generous: on a loaded 2-core machine a fragment run can take seconds.
     try:
-        expect(failure).to_have_count(0, timeout=30_000)
+        expect(failure).to_have_count(0, timeout=ms(30))
     except AssertionError as exc:
         raise AssertionError(
             f"still listed as failed; retries sent: {m.retries_sent()}, "
             f"service: {m.api.get('/api/v1/sync/status').json()}"
         ) from exc
-    expect(m.queue()).to_contain_text(name, timeout=30_000)
+    expect(m.queue()).to_contain_text(name, timeout=ms(30))
     expect(m.failures()).to_have_count(0)
     m.wait_idle()
     assert m.retries_sent() == {f"POST /api/v1/sync/{created['setId']}/retry": 1}
@@ -84,7 +85,7 @@ def test_retry_moves_a_failure_to_the_queue(live: Start) -> None:
     page = m.page
     page.get_by_test_id("stExpander").filter(has_text="Recent actions").locator("summary").click()
     table = page.get_by_test_id("stDataFrame").filter(has_text="local operator")
-    expect(table).to_be_visible(timeout=20_000)
+    expect(table).to_be_visible(timeout=ms(20))
     with page.expect_download() as downloading:
         page.get_by_role("button", name="Download the audit trail (CSV)").click()
     rows = Path(downloading.value.path()).read_text().splitlines()
@@ -120,8 +121,8 @@ def test_failure_expands_and_retries_by_keyboard(live: Start) -> None:
     expect(retry).to_be_focused()
     page.keyboard.press("Enter")
 
-    expect(failure).to_have_count(0, timeout=15_000)
-    expect(m.queue()).to_contain_text(name, timeout=15_000)
+    expect(failure).to_have_count(0, timeout=ms(15))
+    expect(m.queue()).to_contain_text(name, timeout=ms(15))
     m.wait_idle()
     assert m.retries_sent() == {f"POST /api/v1/sync/{created['setId']}/retry": 1}
     assert m.page_errors == []

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support.browser import Live
+from tests.support.waiting import ms
 
 Start = Callable[..., Live]
 pytestmark = pytest.mark.browser
@@ -113,7 +114,7 @@ def test_sections_and_counts_agree_through_a_retry_and_finishing_jobs(live: Star
     )
     page = m.open()
     failure = m.failure(NAMES["failed"])
-    expect(failure).to_have_count(1, timeout=30_000)
+    expect(failure).to_have_count(1, timeout=ms(30))
 
     samples: list[Sample] = []
 
@@ -163,17 +164,17 @@ def test_header_and_cards_go_on_when_the_sections_never_redraw(live: Start) -> N
     m.api.create_set(name="Long run", platform="google", queue=True, behaviour=slow)
     m.api.create_set(name="First in line", platform="meta", queue=True, behaviour=slow)
     page = m.open()
-    expect(page.locator(QUEUED_COUNT)).to_have_text("1", timeout=20_000)
+    expect(page.locator(QUEUED_COUNT)).to_have_text("1", timeout=ms(20))
     m.wait_idle()
     page.evaluate(FREEZE_SECTIONS)
 
     m.api.create_set(name="Second in line", platform="meta", queue=True, behaviour=slow)
     # The queue's section redraws (the server does rerun it), but the component reads the
     # frozen marker: it waits for a redraw that never comes, then gives up and shows the count.
-    expect(m.queue()).to_contain_text("Second in line", timeout=20_000)
-    expect(page.locator(QUEUED_COUNT)).to_have_text("2", timeout=20_000)
+    expect(m.queue()).to_contain_text("Second in line", timeout=ms(20))
+    expect(page.locator(QUEUED_COUNT)).to_have_text("2", timeout=ms(20))
     # Changes of the cards alone are not held back by the state given up on.
     progress = page.locator(".sm-progress-text").first
     before = progress.inner_text()
-    expect(progress).not_to_have_text(before, timeout=10_000)
+    expect(progress).not_to_have_text(before, timeout=ms(10))
     assert m.page_errors == []

@@ -15,6 +15,7 @@ from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-unt
 from playwright.sync_api import Locator, Page, Request, expect
 
 from tests.support.browser import Live
+from tests.support.waiting import ms
 
 pytestmark = pytest.mark.browser
 
@@ -100,7 +101,7 @@ def test_first_load_paints_at_once_with_no_navigation_and_nothing_from_the_inter
     expect(page.get_by_role("heading", name="Sync Monitor")).to_be_visible()
     expect(page.get_by_text("Loading syncs…").first).to_be_visible()
     expect(page.get_by_test_id("stMetric")).to_have_count(0)
-    expect(page.get_by_test_id("stMetric").first).to_be_visible(timeout=45_000)
+    expect(page.get_by_test_id("stMetric").first).to_be_visible(timeout=ms(45))
     expect(page.get_by_text("Loading syncs…")).to_have_count(0)
     m.wait_idle()
     assert page.evaluate("window.__navSeen") is False
@@ -203,10 +204,10 @@ def test_focus_moves_to_the_next_failure_after_a_retry(live: Start) -> None:
     retry.focus()
     page.keyboard.press("Enter")
     # While the service has not answered, the failure stays, marked, and keeps the focus.
-    expect(failure.get_by_text("Retrying…")).to_be_visible(timeout=15_000)
+    expect(failure.get_by_text("Retrying…")).to_be_visible(timeout=ms(15))
     expect(retry).to_be_focused()
-    expect(failure).to_have_count(0, timeout=30_000)
-    expect(m.failure(second).locator("summary")).to_be_focused(timeout=10_000)
+    expect(failure).to_have_count(0, timeout=ms(30))
+    expect(m.failure(second).locator("summary")).to_be_focused(timeout=ms(10))
     assert m.page_errors == []
 
 

@@ -20,6 +20,7 @@ from sync_monitor.client import PROBE_ID
 from sync_monitor.push import route, token
 from sync_monitor.text import plain
 from tests.support.browser import Live
+from tests.support.waiting import ms
 
 pytestmark = pytest.mark.browser
 
@@ -54,7 +55,7 @@ def test_cards_move_with_no_rerun(live: Start) -> None:
     m = live()
     m.api.create_set(name="Acme Outdoor – Q4", platform="google", behaviour=SLOW, queue=True)
     page = m.open()
-    expect(page.locator(".sm-progress-text")).to_contain_text(PROGRESS, timeout=20_000)
+    expect(page.locator(".sm-progress-text")).to_contain_text(PROGRESS, timeout=ms(20))
     m.wait_idle()
     page.wait_for_timeout(1500)  # the component's first report may cost one rerun: let it pass
     m.wait_idle()
@@ -75,7 +76,7 @@ def test_ten_tabs_of_one_browser_are_all_live(live: Start) -> None:
     tabs = [m.page] + [context.new_page() for _ in range(9)]
     for tab in tabs:
         m.open(tab)
-        expect(tab.locator(".sm-progress-text")).to_contain_text(PROGRESS, timeout=30_000)
+        expect(tab.locator(".sm-progress-text")).to_contain_text(PROGRESS, timeout=ms(30))
     seen = [synced(tab) for tab in tabs]
     for tab, before in zip(tabs, seen, strict=True):
         assert wait_for_more(tab, before + 5) > before + 5
@@ -99,8 +100,8 @@ def test_fallback_takes_over_when_the_route_is_blocked_and_hands_back(live: Star
     page = m.page
     page.goto(m.url)
     # Blocked: the page draws the cards itself, every second, and says so.
-    expect(page.get_by_text(FALLBACK)).to_be_visible(timeout=30_000)
-    expect(page.get_by_text(PROGRESS).first).to_be_visible(timeout=20_000)
+    expect(page.get_by_text(FALLBACK)).to_be_visible(timeout=ms(30))
+    expect(page.get_by_text(PROGRESS).first).to_be_visible(timeout=ms(20))
     expect(page.locator(".sm-live")).to_be_hidden()
     first = int(PROGRESS.search(page.get_by_text(PROGRESS).first.inner_text()).group(1))  # type: ignore[union-attr]
     deadline = time.monotonic() + 15
@@ -113,7 +114,7 @@ def test_fallback_takes_over_when_the_route_is_blocked_and_hands_back(live: Star
         pytest.fail("the fallback's cards did not move")
 
     blocked["on"] = False  # the route is reachable again: push takes over by itself
-    expect(page.locator(".sm-live")).to_be_visible(timeout=30_000)
+    expect(page.locator(".sm-live")).to_be_visible(timeout=ms(30))
     expect(page.get_by_text(FALLBACK)).to_have_count(0)
     before = synced(page)
     assert wait_for_more(page, before + 5) > before + 5
@@ -128,17 +129,17 @@ def test_hostile_set_name_and_error_show_as_text_in_the_cards(live: Start) -> No
     m.api.create_set(name=HOSTILE, platform="reddit", behaviour=SLOW, queue=True)
     page = m.open()
     name = page.locator(".sm-name").first
-    expect(name).to_have_text(plain(HOSTILE), timeout=20_000)  # the override left out
+    expect(name).to_have_text(plain(HOSTILE), timeout=ms(20))  # the override left out
     assert page.locator(".sm-live img, .sm-live a").count() == 0
     assert page.evaluate("window.__pwned") is None
     bar = page.get_by_role("progressbar").first
-    assert bar.get_attribute("aria-label", timeout=5000).startswith(plain(HOSTILE))  # type: ignore[union-attr]
+    assert bar.get_attribute("aria-label", timeout=ms(5)).startswith(plain(HOSTILE))  # type: ignore[union-attr]
     assert m.page_errors == []
 
 
 def _page_token(page: Page, url: str) -> str:
     """The token the page's component connected with (read from the socket it opened)."""
-    with page.expect_websocket(lambda ws: route.PATH in ws.url, timeout=30_000) as opened:
+    with page.expect_websocket(lambda ws: route.PATH in ws.url, timeout=ms(30)) as opened:
         page.goto(url)
     return parse_qs(urlsplit(opened.value.url).query)["token"][0]
 
@@ -198,7 +199,7 @@ def test_cancel_by_keyboard_sends_one_post(live: Start) -> None:
     created = m.api.create_set(name=name, platform="meta", behaviour=SLOW, queue=True)
     page = m.open()
     cancel = page.get_by_role("button", name=f"Cancel “{name}”", exact=True)
-    expect(cancel).to_be_visible(timeout=20_000)
+    expect(cancel).to_be_visible(timeout=ms(20))
     # Reach it by keyboard: Tab from the page's top until it has focus.
     page.get_by_role("heading", name="Sync Monitor").first.click()
     for _ in range(40):
@@ -213,7 +214,7 @@ def test_cancel_by_keyboard_sends_one_post(live: Start) -> None:
     page.keyboard.press("Enter")
     page.keyboard.press("Enter")  # a second press must not send a second POST
     m.api.wait_state(created["jobId"], "cancelled", timeout=20)
-    expect(page.locator(".sm-card")).to_have_count(0, timeout=15_000)
+    expect(page.locator(".sm-card")).to_have_count(0, timeout=ms(15))
     m.wait_idle()
     stats = m.api.get("/_local/stats").json()
     probe = PROBE_ID  # the feature probe
@@ -232,11 +233,11 @@ def test_a_finished_sync_is_announced_to_screen_readers(live: Start) -> None:
         queue=True,
     )
     page = m.open()
-    expect(page.locator(".sm-card")).to_have_count(1, timeout=20_000)
+    expect(page.locator(".sm-card")).to_have_count(1, timeout=ms(20))
     announcer = page.locator(".sm-sr")
     expect(announcer).to_have_attribute("aria-live", "polite")
-    expect(page.locator(".sm-card")).to_have_count(0, timeout=30_000)
-    expect(announcer).to_have_text(f"“{name}” completed.", timeout=10_000)
+    expect(page.locator(".sm-card")).to_have_count(0, timeout=ms(30))
+    expect(announcer).to_have_text(f"“{name}” completed.", timeout=ms(10))
     assert m.page_errors == []
 
 
@@ -244,7 +245,7 @@ def test_read_only_cards_offer_no_cancel(live: Start) -> None:
     m = live(app_env={"SYNC_MONITOR_READ_ONLY": "true"})
     m.api.create_set(name="Acme Outdoor – Q4", platform="google", behaviour=SLOW, queue=True)
     page = m.open()
-    expect(page.locator(".sm-card")).to_have_count(1, timeout=20_000)
+    expect(page.locator(".sm-card")).to_have_count(1, timeout=ms(20))
     expect(page.locator(".sm-card").get_by_text("Cancel is for operators.")).to_be_visible()
     expect(page.locator(".sm-card button:visible")).to_have_count(0)  # ("Show all": hidden)
     expect(page.get_by_text("Read-only: SYNC_MONITOR_READ_ONLY is set.")).to_be_visible()

@@ -16,6 +16,7 @@ from playwright.sync_api import Page, WebSocket, expect
 from sync_monitor.local_api import Faults, LocalApiServer
 from sync_monitor.push import route
 from tests.support.browser import Live
+from tests.support.waiting import ms
 
 pytestmark = pytest.mark.browser
 
@@ -72,16 +73,16 @@ def test_the_session_token_reaches_no_browser_and_no_log(live: Start, tmp_path: 
     # waits the minute the service asks for); the page says so each time.
     for status, says in ((401, "session is not valid"), (500, "server error")):
         m.api.set_faults(error_rate=1.0, error_status=status)
-        expect(page.get_by_text(says).first).to_be_visible(timeout=30_000)
+        expect(page.get_by_text(says).first).to_be_visible(timeout=ms(30))
         pages.append(_html(page))
     m.api.server.stop()
-    expect(page.get_by_text("could not be reached").first).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("could not be reached").first).to_be_visible(timeout=ms(30))
     pages.append(_html(page))
     config = replace(m.api.server.config, faults=Faults(error_rate=1.0, error_status=429))
     port = int(m.api.url.rsplit(":", 1)[1])
     with LocalApiServer(config, port=port):
         says = "rate-limiting this monitor"
-        expect(page.get_by_text(says).first).to_be_visible(timeout=30_000)
+        expect(page.get_by_text(says).first).to_be_visible(timeout=ms(30))
         pages.append(_html(page))
 
     # What was searched is the real thing: both sockets, many frames, a debug log that shows

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import requests
 
-from tests.support.local_api import wait_until
+from tests.support.waiting import wait_until
 
 
 @contextmanager

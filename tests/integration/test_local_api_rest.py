@@ -6,7 +6,8 @@ import uuid
 from typing import Any
 
 from sync_monitor.local_api import Contract
-from tests.support.local_api import Api, quiet_config, running, wait_until
+from tests.support.local_api import Api, quiet_config, running
+from tests.support.waiting import wait_until
 
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 

@@ -11,6 +11,7 @@ from typing import Any
 from playwright.sync_api import Locator, Page, expect
 
 from tests.support.local_api import Api
+from tests.support.waiting import ms
 
 
 @dataclass
@@ -31,7 +32,7 @@ class Live:
         # The header's counts exist once the hub has a snapshot: drawn by the push component,
         # or by Streamlit in the fallback.
         expect(page.locator(".sm-count, [data-testid='stMetric']").first).to_be_visible(
-            timeout=20_000
+            timeout=ms(20)
         )
         return page
 
@@ -43,7 +44,7 @@ class Live:
         assert browser is not None
         context = browser.new_context(**options)
         try:
-            context.set_default_timeout(20_000)
+            context.set_default_timeout(ms(20))
             page = context.new_page()
             page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
             yield self.open(page)
@@ -55,13 +56,13 @@ class Live:
         page = page or self.page
         page.get_by_test_id("stCheckbox").filter(has_text="Pause").locator("label").click()
         paused = page.get_by_text("Paused: the page shows the moment you paused.")
-        expect(paused).to_be_visible(timeout=20_000)  # a full run: slow on a busy machine
+        expect(paused).to_be_visible(timeout=ms(20))  # a full run: slow on a busy machine
         self.wait_idle(page=page)
 
-    def wait_idle(self, timeout: float = 20_000, page: Page | None = None) -> None:
+    def wait_idle(self, timeout: float = 20, page: Page | None = None) -> None:
         """Wait until no script (or fragment) run is in progress."""
         (page or self.page).wait_for_selector(
-            "[data-test-script-state='notRunning']", state="attached", timeout=timeout
+            "[data-test-script-state='notRunning']", state="attached", timeout=ms(timeout)
         )
 
     def section(self, title: str) -> Locator:

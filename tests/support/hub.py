@@ -14,6 +14,7 @@ from sync_monitor.jobstate import WatchedJob
 from sync_monitor.settings import load_settings
 from sync_monitor.snapshot import Snapshot
 from tests.support.local_api import Api
+from tests.support.waiting import seconds
 
 OPS = Caller("test operator", Role.OPERATOR)  # who the tests act as
 
@@ -26,7 +27,7 @@ def hub_for(
     values = {"poll_seconds": 0.5, "stall_seconds": 30.0}
     values.update(settings)
     config = load_settings(environ={}).model_copy(update=values)
-    hub = Hub(DotoroClient(url, timeout=5), config, **(hub_options or {})).start()
+    hub = Hub(DotoroClient(url, timeout=seconds(5)), config, **(hub_options or {})).start()
     try:
         yield hub
     finally:
@@ -34,8 +35,9 @@ def hub_for(
 
 
 def wait_for(hub: Hub, predicate: Callable[[Snapshot], bool], timeout: float = 15.0) -> Snapshot:
-    """Wait on the hub's change signal (no sleeping) until the snapshot satisfies `predicate`."""
-    deadline = time.monotonic() + timeout
+    """Wait on the hub's change signal (no sleeping) until the snapshot satisfies `predicate`
+    (for at most `seconds(timeout)`)."""
+    deadline = time.monotonic() + seconds(timeout)
     version = -1
     while True:
         snap = hub.snapshot()
@@ -86,7 +88,7 @@ def retry_job(api: Api, hub: Hub, behaviour: dict[str, object]) -> tuple[str, st
     """A failed set retried by the hub: its new job is watched from the 202 on, queued or not."""
     cs = api.create_set(name="Watched", failed_error="first try failed", behaviour=behaviour)
     wait_for(hub, lambda s: any(f.set_id == cs["setId"] for f in s.failed))
-    result = hub.retry(cs["setId"], OPS).result(10)
+    result = hub.retry(cs["setId"], OPS).result(seconds(10))
     assert result.ok, result.message
     assert result.job_id is not None
     return cs["setId"], result.job_id

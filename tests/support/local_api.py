@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import http.client
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +14,7 @@ import requests
 
 from sync_monitor.local_api import LocalApiServer, ServerConfig
 from sync_monitor.local_api.engine import Engine
+from tests.support.waiting import seconds, wait_until
 
 
 def quiet_config(**overrides: Any) -> ServerConfig:
@@ -27,15 +28,6 @@ def quiet_config(**overrides: Any) -> ServerConfig:
     }
     values.update(overrides)
     return ServerConfig(**values)
-
-
-def wait_until(check: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
-    """Poll `check` until it holds (for state with no event to wait on); fail after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout} s")
-        time.sleep(0.02)
 
 
 def frames(body: bytes) -> list[str]:
@@ -55,10 +47,10 @@ class Api:
         return self.server.url
 
     def get(self, path: str, **kw: Any) -> requests.Response:
-        return self.session.get(self.url + path, timeout=10, **kw)
+        return self.session.get(self.url + path, timeout=seconds(10), **kw)
 
     def post(self, path: str, **kw: Any) -> requests.Response:
-        return self.session.post(self.url + path, timeout=10, **kw)
+        return self.session.post(self.url + path, timeout=seconds(10), **kw)
 
     def create_set(self, **body: Any) -> dict[str, str]:
         response = self.post("/_local/sets", json=body)
@@ -114,7 +106,7 @@ class RawStream:
     def __init__(self, url: str, path: str, headers: dict[str, str] | None = None) -> None:
         parts = urlsplit(url)
         assert parts.hostname is not None, url
-        self.conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        self.conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=seconds(10))
         self.conn.request("GET", path, headers=headers or {})
         self.response = self.conn.getresponse()
         self.buffer = b""
@@ -122,7 +114,7 @@ class RawStream:
 
     def read_until(self, marker: bytes, timeout: float = 10.0) -> bytes:
         """Read until `marker` is in the buffer (or the stream ends); return the buffer."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + seconds(timeout)
         while marker not in self.buffer and not self.closed:
             if time.monotonic() > deadline:
                 raise AssertionError(f"no {marker!r} in {self.buffer!r}")
@@ -132,7 +124,7 @@ class RawStream:
     def read_to_end(self, timeout: float = 10.0) -> bytes:
         """Read until the server ends the response; a read silent for `timeout` s fails."""
         assert self.conn.sock is not None
-        self.conn.sock.settimeout(timeout)
+        self.conn.sock.settimeout(seconds(timeout))
         while not self.closed:
             self._read()
         self.close()

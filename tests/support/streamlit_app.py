@@ -6,20 +6,19 @@ Shared by the browser tests, the browser benchmarks and docs/screenshots.py.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager as ContextManager
 from contextlib import contextmanager
 from pathlib import Path
 from subprocess import Popen
-from typing import IO
 
-import requests
+from tests.support.waiting import seconds, wait_for_http
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
@@ -54,10 +53,18 @@ def streamlit_app(api_url: str, **env: str) -> ContextManager[tuple[str, Popen[b
 
 @contextmanager
 def serve(
-    api_url: str, env: dict[str, str], log: Path | None = None
+    api_url: str,
+    env: dict[str, str],
+    log: Path | None = None,
+    expected_errors: tuple[str, ...] = (),
 ) -> Iterator[tuple[str, Popen[bytes]]]:
     """`streamlit_app`; with `log`, the server logs everything, Streamlit's and the
-    monitor's, at debug level into that file."""
+    monitor's, at debug level into that file.
+
+    The server's output is kept either way: when the block ends without an exception, an error
+    the monitor logged, or a script error Streamlit caught, fails it (as the `logged_errors`
+    fixture does in-process), unless it matches one of `expected_errors` (regular expressions).
+    """
     port = free_port()
     scratch = tempfile.TemporaryDirectory(prefix="sync-monitor-app-")
     env = {
@@ -68,51 +75,70 @@ def serve(
     debug = ["--logger.level", "debug"] if log else []
     if log:
         env["SYNC_MONITOR_LOG_LEVEL"] = "debug"
-    output: IO[bytes] | int = log.open("wb") if log else subprocess.DEVNULL
-    proc = Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(APP),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-            *debug,
-        ],
-        cwd=ROOT,
-        env={**os.environ, "SYNC_MONITOR_API_URL": api_url, **env},
-        stdout=output,
-        stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
-    )
-    if not isinstance(output, int):
-        output.close()  # the child has its own copy
+    log = log or Path(scratch.name) / "server.log"
+    with log.open("wb") as output:  # the child has its own copy
+        proc = Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(APP),
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+                *debug,
+            ],
+            cwd=ROOT,
+            env={**os.environ, "SYNC_MONITOR_API_URL": api_url, **env},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(url + "/_stcore/health", timeout=1).text == "ok":
-                    break
-            except requests.ConnectionError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("streamlit did not start")
-            time.sleep(0.1)
+        wait_for_http(
+            url + "/_stcore/health",
+            "streamlit's health check",
+            ok=lambda r: r.text == "ok",
+            alive=lambda: proc.poll() is None,
+        )
         yield url, proc
+        stop(proc)
+        errors = server_errors(log.read_text(errors="replace"), expected_errors)
+        assert not errors, "the server logged errors:\n" + "\n".join(errors)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        stop(proc)
         scratch.cleanup()
+
+
+def stop(proc: Popen[bytes]) -> None:
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(seconds(15))
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(seconds(5))
+
+
+# The monitor's error lines ("<time> ERROR sync_monitor.…: …", runtime._LOG_FORMAT) and
+# Streamlit's ("<time> ERROR   streamlit.…: Uncaught app execution"): a script's exception
+# that nothing caught, a callback that failed.
+_ERROR = re.compile(r"\b(ERROR|CRITICAL)\s+(sync_monitor|streamlit)[\w.]*: ")
+
+
+def server_errors(text: str, expected: tuple[str, ...] = ()) -> list[str]:
+    """The error lines in a server's output, less those that match `expected`."""
+    return [
+        line
+        for line in text.splitlines()
+        if _ERROR.search(line) and not any(re.search(e, line) for e in expected)
+    ]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
-
 from sync_monitor.client import DotoroClient
 from sync_monitor.events import CampaignSynced, Heartbeat
 from sync_monitor.hub import Hub
 from sync_monitor.models import Progress, QueuedJob, StatusSummary
 from sync_monitor.settings import load_settings
 from tests.support.hub import OPS
+from tests.support.logs import LoggedErrors
 
 
 def idle_hub() -> Hub:
@@ -66,23 +65,27 @@ class BuggyClient(DotoroClient):
         raise RuntimeError("another bug")
 
 
-def test_the_poller_survives_an_unexpected_error(caplog: pytest.LogCaptureFixture) -> None:
+def test_the_poller_survives_an_unexpected_error(logged_errors: LoggedErrors) -> None:
+    logged_errors.expect("status poll failed unexpectedly")
     hub = Hub(BuggyClient(), load_settings(environ={}, poll_seconds=0.5)).start()
     try:
         version = 0
         while not hub.snapshot().loaded:
             version = hub.wait_for_change(version, 10)
             assert version > 0, "the poller never polled again"
-        assert "status poll failed unexpectedly" in caplog.text
+        assert logged_errors.matching("status poll failed unexpectedly")
     finally:
         hub.stop()
 
 
-def test_an_action_that_hits_a_bug_fails_with_a_sentence() -> None:
+def test_an_action_that_hits_a_bug_fails_with_a_sentence(logged_errors: LoggedErrors) -> None:
+    logged_errors.expect("an action failed unexpectedly")
     hub = Hub(BuggyClient(), load_settings(environ={}))
     try:
         result = hub.retry("set-1", OPS).result(10)
         assert not result.ok
         assert "unexpected error" in result.message
+        [logged] = logged_errors.matching("an action failed unexpectedly")
+        assert logged.exc_info is not None  # with its traceback
     finally:
         hub.stop()

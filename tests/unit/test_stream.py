@@ -30,6 +30,7 @@ from sync_monitor.jobstate import Outcome, StreamKind, StreamStatus
 from sync_monitor.models import JobState
 from sync_monitor.sse import RawEvent, complete_frames, parse_sse
 from sync_monitor.stream import StreamConsumer
+from tests.support.logs import LoggedErrors
 
 JOB = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
 FAST = Backoff(base=0.01, cap=0.02, jitter=0)
@@ -446,9 +447,10 @@ def test_a_broken_raw_read_mid_stream_reconnects_instead_of_killing_the_thread()
 
 
 def test_an_unexpected_error_is_logged_and_the_stream_reconnects(
-    caplog: pytest.LogCaptureFixture,
+    logged_errors: LoggedErrors,
 ) -> None:
     """A bug (here a sink that raises once) must not end the job's only stream."""
+    logged_errors.expect("unexpected error")
 
     class FlakySink(Sink):
         def on_event(self, job_id: str, event: StreamEvent) -> None:
@@ -462,7 +464,7 @@ def test_an_unexpected_error_is_logged_and_the_stream_reconnects(
 
     assert sink.reconnects == [(1, "an unexpected error in the monitor", 0.01)]
     assert sink.ends == [(Outcome.COMPLETED, None)]
-    assert "unexpected error" in caplog.text
+    assert logged_errors.matching("unexpected error")
 
 
 def test_gives_up_as_gone_when_an_unwatched_jobs_last_attach_shows_it_unfinished() -> None:

@@ -1,0 +1,39 @@
+"""For every test: an error the monitor logs fails the test, unless the test says it expects it.
+
+A page that turns a bug into a polite banner, or a thread that logs a traceback and carries on,
+would otherwise pass unseen. Tests that provoke an error on purpose name it with
+`logged_errors.expect(...)`, and should check it was logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.logs import LoggedErrors
+from tests.support.waiting import scaled_timeout
+
+
+@pytest.fixture(autouse=True)
+def logged_errors() -> Iterator[LoggedErrors]:
+    caught = LoggedErrors()
+    logger = logging.getLogger("sync_monitor")
+    logger.addHandler(caught)
+    try:
+        yield caught
+    finally:
+        logger.removeHandler(caught)
+    unexpected = caught.unexpected()
+    if unexpected:
+        formatter = logging.Formatter("%(levelname)s %(name)s: %(message)s")
+        shown = "\n".join(formatter.format(r) for r in unexpected)
+        pytest.fail(f"the monitor logged {len(unexpected)} unexpected error(s):\n{shown}")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """pytest-timeout's limit (pyproject.toml) scales with SYNC_MONITOR_TEST_SLOWDOWN too."""
+    for item in items:
+        if item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(scaled_timeout(item.config)))
