@@ -3,6 +3,7 @@ sign-in gate, and navigation to the pages in pages/."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import streamlit as st
@@ -33,12 +34,17 @@ def main(icon: Path) -> None:
 
     if not admitted:
         st.stop()
+    # The live page is the default, served at the root URL: Streamlit ignores a default page's
+    # url_path, so /live gets a hidden page of its own that goes to the root (else a link or a
+    # bookmark to /live opened under a "Page not found" dialog).
+    live = st.Page("pages/live.py", title="Live", default=True, url_path="now")
     pages = [
-        st.Page("pages/live.py", title="Live", default=True, url_path="live"),
+        live,
         st.Page("pages/analysis.py", title="Failure analysis", url_path="analysis"),
+        st.Page(partial(st.switch_page, live), title="Live", url_path="live", visibility="hidden"),
     ]
-    # No menu while there is one page; with more, a top bar (config.toml turns the sidebar's off).
-    page = st.navigation(pages, position="hidden" if len(pages) == 1 else "top")
+    # A top bar with the pages (config.toml turns the sidebar's off).
+    page = st.navigation(pages, position="top")
     with problems.reported(f"the {page.title} page"):
         page.run()
 

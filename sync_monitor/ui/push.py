@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ..actions import Actions
@@ -32,6 +33,7 @@ MODE = "sync_monitor_push_mode"  # session key: how this viewer's page is live n
 SEEN = "sync_monitor_push_seen"  # session key: the message the component showed last
 DRAWN = "sync_monitor_push_drawn"  # session key: the digest of the sections last drawn
 SECTIONS = "sections"  # the key of the fragment with the queue, failures and charts
+UNKNOWN_FRAGMENT = "rerun-unknown-fragment-key"  # Streamlit's error id: no such fragment here
 __all__ = ["DRAWN", "SECTIONS", "SEEN", "Mode", "digest", "live", "mode", "shown_snapshot"]
 
 _live = st.components.v2.component(
@@ -63,7 +65,13 @@ def _sections_changed() -> None:
     seen = st.session_state.get("live-component", {}).get("sections") or {}
     if isinstance(seen.get("seq"), int):
         st.session_state[SEEN] = seen["seq"]
-    st.rerun(scope=SECTIONS)
+    try:
+        st.rerun(scope=SECTIONS)
+    except StreamlitAPIException as exc:
+        # The report left the browser as the viewer went to another page, which has no
+        # sections: that page's own run goes ahead instead (else Streamlit's error page).
+        if exc.error_id != UNKNOWN_FRAGMENT:
+            raise
 
 
 def _token_asked() -> None:

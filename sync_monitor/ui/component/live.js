@@ -17,6 +17,25 @@ const SILENT_MS = 40000; // the route sends at least a heartbeat every 15 s: sil
 const HOLD_MS = 1500;
 const controllers = new WeakMap();
 
+// Leaving the page. Streamlit merges the reruns the browser asks for, and the newest one names
+// the page to run: a report sent between a click on the menu (a page link, Back) and the new
+// page's first run would bring this page back, and the viewer's click would be lost. From such a
+// click, reports wait (the latest of each kind) until this component is gone with the page, or
+// NAVIGATING_MS has passed and the click led nowhere.
+const NAVIGATING_MS = 5000;
+let navigatingSince = -Infinity;
+
+function startsNavigation(event) {
+  const link = event.composedPath().find((n) => n instanceof HTMLAnchorElement && n.href);
+  if (link && link.origin === location.origin && link.pathname !== location.pathname) {
+    navigatingSince = Date.now();
+  }
+}
+document.addEventListener("click", startsNavigation, true);
+window.addEventListener("popstate", () => {
+  navigatingSince = Date.now();
+});
+
 function el(tag, cls, text) {
   const node = document.createElement(tag);
   if (cls) node.className = cls;
@@ -93,6 +112,8 @@ class Live {
     this.gaveUpOn = null; // the sections' state waited for in vain (not waited for again)
     this.holdTimer = null;
     this.pushReported = null;
+    this.waiting = new Map(); // reports held while the viewer leaves the page: name -> send
+    this.waitTimer = null;
     this.timer = setInterval(() => this.tick(), 1000);
     this.build();
   }
@@ -144,7 +165,7 @@ class Live {
   report(value) {
     if (this.pushReported === value) return;
     this.pushReported = value;
-    this.api.setStateValue("push", value);
+    this.send("push", () => this.api.setStateValue("push", value));
   }
 
   connect() {
@@ -152,7 +173,7 @@ class Live {
     const data = this.data;
     if (data.tokenExpires - Date.now() < REFRESH_BEFORE_MS) {
       // The page hands out a new token on its next run; this component connects then.
-      this.api.setTriggerValue("token", Date.now());
+      this.send("token", () => this.api.setTriggerValue("token", Date.now()));
       this.retryTimer = setTimeout(() => this.connect(), RETRY_MS[0]);
       return;
     }
@@ -232,7 +253,8 @@ class Live {
     if (state.sections !== this.sectionsSent && this.data.mode === "push") {
       this.sectionsSent = state.sections;
       if (state.sections !== this.drawnSections()) {
-        this.api.setTriggerValue("sections", { seq: this.seq, digest: state.sections });
+        const sections = { seq: this.seq, digest: state.sections };
+        this.send("sections", () => this.api.setTriggerValue("sections", sections));
       }
     }
     if (this.holding(state)) return;
@@ -471,12 +493,26 @@ class Live {
       box.replaceChildren(el("p", "sm-note", "Cancelling…"));
       box.tabIndex = -1;
       box.focus();
-      this.api.setTriggerValue("cancel", { job: card.job, name: card.name, at: Date.now() });
+      const cancel = { job: card.job, name: card.name, at: Date.now() };
+      this.send("cancel", () => this.api.setTriggerValue("cancel", cancel));
     };
     const row = el("div", "sm-row");
     row.append(yes, no);
     box.replaceChildren(question, row);
     yes.focus();
+  }
+
+  // Report to the page now, or once the viewer is no longer leaving it (see NAVIGATING_MS).
+  send(name, report) {
+    const left = navigatingSince + NAVIGATING_MS - Date.now();
+    if (left <= 0) return report();
+    this.waiting.set(name, report);
+    clearTimeout(this.waitTimer);
+    this.waitTimer = setTimeout(() => {
+      const held = [...this.waiting.values()];
+      this.waiting.clear();
+      if (!this.closed) for (const send of held) send();
+    }, left);
   }
 
   tick() {
@@ -490,6 +526,7 @@ class Live {
     this.closed = true;
     clearInterval(this.timer);
     clearTimeout(this.retryTimer);
+    clearTimeout(this.waitTimer);
     this.retryTimer = null;
     if (this.socket) this.socket.close();
     this.socket = null;
