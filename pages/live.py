@@ -47,13 +47,15 @@ paused = top[1].toggle(
 mode = push.mode(services.settings.push)
 # Who the viewer is, asked again at each click; the hub checks it on every action.
 who = partial(viewer.caller, services.settings)
+me = who()
+if me.may_act:
+    hub.operator_here()  # cancel's probe (a write) may go now: see StatusPoller.operator_here
 if viewer.sign_in_configured():
-    me = who()
     signed = st.columns([6, 1])
     signed[0].caption(f"Signed in as {escape_markdown(me.who)} ({me.role.value}).")
     signed[1].button("Sign out", on_click=st.logout, key="sign-out")
-elif not who().may_act:
-    st.caption(who().why_read_only)
+elif not me.may_act:
+    st.caption(me.why_read_only)
 pushing = mode is push.Mode.PUSH
 
 

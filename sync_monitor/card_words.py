@@ -73,6 +73,8 @@ def card_words(card: ActiveView, snap: Snapshot) -> CardWords:
         stream_words = f"live updates unavailable: {stream.reason}"
     if card.cancelling:
         cancel, note = CancelState.CANCELLING, "Cancelling…"
+    elif snap.features.cancel is None:  # not known (not asked: nobody here may cancel)
+        cancel, note = CancelState.UNAVAILABLE, ""
     elif not snap.features.cancel:
         cancel, note = CancelState.UNAVAILABLE, "Cancel is not available on this backend."
     elif card.job_id is None:

@@ -157,6 +157,10 @@ class Hub:
         return self.poller.poll_once()
 
     # -- actions ----------------------------------------------------------------------------
+    def operator_here(self) -> None:
+        """A page was drawn for someone who may act (see `StatusPoller.operator_here`)."""
+        self.poller.operator_here()
+
     def retry(self, set_id: str, caller: Caller) -> Future[ActionResult]:
         return self.actions.retry(set_id, caller)
 

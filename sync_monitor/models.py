@@ -229,7 +229,10 @@ class HistoryPage(_Model):
 @dataclass(frozen=True)
 class Features:
     """Extensions of §3.6 the backend offers, found by probing (an unknown route is a 404
-    whose message starts with "Route not found")."""
+    whose message starts with "Route not found").
 
-    cancel: bool = False
+    `cancel` is None until known: its probe is a write (a cancel of a job that does not exist),
+    sent only once someone who may act has opened the monitor, never by a read-only one."""
+
+    cancel: bool | None = None
     history: bool = False

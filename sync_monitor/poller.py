@@ -53,6 +53,9 @@ class StatusPoller:
         self._queue_problem: str | None = None
         self._decided: dict[str, bool] = {}  # extension -> present, once the backend answered
         self._probed_at: datetime | None = None
+        # Set once someone who may act has opened the monitor: only then may a probe write.
+        self._operator_here = threading.Event()
+        self._probed_writes = False  # a probe round has run since then
         self._history_at: datetime | None = None
         self._failures = 0
         self._rng = random.Random()
@@ -61,6 +64,12 @@ class StatusPoller:
 
     def start(self) -> None:
         self._thread.start()
+
+    def operator_here(self) -> None:
+        """Someone who may act has the monitor open: the probes that write may now be sent
+        (at the next poll); a read-only monitor sends none, whoever says this."""
+        if not self._settings.read_only:
+            self._operator_here.set()
 
     def join(self, timeout: float) -> None:
         if self._thread.is_alive():
@@ -206,16 +215,27 @@ class StatusPoller:
         identity (its URL and credentials) is fixed for the life of the process. Undecided
         probes are asked again at most every PROBE_EVERY, so an erring backend costs little.
         """
-        undecided = [name for name in PROBES if name not in self._decided]
-        if not undecided or (self._probed_at is not None and now - self._probed_at < PROBE_EVERY):
+        may_write = self._operator_here.is_set() and not self._settings.read_only
+        undecided = [
+            name
+            for name, (method, _, _) in PROBES.items()
+            if name not in self._decided and (method == "GET" or may_write)
+        ]
+        # The first round an operator may write in goes at once: their cards wait on it.
+        first_with_writes = may_write and not self._probed_writes
+        recently = self._probed_at is not None and now - self._probed_at < PROBE_EVERY
+        if not undecided or (recently and not first_with_writes):
             return
         self._probed_at = now
+        self._probed_writes = may_write
         had_history = self._decided.get("history", False)
         for name in undecided:
             verdict = self._client.probe(name)
             if verdict is not None:
                 self._decided[name] = verdict
-        features = Features(**{name: self._decided.get(name, False) for name in PROBES})
+        features = Features(
+            cancel=self._decided.get("cancel"), history=self._decided.get("history", False)
+        )
         durations: list[tuple[Platform, float]] = []
         if features.history and not had_history:
             # Seed the queue estimates with real durations where the backend offers history.

@@ -57,7 +57,7 @@ def _card(
                     on_click=cancel_clicked,
                     args=(actions, who, card.job_id, card.name, focus_next),
                 )
-        else:
+        elif said.cancel_note:
             st.caption(said.cancel_note)
 
 

@@ -11,10 +11,13 @@ import pytest
 from streamlit import config
 
 from sync_monitor import runtime
+from sync_monitor.client import PROBE_ID
 from tests.support.apptest import Monitor
+from tests.support.waiting import wait_until
 
 Factory = Callable[..., Monitor]
 OUTAGE = "Reddit Ads API error 503: Service Unavailable"
+SLOW = {"campaigns": 400, "seconds_per_campaign": 0.2}  # running for the whole test
 
 
 @pytest.fixture
@@ -27,6 +30,58 @@ def address() -> Iterator[Callable[[str], None]]:
 
 def retries(m: Monitor) -> list[str]:
     return [k for k in m.api.get("/_local/stats").json() if k.endswith("/retry")]
+
+
+def writes(m: Monitor) -> dict[str, int]:
+    """The requests to the Dotoro API that could change something (the test's own scripting
+    of the local API, under /_local/, left out)."""
+    stats: dict[str, int] = m.api.get("/_local/stats").json()
+    return {
+        k: n
+        for k, n in stats.items()
+        if k.split()[0] in ("POST", "PUT", "PATCH", "DELETE") and " /api/" in k
+    }
+
+
+def polls(m: Monitor) -> int:
+    return int(m.api.get("/_local/stats").json().get("GET /api/v1/sync/status", 0))
+
+
+@pytest.mark.parametrize("why", ["SYNC_MONITOR_READ_ONLY", "shared without sign-in"])
+def test_where_nobody_may_act_the_monitor_sends_no_write_at_all(
+    monitor_factory: Factory,
+    monkeypatch: pytest.MonkeyPatch,
+    address: Callable[[str], None],
+    why: str,
+) -> None:
+    """Not even the probe that tells whether the backend can cancel (a cancel of a job that
+    does not exist): it waits for someone who may act, which never comes here."""
+    if why == "SYNC_MONITOR_READ_ONLY":
+        monkeypatch.setenv("SYNC_MONITOR_READ_ONLY", "true")
+    else:
+        address("0.0.0.0")
+    m = monitor_factory(workers=1)
+    m.api.create_set(name="Broken", failed_error=OUTAGE)
+    m.api.create_set(name="Running", queue=True, behaviour=SLOW)
+    m.run()  # a viewer opens the page
+    m.wait(lambda s: len(s.failed) == 1 and len(s.active) == 1)
+    before = polls(m)
+    wait_until(lambda: polls(m) >= before + 6, "six more polls")
+    m.run()
+    assert writes(m) == {}
+    assert "Cancel is not available on this backend." not in m.texts()  # it was never asked
+
+
+def test_an_operator_on_loopback_gets_cancel_from_one_probe(monitor_factory: Factory) -> None:
+    m = monitor_factory(workers=1)
+    m.api.create_set(name="Running", queue=True, behaviour=SLOW)
+    m.run()  # the operator opens the page
+    m.wait(lambda s: len(s.active) == 1 and s.features.cancel is True)
+    before = polls(m)
+    wait_until(lambda: polls(m) >= before + 4, "four more polls")
+    assert writes(m) == {f"POST /api/v1/sync/{PROBE_ID}/cancel": 1}
+    m.run()
+    assert [p.proto.popover.label for p in m.app.get("popover")] == ["Cancel “Running”"]
 
 
 def test_on_loopback_by_default_the_page_may_retry(monitor_factory: Factory) -> None:

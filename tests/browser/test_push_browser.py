@@ -20,7 +20,7 @@ from sync_monitor.client import PROBE_ID
 from sync_monitor.push import route, token
 from sync_monitor.text import plain
 from tests.support.browser import Live
-from tests.support.waiting import ms
+from tests.support.waiting import ms, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -241,12 +241,18 @@ def test_a_finished_sync_is_announced_to_screen_readers(live: Start) -> None:
     assert m.page_errors == []
 
 
-def test_read_only_cards_offer_no_cancel(live: Start) -> None:
+def test_read_only_cards_offer_no_cancel_and_nothing_is_written(live: Start) -> None:
     m = live(app_env={"SYNC_MONITOR_READ_ONLY": "true"})
     m.api.create_set(name="Acme Outdoor – Q4", platform="google", behaviour=SLOW, queue=True)
+    m.api.create_set(name="Broken", failed_error="Meta API error 503")
     page = m.open()
     expect(page.locator(".sm-card")).to_have_count(1, timeout=ms(20))
-    expect(page.locator(".sm-card").get_by_text("Cancel is for operators.")).to_be_visible()
     expect(page.locator(".sm-card button:visible")).to_have_count(0)  # ("Show all": hidden)
     expect(page.get_by_text("Read-only: SYNC_MONITOR_READ_ONLY is set.")).to_be_visible()
+    # A read-only monitor sends the service no write, ever: not even the probe of cancel.
+    polls = "GET /api/v1/sync/status"
+    before = m.api.get("/_local/stats").json()[polls]
+    wait_until(lambda: m.api.get("/_local/stats").json()[polls] >= before + 10, "ten polls")
+    stats = m.api.get("/_local/stats").json()
+    assert [k for k in stats if k.split()[0] != "GET" and " /api/" in k] == []
     assert m.page_errors == []

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from sync_monitor.access import without_sign_in
-from sync_monitor.client import DotoroClient
+from sync_monitor.client import PROBE_ID, DotoroClient
 from sync_monitor.hub import Hub
 from sync_monitor.jobstate import Outcome
 from sync_monitor.local_api import Contract
@@ -30,6 +30,7 @@ from tests.support.hub import (
     watch_job,
 )
 from tests.support.local_api import Api, quiet_config, running
+from tests.support.waiting import wait_until
 
 
 def test_stream_dropped_mid_job_reconnects_and_final_counts_match(contract: Contract) -> None:
@@ -295,7 +296,8 @@ def test_cancel_hides_the_job_and_the_service_cancels_it(plan: Api) -> None:
     )
     with hub_for(plan.url) as hub:
         wait_for(
-            hub, lambda s: s.features.cancel and any(a.job_id == cs["jobId"] for a in s.active)
+            hub,
+            lambda s: s.features.cancel is True and any(a.job_id == cs["jobId"] for a in s.active),
         )
         result = hub.cancel(cs["jobId"], OPS).result(10)
         assert result.ok
@@ -350,6 +352,39 @@ def test_extensions_are_detected(contract: Contract, expected: bool) -> None:
         snap = wait_for(hub, lambda s: s.loaded)
         assert snap.features.cancel is expected
         assert snap.features.history is expected
+
+
+@pytest.mark.parametrize("read_only", [False, True], ids=["operator", "read-only"])
+def test_the_probe_of_cancel_is_a_write_sent_only_once_an_operator_is_here(
+    plan: Api, read_only: bool
+) -> None:
+    """Whether the backend can cancel is learnt by cancelling a job that does not exist: a
+    POST, which waits until someone who may act opens the monitor, and which a read-only
+    monitor never sends, whoever asks."""
+
+    def writes() -> dict[str, int]:
+        stats: dict[str, int] = plan.get("/_local/stats").json()
+        return {k: n for k, n in stats.items() if k.split()[0] != "GET" and " /api/" in k}
+
+    def polls_later(count: int) -> None:
+        before = plan.get("/_local/stats").json()["GET /api/v1/sync/status"]
+        wait_until(
+            lambda: plan.get("/_local/stats").json()["GET /api/v1/sync/status"] >= before + count,
+            f"{count} more polls",
+        )
+
+    with hub_for(plan.url, operator=False, read_only=read_only) as hub:
+        assert wait_for(hub, lambda s: s.features.history).features.cancel is None
+        polls_later(4)
+        assert writes() == {}
+        hub.operator_here()
+        if read_only:
+            polls_later(4)
+            assert (writes(), hub.snapshot().features.cancel) == ({}, None)
+        else:
+            wait_for(hub, lambda s: s.features.cancel is True)
+            polls_later(4)
+            assert writes() == {f"POST /api/v1/sync/{PROBE_ID}/cancel": 1}
 
 
 def test_head_progress_is_unknown_not_zero_of_zero(head: Api) -> None:
@@ -415,7 +450,7 @@ def test_a_viewer_can_neither_retry_nor_cancel_whatever_calls_the_action(
         wait_for(
             hub,
             lambda s: (
-                s.features.cancel
+                s.features.cancel is True
                 and any(f.set_id == failed["setId"] for f in s.failed)
                 and any(a.job_id == running["jobId"] for a in s.active)
             ),

@@ -61,7 +61,7 @@ def test_cancel_stays_unavailable_through_500_bursts_on_head() -> None:
     with running(quiet_config(contract=Contract.HEAD)) as api:
         api.set_faults(error_rate=0.5, error_status=500)
         with hub_for(api.url) as hub:
-            seen: list[bool] = []
+            seen: list[bool | None] = []
 
             def many_polls(snap: Snapshot) -> bool:
                 seen.append(snap.features.cancel)

@@ -21,13 +21,22 @@ OPS = Caller("test operator", Role.OPERATOR)  # who the tests act as
 
 @contextmanager
 def hub_for(
-    url: str, hub_options: dict[str, Any] | None = None, **settings: float
+    url: str,
+    hub_options: dict[str, Any] | None = None,
+    *,
+    operator: bool = True,
+    **settings: float,
 ) -> Iterator[Hub]:
-    """A started hub on `url` (polling every 0.5 s); `settings` override Settings fields."""
+    """A started hub on `url` (polling every 0.5 s); `settings` override Settings fields.
+    `operator`: an operator has the monitor open, as on an ops laptop (the probe of cancel,
+    a write, may go)."""
     values = {"poll_seconds": 0.5, "stall_seconds": 30.0}
     values.update(settings)
     config = load_settings(environ={}).model_copy(update=values)
-    hub = Hub(DotoroClient(url, timeout=seconds(5)), config, **(hub_options or {})).start()
+    hub = Hub(DotoroClient(url, timeout=seconds(5)), config, **(hub_options or {}))
+    if operator:
+        hub.operator_here()
+    hub.start()
     try:
         yield hub
     finally:

@@ -458,7 +458,7 @@ class Live {
     const box = view.cancel;
     if (this.confirming === card.key) this.confirming = null;
     if (card.cancel !== "offered") {
-      box.replaceChildren(el("p", "sm-note", card.cancelNote));
+      box.replaceChildren(...(card.cancelNote ? [el("p", "sm-note", card.cancelNote)] : []));
       return;
     }
     if (!this.data.canAct) {
