@@ -18,7 +18,7 @@ COPY pyproject.toml README.md ./
 COPY sync_monitor ./sync_monitor
 RUN pip install . && rm -rf build sync_monitor.egg-info
 COPY app.py ./
-COPY pages ./pages
+COPY app_pages ./app_pages
 COPY static ./static
 COPY .streamlit/config.toml ./.streamlit/config.toml
 

@@ -1,5 +1,5 @@
 """The script every page view runs first (app.py hands over to `main`): the shared services, the
-sign-in gate, and navigation to the pages in pages/."""
+sign-in gate, and navigation to the pages in app_pages/."""
 
 from __future__ import annotations
 
@@ -37,10 +37,10 @@ def main(icon: Path) -> None:
     # The live page is the default, served at the root URL: Streamlit ignores a default page's
     # url_path, so /live gets a hidden page of its own that goes to the root (else a link or a
     # bookmark to /live opened under a "Page not found" dialog).
-    live = st.Page("pages/live.py", title="Live", default=True, url_path="now")
+    live = st.Page("app_pages/live.py", title="Live", default=True, url_path="now")
     pages = [
         live,
-        st.Page("pages/analysis.py", title="Failure analysis", url_path="analysis"),
+        st.Page("app_pages/analysis.py", title="Failure analysis", url_path="analysis"),
         st.Page(partial(st.switch_page, live), title="Live", url_path="live", visibility="hidden"),
     ]
     # A top bar with the pages (config.toml turns the sidebar's off).

@@ -74,7 +74,7 @@ def restore_focus() -> None:
     """After an action, put focus where the click asked once the clicked button has gone.
 
     The script is drawn on every run for FOCUS_FOR seconds, not once: a run that redraws the
-    page (a section's membership changed, see pages/live.py) would otherwise take it away
+    page (a section's membership changed, see app_pages/live.py) would otherwise take it away
     before the button it watches has gone."""
     entry = st.session_state.get(FOCUS)
     if entry is None:

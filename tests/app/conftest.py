@@ -9,24 +9,29 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from sync_monitor import runtime
-from sync_monitor.local_api import Contract
+from sync_monitor.local_api import Contract, ServerConfig
 from tests.support.apptest import Monitor
 from tests.support.local_api import Api, quiet_config, running
+from tests.support.waiting import seconds
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
 
-def _monitor(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, api: Api) -> Monitor:
-    """The app, fresh services, pointed at `api`."""
+def _monitor(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, api: Api, poll_seconds: str | None = "0.5"
+) -> Monitor:
+    """The app, fresh services, pointed at `api` (polling every `poll_seconds`; None: as the
+    monitor does by default)."""
     monkeypatch.setenv("SYNC_MONITOR_API_URL", api.url)
-    monkeypatch.setenv("SYNC_MONITOR_POLL_SECONDS", "0.5")
+    if poll_seconds is not None:
+        monkeypatch.setenv("SYNC_MONITOR_POLL_SECONDS", poll_seconds)
     # AppTest has no browser to run the push component: these tests read the page as Streamlit
     # draws it (the fallback). The push mode is tested in a real browser.
     monkeypatch.setenv("SYNC_MONITOR_PUSH", "false")
     monkeypatch.setenv("SYNC_MONITOR_AUDIT_PATH", str(tmp_path / "audit.sqlite3"))
     monkeypatch.setenv("SYNC_MONITOR_HISTORY_URL", f"sqlite:///{tmp_path / 'history.sqlite3'}")
     runtime.shutdown()
-    return Monitor(api, AppTest.from_file(str(APP), default_timeout=30))
+    return Monitor(api, AppTest.from_file(str(APP), default_timeout=seconds(30)))
 
 
 @pytest.fixture
@@ -54,3 +59,12 @@ def unreachable_monitor(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iter
         pass
     yield _monitor(monkeypatch, tmp_path, api)
     runtime.shutdown()
+
+
+@pytest.fixture
+def default_scene(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Monitor]:
+    """The app as `make run` starts it: the bundled API with its defaults (plan contract, the
+    workload simulator on, 30 days of seeded history) and the monitor with its own."""
+    with running(ServerConfig()) as api:
+        yield _monitor(monkeypatch, tmp_path, api, poll_seconds=None)
+        runtime.shutdown()

@@ -58,7 +58,7 @@ def page(m: Monitor, **query: str) -> Monitor:
     """The analysis page at a URL with `query`."""
     m.app.query_params.clear()
     m.app.query_params.update(query)
-    m.app.switch_page("pages/analysis.py")
+    m.app.switch_page("app_pages/analysis.py")
     m.run()
     assert not m.app.exception, m.app.exception
     return m

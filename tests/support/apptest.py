@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from sync_monitor import runtime
 from sync_monitor.snapshot import Snapshot
 from tests.support.local_api import Api
+from tests.support.waiting import seconds
 
 
 @dataclass
@@ -33,7 +34,7 @@ class Monitor:
     def wait(self, predicate: Callable[[Snapshot], bool], timeout: float = 15.0) -> None:
         """Wait until the shared hub's snapshot satisfies `predicate`, then rerun the page."""
         hub = runtime.services().hub
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + seconds(timeout)
         version = -1
         while not predicate(hub.snapshot()):
             if time.monotonic() > deadline:
@@ -44,7 +45,7 @@ class Monitor:
     def wait_toast(self, text: str, timeout: float = 10.0) -> None:
         """Rerun until a toast containing `text` has shown: an action's toast comes on the
         first run after its result, which lands just after the state it changed."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + seconds(timeout)
         while not any(text in t for t in self.toasts):
             if time.monotonic() > deadline:
                 raise AssertionError(f"no toast with {text!r}: {self.toasts}")

@@ -262,7 +262,7 @@ class Live {
     this.renderCards(state);
   }
 
-  // The digest of what the page's sections draw now: they mark it in the page (pages/live.py).
+  // The digest of what the page's sections draw now: they mark it in the page (app_pages/live.py).
   drawnSections() {
     const marks = document.querySelectorAll("[data-sm-sections]");
     return marks.length ? marks[marks.length - 1].getAttribute("data-sm-sections") : this.data.sections;

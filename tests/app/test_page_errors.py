@@ -1,0 +1,106 @@
+"""A page names an error only as what it is (issue 17): a database that stops answering is said
+to be one; a bug anywhere on a page is said to be a bug, with an error id that the server log
+holds beside its traceback, and never passes for a database problem."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+import psycopg
+import pytest
+
+from sync_monitor.ui import analysis, queue
+from tests.support.apptest import Monitor
+from tests.support.databases import ADMIN_URL, postgres_database
+from tests.support.logs import LoggedErrors
+
+Factory = Callable[..., Monitor]
+BUG = re.compile(r"^Something went wrong on this page \(error id ([0-9a-f]{8})\)\.")
+
+
+def a_bug(*args: object, **kwargs: object) -> None:
+    raise AttributeError("'float' object has no attribute 'translate'")
+
+
+def shown_bug(m: Monitor, logged_errors: LoggedErrors, where: str) -> None:
+    """The page says "something went wrong" with an id, the log has that id with the
+    traceback, and nothing on the page blames the database."""
+    assert not m.app.exception
+    [said] = [e.value for e in m.app.error]
+    found = BUG.match(said)
+    assert found, said
+    assert "database" not in said
+    [logged] = logged_errors.matching(f"{where} failed \\(error id {found.group(1)}\\)")
+    assert logged.exc_info is not None
+    assert logged.exc_info[0] is AttributeError
+
+
+def test_a_bug_in_the_analysis_tables_is_a_bug_not_a_database_problem(
+    monitor_factory: Factory, monkeypatch: pytest.MonkeyPatch, logged_errors: LoggedErrors
+) -> None:
+    logged_errors.expect("the Failure analysis page failed")
+    m = monitor_factory(workers=0)
+    m.run()
+    monkeypatch.setattr(analysis, "tables", a_bug)
+    m.app.switch_page("app_pages/analysis.py")
+    m.run()
+    shown_bug(m, logged_errors, "the Failure analysis page")
+    assert next(x.label for x in m.app.metric) == "Syncs attempted"  # drawn before the bug
+
+
+def test_a_bug_in_the_figures_is_a_bug_not_a_database_problem(
+    monitor_factory: Factory, monkeypatch: pytest.MonkeyPatch, logged_errors: LoggedErrors
+) -> None:
+    logged_errors.expect("the Failure analysis page failed")
+    m = monitor_factory(workers=0)
+    m.run()
+    monkeypatch.setattr(analysis, "analysis", a_bug)
+    m.app.switch_page("app_pages/analysis.py")
+    m.run()
+    shown_bug(m, logged_errors, "the Failure analysis page")
+
+
+def test_a_bug_in_the_live_queue_leaves_the_header_and_says_so(
+    monitor_factory: Factory, monkeypatch: pytest.MonkeyPatch, logged_errors: LoggedErrors
+) -> None:
+    logged_errors.expect("the live page's queue, failures and charts failed")
+    m = monitor_factory(workers=0)
+    m.api.create_set(name="Waiting", queue=True)
+    monkeypatch.setattr(queue, "pending", a_bug)
+    m.run()
+    m.wait(lambda s: len(s.pending) == 1)
+    shown_bug(m, logged_errors, "the live page's queue, failures and charts")
+    assert [x.label for x in m.app.metric][:2] == ["Syncing now", "Queued"]
+
+
+@pytest.fixture
+def history_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for the history."""
+    with postgres_database() as url:
+        yield url
+
+
+def test_a_database_that_stops_answering_is_named_as_such(
+    monitor_factory: Factory, monkeypatch: pytest.MonkeyPatch, history_url: str
+) -> None:
+    m = monitor_factory(workers=0)
+    monkeypatch.setenv("SYNC_MONITOR_HISTORY_URL", history_url)
+    m.run()
+    m.app.switch_page("app_pages/analysis.py")
+    m.run()
+    assert [e.value for e in m.app.error] == []
+    # The database goes away: no new connection, and the ones open are ended.
+    name = history_url.rsplit("/", 1)[1]
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'ALTER DATABASE "{name}" CONNECTION LIMIT 0')
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
+        )
+    m.app.query_params.update({"window": "30d"})  # not a view computed already
+    m.run()
+    assert not m.app.exception
+    [said] = [e.value for e in m.app.error]
+    assert said.startswith("The history database did not answer: "), said
+    assert "The live page is not affected" in said
+    assert "sync_monitor:" not in said  # the URL's password (here the role's) is not shown
