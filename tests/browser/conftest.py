@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, expect, sync_playwright
 
-from sync_monitor.local_api import Contract
+from sync_monitor.local_api import Contract, ServerConfig
 from tests.support.browser import Live
 from tests.support.local_api import quiet_config, running
 from tests.support.streamlit_app import CHROMIUM_ARGS, chromium_path, serve
@@ -52,14 +52,18 @@ def live(browser: Browser) -> Iterator[Callable[..., Live]]:
             contract: Contract = Contract.PLAN,
             app_env: dict[str, str] | None = None,
             app_log: Path | None = None,
+            defaults: bool = False,
             **config: Any,
         ) -> Live:
-            api = stack.enter_context(running(quiet_config(contract=contract, **config)))
-            url, _ = stack.enter_context(
-                serve(
-                    api.url, {"SYNC_MONITOR_POLL_SECONDS": POLL_SECONDS, **(app_env or {})}, app_log
-                )
-            )
+            """`defaults`: the bundled API and the monitor as `make run` starts them (the
+            workload simulator, 30 seeded days, the monitor's own poll interval)."""
+            if defaults:
+                api = stack.enter_context(running(ServerConfig(contract=contract, **config)))
+                env = app_env or {}
+            else:
+                api = stack.enter_context(running(quiet_config(contract=contract, **config)))
+                env = {"SYNC_MONITOR_POLL_SECONDS": POLL_SECONDS, **(app_env or {})}
+            url, _ = stack.enter_context(serve(api.url, env, app_log))
             context = browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
             stack.callback(context.close)
             context.set_default_timeout(ms(20))

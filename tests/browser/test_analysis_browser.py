@@ -9,11 +9,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 
+from sync_monitor.history import History, Outcome, View, Window
+from sync_monitor.models import Platform
 from tests.support.browser import Live
-from tests.support.waiting import ms
+from tests.support.waiting import ms, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -38,18 +41,41 @@ def main_width(page: Page) -> int:
     return width
 
 
-def test_a_shared_link_opens_its_view_with_charts_and_downloads(live: Start) -> None:
-    m = live(seed_history=True, workers=0)
+def recorded(history_url: str, view: View) -> Callable[[], int]:
+    """How many attempts of `view` the app's history holds now (read as a notebook would)."""
+
+    def count() -> int:
+        history = History.open(history_url, migrate=False)
+        try:
+            return len(history.attempts(view, limit=1_000_000))
+        except pd.errors.DatabaseError:  # no table yet: the app has not created it
+            return 0
+        finally:
+            history.close()
+
+    return count
+
+
+def test_a_shared_link_opens_its_view_with_charts_and_downloads(
+    live: Start, tmp_path: Path
+) -> None:
+    history_url = f"sqlite:///{tmp_path / 'history.sqlite3'}"
+    # The monitor's own poll interval: the backfill then has the request budget's larger share.
+    env = {"SYNC_MONITOR_HISTORY_URL": history_url, "SYNC_MONITOR_POLL_SECONDS": "2"}
+    m = live(seed_history=True, workers=0, app_env=env)
     page = m.page
     # Whole days that hold all of the seeded history (30 days): the count does not depend on
     # the second the page runs.
     today = datetime.now(UTC).date()
     start, end = today - timedelta(days=40), today
     view = f"window=custom&from={start}&to={end}&platform=reddit&state=completed,failed&compare=1"
-    page.goto(f"{m.url}/analysis?{view}")
-    expect(page.get_by_role("heading", name="Failure analysis")).to_be_visible(timeout=ms(30))
-    # The history arrives from the backend's listing within a few polls: reload until the page
-    # counts every finished Reddit job the backend holds.
+    shown = View(
+        window=Window.CUSTOM,
+        start=start,
+        end=end,
+        platforms=(Platform.REDDIT,),
+        states=(Outcome.COMPLETED, Outcome.FAILED),
+    )
     expected = m.api.server.call(
         lambda engine: len(
             engine.store.history(
@@ -63,16 +89,13 @@ def test_a_shared_link_opens_its_view_with_charts_and_downloads(live: Start) -> 
         )
     )
     assert expected > 10
+    page.goto(m.url)  # the services start, and the recorder reads the backend's history
+    in_history = recorded(history_url, shown)
+    wait_until(lambda: in_history() == expected, f"{expected} Reddit attempts recorded", timeout=90)
+    page.goto(f"{m.url}/analysis?{view}")
+    expect(page.get_by_role("heading", name="Failure analysis")).to_be_visible(timeout=ms(30))
     attempted = page.get_by_test_id("stMetric").filter(has_text="Syncs attempted")
-    value = attempted.get_by_test_id("stMetricValue")
-    for _ in range(40):
-        m.wait_idle()
-        if value.inner_text().strip().replace(",", "") == str(expected):
-            break
-        page.wait_for_timeout(500)
-        page.reload()
-    expect(value).to_have_text(f"{expected:,}")
-    count = expected
+    expect(attempted.get_by_test_id("stMetricValue")).to_have_text(f"{expected:,}")
 
     # Opened from a link, the page uses the whole width (Streamlit would centre it in 736 px,
     # cutting the figures' labels and the tables' columns), and so does the live page.
@@ -98,7 +121,7 @@ def test_a_shared_link_opens_its_view_with_charts_and_downloads(live: Start) -> 
         f"sync-failures-{start:%Y%m%d}-{end:%Y%m%d}-reddit-completed-failed-attempts.csv"
     )
     rows = list(csv.DictReader(io.StringIO(Path(downloading.value.path()).read_text())))
-    assert len(rows) == count
+    assert len(rows) == expected
     assert {r["platform"] for r in rows} == {"reddit"}
     assert {r["state"] for r in rows} <= {"completed", "failed"}
     assert m.page_errors == []
@@ -106,3 +129,25 @@ def test_a_shared_link_opens_its_view_with_charts_and_downloads(live: Start) -> 
     expect(page.get_by_role("heading", name="Sync Monitor")).to_be_visible(timeout=ms(30))
     m.wait_idle()
     assert main_width(page) > 1200
+
+
+def test_the_analysis_page_of_make_run_has_its_charts_tables_and_downloads(live: Start) -> None:
+    """The page as a new user first sees it: `make run`'s defaults, the default view."""
+    m = live(defaults=True)
+    page = m.page
+    page.goto(m.url)
+    m.wait_idle()
+    page.get_by_test_id("stHeader").get_by_role("link", name="Failure analysis").click()
+    expect(page.get_by_role("heading", name="Failure analysis")).to_be_visible(timeout=ms(30))
+    m.wait_idle()
+    expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(3, timeout=ms(20))
+    expect(page.get_by_test_id("stDataFrame")).to_have_count(2)  # signatures, attempts
+    for table in ("signatures", "attempts"):
+        with page.expect_download() as downloading:
+            page.get_by_role("button", name=f"Download the {table} (CSV)").click()
+        assert downloading.value.suggested_filename == f"sync-failures-7d-{table}.csv"
+        rows = list(csv.DictReader(io.StringIO(Path(downloading.value.path()).read_text())))
+        assert len(rows) > 0, table
+    for said in ("Something went wrong", "did not answer", "cannot be reached"):
+        expect(page.get_by_text(said)).to_have_count(0)
+    assert m.page_errors == []

@@ -123,7 +123,7 @@ def test_sections_and_counts_agree_through_a_retry_and_finishing_jobs(live: Star
         while time.monotonic() < end:
             read = page.evaluate(READ, list(NAMES.values()))
             samples.append(Sample(time.monotonic(), problems_in(read)))
-            page.wait_for_timeout(SAMPLE_EVERY * 1000)
+            page.wait_for_timeout(SAMPLE_EVERY * 1000)  # a sampling rate, not a wait for a state
 
     sample_for(2.0)
     failure.locator("summary").click()

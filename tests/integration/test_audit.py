@@ -21,6 +21,7 @@ from sync_monitor.history.schema import audit
 from tests.support.databases import database
 from tests.support.hub import hub_for, wait_for
 from tests.support.local_api import Api
+from tests.support.waiting import seconds
 
 OPERATOR = Caller("ops@example.com", Role.OPERATOR)
 
@@ -56,11 +57,11 @@ def test_every_action_is_audited_with_who_and_the_result(
     first = AuditLog(path, lambda: history.engine)
     with hub_for(plan.url, {"audit": first}) as hub:
         wait_for(hub, lambda s: len(s.failed) == 2)
-        assert hub.retry(broken["setId"], OPERATOR).result(10).ok
-        refused_by_service = hub.retry(gone["setId"], OPERATOR).result(10)
+        assert hub.retry(broken["setId"], OPERATOR).result(seconds(10)).ok
+        refused_by_service = hub.retry(gone["setId"], OPERATOR).result(seconds(10))
         assert not refused_by_service.ok
         viewer = without_sign_in(read_only=True, address="127.0.0.1")
-        assert not hub.retry(broken["setId"], viewer).result(10).ok
+        assert not hub.retry(broken["setId"], viewer).result(seconds(10)).ok
 
     first.close()
     # A new process, the same history: nothing lost, and all of it in the history's trail.

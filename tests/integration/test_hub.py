@@ -30,7 +30,7 @@ from tests.support.hub import (
     watch_job,
 )
 from tests.support.local_api import Api, quiet_config, running
-from tests.support.waiting import wait_until
+from tests.support.waiting import seconds, wait_until
 
 
 def test_stream_dropped_mid_job_reconnects_and_final_counts_match(contract: Contract) -> None:
@@ -81,7 +81,7 @@ def consume(connector: HttpConnector, job_id: str) -> tuple[Outcome, str | None]
             return None
 
     consumer = StreamConsumer(job_id, connector, Sink(), on_close=connector.close).start()
-    consumer.thread.join(10)
+    consumer.thread.join(seconds(10))
     assert not consumer.alive
     return ended[0]
 
@@ -228,7 +228,7 @@ def test_thread_count_is_back_to_baseline_after_200_jobs() -> None:
             return counts == 0 and hub.consumer_count == 0
 
         wait_for(hub, all_done, timeout=60)
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + seconds(10)
         while threading.active_count() > baseline and time.monotonic() < deadline:
             hub.wait_for_change(hub.snapshot().version, 0.1)
         assert threading.active_count() == baseline
@@ -243,8 +243,8 @@ def test_retry_is_optimistic_idempotent_and_watches_the_new_job(api: Api) -> Non
         wait_for(hub, lambda s: any(f.set_id == cs["setId"] for f in s.failed))
         first = hub.retry(cs["setId"], OPS)
         second = hub.retry(cs["setId"], OPS)
-        result = first.result(10)
-        assert second.result(10) == result
+        result = first.result(seconds(10))
+        assert second.result(seconds(10)) == result
         assert result.ok
         snap = hub.snapshot()  # answered: queued, highlighted, and no longer failed
         assert all(f.set_id != cs["setId"] for f in snap.failed)
@@ -272,7 +272,7 @@ def test_on_a_slow_backend_a_retry_shows_retrying_where_it_was_clicked(api: Api)
         snap = hub.snapshot()
         assert [f.retrying for f in snap.failed if f.set_id == cs["setId"]] == [True]
         assert all(p.set_id != cs["setId"] for p in snap.pending)  # counts still add up
-        assert clicked.result(20).ok
+        assert clicked.result(seconds(20)).ok
         snap = hub.snapshot()
         assert all(f.set_id != cs["setId"] for f in snap.failed)
         assert [p.just_queued for p in snap.pending if p.set_id == cs["setId"]] == [True]
@@ -282,7 +282,7 @@ def test_failed_retry_rolls_back(api: Api) -> None:
     cs = api.create_set(name="No account", failed_error="boom", ad_account=False)
     with hub_for(api.url) as hub:
         wait_for(hub, lambda s: any(f.set_id == cs["setId"] for f in s.failed))
-        result = hub.retry(cs["setId"], OPS).result(10)
+        result = hub.retry(cs["setId"], OPS).result(seconds(10))
         assert not result.ok
         assert "no ad account" in result.message
         snap = hub.snapshot()
@@ -299,7 +299,7 @@ def test_cancel_hides_the_job_and_the_service_cancels_it(plan: Api) -> None:
             hub,
             lambda s: s.features.cancel is True and any(a.job_id == cs["jobId"] for a in s.active),
         )
-        result = hub.cancel(cs["jobId"], OPS).result(10)
+        result = hub.cancel(cs["jobId"], OPS).result(seconds(10))
         assert result.ok
         assert all(a.job_id != cs["jobId"] for a in hub.snapshot().active)
         assert server_job(plan, cs["jobId"])[0] == "cancelled"
@@ -309,7 +309,7 @@ def test_cancel_hides_the_job_and_the_service_cancels_it(plan: Api) -> None:
 def test_cancel_is_refused_where_the_backend_has_none(head: Api) -> None:
     with hub_for(head.url) as hub:
         wait_for(hub, lambda s: s.loaded)
-        result = hub.cancel("00000000-0000-4000-8000-000000000009", OPS).result(1)
+        result = hub.cancel("00000000-0000-4000-8000-000000000009", OPS).result(seconds(1))
         assert not result.ok
         assert "cannot cancel" in result.message
         assert hub.snapshot().features.cancel is False
@@ -428,7 +428,7 @@ def test_a_replayed_retry_click_sends_nothing_until_the_poll_confirms(api: Api) 
     try:
         hub.poll_once()
         first = hub.retry(cs["setId"], OPS)
-        assert first.result(10).ok
+        assert first.result(seconds(10)).ok
         again = hub.retry(cs["setId"], OPS)  # the answer came, the poll has not confirmed it yet
         assert again is first
         assert api.get("/_local/stats").json()[f"POST /api/v1/sync/{cs['setId']}/retry"] == 1
@@ -456,8 +456,8 @@ def test_a_viewer_can_neither_retry_nor_cancel_whatever_calls_the_action(
             ),
         )
         with caplog.at_level(logging.WARNING, logger="sync_monitor.actions"):
-            retried = hub.retry(failed["setId"], viewer).result(10)
-            cancelled = hub.actions.cancel(running["jobId"], viewer).result(10)
+            retried = hub.retry(failed["setId"], viewer).result(seconds(10))
+            cancelled = hub.actions.cancel(running["jobId"], viewer).result(seconds(10))
         assert not retried.ok
         assert not cancelled.ok
         assert retried.message.startswith("Only operators may retry syncs.")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import requests
 
-from tests.support.waiting import wait_until
+from tests.support.waiting import seconds, wait_for_http
 
 
 @contextmanager
@@ -33,20 +33,14 @@ def cli(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
     finally:
         if proc.poll() is None:
             proc.kill()
-        proc.wait(10)
+        proc.wait(seconds(10))
         for stream in (proc.stdout, proc.stderr):
             if stream:
                 stream.close()
 
 
 def wait_ready(url: str) -> None:
-    def answers() -> bool:
-        try:
-            return requests.get(url + "/_local/info", timeout=1).status_code == 200
-        except requests.ConnectionError:
-            return False
-
-    wait_until(answers, f"{url} answering", timeout=20)
+    wait_for_http(url + "/_local/info", f"{url} answering", timeout=20)
 
 
 def test_console_script_is_installed() -> None:
@@ -60,17 +54,17 @@ def test_prints_url_first_and_stops_cleanly_on_ctrl_c_with_a_stream_open(tmp_pat
     args = ("--db", str(tmp_path / "x.sqlite3"), "--contract", "head", "--workers", "0")
     with cli(*args) as (proc, url):
         wait_ready(url)
-        assert requests.get(url + "/api/v1/sync/status", timeout=5).status_code == 200
+        assert requests.get(url + "/api/v1/sync/status", timeout=seconds(5)).status_code == 200
         cs = requests.post(
-            url + "/_local/sets", json={"name": "x", "queue": True}, timeout=5
+            url + "/_local/sets", json={"name": "x", "queue": True}, timeout=seconds(5)
         ).json()
         stream = requests.get(
             f"{url}/api/v1/campaign-sets/{cs['setId']}/sync-stream?jobId={cs['jobId']}",
             stream=True,
-            timeout=5,
+            timeout=seconds(5),
         )
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(15) == 0
+        assert proc.wait(seconds(15)) == 0
         stream.close()
         assert proc.stderr is not None
         errors = proc.stderr.read()
@@ -84,23 +78,23 @@ def test_jobs_and_history_survive_a_restart(tmp_path: Path) -> None:
     with cli(*args) as (proc, url):
         wait_ready(url)
         created = requests.post(
-            url + "/_local/sets", json={"name": "Keep me", "queue": True}, timeout=5
+            url + "/_local/sets", json={"name": "Keep me", "queue": True}, timeout=seconds(5)
         ).json()
-        history = requests.get(url + "/api/v1/sync/jobs", params={"limit": 500}, timeout=5).json()[
-            "jobs"
-        ]
+        history = requests.get(
+            url + "/api/v1/sync/jobs", params={"limit": 500}, timeout=seconds(5)
+        ).json()["jobs"]
         proc.send_signal(signal.SIGINT)
-        proc.wait(15)
+        proc.wait(seconds(15))
     with cli(*args) as (proc, url):
         wait_ready(url)
         job = requests.get(
-            f"{url}/api/v1/jobs/{created['jobId']}", headers={"x-user-id": "u"}, timeout=5
+            f"{url}/api/v1/jobs/{created['jobId']}", headers={"x-user-id": "u"}, timeout=seconds(5)
         ).json()
         assert job["state"] == "created"
         assert job["data"]["campaignSetId"] == created["setId"]
-        again = requests.get(url + "/api/v1/sync/jobs", params={"limit": 500}, timeout=5).json()[
-            "jobs"
-        ]
+        again = requests.get(
+            url + "/api/v1/sync/jobs", params={"limit": 500}, timeout=seconds(5)
+        ).json()["jobs"]
         assert [j["id"] for j in again] == [j["id"] for j in history]
         proc.send_signal(signal.SIGINT)
 
@@ -118,7 +112,7 @@ def test_bad_arguments_are_refused_with_a_message(tmp_path: Path) -> None:
         ],
         capture_output=True,
         text=True,
-        timeout=30,
+        timeout=seconds(30),
         check=False,
     )
     assert proc.returncode == 2

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -11,7 +12,18 @@ from typing import Any
 from playwright.sync_api import Locator, Page, expect
 
 from tests.support.local_api import Api
-from tests.support.waiting import ms
+from tests.support.waiting import ms, seconds
+
+
+def until(page: Page, check: Callable[[], bool], what: str, timeout: float = 15) -> None:
+    """Wait until `check` (which reads the page) holds, asking every 0.1 s while Playwright's
+    loop keeps the page's events coming; fail after `seconds(timeout)`. For what the page
+    shows that no locator can wait for (a number that must grow)."""
+    deadline = time.monotonic() + seconds(timeout)
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {seconds(timeout):g} s")
+        page.wait_for_timeout(100)
 
 
 @dataclass

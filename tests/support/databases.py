@@ -16,6 +16,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests.support.waiting import seconds
+
 # The role and password the Makefile's `postgres` target creates; override for another server.
 ADMIN_URL = os.environ.get(
     "SYNC_MONITOR_TEST_POSTGRES_URL",
@@ -25,7 +27,7 @@ ADMIN_URL = os.environ.get(
 
 def _admin() -> psycopg.Connection[tuple[object, ...]]:
     try:
-        return psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3)
+        return psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=round(seconds(3)))
     except psycopg.OperationalError as exc:
         reason = (
             f"no PostgreSQL server at {ADMIN_URL.split('@')[-1]} ({str(exc).strip()[:120]}); "

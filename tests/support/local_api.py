@@ -93,7 +93,7 @@ class Api:
 
 @contextmanager
 def running(config: ServerConfig) -> Iterator[Api]:
-    server = LocalApiServer(config).start()
+    server = LocalApiServer(config).start(timeout=seconds(20))
     try:
         yield Api(server)
     finally:
