@@ -35,6 +35,9 @@ ENV SYNC_MONITOR_REQUIRE_SIGN_IN=true \
     STREAMLIT_BROWSER_GATHER_USAGE_STATS=false
 
 EXPOSE 8501
-HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+# Streamlit answers its health route within a second of starting (its import of app.py loads
+# the push route only; the services start with the first page): a short start period, and a
+# timeout far above the ~0.1 s an answer takes (docs/benchmarks.md, "Startup").
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4).read() != b'ok')"]
 CMD ["streamlit", "run", "app.py", "--server.address", "0.0.0.0", "--server.port", "8501"]

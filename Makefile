@@ -3,7 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup run api test lint browser-deps postgres repeat bench screenshots clean
+.PHONY: setup run api test check lint browser-deps postgres repeat bench screenshots clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -52,6 +52,10 @@ lint: setup
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
 
+## The inner loop, well under a minute: lint, types, import contracts and the unit tests.
+check: lint
+	$(PY) -m pytest -q -p no:cacheprovider tests/unit
+
 ## Everything: lint, types, unit, integration, app and browser tests.
 test: setup browser-deps postgres lint
 	$(PY) -m pytest
@@ -78,6 +82,7 @@ bench: setup browser-deps postgres
 	$(PY) bench/analysis.py
 	$(PY) bench/recording.py
 	$(PY) bench/pgboss.py
+	$(PY) bench/startup.py
 
 ## Screenshots in docs/ (the live page light, dark, 375 px and on head; the analysis).
 screenshots: setup browser-deps
