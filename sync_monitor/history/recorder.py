@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -43,12 +44,14 @@ class Recorder:
         queue: QueueReader | None = None,
         *,
         retry_seconds: float = RETRY_SECONDS,
+        clock: Callable[[], float] = time.monotonic,  # the client's budget's clock
     ) -> None:
         self._source = source
         self._open_history = open_history
         self._client = client
         self._queue = queue
         self._retry = retry_seconds
+        self._clock = clock
         self.history: History | None = None
         self.problem: str | None = None  # why the history is not being written, for the page
         self.recorded = 0  # attempts written (inserted or updated) by this process
@@ -58,6 +61,7 @@ class Recorder:
         self._backfilled = False
         self._backfill_since: str | None = None  # the listing's start, fixed at its first page
         self._backfill_cursor: str | None = None  # where the listing resumes
+        self._backfill_after = 0.0  # (monotonic) not before: its turn in the request budget
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._tried = threading.Event()  # set once the first attempt to open has ended
@@ -130,7 +134,7 @@ class Recorder:
         self.polled_at = snap.polled_at
 
     def _backfill(self, snap: Snapshot) -> None:
-        if self._client is None:
+        if self._client is None or self._clock() < self._backfill_after:
             return
         if self._backfill_since is None:
             self._backfill_since = (snap.taken_at - timedelta(days=BACKFILL_DAYS)).isoformat()
@@ -154,6 +158,7 @@ class Recorder:
                     return
         except ApiError as exc:
             log.info("history backfill paused (it resumes where it stopped): %s", exc.code)
+            self._backfill_after = self._clock() + (exc.retry_after or 0.0)
             return
         self._backfilled = True
 

@@ -4,6 +4,7 @@ ids), and a restart in the middle records nothing twice."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,7 +30,7 @@ def until(check: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
 
 
 def test_a_backfill_the_request_budget_holds_back_resumes_where_it_stopped(
-    tmp_path: Path,
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Background requests wait their turn in the budget: a listing refused halfway goes on
     from its last page when its turn comes. Starting over spent the turn on pages already
@@ -43,13 +44,23 @@ def test_a_backfill_the_request_budget_holds_back_resumes_where_it_stopped(
         client.base_url = api.url
         listed = _finished(api)
         assert listed > 3 * 500
-        recorder = Recorder(hub, lambda: History.open(url), client).start()
+        caplog.set_level(logging.INFO, logger="sync_monitor.history.recorder")
+
+        def paused() -> int:  # times the budget said "not now" to the listing
+            return sum("history backfill paused" in r.getMessage() for r in caplog.records)
+
+        clock = lambda: minute[0]  # noqa: E731
+        recorder = Recorder(hub, lambda: History.open(url), client, clock=clock).start()
         try:
-            for _ in range(4):  # turns for 8 pages: enough when resuming, never when not
-                until(lambda: budget.used(minute[0]) == 2 or _done(recorder, listed), "a turn")
+            for turn in range(4):  # turns for 8 pages: enough when resuming, never when not
+
+                def refused_or_done(before: int = turn) -> bool:
+                    return paused() > before or _done(recorder, listed)
+
+                until(refused_or_done, "a page refused")
                 if _done(recorder, listed):
                     break
-                minute[0] += 61
+                minute[0] += 61  # a minute later: the budget has room again
             until(lambda: _done(recorder, listed), "the whole backfill")
         finally:
             recorder.stop()
