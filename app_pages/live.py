@@ -141,6 +141,7 @@ def sections() -> None:
         # Where the component reads what the sections show, once drawn: it holds a state that
         # changes them until then, so that header, cards and sections change together.
         st.html(f'<span data-sm-sections="{drawn}" hidden></span>', width="content")
+        push.sections_signal(drawn)  # how the component asks these sections to rerun
 
 
 live_now()

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import streamlit as st
-from streamlit.errors import StreamlitAPIException
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ..actions import Actions
@@ -33,14 +32,27 @@ MODE = "sync_monitor_push_mode"  # session key: how this viewer's page is live n
 SEEN = "sync_monitor_push_seen"  # session key: the message the component showed last
 DRAWN = "sync_monitor_push_drawn"  # session key: the digest of the sections last drawn
 SECTIONS = "sections"  # the key of the fragment with the queue, failures and charts
-UNKNOWN_FRAGMENT = "rerun-unknown-fragment-key"  # Streamlit's error id: no such fragment here
-__all__ = ["DRAWN", "SECTIONS", "SEEN", "Mode", "digest", "live", "mode", "shown_snapshot"]
+SIGNAL = "sections-signal"  # the key of their signal (component/sections.js)
+__all__ = [
+    "DRAWN",
+    "SECTIONS",
+    "SEEN",
+    "Mode",
+    "digest",
+    "live",
+    "mode",
+    "sections_signal",
+    "shown_snapshot",
+]
 
 _live = st.components.v2.component(
     "sync_monitor_live",
     html="",
     css=(HERE / "live.css").read_text(),
     js=(HERE / "live.js").read_text(),
+)
+_signal = st.components.v2.component(
+    "sync_monitor_sections", html="", js=(HERE / "sections.js").read_text()
 )
 
 
@@ -62,16 +74,27 @@ def _push_reported() -> None:
 
 
 def _sections_changed() -> None:
-    seen = st.session_state.get("live-component", {}).get("sections") or {}
-    if isinstance(seen.get("seq"), int):
-        st.session_state[SEEN] = seen["seq"]
-    try:
-        st.rerun(scope=SECTIONS)
-    except StreamlitAPIException as exc:
-        # The report left the browser as the viewer went to another page, which has no
-        # sections: that page's own run goes ahead instead (else Streamlit's error page).
-        if exc.error_id != UNKNOWN_FRAGMENT:
-            raise
+    """The sections' signal asked: they rerun (the signal is theirs, so its change reruns their
+    fragment alone) and draw the state the component showed when it asked."""
+    asked = st.session_state.get(SIGNAL, {}).get("asked") or {}
+    if isinstance(asked.get("seq"), int):
+        st.session_state[SEEN] = asked["seq"]
+
+
+def sections_signal(drawn: str) -> None:
+    """Mount, in the sections' fragment, the signal through which the component asks them to
+    rerun (component/sections.js); `drawn`: the digest of what they draw now.
+
+    The rerun is the fragment's own, sent by the browser in order with the viewer's clicks. A
+    rerun asked for by the server, from a callback (`st.rerun(scope=...)`), is merged by
+    Streamlit with whatever the browser asked for meanwhile, and the later one names the page:
+    a menu click to another page during that callback was lost, the live page coming back."""
+    _signal(
+        key=SIGNAL,
+        data={"drawn": drawn},
+        default={"asked": None},
+        on_asked_change=_sections_changed,
+    )
 
 
 def _token_asked() -> None:
@@ -128,7 +151,6 @@ def live(
         },
         default={"push": None},
         on_push_change=_push_reported,
-        on_sections_change=_sections_changed,
         on_cancel_change=partial(_cancel_asked, actions, who),
         on_token_change=_token_asked,
     )

@@ -38,9 +38,14 @@ def test_push_mode_hands_the_header_and_cards_to_the_component(
     assert "Waiting set" in text  # the queue: drawn by Streamlit
     assert "campaigns synced" not in text  # the cards: drawn by the component
     assert list(m.app.metric) == []  # the header's counts: drawn by the component
-    components = [e for e in m.app if getattr(e, "type", "") == "bidi_component"]
-    assert len(components) == 1, [getattr(e, "type", "") for e in m.app]
-    component = components[0]
+    components = {
+        e.proto.component_name: e for e in m.app if getattr(e, "type", "") == "bidi_component"
+    }
+    # The header and cards; and the sections' signal, through which they are asked to rerun.
+    assert sorted(components) == ["sync_monitor_live", "sync_monitor_sections"], components
+    component = components["sync_monitor_live"]
+    signal = json.loads(components["sync_monitor_sections"].proto.json)
+    assert list(signal) == ["drawn"]  # the digest of what the sections drew
     data = json.loads(component.proto.json)
     assert data["path"] == route.PATH
     assert data["mode"] == "push"

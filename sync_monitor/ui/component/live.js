@@ -4,8 +4,8 @@
 // component opens one WebSocket, applies the published changes (the same rules as push/delta.py)
 // and updates the page in place, with no Streamlit rerun. It tells the page three things: whether
 // push works ("push": "on"/"off", so that the page falls back to timed reruns), when the queue,
-// failures or charts changed ("sections", so that only those rerun), and a confirmed cancel
-// ("cancel"). Backend text is only ever set with textContent.
+// failures or charts changed (through the sections' own signal, sections.js, so that only those
+// rerun), and a confirmed cancel ("cancel"). Backend text is only ever set with textContent.
 
 const RETRY_MS = [1000, 2000, 5000, 10000];
 const OPEN_TIMEOUT_MS = 5000; // no first message by then: push does not work from here
@@ -21,13 +21,17 @@ const controllers = new WeakMap();
 // the page to run: a report sent between a click on the menu (a page link, Back) and the new
 // page's first run would bring this page back, and the viewer's click would be lost. From such a
 // click, reports wait (the latest of each kind) until this component is gone with the page, or
-// NAVIGATING_MS has passed and the click led nowhere.
-const NAVIGATING_MS = 5000;
+// NAVIGATING_MS has passed and the click led nowhere. A component drawn after the click (the page
+// the viewer went to) starts afresh.
+const NAVIGATING_MS = 15000;
 let navigatingSince = -Infinity;
 
 function startsNavigation(event) {
+  // A click that opens another tab or window leaves this page where it is.
+  if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
   const link = event.composedPath().find((n) => n instanceof HTMLAnchorElement && n.href);
-  if (link && link.origin === location.origin && link.pathname !== location.pathname) {
+  if (!link || (link.target && link.target !== "_self")) return;
+  if (link.origin === location.origin && link.pathname !== location.pathname) {
     navigatingSince = Date.now();
   }
 }
@@ -95,6 +99,7 @@ function quoted(name) {
 
 class Live {
   constructor(root) {
+    navigatingSince = -Infinity; // drawn: whatever navigation there was has arrived
     this.root = root;
     this.data = null;
     this.state = null;
@@ -254,7 +259,11 @@ class Live {
       this.sectionsSent = state.sections;
       if (state.sections !== this.drawnSections()) {
         const sections = { seq: this.seq, digest: state.sections };
-        this.send("sections", () => this.api.setTriggerValue("sections", sections));
+        this.send("sections", () => {
+          // To the sections' own signal (sections.js), which asks their fragment to rerun.
+          window.__syncMonitorSections = sections;
+          window.dispatchEvent(new CustomEvent("sync-monitor-sections", { detail: sections }));
+        });
       }
     }
     if (this.holding(state)) return;
