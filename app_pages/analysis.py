@@ -11,9 +11,10 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from sync_monitor import runtime
-from sync_monitor.history.store import NOT_ANSWERING, describe
+from sync_monitor.history.engines import NOT_ANSWERING
+from sync_monitor.history.store import describe
 from sync_monitor.text import escape_markdown
-from sync_monitor.ui import analysis
+from sync_monitor.ui import analysis, problems
 
 # Again here, not only in app.py: a page opened from a link (/live, /analysis?…) is drawn
 # centered otherwise (Streamlit applies the entry script's layout only at the root URL).
@@ -24,6 +25,9 @@ view, notes = analysis.view_from_url()
 analysis.notes(notes)
 services.recorder.wait_tried(10)  # only ever waits just after the process started
 history = services.history()
+if history is None and services.recorder.fault:  # not the database's doing
+    problems.logged(services.recorder.fault)
+    st.stop()
 if history is None:
     problem = services.recorder.problem or "it is still being opened"
     st.error(
@@ -45,10 +49,12 @@ except NOT_ANSWERING as exc:  # a database gone away mid-session (anything else 
     st.stop()
 analysis.controls(view, sets)
 if services.recorder.problem:
-    st.warning(
-        f"New syncs are not being recorded: {escape_markdown(services.recorder.problem, 300)}.",
-        icon=":material/database:",
+    why = (
+        f"a fault of the monitor (error id {services.recorder.fault})"
+        if services.recorder.fault
+        else escape_markdown(services.recorder.problem, 300)
     )
+    st.warning(f"New syncs are not being recorded: {why}.", icon=":material/database:")
 analysis.figures(found.figures, found.previous)
 analysis.charts(found, view, now)
 try:

@@ -148,7 +148,11 @@ class SyncActions:
         with self._hub.reading() as tracker:
             can_cancel = tracker.features.cancel
         if not can_cancel:
-            message = "This backend cannot cancel syncs."
+            message = (
+                "This backend cannot cancel syncs."
+                if can_cancel is False
+                else "Whether this backend can cancel is not known yet; try again in a moment."
+            )
             self._record("cancel", job_id, caller, "failed", message)
             return _done(ActionResult(False, message))
 

@@ -29,6 +29,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
+from .history.engines import NOT_ANSWERING
 from .history.schema import audit
 from .text import storable
 
@@ -134,7 +135,12 @@ class AuditLog:
             try:
                 self._insert(engine, [_row(entry)])
             except SQLAlchemyError as exc:
-                log.warning("audit entries wait in %s for now: %s", self.path, type(exc).__name__)
+                if isinstance(exc, NOT_ANSWERING):
+                    log.warning(
+                        "audit entries wait in %s for now: %s", self.path, type(exc).__name__
+                    )
+                else:  # not the database's doing: the traceback tells what
+                    log.exception("audit entries wait in %s for now", self.path)
             else:
                 self._move()
                 return
@@ -176,7 +182,10 @@ class AuditLog:
                     db.executemany("DELETE FROM actions WHERE id = ?", [(r[0],) for r in rows])
                 log.info("moved %d audit entries from %s into the history", len(rows), self.path)
         except (SQLAlchemyError, sqlite3.Error) as exc:  # the file keeps them; moved next time
-            log.warning("audit entries stay in %s for now: %s", self.path, type(exc).__name__)
+            if isinstance(exc, NOT_ANSWERING):
+                log.warning("audit entries stay in %s for now: %s", self.path, type(exc).__name__)
+            else:  # not a database that did not answer: the traceback tells what
+                log.exception("audit entries stay in %s for now", self.path)
 
     def recent(self, limit: int = 20) -> list[Entry]:
         """The newest entries first (after the writes queued before this call)."""
@@ -202,9 +211,12 @@ class AuditLog:
                 with engine.connect() as connection:
                     found += [_from_history(r) for r in connection.execute(query)]
                 problem = None
-            except SQLAlchemyError as exc:
+            except NOT_ANSWERING as exc:
                 log.warning("could not read the audit trail in the history: %s", type(exc).__name__)
                 problem = "the history database cannot be reached"
+            except SQLAlchemyError as exc:  # not the database's doing: a bug, or a schema
+                log.exception("could not read the audit trail in the history")
+                problem = f"the trail in the history could not be read ({type(exc).__name__})"
         local = self._read_local(limit)
         if local and problem is None:
             self._submit(self._move)

@@ -33,7 +33,9 @@ def logged_errors() -> Iterator[LoggedErrors]:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """pytest-timeout's limit (pyproject.toml) scales with SYNC_MONITOR_TEST_SLOWDOWN too."""
+    """pytest-timeout's limits (pyproject.toml's, and a test's own marker) scale with
+    SYNC_MONITOR_TEST_SLOWDOWN too."""
     for item in items:
-        if item.get_closest_marker("timeout") is None:
-            item.add_marker(pytest.mark.timeout(scaled_timeout(item.config)))
+        own = item.get_closest_marker("timeout")
+        limit = scaled_timeout(item.config, own.args[0] if own and own.args else None)
+        item.add_marker(pytest.mark.timeout(limit), append=False)  # before its own: it wins

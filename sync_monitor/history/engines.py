@@ -1,5 +1,6 @@
 """How the history connects: its URL (SQLite under data/ by default, psycopg 3 for
-PostgreSQL), SQLite's pragmas, PostgreSQL's small pool and statement timeout."""
+PostgreSQL), SQLite's pragmas, PostgreSQL's small pool and statement timeout; and which errors
+mean that the database did not answer."""
 
 from __future__ import annotations
 
@@ -9,8 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 DEFAULT_PATH = Path("data/history.sqlite3")
+# A database that did not answer: down, unreachable, timing out, locked, its connection lost.
+# Any other error is not the database's doing (a bug of ours, a schema out of step) and must
+# never be worded as if it were.
+NOT_ANSWERING: tuple[type[SQLAlchemyError], ...] = (OperationalError, InterfaceError, PoolTimeout)
 
 
 def engine_url(url: str | None) -> str:

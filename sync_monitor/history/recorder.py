@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -20,8 +21,9 @@ from ..errors import ApiError
 from ..pgboss.reader import QueueReader, QueueUnavailable
 from ..snapshot import Snapshot
 from .attempt import Attempt, from_listing, from_queue
+from .engines import NOT_ANSWERING
 from .observe import Observer
-from .store import NOT_ANSWERING, History, HistoryUnavailable, describe
+from .store import History, HistoryUnavailable, describe
 
 log = logging.getLogger(__name__)
 BACKFILL_DAYS = 90
@@ -54,6 +56,9 @@ class Recorder:
         self._clock = clock
         self.history: History | None = None
         self.problem: str | None = None  # why the history is not being written, for the page
+        # The error id of the problem when it is a bug (logged with its traceback), not the
+        # database's doing: the page then says so, with the id, never "cannot be reached".
+        self.fault: str | None = None
         self.recorded = 0  # attempts written (inserted or updated) by this process
         self.polled_at: datetime | None = None  # the poll whose snapshot was last recorded
         self._observer: Observer | None = None
@@ -117,7 +122,7 @@ class Recorder:
             return False
         finally:
             self._tried.set()
-        self.problem = None
+        self.problem = self.fault = None
         return True
 
     def step(self, snap: Snapshot) -> None:
@@ -157,8 +162,14 @@ class Recorder:
                 if self._stop.is_set():
                     return
         except ApiError as exc:
-            log.info("history backfill paused (it resumes where it stopped): %s", exc.code)
-            self._backfill_after = self._clock() + (exc.retry_after or 0.0)
+            if exc.status == 0 or exc.status == 429 or exc.status >= 500:
+                # Not now (the budget, the service's rate limit, an outage): the same page later.
+                log.info("history backfill paused (it resumes where it stopped): %s", exc.code)
+                self._backfill_after = self._clock() + (exc.retry_after or 0.0)
+            else:  # the page itself is refused (a cursor the backend forgot): from the start
+                log.warning("history backfill starts over: %s %s", exc.status, exc.code)
+                self._backfill_cursor = None
+                self._backfill_after = self._clock() + self._retry
             return
         self._backfilled = True
 
@@ -205,7 +216,7 @@ class Recorder:
             if self._pending.get(attempt.key) is attempt:
                 del self._pending[attempt.key]
         self.recorded += len(batch)
-        self.problem = None
+        self.problem = self.fault = None
 
     def _one(self, attempt: Attempt) -> None:
         assert self.history is not None
@@ -227,10 +238,14 @@ class Recorder:
             reason = str(exc)
         else:  # not its text: it could quote the URL
             reason = f"the history cannot be opened ({type(exc).__name__})"
-        if self.problem == reason:  # said already (this is tried again every few seconds)
-            pass
-        elif isinstance(exc, (*NOT_ANSWERING, HistoryUnavailable)):
-            log.warning("the history database cannot be written: %s", reason)
-        else:  # not the database's doing: a bug, or a schema out of step with this monitor
-            log.error("the history cannot be written: %s", reason, exc_info=exc)
+        said = self.problem == reason  # already (this is tried again every few seconds)
+        if isinstance(exc, (*NOT_ANSWERING, HistoryUnavailable)):
+            if not said:
+                log.warning("the history database cannot be written: %s", reason)
+            self.fault = None
+        elif not said or self.fault is None:  # a bug, or a schema out of step with this monitor
+            self.fault = uuid.uuid4().hex[:8]
+            log.error(
+                "the history cannot be written (error id %s): %s", self.fault, reason, exc_info=exc
+            )
         self.problem = reason

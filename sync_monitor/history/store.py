@@ -29,15 +29,14 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..models import Platform
 from ..text import without_credentials
 from . import queries
 from .analysis import Analysis
 from .attempt import Attempt, to_ms
-from .engines import connect, one_transaction
+from .engines import NOT_ANSWERING, connect, one_transaction
 from .rows import FINAL, as_row, from_row, is_final
 from .schema import attempts, campaign_sets
 from .view import View, Window
@@ -45,10 +44,6 @@ from .view import View, Window
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _MIGRATING = threading.Lock()
-# A database that did not answer: down, unreachable, timing out, locked, its connection lost.
-# Any other error is not the database's doing (a bug of ours, a schema out of step) and must
-# never be worded as if it were.
-NOT_ANSWERING: tuple[type[SQLAlchemyError], ...] = (OperationalError, InterfaceError, PoolTimeout)
 
 
 class HistoryUnavailable(Exception):
@@ -74,12 +69,15 @@ class History:
         if migrate:
             try:
                 history.migrate()
-            except SQLAlchemyError as exc:
+            except NOT_ANSWERING as exc:
                 history.close()
                 raise HistoryUnavailable(describe(exc)) from None
             except CommandError as exc:  # e.g. a schema newer than this monitor knows
                 history.close()
                 raise HistoryUnavailable(f"its schema cannot be upgraded ({exc})"[:300]) from None
+            except BaseException:  # not the database's doing: the caller says it is a bug
+                history.close()
+                raise
         return history
 
     def migrate(self) -> None:

@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from ..models import JobState, Platform
 from ..text import without_credentials
@@ -86,8 +87,13 @@ def _why(exc: SQLAlchemyError) -> str:
         return "there is no pg-boss schema in this database (pgboss.job)"
     if code == "57014":
         return "the queue query timed out"
-    if (isinstance(exc, DBAPIError) and exc.connection_invalidated) or not code:
+    if (isinstance(exc, DBAPIError) and exc.connection_invalidated) or isinstance(
+        exc, (OperationalError, InterfaceError, PoolTimeout)
+    ):
         return f"the database cannot be reached ({first})"
+    if not code:  # not the database's answer: a bug of ours, logged with its traceback
+        log.error("reading pg-boss's queue failed: %s", first, exc_info=exc)
+        return f"the queue could not be read, a fault of the monitor ({type(exc).__name__})"
     return first
 
 

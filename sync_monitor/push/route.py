@@ -100,13 +100,19 @@ async def serve(ws: WebSocket, gate: Gate | None) -> None:
             ws.query_params.get("epoch"),
             listening,
         )
-    except (WebSocketDisconnect, RuntimeError, OSError):
+    except (WebSocketDisconnect, OSError):
         pass  # the browser went away
+    except Exception:  # a bug: this tab's push ends (it reconnects), the others carry on
+        log.exception("the push socket failed")
     finally:
         forget()
         listening.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
+        try:
             await listening
+        except asyncio.CancelledError:
+            pass
+        except Exception:
+            log.exception("the push socket's reader failed")
 
 
 async def _send(
@@ -134,6 +140,6 @@ async def _send(
 
 async def _until_closed(ws: WebSocket) -> None:
     """Read (and ignore) what the browser sends, until it closes."""
-    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+    with contextlib.suppress(WebSocketDisconnect):
         while (await ws.receive())["type"] != "websocket.disconnect":
             pass

@@ -131,12 +131,30 @@ def test_a_shared_link_opens_its_view_with_charts_and_downloads(
     assert main_width(page) > 1200
 
 
-def test_the_analysis_page_of_make_run_has_its_charts_tables_and_downloads(live: Start) -> None:
+def test_the_analysis_page_of_make_run_has_its_charts_tables_and_downloads(
+    live: Start, tmp_path: Path
+) -> None:
     """The page as a new user first sees it: `make run`'s defaults, the default view."""
-    m = live(defaults=True)
+    history_url = f"sqlite:///{tmp_path / 'history.sqlite3'}"
+    m = live(defaults=True, app_env={"SYNC_MONITOR_HISTORY_URL": history_url})
     page = m.page
     page.goto(m.url)
     m.wait_idle()
+    # The seeded days reach the history a few listing pages at a time (the request budget).
+    seeded = m.api.server.call(
+        lambda engine: len(
+            engine.store.history(
+                since=None,
+                until=None,
+                states=("completed", "failed", "cancelled"),
+                platforms=(),
+                after=None,
+                limit=1_000_000,
+            )
+        )
+    )
+    in_history = recorded(history_url, View(window=Window.QUARTER))
+    wait_until(lambda: in_history() >= seeded, "the seeded history recorded", timeout=90)
     page.get_by_test_id("stHeader").get_by_role("link", name="Failure analysis").click()
     expect(page.get_by_role("heading", name="Failure analysis")).to_be_visible(timeout=ms(30))
     m.wait_idle()

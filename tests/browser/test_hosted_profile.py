@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, expect
 from tests.support.dockerfile import ROOT, image
 from tests.support.local_api import Api, quiet_config, running
 from tests.support.streamlit_app import free_port
-from tests.support.waiting import ms, wait_until
+from tests.support.waiting import ms, seconds, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -70,4 +70,4 @@ def test_the_image_start_command_serves_health_and_lets_nobody_in_without_sign_i
             context.close()
     finally:
         server.terminate()
-        server.wait(15)
+        server.wait(seconds(15))

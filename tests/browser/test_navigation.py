@@ -69,8 +69,9 @@ def test_live_and_analysis_by_menu_and_by_link_twenty_times_while_syncs_change(
         on_live(m)
         page.goto(f"{m.url}/analysis")
         on_analysis(m)
-        page.goto(f"{m.url}/live")
+        page.goto(f"{m.url}/live")  # a link to the live page: it is served at the root
         on_live(m)
+        expect(page).to_have_url(f"{m.url}/")
     # Syncs did change meanwhile: some completed and some failed while the viewer went to and fro.
     after = ended(m, sets)
     assert all(after[state] > ended_before[state] for state in STATES), (ended_before, after)

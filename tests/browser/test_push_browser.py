@@ -20,7 +20,7 @@ from sync_monitor.client import PROBE_ID
 from sync_monitor.push import route, token
 from sync_monitor.text import plain
 from tests.support.browser import Live, until
-from tests.support.waiting import ms, wait_until
+from tests.support.waiting import ms, seconds, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -150,8 +150,8 @@ def test_the_route_lets_in_only_the_pages_own_fresh_tokens(live: Start) -> None:
 
     def status(query: str) -> int:
         try:
-            with connect(base + query, open_timeout=10) as ws:
-                first = json.loads(ws.recv(timeout=10))
+            with connect(base + query, open_timeout=seconds(10)) as ws:
+                first = json.loads(ws.recv(timeout=seconds(10)))
                 assert first["type"] == "full"
                 assert "cards" in first["state"]
                 return 101
@@ -173,17 +173,17 @@ def test_the_route_lets_in_only_the_pages_own_fresh_tokens(live: Start) -> None:
 
     # Let in: the full state, then changes; a proxy is told not to buffer; and a browser that
     # resumes from the number it has gets the changes after it, not the full state again.
-    with connect(f"{base}?token={minted}", open_timeout=10) as ws:
+    with connect(f"{base}?token={minted}", open_timeout=seconds(10)) as ws:
         assert ws.response is not None
         assert ws.response.headers["Cache-Control"] == "no-cache"
         assert ws.response.headers["X-Accel-Buffering"] == "no"
-        full = json.loads(ws.recv(timeout=10))
-        change = json.loads(ws.recv(timeout=10))
+        full = json.loads(ws.recv(timeout=seconds(10)))
+        change = json.loads(ws.recv(timeout=seconds(10)))
         assert (full["type"], change["type"]) == ("full", "delta")
         assert change["seq"] == full["seq"] + 1
     resume = f"{base}?token={minted}&epoch={full['epoch']}&seq={change['seq']}"
-    with connect(resume, open_timeout=10) as ws:
-        following = json.loads(ws.recv(timeout=10))
+    with connect(resume, open_timeout=seconds(10)) as ws:
+        following = json.loads(ws.recv(timeout=seconds(10)))
         assert following["type"] == "delta"
         assert following["seq"] > change["seq"]
 

@@ -16,6 +16,7 @@ from sync_monitor.settings import load_settings
 from sync_monitor.snapshot import BackendKind, Snapshot
 from tests.support.hub import events_seen, hub_for, stream_opens, wait_for
 from tests.support.local_api import Api, quiet_config, running
+from tests.support.waiting import seconds
 
 SLOW_BACKOFF = Backoff(base=120, cap=120, jitter=0)  # a reconnect that is not the backoff's
 
@@ -42,7 +43,7 @@ def test_a_silent_stream_is_reopened_and_the_poll_carries_the_progress() -> None
 
 def test_a_probe_answered_with_500_decides_nothing() -> None:
     with running(quiet_config(contract=Contract.HEAD)) as api:
-        client = DotoroClient(api.url, timeout=5)
+        client = DotoroClient(api.url, timeout=seconds(5))
         api.set_faults(error_rate=1.0, error_status=500)
         assert client.probe("cancel") is None
         assert client.probe("history") is None
@@ -53,7 +54,7 @@ def test_a_probe_answered_with_500_decides_nothing() -> None:
         assert stats[f"POST /api/v1/sync/{PROBE_ID}/cancel"] == 2  # never retried on the spot
         assert stats["GET /api/v1/sync/jobs"] == 2
     with running(quiet_config(contract=Contract.PLAN)) as api:
-        assert DotoroClient(api.url, timeout=5).probe("cancel") is True
+        assert DotoroClient(api.url, timeout=seconds(5)).probe("cancel") is True
 
 
 def test_cancel_stays_unavailable_through_500_bursts_on_head() -> None:
@@ -123,7 +124,7 @@ def test_120_jobs_at_once_never_earn_a_429() -> None:
         api.set_workers(120)
         per_minute, poll_seconds = 90, 2.0  # the defaults
         budget = RequestBudget(per_minute, reserve_for(per_minute, poll_seconds))
-        client = DotoroClient(api.url, timeout=5, budget=budget)
+        client = DotoroClient(api.url, timeout=seconds(5), budget=budget)
         settings = load_settings(environ={}).model_copy(update={"poll_seconds": poll_seconds})
         hub = Hub(client, settings).start()
         kinds: set[BackendKind] = set()

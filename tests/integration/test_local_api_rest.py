@@ -7,7 +7,7 @@ from typing import Any
 
 from sync_monitor.local_api import Contract
 from tests.support.local_api import Api, quiet_config, running
-from tests.support.waiting import wait_until
+from tests.support.waiting import seconds, wait_until
 
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 
@@ -19,7 +19,7 @@ def test_unknown_route_answers_json_404(api: Api) -> None:
 
 
 def test_known_path_with_wrong_method_is_a_route_not_found(api: Api) -> None:
-    response = api.session.delete(api.url + "/api/v1/sync/status", timeout=5)
+    response = api.session.delete(api.url + "/api/v1/sync/status", timeout=seconds(5))
     assert response.status_code == 404
     assert response.json()["code"] == "NOT_FOUND"
     assert response.headers["content-type"].startswith("application/json")

@@ -24,6 +24,7 @@ from sync_monitor.local_api.engine import Engine
 from sync_monitor.local_api.rows import LIVE_STATES, QUEUED_STATES, Job
 from sync_monitor.models import Progress
 from sync_monitor.settings import load_settings
+from tests.support.waiting import seconds
 
 T = TypeVar("T")
 Counts = tuple[str, int, int, int]  # state, synced, failed, total
@@ -106,7 +107,7 @@ class Soak:
         """Run `fn(engine)` on the current backend's loop."""
         with self._lock:
             server = self._server
-        return server.call(fn, timeout=30)
+        return server.call(fn, timeout=seconds(30))
 
     def rows(self) -> dict[str, Job]:
         """The service's own rows of every job the soak queued."""
@@ -189,7 +190,7 @@ class WatchingHub(Hub):
 
     def __init__(self, url: str) -> None:
         settings = load_settings(environ={}).model_copy(update={"poll_seconds": 0.5})
-        super().__init__(DotoroClient(url, timeout=5), settings)
+        super().__init__(DotoroClient(url, timeout=seconds(5)), settings)
         self.ends: dict[str, tuple[Outcome, Progress | None]] = {}  # the progress it held
         self.traces: dict[str, list[str]] = {}
         self._notes = threading.Lock()

@@ -42,9 +42,9 @@ def ms(limit: float) -> float:
     return limit * 1000 * SLOWDOWN
 
 
-def scaled_timeout(config: pytest.Config) -> float:
-    """pytest-timeout's limit for one test (pyproject.toml's `timeout`), scaled."""
-    return float(config.getini("timeout") or 120) * SLOWDOWN
+def scaled_timeout(config: pytest.Config, own: float | None = None) -> float:
+    """pytest-timeout's limit for one test (its own marker's, else pyproject.toml's), scaled."""
+    return float(own if own is not None else config.getini("timeout") or 120) * SLOWDOWN
 
 
 def wait_until(

@@ -9,6 +9,7 @@ from sync_monitor.models import Progress, QueuedJob, StatusSummary
 from sync_monitor.settings import load_settings
 from tests.support.hub import OPS
 from tests.support.logs import LoggedErrors
+from tests.support.waiting import seconds
 
 
 def idle_hub() -> Hub:
@@ -42,7 +43,7 @@ def test_wait_for_change_returns_at_once_when_already_changed() -> None:
     hub = idle_hub()
     version = hub.snapshot().version
     hub.on_event("job-1", Heartbeat())
-    assert hub.wait_for_change(version, timeout=5) > version
+    assert hub.wait_for_change(version, timeout=seconds(5)) > version
 
 
 class BuggyClient(DotoroClient):
@@ -71,7 +72,7 @@ def test_the_poller_survives_an_unexpected_error(logged_errors: LoggedErrors) ->
     try:
         version = 0
         while not hub.snapshot().loaded:
-            version = hub.wait_for_change(version, 10)
+            version = hub.wait_for_change(version, seconds(10))
             assert version > 0, "the poller never polled again"
         assert logged_errors.matching("status poll failed unexpectedly")
     finally:

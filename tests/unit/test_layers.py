@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.support.waiting import seconds
+
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "sync_monitor"
 MAX_LINES = 300
@@ -24,7 +26,7 @@ def test_import_contracts_are_kept() -> None:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=seconds(60),
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
@@ -48,7 +50,7 @@ def test_the_server_import_of_app_loads_only_the_route() -> None:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=seconds(60),
         check=True,
     )
     loaded = set(done.stdout.split())

@@ -29,6 +29,7 @@ from sync_monitor.views import (
     Snapshot,
 )
 from tests.support.logs import LoggedErrors
+from tests.support.waiting import seconds
 
 NOW = datetime(2026, 11, 30, 14, 2, 5, tzinfo=UTC)
 SECRET = b"k" * 32
@@ -317,7 +318,7 @@ def test_one_build_per_change_whoever_listens() -> None:
     try:
         builds = publisher.builds
         hub.set(snapshot(version=2, active=(card(1, done=8), card(2))))
-        assert all(event.wait(5) for event in woken)
+        assert all(event.wait(seconds(5)) for event in woken)
         latest = publisher.latest()
         assert latest is not None
         assert latest.seq == 2
@@ -344,11 +345,11 @@ def test_the_publisher_carries_on_after_a_failed_build(logged_errors: LoggedErro
 
         hub.snapshot = fails_once  # type: ignore[method-assign]
         hub.set(snapshot(version=5))
-        assert broken.wait(5)
+        assert broken.wait(seconds(5))
         woke = threading.Event()
         publisher.listen(woke.set)
         hub.set(snapshot(version=6, active=(card(1, done=9),)))
-        assert woke.wait(5), "the publisher stopped after one failed build"
+        assert woke.wait(seconds(5)), "the publisher stopped after one failed build"
         assert logged_errors.matching("carries on")
     finally:
         publisher.stop()

@@ -9,28 +9,36 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from sync_monitor.history.shared import Shared
+from tests.support.waiting import seconds
 
 
 def test_viewers_asking_at_once_share_one_computation() -> None:
     shared: Shared[str, int] = Shared(keep=4)
     started, release = threading.Event(), threading.Event()
+    asked = threading.Semaphore(0)
     runs: list[str] = []
 
     def slow() -> int:
         runs.append("slow")
         started.set()
-        release.wait(5)
+        release.wait(seconds(10))
         return 42
+
+    def own() -> int:  # what the others would compute, were they not sharing the first's
+        runs.append("own")
+        return 7
+
+    def ask() -> int:
+        asked.release()
+        return shared.get("7d", own)
 
     with ThreadPoolExecutor(8) as pool:
         first = pool.submit(shared.get, "7d", slow)
-        started.wait(5)
-        others = [pool.submit(shared.get, "7d", slow) for _ in range(7)]
-        # Time for the others to ask while the first still computes (without sharing, each
-        # would start its own run here); the result does not depend on it.
-        threading.Event().wait(0.3)
-        release.set()
-        assert [f.result(5) for f in (first, *others)] == [42] * 8
+        assert started.wait(seconds(10))
+        others = [pool.submit(ask) for _ in range(7)]
+        assert all(asked.acquire(timeout=seconds(10)) for _ in others)
+        release.set()  # the others asked while the first computed (or just after: kept)
+        assert [f.result(seconds(10)) for f in (first, *others)] == [42] * 8
     assert runs == ["slow"]
     assert shared.get("7d", lambda: 0) == 42  # kept
 
