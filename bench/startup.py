@@ -25,7 +25,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.record import percentile, record
-from tests.support.streamlit_app import free_port
+from tests.support.streamlit_app import free_port, streamlit_run
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,23 +56,7 @@ def once(script: Path, cwd: Path) -> float:
         "SYNC_MONITOR_API_URL": "http://127.0.0.1:9",  # never called: no page is opened
     }
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(script),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--server.fileWatcherType",
-            "none",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
+        streamlit_run(script, port),
         cwd=cwd,
         env=env,
         stdout=subprocess.DEVNULL,

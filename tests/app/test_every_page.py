@@ -22,18 +22,7 @@ WINDOWS = ("24h", "7d", "30d", "90d")
 def recorded_all_the_backends_history(m: Monitor) -> None:
     """Wait until the recorder holds every finished job the bundled API lists (its backfill
     of the seeded days, a few pages at a time as the request budget allows)."""
-    finished = m.api.server.call(
-        lambda engine: len(
-            engine.store.history(
-                since=None,
-                until=None,
-                states=("completed", "failed", "cancelled"),
-                platforms=(),
-                after=None,
-                limit=10**6,
-            )
-        )
-    )
+    finished = len(m.api.ended_jobs())
     assert finished > 1000  # 30 days of a simulated team
 
     def recorded() -> bool:

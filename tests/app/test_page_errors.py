@@ -46,29 +46,29 @@ def shown_bug(m: Monitor, logged_errors: LoggedErrors, where: str, kind: type[Ex
     assert logged.exc_info[0] is kind
 
 
-def test_a_bug_in_the_analysis_tables_is_a_bug_not_a_database_problem(
-    monitor_factory: Factory, monkeypatch: pytest.MonkeyPatch, logged_errors: LoggedErrors
+@pytest.mark.parametrize(
+    ("part", "kind", "drawn"),
+    [
+        ("tables", AttributeError, ["Syncs attempted"]),  # the figures came before the bug
+        ("analysis", TypeError, []),  # the figures themselves
+    ],
+)
+def test_a_bug_on_the_analysis_page_is_a_bug_not_a_database_problem(
+    monitor_factory: Factory,
+    monkeypatch: pytest.MonkeyPatch,
+    logged_errors: LoggedErrors,
+    part: str,
+    kind: type[Exception],
+    drawn: list[str],
 ) -> None:
     logged_errors.expect("the Failure analysis page failed")
     m = monitor_factory(workers=0)
     m.run()
-    monkeypatch.setattr(analysis, "tables", a_bug(AttributeError))
+    monkeypatch.setattr(analysis, part, a_bug(kind))
     m.app.switch_page("app_pages/analysis.py")
     m.run()
-    shown_bug(m, logged_errors, "the Failure analysis page", AttributeError)
-    assert next(x.label for x in m.app.metric) == "Syncs attempted"  # drawn before the bug
-
-
-def test_a_bug_in_the_figures_is_a_bug_not_a_database_problem(
-    monitor_factory: Factory, monkeypatch: pytest.MonkeyPatch, logged_errors: LoggedErrors
-) -> None:
-    logged_errors.expect("the Failure analysis page failed")
-    m = monitor_factory(workers=0)
-    m.run()
-    monkeypatch.setattr(analysis, "analysis", a_bug(TypeError))
-    m.app.switch_page("app_pages/analysis.py")
-    m.run()
-    shown_bug(m, logged_errors, "the Failure analysis page", TypeError)
+    shown_bug(m, logged_errors, "the Failure analysis page", kind)
+    assert [x.label for x in m.app.metric][:1] == drawn
 
 
 def test_a_bug_in_the_live_queue_leaves_the_header_and_says_so(

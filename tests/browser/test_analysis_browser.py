@@ -76,18 +76,7 @@ def test_a_shared_link_opens_its_view_with_charts_and_downloads(
         platforms=(Platform.REDDIT,),
         states=(Outcome.COMPLETED, Outcome.FAILED),
     )
-    expected = m.api.server.call(
-        lambda engine: len(
-            engine.store.history(
-                since=None,
-                until=None,
-                states=("completed", "failed"),
-                platforms=("reddit",),
-                after=None,
-                limit=1_000_000,
-            )
-        )
-    )
+    expected = len(m.api.ended_jobs(("completed", "failed"), platforms=("reddit",)))
     assert expected > 10
     page.goto(m.url)  # the services start, and the recorder reads the backend's history
     in_history = recorded(history_url, shown)
@@ -141,18 +130,7 @@ def test_the_analysis_page_of_make_run_has_its_charts_tables_and_downloads(
     page.goto(m.url)
     m.wait_idle()
     # The seeded days reach the history a few listing pages at a time (the request budget).
-    seeded = m.api.server.call(
-        lambda engine: len(
-            engine.store.history(
-                since=None,
-                until=None,
-                states=("completed", "failed", "cancelled"),
-                platforms=(),
-                after=None,
-                limit=1_000_000,
-            )
-        )
-    )
+    seeded = len(m.api.ended_jobs())
     in_history = recorded(history_url, View(window=Window.QUARTER))
     wait_until(lambda: in_history() >= seeded, "the seeded history recorded", timeout=90)
     page.get_by_test_id("stHeader").get_by_role("link", name="Failure analysis").click()

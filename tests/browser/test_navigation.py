@@ -80,11 +80,7 @@ def test_live_and_analysis_by_menu_and_by_link_twenty_times_while_syncs_change(
 
 def ended(m: Live, sets: set[str]) -> dict[str, int]:
     """How many of the syncs of `sets` have completed, and how many have failed."""
-    jobs = m.api.server.call(
-        lambda engine: engine.store.history(
-            since=None, until=None, states=STATES, platforms=(), after=None, limit=10**6
-        )
-    )
+    jobs = m.api.ended_jobs(STATES)
     return {
         state: sum(1 for j in jobs if j.set_id in sets and j.state == state) for state in STATES
     }

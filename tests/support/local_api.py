@@ -80,6 +80,16 @@ class Api:
 
         self.server.call(start)
 
+    def ended_jobs(
+        self, states: tuple[str, ...] = ("completed", "failed", "cancelled"), **where: Any
+    ) -> list[Any]:
+        """The jobs in `states` the server holds (its history listing, all of it), newest
+        first; `where` takes the listing's other filters (platforms=("reddit",))."""
+        query = {"since": None, "until": None, "platforms": (), "after": None, **where}
+        return self.server.call(
+            lambda engine: engine.store.history(states=states, limit=10**7, **query)
+        )
+
     def job_state(self, job_id: str) -> str:
         # Read from the engine: GET /jobs/{id} answers 403 in the head contract (§2).
         job = self.server.call(lambda engine: engine.store.get_job(job_id))

@@ -45,6 +45,28 @@ def chromium_path() -> str | None:
     return os.environ.get("CHROMIUM") or shutil.which("chromium")
 
 
+def streamlit_run(script: Path, port: int) -> list[str]:
+    """The command that serves `script` as the tests do: on loopback, headless, no telemetry,
+    no file watcher."""
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(script),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
+
+
 def streamlit_app(api_url: str, **env: str) -> ContextManager[tuple[str, Popen[bytes]]]:
     """`streamlit run app.py` on a free port against `api_url`; yields (url, process). Its
     audit trail and history go to temporary files unless `env` names them."""
@@ -78,24 +100,7 @@ def serve(
     log = log or Path(scratch.name) / "server.log"
     with log.open("wb") as output:  # the child has its own copy
         proc = Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(APP),
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-                "--server.fileWatcherType",
-                "none",
-                *debug,
-            ],
+            [*streamlit_run(APP, port), *debug],
             cwd=ROOT,
             env={**os.environ, "SYNC_MONITOR_API_URL": api_url, **env},
             stdout=output,
