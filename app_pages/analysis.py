@@ -30,8 +30,9 @@ if history is None and services.recorder.fault:  # not the database's doing
     st.stop()
 if history is None:
     problem = services.recorder.problem or "it is still being opened"
+    state = "cannot be reached" if services.recorder.unreachable else "cannot be used"
     st.error(
-        f"The history database cannot be reached: {escape_markdown(problem, 300)}. "
+        f"The history database {state}: {escape_markdown(problem, 300)}. "
         "The live page is not affected; this page comes back by itself.",
         icon=":material/database:",
     )

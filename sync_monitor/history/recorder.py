@@ -59,6 +59,7 @@ class Recorder:
         # The error id of the problem when it is a bug (logged with its traceback), not the
         # database's doing: the page then says so, with the id, never "cannot be reached".
         self.fault: str | None = None
+        self.unreachable = True  # the problem is a database that did not answer (else: unusable)
         self.recorded = 0  # attempts written (inserted or updated) by this process
         self.polled_at: datetime | None = None  # the poll whose snapshot was last recorded
         self._observer: Observer | None = None
@@ -239,6 +240,9 @@ class Recorder:
         else:  # not its text: it could quote the URL
             reason = f"the history cannot be opened ({type(exc).__name__})"
         said = self.problem == reason  # already (this is tried again every few seconds)
+        self.unreachable = isinstance(exc, NOT_ANSWERING) or (
+            isinstance(exc, HistoryUnavailable) and not exc.reached
+        )
         if isinstance(exc, (*NOT_ANSWERING, HistoryUnavailable)):
             if not said:
                 log.warning("the history database cannot be written: %s", reason)

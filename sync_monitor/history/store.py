@@ -48,7 +48,11 @@ _MIGRATING = threading.Lock()
 
 class HistoryUnavailable(Exception):
     """The history database cannot be opened or read; the message says which and why, without
-    the URL's password."""
+    the URL's password. `reached`: it answered, but cannot be used as it is (its schema)."""
+
+    def __init__(self, message: str, *, reached: bool = False) -> None:
+        super().__init__(message)
+        self.reached = reached
 
 
 class History:
@@ -74,7 +78,14 @@ class History:
                 raise HistoryUnavailable(describe(exc)) from None
             except CommandError as exc:  # e.g. a schema newer than this monitor knows
                 history.close()
-                raise HistoryUnavailable(f"its schema cannot be upgraded ({exc})"[:300]) from None
+                why = f"its schema cannot be upgraded ({exc})"[:300]
+                raise HistoryUnavailable(why, reached=True) from None
+            except SQLAlchemyError as exc:  # it answered, and refused a step (an object in the
+                # way, a permission): the schema is out of step with this monitor's migrations
+                log.exception("the history's schema could not be upgraded")
+                history.close()
+                why = f"its schema cannot be upgraded ({describe(exc)})"[:300]
+                raise HistoryUnavailable(why, reached=True) from None
             except BaseException:  # not the database's doing: the caller says it is a bug
                 history.close()
                 raise

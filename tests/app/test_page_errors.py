@@ -4,7 +4,9 @@ holds beside its traceback, and never passes for a database problem."""
 
 from __future__ import annotations
 
+import os
 import re
+import sqlite3
 from collections.abc import Callable, Iterator
 
 import psycopg
@@ -135,3 +137,19 @@ def test_a_bug_opening_the_history_is_a_bug_not_an_unreachable_database(
     [logged] = logged_errors.matching(f"the history cannot be written \\(error id {found[1]}\\)")
     assert logged.exc_info is not None
     assert logged.exc_info[0] is TypeError
+
+
+def test_a_history_newer_than_the_monitor_is_unusable_not_unreachable(
+    monitor_factory: Factory,
+) -> None:
+    m = monitor_factory(workers=0)
+    path = os.environ["SYNC_MONITOR_HISTORY_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(path) as db:  # as a later version of the monitor would leave it
+        db.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
+        db.execute("INSERT INTO alembic_version VALUES ('9999_from_the_future')")
+    m.run()
+    m.app.switch_page("app_pages/analysis.py")
+    m.run()
+    [said] = [e.value for e in m.app.error]
+    assert said.startswith("The history database cannot be used: its schema cannot be upgraded")
+    assert "9999" in said  # the revision it found (escaped as Markdown)

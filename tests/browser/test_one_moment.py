@@ -165,6 +165,8 @@ def test_header_and_cards_go_on_when_the_sections_never_redraw(live: Start) -> N
     m.api.create_set(name="First in line", platform="meta", queue=True, behaviour=slow)
     page = m.open()
     expect(page.locator(QUEUED_COUNT)).to_have_text("1", timeout=ms(20))
+    expect(m.queue()).to_contain_text("First in line")  # the sections have drawn, marker too
+    page.wait_for_selector("[data-sm-sections]", state="attached")
     m.wait_idle()
     page.evaluate(FREEZE_SECTIONS)
 
