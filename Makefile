@@ -3,7 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup run api test check lint browser-deps postgres repeat bench screenshots clean
+.PHONY: setup run api test check lint browser-deps postgres oidc-deps nginx repeat bench screenshots clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -26,6 +26,37 @@ browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "installing Debian's chromium for the browser tests"; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+
+## The tests' OpenID Connect provider (npm's oidc-provider, in tests/support/oidc), installed
+## from its lock file with the machine's Node.js and npm.
+## Without npm it says so and goes on: those tests then skip, and fail under CI.
+oidc-deps:
+	@command -v npm >/dev/null 2>&1 || { \
+		echo "npm not found: the sign-in tests need Node.js 20+ and npm (they skip; under CI they fail)"; \
+		exit 0; }; \
+	cd tests/support/oidc && { [ node_modules/.package-lock.json -nt package-lock.json ] || \
+		npm ci --no-audit --no-fund --loglevel=error; }
+
+## Debian's nginx for the reverse-proxy tests: installed when missing (needs root, as in CI).
+## The tests run their own nginx (tests/support/proxy.py); the package's service must not start
+## (as root, on port 80): a policy-rc.d, unless the machine has one, refuses it during the
+## install; one started anyway is stopped, and not started at boot under systemd.
+nginx:
+	@[ -x /usr/sbin/nginx ] && exit 0; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "not root: cannot install nginx; the reverse-proxy tests skip (fail under CI)"; exit 0; fi; \
+	echo "installing Debian's nginx for the reverse-proxy tests"; \
+	policy=/usr/sbin/policy-rc.d; \
+	if [ ! -e $$policy ]; then \
+		trap 'rm -f '$$policy EXIT; trap 'exit 1' INT TERM; \
+		printf '#!/bin/sh\n# make nginx: no service starts while it installs nginx\nexit 101\n' >$$policy; \
+		chmod 755 $$policy; fi; \
+	apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx-light; \
+	status=$$?; \
+	if [ -d /run/systemd/system ]; then systemctl disable --now --quiet nginx 2>/dev/null; \
+	elif [ -s /run/nginx.pid ] && kill -0 "$$(cat /run/nginx.pid)" 2>/dev/null; then \
+		echo "stopping the nginx service the package started"; /usr/sbin/nginx -s quit; fi; \
+	exit $$status
 
 ## PostgreSQL for the history and pg-boss tests: Debian's server, its cluster started with
 ## pg_ctlcluster, and a role that may create the tests' databases and their read-only role, and
@@ -57,14 +88,14 @@ check: lint
 	$(PY) -m pytest -q -p no:cacheprovider tests/unit
 
 ## Everything: lint, types, unit, integration, app and browser tests.
-test: setup browser-deps postgres lint
+test: setup browser-deps postgres oidc-deps nginx lint
 	$(PY) -m pytest
 
 ## The whole suite N times in a row, stopping at the first failure: a flaky test shows here.
 ## The browser tests run every BROWSER_EVERY-th time (make repeat N=20 BROWSER_EVERY=4).
 N ?= 20
 BROWSER_EVERY ?= 4
-repeat: setup browser-deps postgres
+repeat: setup browser-deps postgres oidc-deps nginx
 	@for i in $$(seq $(N)); do \
 		if [ $$((i % $(BROWSER_EVERY))) -eq 0 ]; then marks=""; else marks="not browser"; fi; \
 		echo "== run $$i of $(N) ($${marks:-all tests})"; \

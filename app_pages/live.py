@@ -46,7 +46,7 @@ paused = top[1].toggle(
 )
 mode = push.mode(services.settings.push)
 # Who the viewer is, asked again at each click; the hub checks it on every action.
-who = partial(viewer.caller, services.settings)
+who = partial(viewer.caller, services.settings, services.signins, services.push_secret)
 me = who()
 if me.may_act:
     hub.operator_here()  # cancel's probe (a write) may go now: see StatusPoller.operator_here

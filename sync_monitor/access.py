@@ -6,15 +6,18 @@ when their e-mail or its domain is in SYNC_MONITOR_OPERATORS (an operator) or SY
 
 The control is in the hub's actions (`actions.py`), whatever calls them (a button, the component's
 callback, a replayed widget event); hidden buttons on the page are only a courtesy. Without
-sign-in, the monitor acts only while it listens on loopback alone (the ops laptop); bound to any
-other address it is read-only, and `SYNC_MONITOR_READ_ONLY=true` makes it read-only anywhere.
+sign-in, the monitor acts only for the ops laptop: while it listens on loopback alone and the
+page came straight from this machine, not through a proxy (`proxy_evidence`); otherwise it is
+read-only, and `SYNC_MONITOR_READ_ONLY=true` makes it read-only anywhere.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 
 class Role(StrEnum):
@@ -30,6 +33,7 @@ class Caller:
     role: Role
     why_read_only: str = ""  # for a viewer: the reason, in words, for the page
     admitted: bool = True  # False: signed out, or signed in but not on the lists
+    refusal: str = ""  # not admitted for a reason other than the lists: the page says it
 
     @property
     def may_act(self) -> bool:
@@ -49,8 +53,47 @@ def is_loopback(address: str | None) -> bool:
         return False
 
 
-def without_sign_in(read_only: bool, address: str | None) -> Caller:
-    """The caller of a page when no sign-in is configured: an operator only on loopback."""
+# Headers a reverse proxy adds (RFC 7239's Forwarded, and the de-facto ones); any of them means
+# the page did not come straight from a browser on this machine.
+PROXY_HEADERS = (
+    "forwarded",
+    "x-forwarded-for",
+    "x-forwarded-host",
+    "x-forwarded-proto",
+    "x-real-ip",
+    "via",
+)
+
+
+def _loopback_host(host: str) -> bool:
+    """Is `host` ("127.0.0.1:8501", "[::1]:8501", "localhost") a name of this machine only?"""
+    name = urlsplit(f"//{host.strip()}").hostname
+    return name is not None and is_loopback(name)
+
+
+def proxy_evidence(headers: Mapping[str, str]) -> str | None:
+    """Why the request with these `headers` (names in lower case) may have come through a
+    proxy, in words; None when it came straight from this machine's browser.
+
+    A proxy on this machine connects from loopback, so the peer's address proves nothing: the
+    forwarding headers do, and so do a Host or Origin that name another machine (a proxy that
+    adds no header still passes the browser's Origin, which Streamlit's WebSocket requires)."""
+    for name in PROXY_HEADERS:
+        if headers.get(name):
+            return f"the page came through a proxy ({name} header)"
+    host = headers.get("host")
+    if host is not None and not _loopback_host(host):
+        return "the page was asked for by another name than this machine's (Host header)"
+    origin = headers.get("origin")
+    if origin and origin != "null" and not _loopback_host(urlsplit(origin).netloc):
+        return "the page was opened from another address than this machine's (Origin header)"
+    return None
+
+
+def without_sign_in(read_only: bool, address: str | None, proxied: str | None = None) -> Caller:
+    """The caller of a page when no sign-in is configured: an operator only on loopback, and
+    only when the page came straight from this machine (`proxied`: the evidence it did not,
+    from `proxy_evidence`)."""
     if read_only:
         return Caller("anyone", Role.VIEWER, "Read-only: SYNC_MONITOR_READ_ONLY is set.")
     if not is_loopback(address):
@@ -59,6 +102,13 @@ def without_sign_in(read_only: bool, address: str | None) -> Caller:
             Role.VIEWER,
             "Read-only: the monitor listens beyond this machine without sign-in "
             f"(server.address {address or 'unset'}).",
+        )
+    if proxied:
+        return Caller(
+            "anyone",
+            Role.VIEWER,
+            f"Read-only: {proxied}, and without sign-in only this machine's own browser may "
+            "act. Set up sign-in to act from here.",
         )
     return Caller("local operator", Role.OPERATOR)
 
@@ -78,10 +128,28 @@ def _listed(email: str, entries: str) -> bool:
 SIGNED_OUT = Caller("signed out", Role.VIEWER, "Sign in to act.", admitted=False)
 
 
-def signed_in(email: str | None, operators: str, viewers: str, read_only: bool) -> Caller | None:
-    """The caller for a signed-in person; None when they are not let in (or gave no e-mail)."""
+def signed_in(
+    email: str | None,
+    operators: str,
+    viewers: str,
+    read_only: bool,
+    verified: object = None,
+) -> Caller | None:
+    """The caller for a signed-in person; None when they are not let in (or gave no e-mail).
+    `verified`: the provider's `email_verified` claim; where it sends one, only True gives a
+    role (anyone may put an operator's address on an account they made)."""
     if not email or "@" not in email:
         return None
+    if verified is not None and verified not in (True, "true"):  # some send it as a string
+        return Caller(
+            email,
+            Role.VIEWER,
+            admitted=False,
+            refusal=(
+                f"Your sign-in provider says the address {email} is not verified, so it gives "
+                "no role here. Verify it with your provider, then sign in again."
+            ),
+        )
     if _listed(email, operators):
         if read_only:
             return Caller(email, Role.VIEWER, "Read-only: SYNC_MONITOR_READ_ONLY is set.")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from .access import Caller
-from .audit import AuditLog, Entry
+from .audit import REFUSED, AuditLog, Entry
 from .client import DotoroClient
 from .errors import ApiError
 from .messages import describe
@@ -88,7 +88,11 @@ class SyncActions:
             return None
         log.warning("refused %s of %s: %s is a %s", what, target, caller.who, caller.role.value)
         message = f"Only operators may {what} syncs. {caller.why_read_only}".strip()
-        self._record(what, target, caller, "refused", message)
+        if self._audit is not None:  # rate-limited: a viewer cannot flood the trail
+            entry = Entry(
+                self._hub.wall(), caller.who, caller.role.value, what, target, REFUSED, message
+            )
+            self._audit.refusal(entry)
         return _done(ActionResult(False, message))
 
     def shutdown(self) -> None:

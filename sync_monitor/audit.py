@@ -10,6 +10,11 @@ it from the file.
 
 Writes go through one writer thread, in order, so that an action's result never waits for a
 disk; reads see every write made before them.
+
+Refusals cannot flood it (issue 18): `refusal` writes a caller's refused attempts of one kind
+one by one up to a few a minute, and the rest as one line when that minute is over
+(refusals.py). Reads keep operators' actions apart from
+refusals, so a viewer's attempts never push them out of "Recent actions".
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .history.engines import NOT_ANSWERING
 from .history.schema import audit
+from .refusals import Limiter
 from .text import storable
 
 log = logging.getLogger(__name__)
@@ -51,6 +57,8 @@ CREATE TABLE IF NOT EXISTS actions (
 COLUMNS = ("at", "who", "role", "action", "target", "outcome", "message")
 INSERT_LOCAL = f"INSERT INTO actions ({', '.join(COLUMNS)}, uid) VALUES ({', '.join('?' * 8)})"
 MOVE_BATCH = 500  # entries moved from the fallback file per statement
+REFUSED = "refused"  # the outcome of an attempt by someone who may not do it
+REFUSALS_SHOWN = 5  # refusals a read returns beside the actions
 
 History = Callable[[], Engine | None]  # the history database's engine, while it can be used
 
@@ -82,8 +90,9 @@ def _row(entry: Entry) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Trail:
-    entries: list[Entry]
+    entries: list[Entry]  # actions done or failed: never crowded out by refusals
     problem: str | None  # why only the entries kept on this server are shown, if they are
+    refused: list[Entry] = field(default_factory=list)  # the newest refusals
 
 
 class AuditLog:
@@ -91,6 +100,7 @@ class AuditLog:
         self.path = path
         self._history: History = history or (lambda: None)
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit-writer")
+        self._refusals: Limiter[Entry] = Limiter()
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._local() as db, db:
             db.execute(FALLBACK_SCHEMA)
@@ -119,8 +129,17 @@ class AuditLog:
             self._writer.submit(work)
 
     def close(self) -> None:
-        """Finish the writes in hand; later records are dropped (logged)."""
+        """Write the refusals held back, finish the writes in hand; later records are dropped
+        (logged)."""
+        for summary in self._refusals.due(None):
+            self.record(summary)
         self._writer.shutdown(wait=True)
+
+    def refusal(self, entry: Entry) -> None:
+        """Record a refused attempt, as many as `refusals.LISTED` per caller, kind and minute;
+        the rest of that minute become one entry when it is over."""
+        for written in self._refusals.admit(entry):
+            self.record(written)
 
     def record(self, entry: Entry) -> None:
         """Queue one entry for writing; a failure to write is logged, never raised."""
@@ -188,16 +207,29 @@ class AuditLog:
                 log.exception("audit entries stay in %s for now", self.path)
 
     def recent(self, limit: int = 20) -> list[Entry]:
-        """The newest entries first (after the writes queued before this call)."""
-        return self.read(limit).entries
+        """The newest entries first, refusals included (after the writes queued before this
+        call)."""
+        return self.read(limit, None).entries
 
-    def read(self, limit: int = 20) -> Trail:
+    def read(self, limit: int = 20, refused: int | None = REFUSALS_SHOWN) -> Trail:
         """The newest entries first, from the history and from the fallback file, after the
-        writes queued before this call; and, when the history's part could not be read, why."""
+        writes queued before this call; and, when the history's part could not be read, why.
+        With `refused` a number, `entries` are the newest actions that were not refused and
+        `refused` the newest refusals, that many; with None, `entries` are all kinds."""
+        for summary in self._refusals.due(datetime.now(UTC)):
+            self.record(summary)
         # Closed: everything is written already. Slow (a database timing out): show what is
         # there now; the writes in hand appear on the next read.
         with suppress(RuntimeError, TimeoutError):
             self._writer.submit(lambda: None).result(timeout=10)
+        if refused is None:
+            return self._read(limit, None)
+        actions = self._read(limit, False)
+        refusals = self._read(refused, True)
+        return Trail(actions.entries, actions.problem or refusals.problem, refusals.entries)
+
+    def _read(self, limit: int, refused: bool | None) -> Trail:
+        """`read` of one kind: refusals (True), the rest (False) or all (None)."""
         found: list[Entry] = []
         problem: str | None = "the history database is not open yet"
         engine = self._engine()
@@ -207,6 +239,10 @@ class AuditLog:
                 .order_by(audit.c.at_ms.desc(), audit.c.id.desc())
                 .limit(limit)
             )
+            if refused is not None:
+                query = query.where(
+                    audit.c.outcome == REFUSED if refused else audit.c.outcome != REFUSED
+                )
             try:
                 with engine.connect() as connection:
                     found += [_from_history(r) for r in connection.execute(query)]
@@ -217,17 +253,20 @@ class AuditLog:
             except SQLAlchemyError as exc:  # not the database's doing: a bug, or a schema
                 log.exception("could not read the audit trail in the history")
                 problem = f"the trail in the history could not be read ({type(exc).__name__})"
-        local = self._read_local(limit)
+        local = self._read_local(limit, refused)
         if local and problem is None:
             self._submit(self._move)
         return Trail(_newest(found + local, limit), problem)
 
-    def _read_local(self, limit: int) -> list[Entry]:
+    def _read_local(self, limit: int, refused: bool | None) -> list[Entry]:
+        where = "" if refused is None else f"WHERE outcome {'=' if refused else '!='} ?"
+        params: tuple[Any, ...] = (limit,) if refused is None else (REFUSED, limit)
         try:
             with self._local() as db:
                 rows = db.execute(
-                    f"SELECT id, uid, {', '.join(COLUMNS)} FROM actions ORDER BY id DESC LIMIT ?",
-                    (limit,),
+                    f"SELECT id, uid, {', '.join(COLUMNS)} FROM actions {where} "
+                    "ORDER BY id DESC LIMIT ?",
+                    params,
                 ).fetchall()
         except sqlite3.Error:
             log.exception("could not read the audit trail's fallback file")

@@ -11,7 +11,7 @@ import streamlit as st
 from . import runtime
 from .settings import SettingsError
 from .text import escape_markdown
-from .ui import problems, viewer
+from .ui import keeper, problems, viewer
 
 
 def main(icon: Path) -> None:
@@ -19,8 +19,8 @@ def main(icon: Path) -> None:
     st.set_page_config(page_title="Sync Monitor", page_icon=icon, layout="wide")
 
     try:
-        runtime.services()
-        admitted = _admitted()  # reads the secrets again: they can change while it runs
+        services = runtime.services()
+        admitted = _admitted(services)  # reads the secrets again: they can change while it runs
     except SettingsError as exc:
         st.error(
             f"The monitor is misconfigured: {escape_markdown(str(exc))}. Fix this setting "
@@ -34,6 +34,8 @@ def main(icon: Path) -> None:
 
     if not admitted:
         st.stop()
+    if viewer.sign_in_configured():
+        keeper.keep(services.push_secret)  # checks in, so that a sign-out elsewhere ends this
     # The live page is the default, served at the root URL: Streamlit ignores a default page's
     # url_path, so /live gets a hidden page of its own that goes to the root (else a link or a
     # bookmark to /live opened under a "Page not found" dialog).
@@ -49,11 +51,11 @@ def main(icon: Path) -> None:
         page.run()
 
 
-def _admitted() -> bool:
+def _admitted(services: runtime.Services) -> bool:
     """With sign-in configured, only signed-in people on the lists get past here: the others
-    see a sign-in page, or a sentence saying they are not on the lists, and nothing else.
+    see a sign-in page, or a sentence saying why they are not let in, and nothing else.
     Where sign-in is required but not configured (a hosted image without its secrets), nobody
-    gets past."""
+    gets past. No page script runs, and no push token is minted, before this says yes."""
     settings = runtime.settings()
     if not viewer.sign_in_configured():
         if not settings.require_sign_in:
@@ -66,13 +68,18 @@ def _admitted() -> bool:
             icon=":material/lock:",
         )
         return False
-    who = viewer.caller(settings)
+    who = viewer.caller(settings, services.signins, services.push_secret)
     if who.admitted:
         return True
     st.title("Sync Monitor")
     if not st.user.is_logged_in:
         st.write("Sign in to see how the campaign syncs are going.")
         st.button("Sign in", type="primary", on_click=st.login, key="sign-in")
+    elif who.refusal:
+        # This tab still holds the sign-in it connected with (Streamlit reads the cookie
+        # once): a reload reads it again.
+        st.error(escape_markdown(who.refusal), icon=":material/block:")
+        st.button("Sign out", on_click=st.logout, key="sign-out")
     else:
         st.error(
             f"{escape_markdown(who.who)} is not on this monitor's lists of viewers and "

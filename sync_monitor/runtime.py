@@ -17,7 +17,9 @@ from typing import Any
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from .audit import AuditLog
+from . import cookies
+from .access import signed_in
+from .audit import REFUSED, AuditLog, Entry
 from .budget import ACTION_ROOM, RequestBudget, reserve_for
 from .client import DotoroClient
 from .history import History
@@ -27,6 +29,7 @@ from .pgboss.reader import QueueReader
 from .push import route
 from .push.publisher import Publisher
 from .settings import Settings, SettingsError, load_settings
+from .signins import SignIns
 
 log = logging.getLogger(__name__)
 LOCAL_DB = Path("data/local-api.sqlite3")
@@ -45,6 +48,7 @@ class Services:
     push_secret: bytes
     audit: AuditLog
     recorder: Recorder  # writes the failure history; the analysis page reads it
+    signins: SignIns  # whose sign-in still holds (used only with sign-in)
 
     def history(self) -> History | None:
         """The history, once the recorder has opened it (None while it cannot)."""
@@ -138,9 +142,48 @@ def services() -> Services:
         if config.push_secret
         else secrets.token_bytes(32)
     )
-    # The push route (mounted by app.py, served outside any script) admits tokens from now on.
-    route.open_gate(route.Gate(publisher, secret, _is_session) if config.push else None)
-    return Services(config, hub, client, is_local, publisher, secret, audit, recorder)
+    signins = SignIns()
+    # The push route and the check-in (mounted by app.py, served outside any script) admit
+    # tokens from now on.
+    route.open_gate(
+        route.Gate(
+            publisher,
+            secret,
+            _is_session,
+            browser_of=lambda jar: cookies.browser_of(secret, jar),
+            signins=signins if cookies.sign_in_configured() else None,
+            refuse=_refuse,
+            refused=lambda what, why, peer: _refused(audit, hub.wall, what, why, peer),
+        )
+    )
+    return Services(config, hub, client, is_local, publisher, secret, audit, recorder, signins)
+
+
+def _refuse(jar: Any) -> str | None:
+    """Why a browser with these cookies is not let in now (signed out, an address its provider
+    has not verified, not on the lists as they are now); None when it is."""
+    user = cookies.user_of(jar)
+    if user is None:
+        return route.ENDED
+    config = settings()
+    email = user.get("email")
+    known = signed_in(
+        email if isinstance(email, str) else None,
+        config.operators,
+        config.viewers,
+        config.read_only,
+        user.get("email_verified"),
+    )
+    if known is None:
+        return f"{email or 'This account'} is no longer on this monitor's lists."
+    return known.refusal or None
+
+
+def _refused(audit: AuditLog, wall: Callable[[], Any], what: str, why: str, peer: str) -> None:
+    """A request the route refused: logged (never its token) and counted in the audit trail,
+    where a flood is summed up (AuditLog.refusal)."""
+    log.warning("refused a %s request from %s: %s", what, peer, why)
+    audit.refusal(Entry(wall(), f"a browser at {peer}", "unknown", what, "", REFUSED, why))
 
 
 def shutdown() -> None:

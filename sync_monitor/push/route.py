@@ -4,9 +4,16 @@ A WebSocket, not Server-Sent Events: browsers allow 6 HTTP/1.1 connections per o
 of the monitor each holding an event stream would starve the rest of the page (and each other);
 WebSockets are not counted against that limit, and Streamlit's own connection is one already.
 
-The handshake must carry a valid token (push/token.py) for a session the server still has; anything
-else gets HTTP 401 and nothing more. Then: the full state, or the changes since `seq` when the
-browser resumes, then each new message as the publisher makes it, and a heartbeat when idle.
+The handshake must carry a valid token (push/token.py) for a session the server still has, from
+the browser it was minted for (its cookies say so), whose sign-in still holds (signins.py);
+anything else gets HTTP 401 and nothing more, logged and counted in the audit trail (never the
+token). Then: the full state, or the changes since `seq` when the browser resumes, then each new
+message as the publisher makes it, and a heartbeat when idle. The socket closes (code 4401) as
+soon as the sign-in stops holding.
+
+Beside it, the check-in (`CHECK_IN_PATH`): every page of a signed-in viewer calls it every few
+seconds over plain HTTP, which carries the browser's cookies, so the server learns within
+seconds that a sign-in ended in another tab or its cookie is gone; it answers with a fresh token.
 
 Streamlit's server imports app.py, and so this module, before it answers anything (even its health
 check): it imports no more than the route needs. The running monitor opens the route by handing
@@ -20,14 +27,16 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from starlette.responses import PlainTextResponse
-from starlette.routing import BaseRoute, WebSocketRoute
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from ..signins import SignIns
 from . import token
 
 if TYPE_CHECKING:  # the type only: the publisher and what it builds on load with the services
@@ -35,9 +44,13 @@ if TYPE_CHECKING:  # the type only: the publisher and what it builds on load wit
 
 log = logging.getLogger(__name__)
 PATH = "/sync-monitor/push"
+CHECK_IN_PATH = "/sync-monitor/check-in"
 HEARTBEAT_SECONDS = 15.0
+STANDING_SECONDS = 5.0  # how often an open socket asks whether its sign-in still holds
+SIGNED_OUT_CLOSE = 4401  # the socket's close code when the sign-in ended or lapsed
 # A proxy must pass each message on as it comes (nginx: see the README).
 NO_BUFFERING = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +60,13 @@ class Gate:
     publisher: Publisher
     secret: bytes
     is_session: Callable[[str], bool]  # does Streamlit still serve this session?
+    browser_of: Callable[[Mapping[str, str]], str]  # the digest of a request's cookies
+    # With sign-in: whose sign-in still holds, and why a request's cookies are not let in
+    # (None when they are). Without sign-in: None, and nobody's sign-in can end.
+    signins: SignIns | None
+    refuse: Callable[[Mapping[str, str]], str | None]
+    # A refused request, in words, with the address it came from: logged and audited.
+    refused: Callable[[str, str, str], None]
 
 
 _gate: Gate | None = None  # the running monitor's, while its services run (else: 401 for all)
@@ -59,29 +79,111 @@ def open_gate(gate: Gate | None) -> None:
 
 
 def routes() -> list[BaseRoute]:
-    """The routes app.py adds to Streamlit's server: the push channel."""
-    return [WebSocketRoute(PATH, _serve_current)]
+    """The routes app.py adds to Streamlit's server: the push channel and the check-in."""
+    return [
+        WebSocketRoute(PATH, _serve_current),
+        Route(CHECK_IN_PATH, _check_in_current, methods=["GET"]),
+    ]
 
 
 async def _serve_current(ws: WebSocket) -> None:
     await serve(ws, _gate)
 
 
+async def _check_in_current(request: Request) -> Response:
+    return check_in(request, _gate)
+
+
 def _int(text: str | None) -> int:
     return int(text) if text is not None and text.isdigit() and len(text) < 12 else 0
 
 
-async def serve(ws: WebSocket, gate: Gate | None) -> None:
-    session = (
-        None
-        if gate is None
-        else token.check(gate.secret, ws.query_params.get("token"), time.time())
+def _peer(connection: HTTPConnection) -> str:
+    """Where a request came from, for the log (behind a proxy: the proxy's address)."""
+    return connection.client.host if connection.client else "an unknown address"
+
+
+def _refusal(gate: Gate, connection: HTTPConnection, browser: str) -> str | None:
+    """Why the token of `connection` does not admit it (in words, never the token); None
+    when it does: signed by this server for a session it still serves, from the browser it
+    was minted for, whose sign-in still holds, and not expired."""
+    claim = token.read(gate.secret, connection.query_params.get("token"))
+    if claim is None:
+        return "a token this server did not sign"
+    if not gate.is_session(claim.session):
+        return "a token for a session this server no longer serves"
+    if claim.browser != browser:
+        if gate.signins is not None:  # its sign-in cookies changed or went: that one is over
+            gate.signins.end(claim.browser, ENDED)
+        return "a token from another browser, or after its sign-in changed"
+    standing = gate.signins.standing(browser) if gate.signins is not None else None
+    if standing is not None:
+        return f"a browser whose sign-in no longer holds ({standing})"
+    if claim.expires <= time.time():
+        return EXPIRED
+    return None
+
+
+EXPIRED = "an expired token"
+ENDED = (
+    "This browser's sign-in has ended: signed out (in this tab or another), or its sign-in "
+    "cookie is gone."
+)
+
+
+def check_in(request: Request, gate: Gate | None) -> Response:
+    """A page's check-in: 200 with a fresh token while its sign-in holds; else 401 saying
+    whether the sign-in `ended` (why, for the page) or the token `expired` (the page hands out
+    a new one); 503 while the monitor starts."""
+    if gate is None:
+        return JSONResponse({"starting": True}, status_code=503, headers=NO_STORE)
+    browser = gate.browser_of(request.cookies)
+    claim = token.read(gate.secret, request.query_params.get("token"))
+    if (
+        gate.signins is not None
+        and claim is not None
+        and claim.browser == browser
+        and gate.is_session(claim.session)
+    ):  # the cookies the token was minted with: still let in, as the lists are now?
+        why_not = gate.refuse(request.cookies)
+        if why_not is None:
+            gate.signins.confirm(browser)
+        else:
+            gate.signins.end(browser, why_not)
+    refusal = _refusal(gate, request, browser)
+    if refusal is not None:
+        if refusal != EXPIRED:  # a tab that slept asks its page for a new one: not an attack
+            gate.refused("check-in", refusal, _peer(request))
+        ended = None if claim is None or gate.signins is None else gate.signins.ended(claim.browser)
+        return JSONResponse(
+            {"ended": ended, "expired": refusal == EXPIRED}, status_code=401, headers=NO_STORE
+        )
+    assert claim is not None
+    now = time.time()
+    return JSONResponse(
+        {
+            "token": token.mint(gate.secret, claim.session, browser, now),
+            "expires": round((now + token.TTL_SECONDS) * 1000),
+        },
+        headers=NO_STORE,
     )
-    if gate is None or session is None or not gate.is_session(session):
+
+
+async def serve(ws: WebSocket, gate: Gate | None) -> None:
+    browser = "" if gate is None else gate.browser_of(ws.cookies)
+    refusal = "the monitor is starting" if gate is None else _refusal(gate, ws, browser)
+    if gate is None or refusal is not None:
+        if gate is not None and refusal is not None and refusal != EXPIRED:
+            gate.refused("push connection", refusal, _peer(ws))
         await ws.send_denial_response(
             PlainTextResponse("401 Unauthorized", status_code=401, headers=NO_BUFFERING)
         )
         return
+    signins = gate.signins
+
+    def holds() -> bool:
+        return signins is None or signins.standing(browser) is None
+
     await ws.accept(headers=[(k.lower().encode(), v.encode()) for k, v in NO_BUFFERING.items()])
     loop = asyncio.get_running_loop()
     woke = asyncio.Event()
@@ -99,6 +201,7 @@ async def serve(ws: WebSocket, gate: Gate | None) -> None:
             _int(ws.query_params.get("seq")),
             ws.query_params.get("epoch"),
             listening,
+            holds,
         )
     except (WebSocketDisconnect, OSError):
         pass  # the browser went away
@@ -122,20 +225,27 @@ async def _send(
     seq: int,
     epoch: str | None,
     listening: asyncio.Task[None],
+    holds: Callable[[], bool],
 ) -> None:
+    sent = time.monotonic()
     while not listening.done():
+        if not holds():  # signed out, or the page stopped checking in: nothing more
+            await ws.close(SIGNED_OUT_CLOSE, "the sign-in no longer holds")
+            return
         woke.clear()  # before reading: a message published meanwhile sets it again
         seq, texts = publisher.since(seq, epoch)
         epoch = None  # from here on, this publisher's numbers
         for text in texts:
             await ws.send_text(text)
+            sent = time.monotonic()
         waiting = asyncio.ensure_future(woke.wait())
-        done, _ = await asyncio.wait(
-            {waiting, listening}, timeout=HEARTBEAT_SECONDS, return_when=asyncio.FIRST_COMPLETED
+        await asyncio.wait(
+            {waiting, listening}, timeout=STANDING_SECONDS, return_when=asyncio.FIRST_COMPLETED
         )
         waiting.cancel()
-        if not done:
+        if time.monotonic() - sent >= HEARTBEAT_SECONDS:
             await ws.send_text(json.dumps({"type": "ping", "seq": seq}))
+            sent = time.monotonic()
 
 
 async def _until_closed(ws: WebSocket) -> None:

@@ -25,6 +25,7 @@ from ..push import route, token
 from ..push.payload import sections_digest as digest
 from ..snapshot import Snapshot
 from ..text import zone_name
+from . import viewer
 from .actions import Who, cancel_clicked
 
 HERE = Path(__file__).resolve().parent / "component"
@@ -140,7 +141,7 @@ def live(
             "mode": shown.value,
             "paused": paused,
             "path": route.PATH,
-            "token": token.mint(secret, session, now),
+            "token": token.mint(secret, session, viewer.browser(secret), now),
             "tokenExpires": round((now + token.TTL_SECONDS) * 1000),
             "state": publisher_state,
             "seq": seq,

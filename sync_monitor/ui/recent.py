@@ -37,6 +37,25 @@ def _csv(entries: list[Entry]) -> str:
     return out.getvalue()
 
 
+def _table(entries: list[Entry], names: dict[str, str], tz: tzinfo, key: str) -> None:
+    st.dataframe(
+        [
+            {
+                "When": clock(e.at, tz),
+                "Who": e.who,
+                "Role": e.role,
+                "Action": e.action,
+                "Campaign set": truncate(names.get(e.target, e.target), NAME_LIMIT),
+                "Result": e.outcome,
+                "Message": truncate(e.message, INLINE_LIMIT),
+            }
+            for e in entries
+        ],
+        hide_index=True,
+        key=key,
+    )
+
+
 def recent_actions(audit: AuditLog | None, snap: Snapshot, tz: tzinfo) -> None:
     if audit is None:
         return
@@ -52,26 +71,15 @@ def recent_actions(audit: AuditLog | None, snap: Snapshot, tz: tzinfo) -> None:
                 f"Showing only the actions kept on this server: {trail.problem}. They join the "
                 "trail in the history database when it is back."
             )
-        if not entries:
-            st.caption("No retry or cancel yet.")
-            return
         names = _names(snap)
-        st.dataframe(
-            [
-                {
-                    "When": clock(e.at, tz),
-                    "Who": e.who,
-                    "Role": e.role,
-                    "Action": e.action,
-                    "Campaign set": truncate(names.get(e.target, e.target), NAME_LIMIT),
-                    "Result": e.outcome,
-                    "Message": truncate(e.message, INLINE_LIMIT),
-                }
-                for e in entries
-            ],
-            hide_index=True,
-            key="recent-actions-table",
-        )
+        if entries:
+            _table(entries, names, tz, "recent-actions-table")
+        else:
+            st.caption("No retry or cancel yet.")
+        if trail.refused:
+            # Apart, so that attempts by people who may not act never crowd out the actions.
+            st.caption("Refused attempts (newest first; a flood is summed up once a minute):")
+            _table(trail.refused, names, tz, "recent-refusals-table")
         st.download_button(
             "Download the audit trail (CSV)",
             data=lambda: _csv(audit.recent(EXPORTED)),

@@ -6,10 +6,11 @@ from datetime import UTC, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 import streamlit as st
-from streamlit.errors import StreamlitSecretNotFoundError
 
-from ..access import SIGNED_OUT, Caller, Role, signed_in, without_sign_in
-from ..settings import Settings, SettingsError
+from .. import cookies
+from ..access import SIGNED_OUT, Caller, Role, proxy_evidence, signed_in, without_sign_in
+from ..settings import Settings
+from ..signins import SignIns
 
 
 def zone() -> tzinfo:
@@ -27,35 +28,55 @@ def zone() -> tzinfo:
     return UTC
 
 
-NO_SECRETS = "no-secrets-found"  # Streamlit's error id when there is no secrets file at all
+SESSION_SEEN = "sync_monitor_session_seen"  # session key: its sign-in has been confirmed once
 
 
 def sign_in_configured() -> bool:
     """Is Streamlit's OIDC sign-in set up (an [auth] section in the secrets)?"""
-    try:
-        return "auth" in st.secrets
-    except StreamlitSecretNotFoundError as exc:
-        if exc.error_id == NO_SECRETS:  # no secrets file at all
-            return False
-        # A file that cannot be read: its [auth] must not be taken for absent.
-        raise SettingsError(f"the secrets file cannot be read ({exc})") from None
+    return cookies.sign_in_configured()
 
 
-def caller(settings: Settings) -> Caller:
-    """Who this viewer is to the hub's actions, as the server knows them. With sign-in: from
-    their e-mail and the lists of operators and viewers (not admitted: signed out, or not
-    listed). Without: an operator only while Streamlit listens on loopback alone
-    (`server.address`); never an operator with SYNC_MONITOR_READ_ONLY."""
+def browser(secret: bytes) -> str:
+    """This viewer's browser, as the push route will know it again from its own cookies."""
+    return cookies.browser_of(secret, st.context.cookies)
+
+
+def caller(settings: Settings, signins: SignIns, secret: bytes) -> Caller:
+    """Who this viewer is to the hub's actions, as the server knows them now. With sign-in:
+    from their e-mail and the lists of operators and viewers (not admitted: signed out, not
+    listed, an address the provider has not verified, or a sign-in that has ended since this
+    page connected, in this tab or another: see signins.py). Without: an operator only while
+    Streamlit listens on loopback alone (`server.address`) and the page came straight from this
+    machine (no proxy); never an operator with SYNC_MONITOR_READ_ONLY."""
     if sign_in_configured():
         if not st.user.is_logged_in:
             return SIGNED_OUT
         email = st.user.get("email")
+        me = browser(secret)
+        if SESSION_SEEN not in st.session_state:  # a new session has just shown its cookies
+            st.session_state[SESSION_SEEN] = True
+            signins.confirm(me)
+        ended = signins.ended(me)
+        if ended is not None:
+            refusal = f"{ended} Reload the page to sign in again."
+            return Caller(str(email or "unknown"), Role.VIEWER, admitted=False, refusal=refusal)
         known = signed_in(
             email if isinstance(email, str) else None,
             settings.operators,
             settings.viewers,
             settings.read_only,
+            st.user.get("email_verified"),
         )
-        return known or Caller(str(email or "unknown"), Role.VIEWER, "Not allowed.", False)
+        if known is None:
+            return Caller(str(email or "unknown"), Role.VIEWER, "Not allowed.", False)
+        lapsed = signins.standing(me)
+        if lapsed is not None and known.may_act:  # a page that stopped checking in looks on
+            return Caller(known.who, Role.VIEWER, f"{lapsed} Reload the page to act.")
+        return known
     address = st.get_option("server.address")
-    return without_sign_in(settings.read_only, address if isinstance(address, str) else None)
+    headers = {name.lower(): value for name, value in st.context.headers.items()}
+    return without_sign_in(
+        settings.read_only,
+        address if isinstance(address, str) else None,
+        proxy_evidence(headers),
+    )

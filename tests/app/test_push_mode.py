@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
+from sync_monitor import cookies
 from sync_monitor.push import route, token
 from tests.support.apptest import Monitor
 
@@ -49,7 +50,9 @@ def test_push_mode_hands_the_header_and_cards_to_the_component(
     data = json.loads(component.proto.json)
     assert data["path"] == route.PATH
     assert data["mode"] == "push"
-    assert token.check(SECRET.encode(), data["token"], time.time()) is not None
+    # Bound to this browser's cookies (AppTest has none: an empty jar's digest).
+    browser = cookies.browser_of(SECRET.encode(), {})
+    assert token.check(SECRET.encode(), data["token"], browser, time.time()) is not None
     assert [c["name"] for c in data["state"]["cards"]] == ["Holiday Promo"]
     assert data["state"]["counts"] == [["Syncing now", 1], ["Queued", 1], ["Failed (24 h)", 0]]
     assert SESSION not in component.proto.json  # no Dotoro credential travels to the browser

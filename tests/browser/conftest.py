@@ -53,17 +53,23 @@ def live(browser: Browser) -> Iterator[Callable[..., Live]]:
             app_env: dict[str, str] | None = None,
             app_log: Path | None = None,
             defaults: bool = False,
+            app_port: int | None = None,
+            app_secrets: str | None = None,
             **config: Any,
         ) -> Live:
             """`defaults`: the bundled API and the monitor as `make run` starts them (the
-            workload simulator, 30 seeded days, the monitor's own poll interval)."""
+            workload simulator, 30 seeded days, the monitor's own poll interval). `app_port`,
+            `app_secrets`: the app's port and its secrets.toml text (`serve`'s `port`,
+            `secrets`), e.g. for sign-in (tests/support/oidc.py)."""
             if defaults:
                 api = stack.enter_context(running(ServerConfig(contract=contract, **config)))
                 env = app_env or {}
             else:
                 api = stack.enter_context(running(quiet_config(contract=contract, **config)))
                 env = {"SYNC_MONITOR_POLL_SECONDS": POLL_SECONDS, **(app_env or {})}
-            url, _ = stack.enter_context(serve(api.url, env, app_log))
+            url, _ = stack.enter_context(
+                serve(api.url, env, app_log, port=app_port, secrets=app_secrets)
+            )
             context = browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
             stack.callback(context.close)
             context.set_default_timeout(ms(20))

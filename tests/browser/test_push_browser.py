@@ -143,14 +143,27 @@ def test_the_route_lets_in_only_the_pages_own_fresh_tokens(live: Start) -> None:
     m = live(app_env={"SYNC_MONITOR_PUSH_SECRET": SECRET})
     m.api.create_set(name="Acme Outdoor – Q4", platform="google", behaviour=SLOW, queue=True)
     minted = _page_token(m.page, m.url)
-    session = minted.split(".")[0]
+    session, browser = minted.split(".")[:2]
     base = m.url.replace("http://", "ws://") + route.PATH
+    # The page's browser's cookies: a token is good only with them (issue 18).
+    jar = "; ".join(f"{c['name']}={c['value']}" for c in m.page.context.cookies())
+    other = m.page.context.browser.new_context()  # type: ignore[union-attr]
+    stranger_page = other.new_page()
+    stranger_page.goto(m.url)
+    # Streamlit sets its XSRF cookie once the page has connected.
+    expect(stranger_page.get_by_text("Acme Outdoor – Q4").first).to_be_visible(timeout=ms(30))
+    elsewhere = "; ".join(f"{c['name']}={c['value']}" for c in other.cookies())
+    other.close()
+    assert "_streamlit_xsrf" in jar
+    assert "_streamlit_xsrf" in elsewhere
+    assert jar != elsewhere
 
     bodies: set[bytes] = set()
 
-    def status(query: str) -> int:
+    def status(query: str, cookie: str = jar) -> int:
+        headers = {"Cookie": cookie} if cookie else None
         try:
-            with connect(base + query, open_timeout=seconds(10)) as ws:
+            with connect(base + query, additional_headers=headers, open_timeout=seconds(10)) as ws:
                 first = json.loads(ws.recv(timeout=seconds(10)))
                 assert first["type"] == "full"
                 assert "cards" in first["state"]
@@ -161,19 +174,23 @@ def test_the_route_lets_in_only_the_pages_own_fresh_tokens(live: Start) -> None:
 
     now = time.time()
     assert status(f"?token={minted}") == 101
+    assert status(f"?token={minted}", cookie="") == 401, "a client with no cookie"
+    assert status(f"?token={minted}", cookie=elsewhere) == 401, "another browser"
     assert status("") == 401
     assert status("?token=forged") == 401
     assert status(f"?token={minted[:-4]}AAAA") == 401
-    expired = token.mint(SECRET.encode(), session, now - token.TTL_SECONDS - 5)
+    expired = token.mint(SECRET.encode(), session, browser, now - token.TTL_SECONDS - 5)
     assert status(f"?token={expired}") == 401
-    stranger = token.mint(SECRET.encode(), "00000000-0000-4000-8000-000000000000", now)
+    stranger = token.mint(SECRET.encode(), "00000000-0000-4000-8000-000000000000", browser, now)
     assert status(f"?token={stranger}") == 401, "a token for a session the server does not have"
-    assert status(f"?token={token.mint(b'another secret', session, now)}") == 401
+    assert status(f"?token={token.mint(b'another secret', session, browser, now)}") == 401
     assert bodies == {b"401 Unauthorized"}  # and nothing else
 
     # Let in: the full state, then changes; a proxy is told not to buffer; and a browser that
     # resumes from the number it has gets the changes after it, not the full state again.
-    with connect(f"{base}?token={minted}", open_timeout=seconds(10)) as ws:
+    with connect(
+        f"{base}?token={minted}", additional_headers={"Cookie": jar}, open_timeout=seconds(10)
+    ) as ws:
         assert ws.response is not None
         assert ws.response.headers["Cache-Control"] == "no-cache"
         assert ws.response.headers["X-Accel-Buffering"] == "no"
@@ -182,7 +199,7 @@ def test_the_route_lets_in_only_the_pages_own_fresh_tokens(live: Start) -> None:
         assert (full["type"], change["type"]) == ("full", "delta")
         assert change["seq"] == full["seq"] + 1
     resume = f"{base}?token={minted}&epoch={full['epoch']}&seq={change['seq']}"
-    with connect(resume, open_timeout=seconds(10)) as ws:
+    with connect(resume, additional_headers={"Cookie": jar}, open_timeout=seconds(10)) as ws:
         following = json.loads(ws.recv(timeout=seconds(10)))
         assert following["type"] == "delta"
         assert following["seq"] > change["seq"]

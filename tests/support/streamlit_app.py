@@ -79,16 +79,27 @@ def serve(
     env: dict[str, str],
     log: Path | None = None,
     expected_errors: tuple[str, ...] = (),
+    *,
+    port: int | None = None,
+    secrets: str | None = None,
 ) -> Iterator[tuple[str, Popen[bytes]]]:
     """`streamlit_app`; with `log`, the server logs everything, Streamlit's and the
-    monitor's, at debug level into that file.
+    monitor's, at debug level into that file. `port`: the app's (else a free one), for what
+    must name it before it starts (a sign-in redirect_uri). `secrets`: the text of a
+    secrets.toml (e.g. an [auth] section), the app's only secrets file then, so that a
+    developer's own .streamlit/secrets.toml stays out of the test.
 
     The server's output is kept either way: when the block ends without an exception, an error
     the monitor logged, or a script error Streamlit caught, fails it (as the `logged_errors`
     fixture does in-process), unless it matches one of `expected_errors` (regular expressions).
     """
-    port = free_port()
+    port = free_port() if port is None else port
     scratch = tempfile.TemporaryDirectory(prefix="sync-monitor-app-")
+    command = streamlit_run(APP, port)
+    if secrets is not None:
+        secrets_file = Path(scratch.name) / "secrets.toml"
+        secrets_file.write_text(secrets)
+        command += ["--secrets.files", str(secrets_file)]
     env = {
         "SYNC_MONITOR_AUDIT_PATH": str(Path(scratch.name) / "audit.sqlite3"),
         "SYNC_MONITOR_HISTORY_URL": f"sqlite:///{Path(scratch.name) / 'history.sqlite3'}",
@@ -100,7 +111,7 @@ def serve(
     log = log or Path(scratch.name) / "server.log"
     with log.open("wb") as output:  # the child has its own copy
         proc = Popen(
-            [*streamlit_run(APP, port), *debug],
+            [*command, *debug],
             cwd=ROOT,
             env={**os.environ, "SYNC_MONITOR_API_URL": api_url, **env},
             stdout=output,

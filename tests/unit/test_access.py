@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from sync_monitor.access import Caller, Role, is_loopback, signed_in, without_sign_in
+from sync_monitor.access import (
+    Caller,
+    Role,
+    is_loopback,
+    proxy_evidence,
+    signed_in,
+    without_sign_in,
+)
 
 
 @pytest.mark.parametrize("address", ["127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost"])
@@ -58,3 +65,57 @@ def test_read_only_makes_signed_in_operators_viewers() -> None:
     caller = signed_in("ops@acme.com", "ops@acme.com", "", read_only=True)
     assert caller is not None
     assert not caller.may_act
+
+
+# -- issue 18: a proxy is nobody's operator; an unverified address gives no role -------------
+
+
+@pytest.mark.parametrize(
+    ("headers", "says"),
+    [
+        ({"host": "127.0.0.1:8501", "x-forwarded-for": "203.0.113.9"}, "x-forwarded-for"),
+        ({"host": "localhost:8501", "forwarded": "for=203.0.113.9"}, "forwarded"),
+        ({"host": "localhost:8501", "x-real-ip": "203.0.113.9"}, "x-real-ip"),
+        ({"host": "127.0.0.1:8501", "via": "1.1 proxy"}, "via"),
+        ({"host": "monitor.example.com"}, "Host header"),
+        ({"host": "127.0.0.1:8501", "origin": "https://monitor.example.com"}, "Origin header"),
+    ],
+)
+def test_a_page_through_a_proxy_is_read_only_on_loopback(
+    headers: dict[str, str], says: str
+) -> None:
+    evidence = proxy_evidence(headers)
+    assert evidence is not None
+    assert says in evidence
+    caller = without_sign_in(read_only=False, address="127.0.0.1", proxied=evidence)
+    assert not caller.may_act
+    assert caller.why_read_only.startswith("Read-only:")
+    assert says in caller.why_read_only
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"host": "127.0.0.1:8501", "origin": "http://127.0.0.1:8501"},
+        {"host": "localhost:8501", "origin": "http://localhost:8501"},
+        {"host": "[::1]:8501", "origin": "http://[::1]:8501"},
+        {"host": "localhost"},
+    ],
+)
+def test_a_page_straight_from_this_machine_is_the_local_operator(headers: dict[str, str]) -> None:
+    assert proxy_evidence(headers) is None
+    caller = without_sign_in(False, "127.0.0.1", proxy_evidence(headers))
+    assert caller.may_act and caller.who == "local operator"
+
+
+@pytest.mark.parametrize("verified", [False, "false", 0, "no"])
+def test_an_address_the_provider_has_not_verified_gives_no_role(verified: object) -> None:
+    caller = signed_in("ops@acme.com", "ops@acme.com", "@acme.com", False, verified)
+    assert caller is not None and not caller.admitted and not caller.may_act
+    assert "not verified" in caller.refusal and "ops@acme.com" in caller.refusal
+
+
+@pytest.mark.parametrize("verified", [True, "true", None])  # None: the provider sends no claim
+def test_a_verified_address_or_none_said_keeps_its_role(verified: object) -> None:
+    caller = signed_in("ops@acme.com", "ops@acme.com", "", False, verified)
+    assert caller is not None and caller.admitted and caller.may_act and not caller.refusal

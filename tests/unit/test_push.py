@@ -217,10 +217,14 @@ def test_changes_rebuild_the_state_whatever_happens_to_the_cards() -> None:
 
 
 def test_a_token_opens_for_its_session_until_it_expires() -> None:
-    minted = token.mint(SECRET, "session-1", now=1000.0)
-    assert token.check(SECRET, minted, now=1000.0) == "session-1"
-    assert token.check(SECRET, minted, now=1000.0 + token.TTL_SECONDS - 1) == "session-1"
-    assert token.check(SECRET, minted, now=1000.0 + token.TTL_SECONDS + 1) is None
+    minted = token.mint(SECRET, "session-1", "browser-1", now=1000.0)
+    assert token.check(SECRET, minted, "browser-1", now=1000.0) == "session-1"
+    assert token.check(SECRET, minted, "browser-1", now=1000.0 + token.TTL_SECONDS - 1)
+    assert token.check(SECRET, minted, "browser-1", now=1000.0 + token.TTL_SECONDS + 1) is None
+    # Read (for the check-in) whether or not it has expired.
+    assert token.read(SECRET, minted) == token.Claim(
+        "session-1", "browser-1", 1000.0 + token.TTL_SECONDS
+    )
 
 
 @pytest.mark.parametrize(
@@ -230,20 +234,30 @@ def test_a_token_opens_for_its_session_until_it_expires() -> None:
         "",
         "session-1",
         "session-1.99999999999.AAAA",
+        "session-1.browser-1.99999999999.AAAA",
         "session-2." + "x" * 40,
         "a" * 1000,
     ],
 )
 def test_anything_but_a_minted_token_is_refused(forged: str | None) -> None:
-    assert token.check(SECRET, forged, now=1000.0) is None
+    assert token.check(SECRET, forged, "browser-1", now=1000.0) is None
+    assert token.read(SECRET, forged) is None
 
 
-def test_a_token_is_bound_to_its_secret_and_session() -> None:
-    minted = token.mint(SECRET, "session-1", now=1000.0)
-    assert token.check(b"other" * 8, minted, now=1000.0) is None
-    session, expiry, signature = minted.split(".")
-    assert token.check(SECRET, f"session-2.{expiry}.{signature}", now=1000.0) is None
-    assert token.check(SECRET, f"{session}.{int(expiry) + 600}.{signature}", now=1000.0) is None
+def test_a_token_is_bound_to_its_secret_session_and_browser() -> None:
+    minted = token.mint(SECRET, "session-1", "browser-1", now=1000.0)
+    assert token.check(b"other" * 8, minted, "browser-1", now=1000.0) is None
+    # Another browser (other cookies, or none) cannot use it.
+    assert token.check(SECRET, minted, "browser-2", now=1000.0) is None
+    assert token.check(SECRET, minted, "", now=1000.0) is None
+    session, browser, expiry, signature = minted.split(".")
+    for changed in (
+        f"session-2.{browser}.{expiry}.{signature}",
+        f"{session}.browser-2.{expiry}.{signature}",
+        f"{session}.{browser}.{int(expiry) + 600}.{signature}",
+    ):
+        assert token.check(SECRET, changed, "browser-2", now=1000.0) is None
+        assert token.read(SECRET, changed) is None
 
 
 # -- the publisher ---------------------------------------------------------------------------
