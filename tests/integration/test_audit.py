@@ -79,6 +79,30 @@ def test_every_action_is_audited_with_who_and_the_result(
     assert (in_history(history), in_file(path)) == (3, 0)
 
 
+def test_a_viewer_cannot_flood_the_trail_nor_push_operators_actions_out_of_sight(
+    plan: Api, tmp_path: Path, history: History
+) -> None:
+    """Issue 18: 60 crafted cancels in 23 s wrote 58 rows with ids the viewer chose, and
+    operators' actions left "Recent actions". Now: a few rows and one summary, apart."""
+    broken = plan.create_set(name="Broken", failed_error="Session has expired")
+    trail = AuditLog(tmp_path / "audit.sqlite3", lambda: history.engine)
+    viewer = Caller("viewer@acme.com", Role.VIEWER, "You are signed in as a viewer.")
+    with hub_for(plan.url, {"audit": trail}) as hub:
+        wait_for(hub, lambda s: len(s.failed) == 1)
+        assert hub.retry(broken["setId"], OPERATOR).result(seconds(10)).ok
+        for n in range(60):
+            assert not hub.cancel(f"crafted-{n}", viewer).result(seconds(10)).ok
+        shown = trail.read(20)
+        assert [(e.who, e.outcome) for e in shown.entries] == [("ops@example.com", "done")]
+        assert [e.target for e in shown.refused] == ["crafted-2", "crafted-1", "crafted-0"]
+    trail.close()  # the minute is not over: the rest are summed up now, not lost
+    again = AuditLog(tmp_path / "other.sqlite3", lambda: history.engine)
+    refused = again.read(20).refused
+    again.close()
+    assert refused[0].message.startswith("57 more refused cancels by viewer@acme.com")
+    assert in_history(history) == 1 + 3 + 1
+
+
 def test_entries_wait_in_the_file_while_the_history_cannot_be_reached_then_move_in(
     tmp_path: Path, history: History
 ) -> None:

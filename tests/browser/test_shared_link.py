@@ -1,0 +1,192 @@
+"""The shared link is safe (issue 18), tried as a hostile user would, with Streamlit's own
+`st.login`, a real OpenID Connect provider (tests/support/oidc.py) and Chromium, each on a fresh
+server: no page runs before the gate, a sign-out anywhere ends push and actions, a push token
+works only in the browser it was minted for, and an address the provider has not verified gives
+no role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, WebSocket, expect
+from sqlalchemy import create_engine
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+
+from sync_monitor.audit import AuditLog
+from sync_monitor.push import route
+from tests.support.browser import Live, until
+from tests.support.oidc import oidc_provider, sign_in
+from tests.support.streamlit_app import free_port
+from tests.support.waiting import ms, seconds
+
+pytestmark = pytest.mark.browser
+
+Start = Callable[..., Live]
+SET = "Harbor Bank – Lead Gen"
+LISTS = {"SYNC_MONITOR_OPERATORS": "ops@acme.com", "SYNC_MONITOR_VIEWERS": "viewer@acme.com"}
+PAGES = ["/", "/live", "/now", "/analysis"]
+ENDED = "sign-in has ended"
+
+
+@contextmanager
+def signed_in_monitor(
+    live: Start, env: dict[str, str] | None = None, log: Path | None = None
+) -> Iterator[Live]:
+    """A fresh server with sign-in through a provider of its own and a failed set."""
+    port = free_port()
+    redirect_uri = f"http://127.0.0.1:{port}/oauth2callback"
+    with oidc_provider(redirect_uri) as provider:
+        m = live(
+            app_port=port,
+            app_secrets=provider.auth_secrets(redirect_uri),
+            app_env={**LISTS, **(env or {})},
+            app_log=log,
+        )
+        m.api.create_set(name=SET, platform="google", failed_error="boom")
+        yield m
+
+
+def pushes(page: Page) -> list[WebSocket]:
+    """The push sockets `page` opens from now on."""
+    opened: list[WebSocket] = []
+    page.on("websocket", lambda ws: opened.append(ws) if route.PATH in ws.url else None)
+    return opened
+
+
+def shows_nothing(m: Live, page: Page, opened: list[WebSocket]) -> None:
+    m.wait_idle(page=page)
+    expect(page.get_by_text(SET)).to_have_count(0)
+    expect(page.get_by_role("button", name="Retry")).to_have_count(0)
+    assert opened == [], "no push token was handed to a page before the gate"
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_signed_out_every_url_opened_first_shows_only_the_sign_in_page(
+    live: Start, path: str
+) -> None:
+    with signed_in_monitor(live) as m:
+        opened = pushes(m.page)
+        m.page.goto(m.url + path)  # the first page this server serves
+        expect(m.page.get_by_role("button", name="Sign in", exact=True)).to_be_visible(
+            timeout=ms(30)
+        )
+        shows_nothing(m, m.page, opened)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_a_stranger_opening_any_url_first_sees_no_set(live: Start, path: str) -> None:
+    with signed_in_monitor(live) as m:
+        opened = pushes(m.page)
+        m.page.goto(m.url)
+        sign_in(m.page, "someone@elsewhere.example")  # nobody admitted has run a page yet
+        m.page.goto(m.url + path)
+        expect(m.page.get_by_text("is not on this monitor's lists")).to_be_visible(timeout=ms(30))
+        shows_nothing(m, m.page, opened)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_sign_in_required_but_not_set_up_lets_nobody_in_at_any_url(live: Start, path: str) -> None:
+    m = live(app_env={"SYNC_MONITOR_REQUIRE_SIGN_IN": "true"})
+    m.api.create_set(name=SET, platform="google", failed_error="boom")
+    opened = pushes(m.page)
+    m.page.goto(m.url + path)  # on loopback: once, /live offered Retry here
+    expect(m.page.get_by_text("This monitor requires sign-in")).to_be_visible(timeout=ms(30))
+    shows_nothing(m, m.page, opened)
+    stats = m.api.get("/_local/stats").json()
+    assert [k for k in stats if not k.startswith("GET")] == []  # no write reached the service
+
+
+def test_an_address_the_provider_has_not_verified_gets_no_role(live: Start) -> None:
+    with signed_in_monitor(live) as m:
+        opened = pushes(m.page)
+        m.page.goto(m.url)
+        sign_in(m.page, "unverified:ops@acme.com")  # an operator's address, unverified
+        expect(m.page.get_by_text("is not verified")).to_be_visible(timeout=ms(30))
+        shows_nothing(m, m.page, opened)
+
+
+@pytest.mark.parametrize("how", ["signed out in another tab", "cookie deleted"])
+def test_a_sign_out_anywhere_ends_push_and_actions_in_every_tab(live: Start, how: str) -> None:
+    with signed_in_monitor(live) as m:
+        page = m.page
+        opened = pushes(page)
+        page.goto(m.url)
+        sign_in(page, "ops@acme.com")
+        expect(m.failure(SET)).to_be_visible(timeout=ms(30))
+        m.failure(SET).locator("summary").click()
+        expect(page.get_by_role("button", name=f"Retry “{SET}”", exact=True)).to_be_visible()
+        other = page.context.new_page()
+        other.goto(m.url)
+        expect(other.get_by_text("Signed in as ops@acme.com (operator).")).to_be_visible(
+            timeout=ms(30)
+        )
+        assert any(not ws.is_closed() for ws in opened), "the first tab's push is live"
+
+        if how == "cookie deleted":
+            page.context.clear_cookies(name="_streamlit_user")
+        else:
+            other.get_by_role("button", name="Sign out", exact=True).click()
+            expect(other.get_by_role("button", name="Sign in", exact=True)).to_be_visible(
+                timeout=ms(30)
+            )
+        # Within 30 s (a check-in every 10 s), whatever the machine: the first tab says so,
+        # shows nothing more, offers no action, and its push socket is closed.
+        expect(page.get_by_text(ENDED)).to_be_visible(timeout=ms(30))
+        expect(page.get_by_text(SET)).to_have_count(0)
+        expect(page.get_by_role("button", name="Retry")).to_have_count(0)
+        until(page, lambda: all(ws.is_closed() for ws in opened), "the push sockets closed")
+        stats = m.api.get("/_local/stats").json()
+        assert [k for k in stats if "/retry" in k] == []  # nothing reached the service
+
+
+def test_a_push_token_works_only_in_the_browser_it_was_minted_for(
+    live: Start, tmp_path: Path
+) -> None:
+    history = tmp_path / "history.sqlite3"
+    env = {"SYNC_MONITOR_HISTORY_URL": f"sqlite:///{history}"}
+    with signed_in_monitor(live, env, log=tmp_path / "server.log") as m:
+        page = m.page
+        page.goto(m.url)
+        with page.expect_websocket(lambda ws: route.PATH in ws.url, timeout=ms(30)) as socket:
+            sign_in(page, "ops@acme.com")
+        url = socket.value.url
+        mine = "; ".join(f"{c['name']}={c['value']}" for c in page.context.cookies())
+        # Another browser, signed in as a viewer, and a client with no cookie at all.
+        other = page.context.browser.new_context()  # type: ignore[union-attr]
+        viewer = other.new_page()
+        viewer.goto(m.url)
+        sign_in(viewer, "viewer@acme.com")
+        expect(viewer.get_by_text("Signed in as viewer@acme.com (viewer).")).to_be_visible(
+            timeout=ms(30)
+        )
+        theirs = "; ".join(f"{c['name']}={c['value']}" for c in other.cookies())
+        other.close()
+
+        def status(cookie: str) -> int:
+            try:
+                with connect(
+                    url,
+                    additional_headers={"Cookie": cookie} if cookie else None,
+                    open_timeout=seconds(10),
+                ) as ws:
+                    ws.recv(timeout=seconds(10))
+                    return 101
+            except InvalidStatus as refused:
+                return refused.response.status_code
+
+        assert status(mine) == 101  # the operator's own browser
+        assert status(theirs) == 401
+        assert status("") == 401
+    # Refused, logged (never the token) and counted in the audit trail.
+    token = url.split("token=")[1].split("&")[0]
+    text = (tmp_path / "server.log").read_text()
+    assert text.count("refused a push connection request") >= 2
+    assert token not in text
+    trail = AuditLog(tmp_path / "read.sqlite3", lambda: create_engine(f"sqlite:///{history}"))
+    refused = trail.read(20).refused
+    trail.close()
+    assert [e.action for e in refused].count("push connection") >= 2
