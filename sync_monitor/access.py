@@ -76,8 +76,9 @@ def proxy_evidence(headers: Mapping[str, str]) -> str | None:
     proxy, in words; None when it came straight from this machine's browser.
 
     A proxy on this machine connects from loopback, so the peer's address proves nothing: the
-    forwarding headers do, and so do a Host or Origin that name another machine (a proxy that
-    adds no header still passes the browser's Origin, which Streamlit's WebSocket requires)."""
+    forwarding headers do, and so do a Host or Origin that name another machine, or an Origin
+    other than the Host (a proxy that adds no header still passes the browser's Origin, which
+    Streamlit's WebSocket requires)."""
     for name in PROXY_HEADERS:
         if headers.get(name):
             return f"the page came through a proxy ({name} header)"
@@ -85,8 +86,14 @@ def proxy_evidence(headers: Mapping[str, str]) -> str | None:
     if host is not None and not _loopback_host(host):
         return "the page was asked for by another name than this machine's (Host header)"
     origin = headers.get("origin")
-    if origin and origin != "null" and not _loopback_host(urlsplit(origin).netloc):
-        return "the page was opened from another address than this machine's (Origin header)"
+    if origin and origin != "null":
+        opened_at = urlsplit(origin).netloc
+        if not _loopback_host(opened_at):
+            return "the page was opened from another address than this machine's (Origin header)"
+        if host is not None and opened_at.lower() != host.strip().lower():
+            # A bare proxy on this machine: it passes its own loopback address and port as the
+            # Origin, and the monitor's as the Host. A browser that came straight has both alike.
+            return "the page was opened at another address than the monitor's (Origin and Host)"
     return None
 
 

@@ -79,6 +79,8 @@ def test_read_only_makes_signed_in_operators_viewers() -> None:
         ({"host": "127.0.0.1:8501", "via": "1.1 proxy"}, "via"),
         ({"host": "monitor.example.com"}, "Host header"),
         ({"host": "127.0.0.1:8501", "origin": "https://monitor.example.com"}, "Origin header"),
+        # A bare nginx on this machine: its own address as Origin, the monitor's as Host.
+        ({"host": "127.0.0.1:8501", "origin": "http://127.0.0.1:8080"}, "Origin and Host"),
     ],
 )
 def test_a_page_through_a_proxy_is_read_only_on_loopback(
@@ -105,17 +107,24 @@ def test_a_page_through_a_proxy_is_read_only_on_loopback(
 def test_a_page_straight_from_this_machine_is_the_local_operator(headers: dict[str, str]) -> None:
     assert proxy_evidence(headers) is None
     caller = without_sign_in(False, "127.0.0.1", proxy_evidence(headers))
-    assert caller.may_act and caller.who == "local operator"
+    assert caller.may_act
+    assert caller.who == "local operator"
 
 
 @pytest.mark.parametrize("verified", [False, "false", 0, "no"])
 def test_an_address_the_provider_has_not_verified_gives_no_role(verified: object) -> None:
     caller = signed_in("ops@acme.com", "ops@acme.com", "@acme.com", False, verified)
-    assert caller is not None and not caller.admitted and not caller.may_act
-    assert "not verified" in caller.refusal and "ops@acme.com" in caller.refusal
+    assert caller is not None
+    assert not caller.admitted
+    assert not caller.may_act
+    assert "not verified" in caller.refusal
+    assert "ops@acme.com" in caller.refusal
 
 
 @pytest.mark.parametrize("verified", [True, "true", None])  # None: the provider sends no claim
 def test_a_verified_address_or_none_said_keeps_its_role(verified: object) -> None:
     caller = signed_in("ops@acme.com", "ops@acme.com", "", False, verified)
-    assert caller is not None and caller.admitted and caller.may_act and not caller.refusal
+    assert caller is not None
+    assert caller.admitted
+    assert caller.may_act
+    assert not caller.refusal
