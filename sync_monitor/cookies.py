@@ -48,16 +48,23 @@ def sign_in_configured() -> bool:
 
 
 def browser_of(secret: bytes, cookies: Mapping[str, str]) -> str:
-    """A digest of the browser's XSRF token and of its sign-in cookies: the same for every tab
-    of one browser while its sign-in lasts; another browser, a client without cookies, or a
-    sign-in that changed gives another (keyed with `secret`, so it tells nothing about them)."""
+    """ "<device>-<sign-in>": a digest of the browser's XSRF token, and one of that token with
+    its sign-in cookies. The same for every tab of one browser while its sign-in lasts; another
+    browser, or a client without cookies, gives another device; the same browser after a
+    sign-out or a new sign-in gives the same device and another sign-in (`same_device`). Keyed
+    with `secret`, so it tells nothing about the cookies."""
     xsrf, _ = decode_xsrf_token_string(cookies.get(XSRF_COOKIE_NAME, ""))
-    mac = hmac.new(secret, digestmod=hashlib.sha256)
-    mac.update(xsrf or b"")
+    device = hmac.new(secret, b"device\0" + (xsrf or b""), hashlib.sha256)
+    signin = hmac.new(secret, b"sign-in\0" + (xsrf or b""), hashlib.sha256)
     # Every part of the sign-in: the user cookie, its chunks, the tokens cookie.
     for name in sorted(n for n in cookies if n.startswith(USER_COOKIE_NAME)):
-        mac.update(b"\0" + name.encode() + b"=" + cookies[name].encode("latin-1", "replace"))
-    return mac.hexdigest()[:32]
+        signin.update(b"\0" + name.encode() + b"=" + cookies[name].encode("latin-1", "replace"))
+    return f"{device.hexdigest()[:24]}-{signin.hexdigest()[:24]}"
+
+
+def same_device(one: str, other: str) -> bool:
+    """Are two `browser_of` digests of one browser (whatever became of its sign-in)?"""
+    return hmac.compare_digest(one.partition("-")[0], other.partition("-")[0])
 
 
 def user_of(cookies: Mapping[str, str]) -> dict[str, Any] | None:

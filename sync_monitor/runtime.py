@@ -151,6 +151,7 @@ def services() -> Services:
             secret,
             _is_session,
             browser_of=lambda jar: cookies.browser_of(secret, jar),
+            same_device=cookies.same_device,
             signins=signins if cookies.sign_in_configured() else None,
             refuse=_refuse,
             refused=lambda what, why, peer: _refused(audit, hub.wall, what, why, peer),

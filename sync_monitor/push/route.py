@@ -61,6 +61,7 @@ class Gate:
     secret: bytes
     is_session: Callable[[str], bool]  # does Streamlit still serve this session?
     browser_of: Callable[[Mapping[str, str]], str]  # the digest of a request's cookies
+    same_device: Callable[[str, str], bool]  # two digests of one browser (cookies.same_device)
     # With sign-in: whose sign-in still holds, and why a request's cookies are not let in
     # (None when they are). Without sign-in: None, and nobody's sign-in can end.
     signins: SignIns | None
@@ -113,9 +114,11 @@ def _refusal(gate: Gate, connection: HTTPConnection, browser: str) -> str | None
     if not gate.is_session(claim.session):
         return "a token for a session this server no longer serves"
     if claim.browser != browser:
-        if gate.signins is not None:  # its sign-in cookies changed or went: that one is over
+        if not gate.same_device(claim.browser, browser):  # someone else: the owner keeps on
+            return "a token from another browser, or from a client without its cookies"
+        if gate.signins is not None:  # the same browser, its sign-in cookie changed or gone
             gate.signins.end(claim.browser, ENDED)
-        return "a token from another browser, or after its sign-in changed"
+        return "a token from a browser whose sign-in changed or ended"
     standing = gate.signins.standing(browser) if gate.signins is not None else None
     if standing is not None:
         return f"a browser whose sign-in no longer holds ({standing})"

@@ -190,3 +190,41 @@ def test_a_push_token_works_only_in_the_browser_it_was_minted_for(
     refused = trail.read(20).refused
     trail.close()
     assert [e.action for e in refused].count("push connection") >= 2
+
+
+def test_a_flood_of_refusals_leaves_the_operators_actions_in_sight(live: Start) -> None:
+    with signed_in_monitor(live) as m:
+        page = m.page
+        page.goto(m.url)
+        with page.expect_websocket(lambda ws: route.PATH in ws.url, timeout=ms(30)) as socket:
+            sign_in(page, "ops@acme.com")
+        failure = m.failure(SET)
+        expect(failure).to_be_visible(timeout=ms(30))
+        failure.locator("summary").click()
+        failure.get_by_role("button", name=f"Retry “{SET}”", exact=True).click()
+        expect(failure).to_have_count(0, timeout=ms(30))
+
+        # Someone holding the operator's token, without the browser's cookies, tries 20 times.
+        for _ in range(20):
+            with pytest.raises(InvalidStatus):
+                connect(socket.value.url, open_timeout=seconds(10))
+
+        # The operator's own sign-in is untouched by someone else's use of their token: the
+        # page's next check-in is answered with a new token.
+        with page.expect_response(lambda r: route.CHECK_IN_PATH in r.url, timeout=ms(30)) as r:
+            pass
+        assert r.value.status == 200
+        expect(page.get_by_text("Signed in as ops@acme.com (operator).")).to_be_visible()
+        m.wait_idle()
+        box = page.get_by_test_id("stExpander").filter(has_text="Recent actions")
+        box.locator("summary").click()
+        actions = page.get_by_test_id("stDataFrame").filter(has_text="ops@acme.com")
+        expect(actions).to_be_visible(timeout=ms(20))
+        expect(page.get_by_text("Refused attempts")).to_be_visible()
+        with page.expect_download() as downloading:
+            page.get_by_role("button", name="Download the audit trail (CSV)").click()
+        rows = [r.split(",") for r in Path(downloading.value.path()).read_text().splitlines()]
+        assert [r[1:4] for r in rows if r[5] == "done"] == [["ops@acme.com", "operator", "retry"]]
+        refused = [r for r in rows if r[5] == "refused"]
+        assert len(refused) == 3, "3 listed; the other 17 are summed up when the minute ends"
+        assert {r[3] for r in refused} == {"push connection"}
