@@ -143,8 +143,8 @@ def services() -> Services:
         else secrets.token_bytes(32)
     )
     signins = SignIns()
-    # The push route and the check-in (mounted by app.py, served outside any script) admit
-    # tokens from now on.
+    # The push route (unless SYNC_MONITOR_PUSH is off) and the check-in (mounted by app.py,
+    # served outside any script) admit tokens from now on.
     route.open_gate(
         route.Gate(
             publisher,
@@ -155,6 +155,7 @@ def services() -> Services:
             signins=signins if cookies.sign_in_configured() else None,
             refuse=_refuse,
             refused=lambda what, why, peer: _refused(audit, hub.wall, what, why, peer),
+            push=config.push,
         )
     )
     return Services(config, hub, client, is_local, publisher, secret, audit, recorder, signins)

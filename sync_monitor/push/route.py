@@ -68,6 +68,7 @@ class Gate:
     refuse: Callable[[Mapping[str, str]], str | None]
     # A refused request, in words, with the address it came from: logged and audited.
     refused: Callable[[str, str, str], None]
+    push: bool = True  # False (SYNC_MONITOR_PUSH off): the push route refuses all; check-ins go on
 
 
 _gate: Gate | None = None  # the running monitor's, while its services run (else: 401 for all)
@@ -173,10 +174,15 @@ def check_in(request: Request, gate: Gate | None) -> Response:
 
 
 async def serve(ws: WebSocket, gate: Gate | None) -> None:
-    browser = "" if gate is None else gate.browser_of(ws.cookies)
-    refusal = "the monitor is starting" if gate is None else _refusal(gate, ws, browser)
-    if gate is None or refusal is not None:
-        if gate is not None and refusal is not None and refusal != EXPIRED:
+    if gate is None or not gate.push:  # starting, stopping, or push switched off
+        await ws.send_denial_response(
+            PlainTextResponse("401 Unauthorized", status_code=401, headers=NO_BUFFERING)
+        )
+        return
+    browser = gate.browser_of(ws.cookies)
+    refusal = _refusal(gate, ws, browser)
+    if refusal is not None:
+        if refusal != EXPIRED:
             gate.refused("push connection", refusal, _peer(ws))
         await ws.send_denial_response(
             PlainTextResponse("401 Unauthorized", status_code=401, headers=NO_BUFFERING)
