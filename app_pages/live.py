@@ -10,11 +10,10 @@ SYNC_MONITOR_REFRESH_SECONDS, the rest every few seconds. A pause freezes what t
 
 from __future__ import annotations
 
-from functools import partial
-
 import streamlit as st
 
 from sync_monitor import runtime
+from sync_monitor.access import Caller
 from sync_monitor.snapshot import Snapshot
 from sync_monitor.text import escape_markdown
 from sync_monitor.ui import (
@@ -45,8 +44,21 @@ paused = top[1].toggle(
     help="Freeze the page to read it; live updates resume when you switch this off.",
 )
 mode = push.mode(services.settings.push)
-# Who the viewer is, asked again at each click; the hub checks it on every action.
-who = partial(viewer.caller, services.settings, services.signins, services.push_secret)
+
+
+def who() -> Caller:
+    """Who the viewer is, asked again at each click (the hub checks it on every action) and
+    each fragment run, with the lists as they are now."""
+    return viewer.caller(runtime.settings(), services.signins, services.push_secret)
+
+
+def still_admitted() -> None:
+    """A fragment's run passes no gate: it asks again, and a viewer who is no longer let in
+    (signed out elsewhere, taken off the lists) gets a full run, whose gate says why."""
+    if not who().admitted:
+        st.rerun()
+
+
 me = who()
 if me.may_act:
     hub.operator_here()  # cancel's probe (a write) may go now: see StatusPoller.operator_here
@@ -87,6 +99,7 @@ slow = None if paused or pushing else max(3.0, services.settings.poll_seconds)
 @st.fragment(run_every=fast, key="live")
 @problems.reported("the live page's header and cards")
 def live_now() -> None:
+    still_admitted()
     actions.report_actions()
     if services.settings.push:
         message = publisher.latest()
@@ -119,6 +132,7 @@ def live_now() -> None:
 @st.fragment(run_every=slow, key=push.SECTIONS)
 @problems.reported("the live page's queue, failures and charts")
 def sections() -> None:
+    still_admitted()
     snap = current(for_sections=True)
     tz = viewer.zone()
     actions.report_actions()

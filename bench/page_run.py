@@ -23,6 +23,7 @@ from sync_monitor import runtime
 from sync_monitor.jobstate import StreamKind, StreamStatus, WatchedJob, observe_progress
 from sync_monitor.models import Features, JobState, Platform, Progress, StatusSummary, SyncJob
 from sync_monitor.settings import load_settings
+from sync_monitor.signins import SignIns
 from sync_monitor.snapshot import Backend, BackendKind, Finished, HubState, build
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -135,7 +136,7 @@ def main() -> None:
     # The page reads snapshots and hands clicks to `hub.actions`; no click happens here.
     hub = SimpleNamespace(snapshot=lambda: snap, settings=settings, actions=None)
     real_services = runtime.services
-    runtime.services = lambda: SimpleNamespace(  # type: ignore[assignment]
+    runtime.services = lambda: SimpleNamespace(  # type: ignore[assignment,return-value]
         settings=settings,
         hub=hub,
         client=None,
@@ -143,6 +144,7 @@ def main() -> None:
         publisher=None,
         push_secret=b"",
         audit=None,
+        signins=SignIns(),
     )
     try:
         app = AppTest.from_file(str(APP), default_timeout=60)

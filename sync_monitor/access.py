@@ -34,6 +34,7 @@ class Caller:
     why_read_only: str = ""  # for a viewer: the reason, in words, for the page
     admitted: bool = True  # False: signed out, or signed in but not on the lists
     refusal: str = ""  # not admitted for a reason other than the lists: the page says it
+    confirming: bool = False  # not admitted until its page checks in again (signins.py)
 
     @property
     def may_act(self) -> bool:
@@ -67,7 +68,10 @@ PROXY_HEADERS = (
 
 def _loopback_host(host: str) -> bool:
     """Is `host` ("127.0.0.1:8501", "[::1]:8501", "localhost") a name of this machine only?"""
-    name = urlsplit(f"//{host.strip()}").hostname
+    try:
+        name = urlsplit(f"//{host.strip()}").hostname
+    except ValueError:  # "[::1" and the like: not an address of anything
+        return False
     return name is not None and is_loopback(name)
 
 
@@ -86,8 +90,14 @@ def proxy_evidence(headers: Mapping[str, str]) -> str | None:
     if host is not None and not _loopback_host(host):
         return "the page was asked for by another name than this machine's (Host header)"
     origin = headers.get("origin")
+    if host is not None and not origin:
+        # Browsers always send it on a WebSocket: a proxy that strips it, or a tunnel's client.
+        return "the page's connection named no origin (Origin header)"
     if origin and origin != "null":
-        opened_at = urlsplit(origin).netloc
+        try:
+            opened_at = urlsplit(origin).netloc
+        except ValueError:
+            return "the page's connection named no valid origin (Origin header)"
         if not _loopback_host(opened_at):
             return "the page was opened from another address than this machine's (Origin header)"
         if host is not None and opened_at.lower() != host.strip().lower():

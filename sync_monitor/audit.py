@@ -135,11 +135,13 @@ class AuditLog:
             self.record(summary)
         self._writer.shutdown(wait=True)
 
-    def refusal(self, entry: Entry) -> None:
+    def refusal(self, entry: Entry) -> bool:
         """Record a refused attempt, as many as `refusals.LISTED` per caller, kind and minute;
-        the rest of that minute become one entry when it is over."""
-        for written in self._refusals.admit(entry):
-            self.record(written)
+        the rest of that minute become one entry when it is over. True when it was listed."""
+        written = self._refusals.admit(entry)
+        for each in written:
+            self.record(each)
+        return any(each is entry for each in written)
 
     def record(self, entry: Entry) -> None:
         """Queue one entry for writing; a failure to write is logged, never raised."""

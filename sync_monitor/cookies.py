@@ -48,14 +48,15 @@ def sign_in_configured() -> bool:
 
 
 def browser_of(secret: bytes, cookies: Mapping[str, str]) -> str:
-    """ "<device>-<sign-in>": a digest of the browser's XSRF token, and one of that token with
-    its sign-in cookies. The same for every tab of one browser while its sign-in lasts; another
-    browser, or a client without cookies, gives another device; the same browser after a
-    sign-out or a new sign-in gives the same device and another sign-in (`same_device`). Keyed
-    with `secret`, so it tells nothing about the cookies."""
+    """ "<device>-<sign-in>": a digest of the browser's XSRF token, and one of its sign-in
+    cookies. The same for every tab of one browser while its sign-in lasts; another browser, or
+    a client without cookies, gives another device; the same browser after a sign-out or a new
+    sign-in gives the same device and another sign-in (`same_device`); the sign-in cookie copied
+    into another browser gives the same sign-in (signins.py keys sign-ins by it). Keyed with
+    `secret`, so it tells nothing about the cookies."""
     xsrf, _ = decode_xsrf_token_string(cookies.get(XSRF_COOKIE_NAME, ""))
     device = hmac.new(secret, b"device\0" + (xsrf or b""), hashlib.sha256)
-    signin = hmac.new(secret, b"sign-in\0" + (xsrf or b""), hashlib.sha256)
+    signin = hmac.new(secret, b"sign-in", hashlib.sha256)
     # Every part of the sign-in: the user cookie, its chunks, the tokens cookie.
     for name in sorted(n for n in cookies if n.startswith(USER_COOKIE_NAME)):
         signin.update(b"\0" + name.encode() + b"=" + cookies[name].encode("latin-1", "replace"))

@@ -75,6 +75,9 @@ def _admitted(services: runtime.Services) -> bool:
     if not st.user.is_logged_in:
         st.write("Sign in to see how the campaign syncs are going.")
         st.button("Sign in", type="primary", on_click=st.login, key="sign-in")
+    elif who.confirming:
+        st.info(who.refusal, icon=":material/hourglass_top:")
+        keeper.keep(services.push_secret, confirming=True)  # its check-in lets the page back
     elif who.refusal:
         # This tab still holds the sign-in it connected with (Streamlit reads the cookie
         # once): a reload reads it again.

@@ -62,11 +62,11 @@ class Limiter(Generic[R]):
     def due(self, now: datetime | None) -> list[R]:
         """The summaries of the windows over by `now` (None: all of them), which end."""
         with self._lock:
-            over = [
-                key
-                for key, window in self._windows.items()
-                if now is None or (now - window.start).total_seconds() >= WINDOW_SECONDS
-            ]
+            over = []
+            for key, window in self._windows.items():  # oldest first: stop at the first open
+                if now is not None and (now - window.start).total_seconds() < WINDOW_SECONDS:
+                    break
+                over.append(key)
             windows = [self._windows.pop(key) for key in over]
         return [_summary(w.last, w.held) for w in windows if w.last is not None]
 

@@ -1,7 +1,10 @@
 """The process-wide services; with sync_monitor/ui/, the only place that imports Streamlit.
 
-`services()` is cached with st.cache_resource, so every viewer of this process shares one hub
-(one status poller, one stream per job) and, when no backend is configured, one bundled local API.
+`services()` starts them once per process, so every viewer shares one hub (one status poller,
+one stream per job) and, when no backend is configured, one bundled local API. A module-level
+singleton, not st.cache_resource: any browser can clear Streamlit's caches (its clear-cache
+message), and a second hub would then poll beside the first, with a new push secret and a
+sign-in registry that had forgotten every sign-out.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import atexit
 import logging
 import secrets
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,9 +92,20 @@ def _log_at(level: str) -> None:
     logging.getLogger("sync_monitor").setLevel(level.upper())
 
 
-@st.cache_resource(show_spinner=False)
+_running: Services | None = None
+_starting = threading.Lock()
+
+
 def services() -> Services:
-    """Start the shared services once per process."""
+    """The shared services, started by the first call in this process."""
+    global _running
+    with _starting:
+        if _running is None:
+            _running = _start()
+        return _running
+
+
+def _start() -> Services:
     config = settings()
     _log_at(config.log_level)
     url = config.api_url
@@ -152,7 +167,8 @@ def services() -> Services:
             _is_session,
             browser_of=lambda jar: cookies.browser_of(secret, jar),
             same_device=cookies.same_device,
-            signins=signins if cookies.sign_in_configured() else None,
+            signins=signins,
+            sign_in=_sign_in,
             refuse=_refuse,
             refused=lambda what, why, peer: _refused(audit, hub.wall, what, why, peer),
             push=config.push,
@@ -161,13 +177,26 @@ def services() -> Services:
     return Services(config, hub, client, is_local, publisher, secret, audit, recorder, signins)
 
 
+def _sign_in() -> bool:
+    """Is sign-in set up now (for the route: a secrets file that cannot be read counts as set
+    up, so that nobody's sign-in is taken for absent)."""
+    try:
+        return cookies.sign_in_configured()
+    except SettingsError as exc:
+        log.warning("cannot tell whether sign-in is set up: %s", exc)
+        return True
+
+
 def _refuse(jar: Any) -> str | None:
     """Why a browser with these cookies is not let in now (signed out, an address its provider
     has not verified, not on the lists as they are now); None when it is."""
     user = cookies.user_of(jar)
     if user is None:
         return route.ENDED
-    config = settings()
+    try:
+        config = settings()
+    except SettingsError as exc:
+        raise route.CannotTell(str(exc)) from None
     email = user.get("email")
     known = signed_in(
         email if isinstance(email, str) else None,
@@ -181,19 +210,26 @@ def _refuse(jar: Any) -> str | None:
     return known.refusal or None
 
 
+ROUTE_CALLER = "unknown client"  # who a refused request to the route is (one bucket per kind)
+
+
 def _refused(audit: AuditLog, wall: Callable[[], Any], what: str, why: str, peer: str) -> None:
-    """A request the route refused: logged (never its token) and counted in the audit trail,
-    where a flood is summed up (AuditLog.refusal)."""
-    log.warning("refused a %s request from %s: %s", what, peer, why)
-    audit.refusal(Entry(wall(), f"a browser at {peer}", "unknown", what, "", REFUSED, why))
+    """A request the route refused: counted in the audit trail, where a flood is summed up
+    (AuditLog.refusal), and logged as often as the trail lists it (never the token). All such
+    requests are one caller there: a client can say anything of its address."""
+    entry = Entry(wall(), ROUTE_CALLER, "unknown", what, "", REFUSED, f"{why} (from {peer})")
+    if audit.refusal(entry):
+        log.warning("refused a %s request from %s: %s", what, peer, why)
 
 
 def shutdown() -> None:
     """Stop what services() started (publisher, hub, then the local API) and forget it."""
+    global _running
     route.open_gate(None)
-    while _stoppers:
-        _stoppers.pop()()
-    services.clear()
+    with _starting:
+        while _stoppers:
+            _stoppers.pop()()
+        _running = None
 
 
 def _is_session(session: str) -> bool:

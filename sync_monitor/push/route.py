@@ -53,6 +53,10 @@ NO_BUFFERING = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 NO_STORE = {"Cache-Control": "no-store"}
 
 
+class CannotTell(Exception):
+    """The monitor cannot tell now whether a sign-in is let in (its settings cannot be read)."""
+
+
 @dataclass(frozen=True)
 class Gate:
     """What the route needs of the running monitor."""
@@ -62,11 +66,11 @@ class Gate:
     is_session: Callable[[str], bool]  # does Streamlit still serve this session?
     browser_of: Callable[[Mapping[str, str]], str]  # the digest of a request's cookies
     same_device: Callable[[str, str], bool]  # two digests of one browser (cookies.same_device)
-    # With sign-in: whose sign-in still holds, and why a request's cookies are not let in
-    # (None when they are). Without sign-in: None, and nobody's sign-in can end.
-    signins: SignIns | None
+    signins: SignIns  # whose sign-in still holds (with sign-in)
+    sign_in: Callable[[], bool]  # is sign-in set up (asked each time: the secrets can change)
+    # Why a request's cookies are not let in now (None when they are); raises CannotTell.
     refuse: Callable[[Mapping[str, str]], str | None]
-    # A refused request, in words, with the address it came from: logged and audited.
+    # A refused request (what, why, from where): logged and audited, a flood summed up.
     refused: Callable[[str, str, str], None]
     push: bool = True  # False (SYNC_MONITOR_PUSH off): the push route refuses all; check-ins go on
 
@@ -101,66 +105,86 @@ def _int(text: str | None) -> int:
 
 
 def _peer(connection: HTTPConnection) -> str:
-    """Where a request came from, for the log (behind a proxy: the proxy's address)."""
+    """Where a request came from, for the log: its peer, or what a proxy on loopback said of it
+    (uvicorn trusts those headers from there), so only a hint."""
     return connection.client.host if connection.client else "an unknown address"
 
 
-def _refusal(gate: Gate, connection: HTTPConnection, browser: str) -> str | None:
-    """Why the token of `connection` does not admit it (in words, never the token); None
-    when it does: signed by this server for a session it still serves, from the browser it
-    was minted for, whose sign-in still holds, and not expired."""
-    claim = token.read(gate.secret, connection.query_params.get("token"))
-    if claim is None:
-        return "a token this server did not sign"
-    if not gate.is_session(claim.session):
-        return "a token for a session this server no longer serves"
-    if claim.browser != browser:
-        if not gate.same_device(claim.browser, browser):  # someone else: the owner keeps on
-            return "a token from another browser, or from a client without its cookies"
-        if gate.signins is not None:  # the same browser, its sign-in cookie changed or gone
-            gate.signins.end(claim.browser, ENDED)
-        return "a token from a browser whose sign-in changed or ended"
-    standing = gate.signins.standing(browser) if gate.signins is not None else None
-    if standing is not None:
-        return f"a browser whose sign-in no longer holds ({standing})"
-    if claim.expires <= time.time():
-        return EXPIRED
-    return None
+@dataclass(frozen=True)
+class Refusal:
+    why: str  # in words, never the token
+    suspect: bool = True  # logged and audited; False: routine (a tab that slept)
 
 
-EXPIRED = "an expired token"
+EXPIRED = Refusal("an expired token", suspect=False)
 ENDED = (
     "This browser's sign-in has ended: signed out (in this tab or another), or its sign-in "
     "cookie is gone."
 )
 
 
+def _refusal(gate: Gate, connection: HTTPConnection, browser: str) -> Refusal | None:
+    """Why the token of `connection` does not admit it; None when it does: signed by this
+    server for a session it still serves, from the browser it was minted for, whose sign-in
+    still holds, and not expired."""
+    claim = token.read(gate.secret, connection.query_params.get("token"))
+    if claim is None:
+        return Refusal("a token this server did not sign")
+    if not gate.is_session(claim.session):
+        return Refusal("a token for a session this server no longer serves")
+    if claim.browser != browser:
+        if not gate.same_device(claim.browser, browser):  # someone else: the owner keeps on
+            return Refusal("a token from another browser, or from a client without its cookies")
+        if gate.sign_in():  # the same browser, its sign-in cookie changed or gone
+            gate.signins.end(claim.browser, ENDED)
+        return Refusal("a token from a browser whose sign-in changed or ended")
+    if gate.sign_in():
+        standing = gate.signins.standing(browser)
+        if standing is not None:  # ended or refused (suspect), or not confirmed lately (not)
+            return Refusal(standing, suspect=gate.signins.ended(browser) is not None)
+    if claim.expires <= time.time():
+        return EXPIRED
+    return None
+
+
+def _refuse(gate: Gate, what: str, refusal: Refusal, connection: HTTPConnection) -> None:
+    if refusal.suspect:
+        gate.refused(what, refusal.why, _peer(connection))
+    else:
+        log.info("refused a %s request from %s: %s", what, _peer(connection), refusal.why)
+
+
 def check_in(request: Request, gate: Gate | None) -> Response:
     """A page's check-in: 200 with a fresh token while its sign-in holds; else 401 saying
     whether the sign-in `ended` (why, for the page) or the token `expired` (the page hands out
-    a new one); 503 while the monitor starts."""
+    a new one); 503 while the monitor starts or cannot tell."""
     if gate is None:
         return JSONResponse({"starting": True}, status_code=503, headers=NO_STORE)
     browser = gate.browser_of(request.cookies)
     claim = token.read(gate.secret, request.query_params.get("token"))
     if (
-        gate.signins is not None
+        gate.sign_in()
         and claim is not None
         and claim.browser == browser
         and gate.is_session(claim.session)
     ):  # the cookies the token was minted with: still let in, as the lists are now?
-        why_not = gate.refuse(request.cookies)
+        try:
+            why_not = gate.refuse(request.cookies)
+        except CannotTell as exc:
+            log.warning("a check-in could not be answered: %s", exc)
+            return JSONResponse({"starting": True}, status_code=503, headers=NO_STORE)
         if why_not is None:
             gate.signins.confirm(browser)
         else:
-            gate.signins.end(browser, why_not)
+            gate.signins.refuse(browser, why_not)
     refusal = _refusal(gate, request, browser)
     if refusal is not None:
-        if refusal != EXPIRED:  # a tab that slept asks its page for a new one: not an attack
-            gate.refused("check-in", refusal, _peer(request))
-        ended = None if claim is None or gate.signins is None else gate.signins.ended(claim.browser)
+        _refuse(gate, "check-in", refusal, request)
+        ended = None
+        if claim is not None and gate.same_device(claim.browser, browser):
+            ended = gate.signins.standing(claim.browser)
         return JSONResponse(
-            {"ended": ended, "expired": refusal == EXPIRED}, status_code=401, headers=NO_STORE
+            {"ended": ended, "expired": refusal is EXPIRED}, status_code=401, headers=NO_STORE
         )
     assert claim is not None
     now = time.time()
@@ -182,16 +206,14 @@ async def serve(ws: WebSocket, gate: Gate | None) -> None:
     browser = gate.browser_of(ws.cookies)
     refusal = _refusal(gate, ws, browser)
     if refusal is not None:
-        if refusal != EXPIRED:
-            gate.refused("push connection", refusal, _peer(ws))
+        _refuse(gate, "push connection", refusal, ws)
         await ws.send_denial_response(
             PlainTextResponse("401 Unauthorized", status_code=401, headers=NO_BUFFERING)
         )
         return
-    signins = gate.signins
 
     def holds() -> bool:
-        return signins is None or signins.standing(browser) is None
+        return not gate.sign_in() or gate.signins.standing(browser) is None
 
     await ws.accept(headers=[(k.lower().encode(), v.encode()) for k, v in NO_BUFFERING.items()])
     loop = asyncio.get_running_loop()

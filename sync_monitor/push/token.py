@@ -42,7 +42,7 @@ def mint(secret: bytes, session: str, browser: str, now: float, ttl: float = TTL
 
 def read(secret: bytes, token: str | None) -> Claim | None:
     """The claim of a token this server signed; None for anything else."""
-    if not token or len(token) > 512:
+    if not token or len(token) > 512 or not token.isascii():  # compare_digest: ASCII only
         return None
     parts = token.split(".")
     if len(parts) != 4:

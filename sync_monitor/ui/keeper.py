@@ -23,12 +23,14 @@ _keeper = st.components.v2.component(
 
 
 def _asked() -> None:
-    """The check-in found the sign-in over, or its token expired: this run says so, or hands
-    out a new token."""
+    """The check-in found the sign-in over, or its token expired, or it confirmed the sign-in of
+    a page that waited for it: this run says so, hands out a new token, or draws the page."""
 
 
-def keep(secret: bytes) -> None:
-    """Mount the keeper with a token for this session and browser."""
+def keep(secret: bytes, confirming: bool = False) -> None:
+    """Mount the keeper with a token for this session and browser; `confirming`: the page
+    waits for a check-in to let it back in (it checks in at once, and asks for a run when the
+    check-in succeeds)."""
     ctx = get_script_run_ctx()
     session = ctx.session_id if ctx is not None else "none"
     _keeper(
@@ -37,7 +39,9 @@ def keep(secret: bytes) -> None:
             "path": route.CHECK_IN_PATH,
             "token": token.mint(secret, session, viewer.browser(secret), time.time()),
             "every": round(CHECK_IN_SECONDS * 1000),
+            "confirming": confirming,
         },
         on_ended_change=_asked,
         on_expired_change=_asked,
+        on_confirmed_change=_asked,
     )

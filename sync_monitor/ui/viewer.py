@@ -6,6 +6,7 @@ from datetime import UTC, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from .. import cookies
 from ..access import SIGNED_OUT, Caller, Role, proxy_evidence, signed_in, without_sign_in
@@ -28,7 +29,10 @@ def zone() -> tzinfo:
     return UTC
 
 
-SESSION_SEEN = "sync_monitor_session_seen"  # session key: its sign-in has been confirmed once
+CONFIRMING = (
+    "Confirming your sign-in: this page has not checked in with the monitor for a while (a tab "
+    "in the background, or the connection dropped)."
+)
 
 
 def sign_in_configured() -> bool:
@@ -52,26 +56,26 @@ def caller(settings: Settings, signins: SignIns, secret: bytes) -> Caller:
         if not st.user.is_logged_in:
             return SIGNED_OUT
         email = st.user.get("email")
+        who = str(email or "unknown")
         me = browser(secret)
-        if SESSION_SEEN not in st.session_state:  # a new session has just shown its cookies
-            st.session_state[SESSION_SEEN] = True
-            signins.confirm(me)
-        ended = signins.ended(me)
+        ended = signins.ended(me)  # signed out, in this tab or another, or its cookie gone
         if ended is not None:
             refusal = f"{ended} Reload the page to sign in again."
-            return Caller(str(email or "unknown"), Role.VIEWER, admitted=False, refusal=refusal)
-        known = signed_in(
+            return Caller(who, Role.VIEWER, admitted=False, refusal=refusal)
+        known = signed_in(  # the lists as they are now
             email if isinstance(email, str) else None,
             settings.operators,
             settings.viewers,
             settings.read_only,
             st.user.get("email_verified"),
         )
-        if known is None:
-            return Caller(str(email or "unknown"), Role.VIEWER, "Not allowed.", False)
-        lapsed = signins.standing(me)
-        if lapsed is not None and known.may_act:  # a page that stopped checking in looks on
-            return Caller(known.who, Role.VIEWER, f"{lapsed} Reload the page to act.")
+        if known is None or not known.admitted:
+            return known or Caller(who, Role.VIEWER, "Not allowed.", False)
+        ctx = get_script_run_ctx()
+        if ctx is not None:  # a session's first run has just shown its cookies
+            signins.first_run(ctx.session_id, me)
+        if signins.standing(me) is not None:  # its pages stopped checking in
+            return Caller(who, Role.VIEWER, admitted=False, refusal=CONFIRMING, confirming=True)
         return known
     address = st.get_option("server.address")
     headers = {name.lower(): value for name, value in st.context.headers.items()}

@@ -94,10 +94,11 @@ def oidc_provider(
     provider = Provider(
         f"http://127.0.0.1:{port}", client_id, secrets.token_urlsafe(24), (redirect_uri, *more)
     )
-    command = [node(), str(SCRIPT), "--port", str(port), "--client-id", client_id]
-    command += ["--client-secret", provider.client_secret]
+    # name=value: a value may start with "-", which node's parseArgs reads as an option.
+    command = [node(), str(SCRIPT), f"--port={port}", f"--client-id={client_id}"]
+    command += [f"--client-secret={provider.client_secret}"]
     for uri in provider.redirect_uris:
-        command += ["--redirect-uri", uri]
+        command += [f"--redirect-uri={uri}"]
     with tempfile.TemporaryDirectory(prefix="sync-monitor-oidc-") as scratch:
         log = Path(scratch) / "provider.log"
         with log.open("wb") as output:  # the child has its own copy

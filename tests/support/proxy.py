@@ -30,11 +30,10 @@ from tests.support.streamlit_app import free_port
 from tests.support.waiting import seconds, wait_for_http
 
 NGINX = "/usr/sbin/nginx"
-FORWARDED = (  # the hosting docs' recommended setup
-    "proxy_set_header Host $host;",
+FORWARDED = (  # the hosting docs' recommended setup ($http_host keeps a port, $host drops it)
+    "proxy_set_header Host $http_host;",
     "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
     "proxy_set_header X-Forwarded-Proto $scheme;",
-    "proxy_set_header X-Real-IP $remote_addr;",
 )
 UPGRADE = (
     "proxy_http_version 1.1;",
@@ -83,7 +82,9 @@ def nginx_conf(upstream: str, port: int, *, forward_headers: bool = True) -> str
                 "proxy_buffering off;",
                 "proxy_read_timeout 1h;",  # the route sends a heartbeat every 15 s
                 "proxy_send_timeout 1h;",
+                "access_log off;",  # its URL holds a token
             ),
+            location("/sync-monitor/check-in", *forwarded, "access_log off;"),
             location(  # Streamlit's own WebSocket
                 "/_stcore/stream",
                 *UPGRADE,

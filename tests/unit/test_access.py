@@ -81,6 +81,8 @@ def test_read_only_makes_signed_in_operators_viewers() -> None:
         ({"host": "127.0.0.1:8501", "origin": "https://monitor.example.com"}, "Origin header"),
         # A bare nginx on this machine: its own address as Origin, the monitor's as Host.
         ({"host": "127.0.0.1:8501", "origin": "http://127.0.0.1:8080"}, "Origin and Host"),
+        ({"host": "127.0.0.1:8501"}, "named no origin"),  # stripped by a proxy
+        ({"host": "[::1", "origin": "http://[::1"}, "Host header"),
     ],
 )
 def test_a_page_through_a_proxy_is_read_only_on_loopback(
@@ -101,7 +103,8 @@ def test_a_page_through_a_proxy_is_read_only_on_loopback(
         {"host": "127.0.0.1:8501", "origin": "http://127.0.0.1:8501"},
         {"host": "localhost:8501", "origin": "http://localhost:8501"},
         {"host": "[::1]:8501", "origin": "http://[::1]:8501"},
-        {"host": "localhost"},
+        {"host": "localhost", "origin": "http://localhost"},
+        {},  # no connection at all (AppTest, in-process)
     ],
 )
 def test_a_page_straight_from_this_machine_is_the_local_operator(headers: dict[str, str]) -> None:

@@ -56,5 +56,35 @@ def test_browsers_long_gone_are_forgotten_and_memory_is_bounded(monkeypatch) -> 
     monkeypatch.setattr(signins, "MOST", 50)
     for n in range(200):
         known.confirm(f"browser-{n}")
-    assert len(known._browsers) <= 50
+    assert len(known._live) <= 50
     assert known.standing("browser-199") is None
+
+
+def test_a_session_confirms_its_sign_in_once_and_a_cleared_state_does_not_again() -> None:
+    clock = Clock()
+    known = SignIns(clock)
+    known.first_run("session-1", "device-alice")
+    assert known.standing("device-alice") is None
+    clock.now += HOLDS_SECONDS + 1
+    known.first_run("session-1", "device-alice")  # a rerun, or one after Clear cache
+    assert known.standing("device-alice") is not None  # lapsed: only a check-in confirms
+    known.first_run("session-2", "device-alice")  # a new page has just shown its cookies
+    assert known.standing("device-alice") is None
+
+
+def test_a_sign_in_taken_off_the_lists_is_refused_until_a_check_in_lets_it_in() -> None:
+    known = SignIns(Clock())
+    known.confirm("device-alice")
+    known.refuse("device-alice", "alice@acme.com is no longer on this monitor's lists.")
+    assert known.standing("device-alice") == "alice@acme.com is no longer on this monitor's lists."
+    assert known.ended("device-alice") is None  # not for good
+    known.confirm("device-alice")  # put back on the lists
+    assert known.standing("device-alice") is None
+
+
+def test_an_ended_sign_in_is_known_from_any_browser_its_cookie_is_copied_into() -> None:
+    known = SignIns(Clock())
+    known.confirm("laptop-alice")
+    known.end("laptop-alice", "Signed out.")
+    assert known.ended("elsewhere-alice") == "Signed out."  # the same sign-in cookie
+    assert known.ended("laptop-bob") is None

@@ -5,14 +5,21 @@
 // (push/route.py: check_in). The server learns that the sign-in ended (signed out in another tab,
 // the cookie deleted, taken off the lists) and stops this tab's push and actions; this component
 // then has the page run again, and the page says so. It also checks in at once when the tab comes
-// back into view (a hidden tab's timers are slowed down by the browser).
+// back into view, and on each message of the push channel (live.js): a hidden tab's timers are
+// slowed down to once a minute by the browser, its network events are not.
 
-let keeper = null; // one per page: { data, token, setTriggerValue, timer }
+const BEAT = "sync-monitor-beat"; // sent by live.js for each pushed message
+let keeper = null; // one per page: { data, token, setTriggerValue, timer, last }
+
+function expiry(token) {
+  return Number(String(token).split(".")[2]) || 0; // "<session>.<browser>.<expiry>.<signature>"
+}
 
 async function checkIn() {
   const current = keeper;
   if (!current) return;
   clearTimeout(current.timer);
+  current.last = Date.now();
   const url = new URL(current.data.path, window.location.href);
   url.searchParams.set("token", current.token);
   let answer = null;
@@ -25,6 +32,11 @@ async function checkIn() {
   if (keeper !== current) return; // the page drew a new keeper meanwhile
   if (answer && answer.status === 200 && typeof answer.body.token === "string") {
     current.token = answer.body.token;
+    if (current.data.confirming) {
+      // The page waited for this: it runs again, now let in.
+      current.setTriggerValue("confirmed", Date.now());
+      return;
+    }
   } else if (answer && answer.status === 401) {
     // Ended: the page says why. Expired (a tab that slept): the page hands out a new token.
     const why = answer.body.expired ? "expired" : "ended";
@@ -37,15 +49,22 @@ async function checkIn() {
 document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible") checkIn();
 });
+window.addEventListener(BEAT, () => {
+  if (keeper && Date.now() - keeper.last >= keeper.data.every) checkIn();
+});
 
 export default function (component) {
   const { data, setTriggerValue } = component;
-  if (keeper && keeper.data.token === data.token) {
+  const same = keeper && keeper.data.confirming === data.confirming;
+  if (same) {
+    // A new run of the same page: keep the beat, and the newer of the two tokens.
     keeper.setTriggerValue = setTriggerValue;
+    if (expiry(data.token) > expiry(keeper.token)) keeper.token = data.token;
   } else {
     if (keeper) clearTimeout(keeper.timer);
-    keeper = { data, token: data.token, setTriggerValue, timer: null };
-    keeper.timer = setTimeout(checkIn, data.every);
+    keeper = { data, token: data.token, setTriggerValue, timer: null, last: Date.now() };
+    if (data.confirming) checkIn();
+    else keeper.timer = setTimeout(checkIn, data.every);
   }
   const mine = keeper;
   return () => {
