@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+import streamlit as st
 from streamlit import config
 
 from sync_monitor import runtime
@@ -245,3 +246,21 @@ def test_recent_actions_say_when_the_history_holding_the_trail_is_down(
     [table] = m.app.dataframe
     assert list(table.value["Action"]) == ["retry"]
     assert list(table.value["Result"]) == ["done"]
+
+
+def test_clearing_streamlits_caches_starts_nothing_twice(monitor_factory: Factory) -> None:
+    """Any browser can send Streamlit's clear-cache message: the process keeps its one hub,
+    push secret and sign-in registry (issue 18: a new registry forgot every sign-out)."""
+    m = monitor_factory()
+    m.run()
+    before = runtime.services()
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    m.run()
+    after = runtime.services()
+    assert after is before
+    assert (after.hub, after.signins, after.push_secret) == (
+        before.hub,
+        before.signins,
+        before.push_secret,
+    )

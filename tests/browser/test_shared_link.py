@@ -228,3 +228,25 @@ def test_a_flood_of_refusals_leaves_the_operators_actions_in_sight(live: Start) 
         refused = [r for r in rows if r[5] == "refused"]
         assert len(refused) == 3, "3 listed; the other 17 are summed up when the minute ends"
         assert {r[3] for r in refused} == {"push connection"}
+
+
+def test_a_page_that_stops_checking_in_shows_no_data_until_it_checks_in_again(
+    live: Start,
+) -> None:
+    def check_in(url: str) -> bool:
+        return route.CHECK_IN_PATH in url
+
+    with signed_in_monitor(live) as m:
+        page = m.page
+        page.goto(m.url)
+        sign_in(page, "ops@acme.com")
+        expect(m.failure(SET)).to_be_visible(timeout=ms(30))
+        # The check-ins stop (blocked by an extension, a proxy, devtools): 30 s later the push
+        # closes and the page draws no data, until a check-in gets through again.
+        page.route(check_in, lambda blocked: blocked.abort())
+        expect(page.get_by_text("Confirming your sign-in")).to_be_visible(timeout=ms(90))
+        expect(page.get_by_text(SET)).to_have_count(0)
+        expect(page.get_by_role("button", name="Retry")).to_have_count(0)
+        page.unroute(check_in)
+        expect(m.failure(SET)).to_be_visible(timeout=ms(45))
+        expect(page.get_by_text("Signed in as ops@acme.com (operator).")).to_be_visible()
