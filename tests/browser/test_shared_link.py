@@ -20,6 +20,7 @@ from sync_monitor.audit import AuditLog
 from sync_monitor.push import route
 from tests.support.browser import Live, until
 from tests.support.oidc import oidc_provider, sign_in
+from tests.support.proxy import nginx_proxy
 from tests.support.streamlit_app import free_port
 from tests.support.waiting import ms, seconds
 
@@ -250,3 +251,35 @@ def test_a_page_that_stops_checking_in_shows_no_data_until_it_checks_in_again(
         page.unroute(check_in)
         expect(m.failure(SET)).to_be_visible(timeout=ms(45))
         expect(page.get_by_text("Signed in as ops@acme.com (operator).")).to_be_visible()
+
+
+def test_behind_the_readmes_proxy_sign_in_works_and_makes_the_operator(live: Start) -> None:
+    """The hosting docs' setup: nginx in front, sign-in required. Through the proxy an operator
+    signs in and may act (the forwarding headers make nobody an operator by address, and take
+    nobody's role away)."""
+    port = free_port()
+    with nginx_proxy(f"http://127.0.0.1:{port}") as proxy:
+        redirect_uri = f"{proxy}/oauth2callback"
+        with oidc_provider(redirect_uri) as provider:
+            m = live(
+                app_port=port,
+                app_secrets=provider.auth_secrets(redirect_uri),
+                app_env={**LISTS, "SYNC_MONITOR_REQUIRE_SIGN_IN": "true"},
+            )
+            m.api.create_set(name=SET, platform="google", failed_error="boom")
+            page = m.page
+            opened = pushes(page)
+            page.goto(proxy)
+            expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible(
+                timeout=ms(30)
+            )
+            sign_in(page, "ops@acme.com")
+            expect(page.get_by_text("Signed in as ops@acme.com (operator).")).to_be_visible(
+                timeout=ms(30)
+            )
+            failure = m.failure(SET)
+            expect(failure).to_be_visible(timeout=ms(30))
+            failure.locator("summary").click()
+            expect(page.get_by_role("button", name=f"Retry “{SET}”", exact=True)).to_be_visible()
+            through = proxy.replace("http://", "ws://")
+            until(page, lambda: any(ws.url.startswith(through) for ws in opened), "push, proxied")
