@@ -20,17 +20,10 @@ from playwright.sync_api import Browser, expect
 
 from sync_monitor.client import PROBE_ID
 from sync_monitor.push import route
-from tests.browser.test_push_browser import (
-    COUNT_RUNS,
-    FALLBACK,
-    PROGRESS,
-    SLOW,
-    synced,
-    wait_for_more,
-)
 from tests.support.browser import Live
 from tests.support.local_api import Api, quiet_config, running
 from tests.support.proxy import nginx_proxy, require_nginx
+from tests.support.pushed import COUNT_RUNS, FALLBACK, PROGRESS, SLOW, synced, wait_for_more
 from tests.support.streamlit_app import serve
 from tests.support.waiting import ms, seconds, wait_until
 

@@ -20,33 +20,13 @@ from sync_monitor.client import PROBE_ID
 from sync_monitor.push import route, token
 from sync_monitor.text import plain
 from tests.support.browser import Live, until
+from tests.support.pushed import COUNT_RUNS, FALLBACK, PROGRESS, SLOW, synced, wait_for_more
 from tests.support.waiting import ms, seconds, wait_until
 
 pytestmark = pytest.mark.browser
 
 Start = Callable[..., Live]
-PROGRESS = re.compile(r"(\d+) of 400 campaigns synced")
-SLOW = {"campaigns": 400, "seconds_per_campaign": 0.1}
 SECRET = "push-secret-for-tests-only-0123456789"
-FALLBACK = "Live updates every 1 s (push updates are not reaching this browser)."
-COUNT_RUNS = """() => {
-    window.__runs = 0;
-    const app = document.querySelector("[data-test-script-state]");
-    new MutationObserver(() => {
-        if (app.getAttribute("data-test-script-state") === "running") window.__runs += 1;
-    }).observe(app, { attributes: true, attributeFilter: ["data-test-script-state"] });
-}"""
-
-
-def synced(page: Page) -> int:
-    match = PROGRESS.search(page.locator(".sm-progress-text").first.inner_text())
-    assert match
-    return int(match.group(1))
-
-
-def wait_for_more(page: Page, than: int) -> int:
-    until(page, lambda: synced(page) > than, f"more than {than} campaigns synced")
-    return synced(page)
 
 
 def test_cards_move_with_no_rerun(live: Start) -> None:
