@@ -6,6 +6,7 @@ Shared by the browser tests, the browser benchmarks and docs/screenshots.py.
 from __future__ import annotations
 
 import os
+import random
 import re
 import shutil
 import socket
@@ -33,11 +34,36 @@ CHROMIUM_ARGS = [
 ]
 
 
+_handed_out: set[int] = set()
+
+
+def _ephemeral() -> range:
+    """The ports the system hands out for port 0 (Linux: ip_local_port_range)."""
+    try:
+        low, high = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    except (OSError, ValueError):
+        low, high = 32768, 60999
+    return range(low, high + 1)
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
+    """A loopback port nothing listens on, for a server started later. Outside the system's
+    ephemeral range: a port chosen here and bound a moment later could otherwise be handed to
+    another server binding port 0 meanwhile (the local API, the OpenID provider), and the
+    later one would fail to start. Never the same port twice in one test process."""
+    ephemeral = _ephemeral()
+    for _ in range(200):
+        port = random.randint(10000, min(ephemeral.start, 65536) - 1)
+        if port in _handed_out or port in ephemeral:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
         return port
+    raise AssertionError("no free loopback port outside the ephemeral range")
 
 
 def chromium_path() -> str | None:
