@@ -3,7 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup run api test check lint browser-deps postgres oidc-deps nginx repeat bench screenshots clean
+.PHONY: setup run api test check lint browser-deps postgres oidc-deps pgboss-deps nginx repeat bench screenshots clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -35,6 +35,16 @@ oidc-deps:
 		echo "npm not found: the sign-in tests need Node.js 20+ and npm (they skip; under CI they fail)"; \
 		exit 0; }; \
 	cd tests/support/oidc && { [ node_modules/.package-lock.json -nt package-lock.json ] || \
+		npm ci --no-audit --no-fund --loglevel=error; }
+
+## The pg-boss tests' client (npm's pg-boss at Dotoro's version, in tests/support/pgboss_client),
+## installed from its lock file with the machine's Node.js and npm.
+## Without npm it says so and goes on: those tests then skip, and fail under CI.
+pgboss-deps:
+	@command -v npm >/dev/null 2>&1 || { \
+		echo "npm not found: the pg-boss tests need Node.js 20+ and npm (they skip; under CI they fail)"; \
+		exit 0; }; \
+	cd tests/support/pgboss_client && { [ node_modules/.package-lock.json -nt package-lock.json ] || \
 		npm ci --no-audit --no-fund --loglevel=error; }
 
 ## Debian's nginx for the reverse-proxy tests: installed when missing (needs root, as in CI).
@@ -88,14 +98,14 @@ check: lint
 	$(PY) -m pytest -q -p no:cacheprovider tests/unit
 
 ## Everything: lint, types, unit, integration, app and browser tests.
-test: setup browser-deps postgres oidc-deps nginx lint
+test: setup browser-deps postgres oidc-deps pgboss-deps nginx lint
 	$(PY) -m pytest
 
 ## The whole suite N times in a row, stopping at the first failure: a flaky test shows here.
 ## The browser tests run every BROWSER_EVERY-th time (make repeat N=20 BROWSER_EVERY=4).
 N ?= 20
 BROWSER_EVERY ?= 4
-repeat: setup browser-deps postgres oidc-deps nginx
+repeat: setup browser-deps postgres oidc-deps pgboss-deps nginx
 	@for i in $$(seq $(N)); do \
 		if [ $$((i % $(BROWSER_EVERY))) -eq 0 ]; then marks=""; else marks="not browser"; fi; \
 		echo "== run $$i of $(N) ($${marks:-all tests})"; \
