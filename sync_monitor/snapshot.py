@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from .estimates import DurationStats, estimate_queue, eta_seconds, infer_workers, rate_per_minute
 from .jobstate import StreamKind, WatchedJob, is_stalled, shown_progress
-from .models import Features, Platform, StatusSummary, SyncJob
+from .models import Features, JobState, Platform, StatusSummary, SyncJob
 from .views import (
     ActiveView,
     Backend,
@@ -102,7 +102,7 @@ def _active(state: HubState, job: SyncJob) -> ActiveView:
         stream=watched.stream if watched is not None else None,
         elapsed_at_least=job.started_at is None,
         cancelling=job_id in state.cancelling if job_id else False,
-        tries=_tries(job),
+        tries=tries_of(job),
     )
 
 
@@ -113,11 +113,14 @@ def _outcomes(state: HubState) -> tuple[Finished, ...]:
     return state.history + seen
 
 
-def _tries(job: SyncJob) -> tuple[int, int] | None:
-    """(this try, tries allowed) from pg-boss's own counts; None where only the API speaks."""
+def tries_of(job: SyncJob) -> tuple[int, int] | None:
+    """(this try, tries allowed) from pg-boss's own counts; None where only the API speaks.
+    pg-boss counts a retry when it fetches the job again, not when the try fails: a job waiting
+    in `retry` with retry_count n runs try n + 2 next (tests/integration/test_pgboss_client.py)."""
     if job.retry_limit is None:
         return None
-    return job.retry_count + 1, job.retry_limit + 1
+    upcoming = 1 if job.state is JobState.RETRY else 0
+    return job.retry_count + 1 + upcoming, job.retry_limit + 1
 
 
 def _held(job: SyncJob, now: datetime) -> datetime | None:
@@ -191,7 +194,7 @@ def build(state: HubState) -> Snapshot:
                 waiting_at_least=guessed,
                 just_queued=set_id in state.queued_by_retry,
                 cancelling=bool(job_id and job_id in state.cancelling),
-                tries=_tries(pending_jobs[est.index]) if est.index < len(pending_jobs) else None,
+                tries=tries_of(pending_jobs[est.index]) if est.index < len(pending_jobs) else None,
                 not_before=_held(pending_jobs[est.index], state.now)
                 if est.index < len(pending_jobs)
                 else None,
@@ -209,7 +212,7 @@ def build(state: HubState) -> Snapshot:
             failed_at=j.completed_at,
             retrying=j.campaign_set_id in state.retrying,
             refused=state.refused.get(j.campaign_set_id),
-            tries=_tries(j),
+            tries=tries_of(j),
             stack=j.error_stack,
         )
         for j in status.failed

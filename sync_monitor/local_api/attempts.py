@@ -92,20 +92,30 @@ class AttemptRunner:
             now,
             next_at=now + self._campaign_seconds(behaviour, job.platform),
         )
+        # pg-boss counts a retry when it fetches the job again (its fetch SQL), not when a try
+        # fails: tries before this one.
+        retries = job.retry_count + (1 if job.started_on is not None else 0)
         scripted = int(behaviour.get("fail_attempts", 0))
-        if job.retry_count < scripted:
+        if retries < scripted:
             attempt.fail_at = int(behaviour.get("fail_after", total // 2))
             attempt.fail_message = str(behaviour.get("fail_message", "Sync failed"))
         elif behaviour.get("random", True):
             mode = workload.job_failure(
-                self.rng, job.platform, behaviour, job.retry_count, self.config.failure_rate
+                self.rng, job.platform, behaviour, retries, self.config.failure_rate
             )
             if mode is not None:
                 attempt.fail_at = self.rng.randint(0, max(0, total - 1))
                 attempt.fail_message = mode.message
         self.running[job.id] = attempt
         self.store.update_job(
-            job.id, state="active", started_on=now, synced=0, failed=0, total=total, errors=[]
+            job.id,
+            state="active",
+            started_on=now,
+            retry_count=retries,
+            synced=0,
+            failed=0,
+            total=total,
+            errors=[],
         )
         self.store.set_status(job.set_id, "syncing", now)
         # The service's handler reports an attempt's start with zero counts (§3.2); the plan
@@ -180,10 +190,9 @@ class AttemptRunner:
         assert job is not None
         self.publish(a.job_id, "error", payloads.error(message))
         if job.retry_count < job.retry_limit:
-            # pg-boss: a thrown error moves the job to retry, picked up again at once (§4).
-            self.store.update_job(
-                a.job_id, state="retry", retry_count=job.retry_count + 1, error=message
-            )
+            # pg-boss: a thrown error moves the job to retry, picked up again at once (§4); the
+            # retry is counted when it is fetched again.
+            self.store.update_job(a.job_id, state="retry", error=message)
             self.store.set_status(a.set_id, "pending", now)
             return
         self.store.update_job(

@@ -48,9 +48,17 @@ class QueueRead:
     ended: tuple[QueueJob, ...] = ()
 
 
-def serialized_error(output: object) -> tuple[str | None, str | None]:
-    """(message, stack) of pg-boss's serialized error {"name", "message", "stack"}; a plain
-    string is the message; anything else gives nothing."""
+EXPIRED = "job timed out"  # the supervisor's words when a job outlives its expiry
+
+
+def serialized_error(
+    output: object, expire_seconds: int | None = None
+) -> tuple[str | None, str | None]:
+    """(message, stack) of a failed job's output, in every shape pg-boss 12 writes
+    (tests/integration/test_pgboss_client.py): a serialized Error {"name", "message", "stack"}
+    (a thrown error); {"value": {"message": …}} (the supervisor's expiry, said in words with
+    the job's `expire_seconds`); {"value": "…"} (`fail()` with a string, a shutdown); a plain
+    string. Anything else gives nothing."""
     if isinstance(output, str):
         try:
             parsed: object = json.loads(output)
@@ -61,6 +69,21 @@ def serialized_error(output: object) -> tuple[str | None, str | None]:
         output = parsed
     if not isinstance(output, Mapping):
         return None, None
+    if set(output) == {"value"}:  # pg-boss wrapped what it was given
+        value = output["value"]
+        if isinstance(value, str):
+            return value or None, None
+        if isinstance(value, Mapping) and value.get("message") == EXPIRED:
+            after = ""
+            if expire_seconds:
+                minutes, seconds = divmod(int(expire_seconds), 60)
+                after = (
+                    f" after {minutes} min"
+                    if minutes and not seconds
+                    else f" after {expire_seconds} s"
+                )
+            return f"timed out: the worker stopped answering{after}", None
+        return serialized_error(value) if isinstance(value, Mapping) else (None, None)
     message = output.get("message")
     name = output.get("name")
     stack = output.get("stack")

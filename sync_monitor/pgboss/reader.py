@@ -32,7 +32,7 @@ LONGEST_LIFE = timedelta(days=2)
 
 _COLUMNS = """
     id::text, data->>'campaignSetId', data->>'platform', state::text, priority, retry_count,
-    retry_limit, start_after, created_on, started_on, completed_on, output
+    retry_limit, start_after, created_on, started_on, completed_on, output, expire_seconds
 """
 # One statement per poll. Most polls: the waiting jobs through the fetch index, and the jobs
 # the monitor already follows (waiting or running at the last poll) through the primary key
@@ -98,7 +98,9 @@ def _why(exc: SQLAlchemyError) -> str:
 
 
 def _job(row: Any) -> QueueJob:
-    message, stack = serialized_error(row[11]) if row[3] == "failed" else (None, None)
+    # A failed job's output, and a job waiting to retry keeps its last failure's.
+    failed = row[3] in ("failed", "retry")
+    message, stack = serialized_error(row[11], row[12]) if failed else (None, None)
     return QueueJob(
         id=row[0],
         set_id=row[1] or "",

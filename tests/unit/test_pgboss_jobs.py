@@ -30,6 +30,33 @@ def qjob(n: int, state: JobState, **changes: object) -> QueueJob:
     return QueueJob(**values)  # type: ignore[arg-type]
 
 
+def test_every_output_shape_pg_boss_writes_is_read() -> None:
+    """Issue 19: what pg-boss 12.5.4 writes (tests/integration/test_pgboss_client.py)."""
+    # fail() with a string, and a shutdown while the handler ran: {"value": "…"}.
+    assert serialized_error({"value": "Reddit Ads API error 429"}) == (
+        "Reddit Ads API error 429",
+        None,
+    )
+    assert serialized_error('{"value": "pg-boss shut down while active"}') == (
+        "pg-boss shut down while active",
+        None,
+    )
+    # The supervisor's expiry, in words, with the job's expiry.
+    expired = {"value": {"message": "job timed out"}}
+    assert serialized_error(expired, 900) == (
+        "timed out: the worker stopped answering after 15 min",
+        None,
+    )
+    assert serialized_error(expired, 45) == (
+        "timed out: the worker stopped answering after 45 s",
+        None,
+    )
+    # A value that is itself an error, and one that says nothing.
+    assert serialized_error({"value": {"message": "boom", "stack": "s"}}) == ("boom", "s")
+    assert serialized_error({"value": None}) == (None, None)
+    assert serialized_error({"value": ""}) == (None, None)
+
+
 def test_a_serialized_error_gives_its_message_and_stack() -> None:
     full = {"name": "Error", "message": "Reddit 429", "stack": "Error: Reddit 429\n at x"}
     assert serialized_error(full) == ("Reddit 429", "Error: Reddit 429\n at x")
