@@ -46,6 +46,9 @@ class QueueRead:
     read_at: datetime
     jobs: tuple[QueueJob, ...]
     ended: tuple[QueueJob, ...] = ()
+    # The newest job of each set the table holds in its recent window (any state): the table,
+    # not the API, says whether a set is waiting, running or has ended.
+    newest: tuple[QueueJob, ...] = ()
 
 
 EXPIRED = "job timed out"  # the supervisor's words when a job outlives its expiry
@@ -130,35 +133,64 @@ def _row(
 
 
 def merge(status: StatusSummary, read: QueueRead, names: Mapping[str, str]) -> StatusSummary:
-    """The status as the queue tells it. Active and waiting jobs come from the table, with their
-    real ids, ranks and retries; a set the API lists that the table does not (the API's view
-    of a set can lag the queue by a poll) keeps its API row. Failures: for each set the API
-    lists as failed (the API knows whether a set synced since), the table's latest failure,
-    with its id, message and tries; else the API's row. Names come from the API."""
+    """The status as the queue tells it: the table decides for every set it has jobs for.
+    Active and waiting jobs come from the table, with their real ids, ranks and tries. A set
+    whose newest job has ended is never shown as queued or syncing, whatever the API still
+    says (a cancelled job, a job the supervisor expired): failed if that job failed (with its
+    message, whether or not Dotoro marked the set failed), else left out. A set the API lists as
+    waiting with no job at all is not queued (a draft: Dotoro's default status is pending), and
+    is left out. Only sets the table knows nothing about keep the API's row: a failure older
+    than the table's window, or the table not read yet (`newest` empty). Names come from the
+    API."""
     by_state: dict[JobState, list[QueueJob]] = {}
     for job in read.jobs:
         by_state.setdefault(job.state, []).append(job)
     active = by_state.get(JobState.ACTIVE, [])
     waiting = fetch_order([j for s in WAITING for j in by_state.get(s, [])], read.read_at)
-    failed = sorted(by_state.get(JobState.FAILED, []), key=lambda j: j.completed_on or j.created_on)
-    # The latest failure of each set only, as the API lists sets (a set retried and failed
-    # again is one failure to look at, its latest).
-    failed_sets = {r.campaign_set_id for r in status.failed}
-    latest_failure = {j.set_id: j for j in failed if j.set_id in failed_sets}
+    newest = {j.set_id: j for j in read.newest}
     running_sets = {j.set_id for j in (*active, *waiting)}
+    # The latest failure of each set whose newest job it is (a set retried since, or synced
+    # since, is not failed); without the table's newest jobs, the sets the API lists as failed.
+    failed_sets = {r.campaign_set_id for r in status.failed}
+    latest_failure: dict[str, QueueJob] = {}
+    for job in sorted(
+        by_state.get(JobState.FAILED, []), key=lambda j: j.completed_on or j.created_on
+    ):
+        last = newest.get(job.set_id)
+        if (last.id == job.id) if last is not None else job.set_id in failed_sets:
+            latest_failure[job.set_id] = job
     known_sets = running_sets | set(latest_failure)
     # The table says these ended: an API row still listing the set as running lags by a poll
-    # (it would end again next poll, counted twice).
+    # (it would end again next poll, counted twice), or is wrong (an expired job).
     ended_sets = {j.set_id for j in read.ended} - running_sets
+    ended_sets |= {k for k, j in newest.items() if j.state in FINAL} - running_sets
+
+    def api_only(set_id: str, live: bool) -> bool:
+        """An API row the table has nothing to say against."""
+        if set_id in known_sets or set_id in ended_sets:
+            return False
+        # Waiting or running with no job in the table: not queued, not syncing.
+        return not (live and read.newest and set_id not in newest)
+
+    def still_failed(set_id: str) -> bool:
+        """An API failure the table does not contradict: no job of the set in its window, or
+        the newest one failed (before the last 24 hours)."""
+        last = newest.get(set_id)
+        return last is None or last.state is JobState.FAILED
+
     # Where the API knows the job too (the plan's extensions), its live progress is kept.
     progress = {r.job_id: r.progress for r in status.active if r.job_id}
     return StatusSummary(
         active=[_row(j, names, progress=progress.get(j.id)) for j in active]
-        + [r for r in status.active if r.campaign_set_id not in known_sets | ended_sets],
+        + [r for r in status.active if api_only(r.campaign_set_id, True)],
         pending=[_row(j, names, rank) for rank, j in enumerate(waiting)]
-        + [r for r in status.pending if r.campaign_set_id not in known_sets],
+        + [r for r in status.pending if api_only(r.campaign_set_id, True)],
         failed=[_row(j, names) for j in latest_failure.values() if j.set_id not in running_sets]
-        + [r for r in status.failed if r.campaign_set_id not in known_sets],
+        + [
+            r
+            for r in status.failed
+            if r.campaign_set_id not in known_sets and still_failed(r.campaign_set_id)
+        ],
     )
 
 

@@ -44,14 +44,14 @@ _FOLLOWED = f"""
 """
 POLL = text(f"{_WAITING} UNION ALL {_FOLLOWED}")
 # Every DISCOVER_EVERY, the same with a bounded pass over the recent jobs: running jobs the
-# monitor never saw waiting (fetched within one poll of being created) and the failures of the
-# last 24 hours. pg-boss has no index for these; the created_on window bounds the work. The
-# followed jobs are still read by primary key: how they ended is known on a discovery poll
-# too, and one that was held back for days and runs now is not lost.
+# monitor never saw waiting (fetched within one poll of being created), the failures of the
+# last 24 hours, and how every set's newest job stands (the table decides: jobs.merge).
+# pg-boss has no index for these; the created_on window bounds the work. The followed jobs
+# are still read by primary key: how they ended is known on a discovery poll too, and one
+# that was held back for days and runs now is not lost.
 _RECENT = f"""
     SELECT {_COLUMNS} FROM pgboss.job
     WHERE name = :queue AND created_on >= :since
-      AND (state = 'active' OR (state = 'failed' AND completed_on >= :recent))
 """
 DISCOVER = text(f"{_WAITING} UNION ALL {_RECENT} UNION ALL {_FOLLOWED}")
 DISCOVER_EVERY = timedelta(seconds=30)
@@ -127,6 +127,7 @@ class QueueReader:
         self._following: set[str] = set()  # ids waiting or running at the last poll
         self._failures: dict[str, QueueJob] = {}  # failed in the last 24 h, by id
         self._discovered: datetime | None = None  # the last DISCOVER poll
+        self._newest: dict[str, QueueJob] = {}  # each set's newest job seen, in the window
         self.engine = create_engine(
             _engine_url(url),
             pool_size=1,
@@ -165,7 +166,12 @@ class QueueReader:
         jobs = list({job.id: job for job in map(_job, rows)}.values())
         if discover:
             self._discovered = now
-            self._failures = {j.id: j for j in jobs if j.state is JobState.FAILED}
+            self._failures = {
+                j.id: j
+                for j in jobs
+                if j.state is JobState.FAILED
+                and (j.completed_on is None or j.completed_on >= now - RECENT)
+            }
         # A job followed since the last poll that failed joins the failures; those older than
         # a day leave them.
         self._failures.update({j.id: j for j in jobs if j.state is JobState.FAILED})
@@ -177,7 +183,23 @@ class QueueReader:
         live = [j for j in jobs if j.state in (*WAITING, JobState.ACTIVE)]
         ended = tuple(j for j in jobs if j.state in FINAL and j.id in self._following)
         self._following = {j.id for j in live}
-        return QueueRead(now, tuple(live) + tuple(self._failures.values()), ended)
+        self._remember(jobs, now)
+        read = tuple(live) + tuple(self._failures.values())
+        return QueueRead(now, read, ended, tuple(self._newest.values()))
+
+    def _remember(self, jobs: list[QueueJob], now: datetime) -> None:
+        """Keep each set's newest job (a job seen again replaces its older sighting); forget
+        those created before the window a discovery reads."""
+        for job in jobs:
+            known = self._newest.get(job.set_id)
+            if known is None or (job.created_on, job.id) >= (known.created_on, known.id):
+                self._newest[job.set_id] = job
+        since = now - LONGEST_LIFE
+        self._newest = {
+            k: j
+            for k, j in self._newest.items()
+            if j.created_on >= since or j.state in (*WAITING, JobState.ACTIVE)
+        }
 
     def rediscover(self) -> None:
         """Make the next read a discovery poll (the benchmark measures both kinds)."""
