@@ -133,7 +133,8 @@ class StatusPoller:
             for key in list(self._names)[: len(self._names) - MAX_NAMES]:
                 del self._names[key]
         try:
-            read = self._queue.read(now)
+            listed = {r.campaign_set_id for r in (*status.active, *status.pending, *status.failed)}
+            read = self._queue.read(now, listed)
         except QueueUnavailable as exc:
             if self._queue_problem != str(exc):
                 log.warning("the pg-boss queue cannot be read: %s", exc)

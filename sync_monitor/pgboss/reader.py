@@ -11,7 +11,7 @@ looks for running jobs it has not seen and the day's failures, in a bounded wind
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -45,13 +45,15 @@ _FOLLOWED = f"""
 POLL = text(f"{_WAITING} UNION ALL {_FOLLOWED}")
 # Every DISCOVER_EVERY, the same with a bounded pass over the recent jobs: running jobs the
 # monitor never saw waiting (fetched within one poll of being created), the failures of the
-# last 24 hours, and how every set's newest job stands (the table decides: jobs.merge).
+# last 24 hours, and every job of the sets the API lists (the table decides: jobs.merge).
 # pg-boss has no index for these; the created_on window bounds the work. The followed jobs
 # are still read by primary key: how they ended is known on a discovery poll too, and one
 # that was held back for days and runs now is not lost.
 _RECENT = f"""
     SELECT {_COLUMNS} FROM pgboss.job
     WHERE name = :queue AND created_on >= :since
+      AND (state = 'active' OR (state = 'failed' AND completed_on >= :recent)
+           OR data->>'campaignSetId' = ANY(CAST(:sets AS text[])))
 """
 DISCOVER = text(f"{_WAITING} UNION ALL {_RECENT} UNION ALL {_FOLLOWED}")
 DISCOVER_EVERY = timedelta(seconds=30)
@@ -143,8 +145,9 @@ class QueueReader:
             },
         )
 
-    def read(self, now: datetime) -> QueueRead:
-        """The queue now: one query (see POLL and DISCOVER). Raises QueueUnavailable."""
+    def read(self, now: datetime, sets: Collection[str] = ()) -> QueueRead:
+        """The queue now: one query (see POLL and DISCOVER); `sets`: the sets the API lists,
+        whose newest jobs a discovery reads. Raises QueueUnavailable."""
         discover = self._discovered is None or now - self._discovered >= self.discover_every
         if discover:
             query = DISCOVER
@@ -153,6 +156,7 @@ class QueueReader:
                 "since": now - LONGEST_LIFE,
                 "recent": now - RECENT,
                 "ids": sorted(self._following),
+                "sets": sorted(sets),
             }
         else:
             query = POLL

@@ -5,7 +5,9 @@ rows must agree with it."""
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -15,6 +17,9 @@ from psycopg.rows import dict_row
 from tests.support import pgboss_client as boss
 from tests.support.databases import postgres_database
 from tests.support.pgboss_client import QUEUE
+from tests.support.waiting import seconds
+
+ROOT = Path(__file__).resolve().parents[2]
 
 # Everything pg-boss 12.5.4's start() makes in its schema, by kind (pg_class.relkind).
 TABLES = ["job", "job_common", "queue", "schedule", "subscription", "version"]
@@ -288,3 +293,20 @@ def test_expiry_handler_timeout_and_shutdown(url: str) -> None:
     assert is_error(rows[hung]["output"], "handler execution exceeded 1s")
     assert (rows[stopped]["state"], rows[stopped]["retry_count"]) == ("retry", 0)
     assert rows[stopped]["output"] == {"value": "pg-boss shut down while active"}
+
+
+def test_the_bundled_schema_is_the_one_pg_boss_builds() -> None:
+    """sync_monitor/local_api/pgboss_schema.sql (the bundled API's mirror, the hand-written
+    rows' tests and bench/pgboss.py build on it) is pg-boss 12.5.4's own output, unedited:
+    `make pgboss-schema` writes it."""
+    made = subprocess.run(
+        [boss.node(), str(boss.HERE / "schema.mjs")],
+        capture_output=True,
+        text=True,
+        timeout=seconds(60),
+        check=True,
+    ).stdout
+    bundled = (ROOT / "sync_monitor" / "local_api" / "pgboss_schema.sql").read_text()
+    header, body = bundled.split("\n", 2)[:2], bundled.split("\n", 2)[2]
+    assert all(line.startswith("-- ") for line in header)
+    assert body == made

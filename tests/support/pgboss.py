@@ -1,6 +1,8 @@
 """A pg-boss 12 queue in a real PostgreSQL database, for the tests of the pg-boss source: the
-schema as pg-boss documents it (the job table partitioned by queue name, the job_state enum in
-pg-boss's order, the fetch index job_i5), jobs written in any state, and a read-only role.
+schema pg-boss 12.5.4 itself builds (sync_monitor/local_api/pgboss_schema.sql, its own output),
+jobs written by hand in any state, and a read-only role. Prefer the real client
+(tests/support/pgboss_client.py) for any state it can produce; rows written here are for
+states and times it cannot (a job held for days, a failure 30 days ago).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from importlib import resources
 
 import psycopg
 
-# pg-boss 12's job table: the DDL the bundled local API creates with --pgboss-url.
+# pg-boss 12.5.4's schema and Dotoro's queue, as pg-boss builds them (the bundled local API's
+# --pgboss-url mirror uses it too).
 DDL = (resources.files("sync_monitor.local_api") / "pgboss_schema.sql").read_text()
 
 READER = "monitor_reader"
