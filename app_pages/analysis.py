@@ -14,7 +14,7 @@ from sync_monitor import runtime
 from sync_monitor.history.engines import NOT_ANSWERING
 from sync_monitor.history.store import describe
 from sync_monitor.text import escape_markdown
-from sync_monitor.ui import analysis, problems
+from sync_monitor.ui import analysis, problems, viewer
 
 # Again here, not only in app.py: a page opened from a link (/live, /analysis?…) is drawn
 # centered otherwise (Streamlit applies the entry script's layout only at the root URL).
@@ -56,6 +56,8 @@ if services.recorder.problem:
         else escape_markdown(services.recorder.problem, 300)
     )
     st.warning(f"New syncs are not being recorded: {why}.", icon=":material/database:")
+if services.recorder.queue_reach is not None:
+    analysis.queue_reach(*services.recorder.queue_reach, viewer.zone())
 analysis.figures(found.figures, found.previous)
 analysis.charts(found, view, now)
 try:

@@ -65,6 +65,8 @@ class Recorder:
         self._observer: Observer | None = None
         self._pending: dict[str, Attempt] = {}
         self._backfilled = False
+        # What the start's read of pg-boss's table found: ended jobs, and the oldest's creation.
+        self.queue_reach: tuple[int, datetime | None] | None = None
         self._backfill_since: str | None = None  # the listing's start, fixed at its first page
         self._backfill_cursor: str | None = None  # where the listing resumes
         self._backfill_after = 0.0  # (monotonic) not before: its turn in the request budget
@@ -182,17 +184,28 @@ class Recorder:
         names.update({p.set_id: p.name for p in snap.pending})
         names.update({f.set_id: f.name for f in snap.failed})
         since = snap.taken_at - timedelta(days=BACKFILL_DAYS)
+        found, oldest = 0, None
         try:
             for jobs in self._queue.finished(since):
                 for job in jobs:
                     attempt = from_queue(job, names.get(job.set_id, ""))
                     self._pending.setdefault(attempt.key, attempt)
+                    found += 1
+                    oldest = job.created_on if oldest is None else min(oldest, job.created_on)
                 self._flush()
                 if self._stop.is_set():
                     return
         except QueueUnavailable as exc:
             log.info("history backfill from the queue stopped: %s", exc)
             return
+        # pg-boss deletes ended jobs days after they end (7 by default): say how far back the
+        # table went, so that nobody takes its 90 days for the table's.
+        self.queue_reach = (found, oldest)
+        log.info(
+            "history backfill from the queue: %d ended jobs, back to %s",
+            found,
+            oldest.isoformat() if oldest else "none",
+        )
         self._backfilled = True
 
     def _flush(self) -> None:

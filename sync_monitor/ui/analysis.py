@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 import pandas as pd
 import streamlit as st
@@ -161,6 +161,19 @@ def _delta(now: float | int | None, before: float | int | None, kind: str) -> st
     if kind == "time":
         return ("+" if change >= 0 else "−") + duration(abs(change))
     return f"{change:+,.0f}"
+
+
+def queue_reach(found: int, oldest: datetime | None, tz: tzinfo) -> None:
+    """How far back pg-boss's table went at this process's start (it keeps days, not 90)."""
+    reach = "held no ended job"
+    if oldest is not None:
+        jobs = "job" if found == 1 else "jobs"
+        reach = f"held {found:,} ended {jobs}, back to {oldest.astimezone(tz):%a %d %b %H:%M}"
+    st.caption(
+        f"At start, the service's queue table (pg-boss) {reach}; pg-boss deletes ended jobs "
+        "about a week after they end, so anything older comes from what this monitor recorded "
+        "while it ran."
+    )
 
 
 def figures(shown: Figures, previous: Figures | None) -> None:

@@ -10,10 +10,12 @@ from datetime import UTC, datetime
 import psycopg
 import pytest
 
+from sync_monitor import runtime
 from sync_monitor.local_api import Contract
 from tests.support.apptest import Monitor
 from tests.support.databases import postgres_database
 from tests.support.pgboss import DDL, Job, ago, insert, read_only_role
+from tests.support.waiting import wait_until
 
 Factory = Callable[..., Monitor]
 STACK = "Error: Meta API error 503\n    at sync (worker.ts:88)"
@@ -72,3 +74,11 @@ def test_the_page_shows_the_queue_the_table_holds(
     assert [c.value for c in failure.code] == ["Meta API error 503"]
     failure.toggle(key=f"stack-{m.snapshot().failed[0].key}").set_value(True).run()
     assert STACK in [c.value for c in m.app.code]
+
+    # The analysis page says how far back the table went at start (pg-boss keeps days).
+    wait_until(lambda: runtime.services().recorder.queue_reach is not None, "the backfill")
+    m.app.switch_page("app_pages/analysis.py")
+    m.run()
+    assert not m.app.exception
+    [reach] = [c.value for c in m.app.caption if "service's queue table" in c.value]
+    assert reach.startswith("At start, the service's queue table (pg-boss) held 1 ended job, back")

@@ -119,8 +119,11 @@ def test_the_hub_shows_the_queue_the_table_holds(queue_db: str, tmp_path: Path) 
                 return set() if found is None else set(found.attempts(window="90d")["key"])
 
             try:
-                wait_for(hub, lambda s: ended <= recorded())
+                wait_for(hub, lambda s: ended <= recorded() and recorder.queue_reach is not None)
                 rows = recorder.history.attempts(window="90d")  # type: ignore[union-attr]
+                # How far back the table went (pg-boss keeps days): the oldest ended job.
+                created = [j.created_on for j in (*history, failed) if j.created_on is not None]
+                assert recorder.queue_reach == (len(ended), min(created))
             finally:
                 recorder.stop()
     by_key = dict(zip(rows["key"], rows["state"], strict=True))
