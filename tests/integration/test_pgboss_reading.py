@@ -7,19 +7,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
+import psycopg
 import pytest
 
+from sync_monitor.history import History, View, Window
+from sync_monitor.history.analysis import Figures
+from sync_monitor.history.recorder import Recorder
 from sync_monitor.local_api import Contract
 from sync_monitor.models import JobState, StatusSummary
 from sync_monitor.pgboss.jobs import merge
 from sync_monitor.pgboss.reader import QueueReader
 from sync_monitor.snapshot import tries_of
 from tests.support import pgboss_client as boss
-from tests.support.databases import postgres_database
+from tests.support.databases import database, postgres_database
 from tests.support.hub import hub_for, wait_for
 from tests.support.local_api import quiet_config, running
 from tests.support.pgboss_client import QUEUE
+from tests.support.waiting import wait_until
 
 
 @pytest.fixture
@@ -104,3 +110,65 @@ def test_the_table_decides_for_every_set_it_has_jobs_for(url: str) -> None:
             assert [f.name for f in snap.failed] == ["Failed early"]
             assert snap.failed[0].error == "OAuth tokens not available"
             assert snap.active == ()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_the_analysis_counts_the_jobs_pg_boss_holds(url: str, kind: str, tmp_path: Path) -> None:
+    """Issue 19: "37 syncs attempted in a window where pg-boss holds 33 jobs". One history
+    attempt per pg-boss job: the analysis's figures equal counts taken from pgboss.job."""
+    q = QUEUE
+    with running(quiet_config(contract=Contract.HEAD, workers=0)) as api:
+        names = ["Done", "Done again", "Broken", "Expired", "Stopped", "Waiting", "Running"]
+        sets = {k: api.create_set(name=k, platform="reddit", queue=True)["setId"] for k in names}
+        api.create_set(name="Draft", platform="meta", queue=True)  # never sent to pg-boss
+        boss.run(
+            url,
+            [
+                boss.create_queue(q),
+                boss.dotoro_send(sets["Done"], priority=9, label="done"),
+                boss.fetch(q),
+                boss.complete(q, "$done", boss.dotoro_output(synced=3)),
+                boss.dotoro_send(sets["Done again"], priority=9, label="again"),
+                boss.fetch(q),
+                boss.complete(q, "$again", boss.dotoro_output(synced=1)),
+                boss.dotoro_send(sets["Broken"], retryLimit=0, priority=9, label="broken"),
+                boss.fetch(q),
+                boss.fail(q, "$broken", error="Invalid or unauthorized ad account"),
+                boss.dotoro_send(sets["Expired"], retryLimit=0, expireInSeconds=1, priority=9),
+                boss.fetch(q, label="expiring"),
+                boss.expire(q, "$expiring"),
+                boss.dotoro_send(sets["Stopped"], label="stopped"),
+                boss.cancel(q, "$stopped"),
+                boss.dotoro_send(sets["Running"], priority=9),
+                boss.fetch(q),
+                boss.dotoro_send(sets["Waiting"]),
+            ],
+        )
+        with (
+            database(kind, tmp_path) as history_url,
+            hub_for(api.url, hub_options={"queue": QueueReader(url)}) as hub,
+        ):
+            recorder = Recorder(
+                hub, lambda: History.open(history_url), hub.client, QueueReader(url)
+            )
+            recorder.start()
+            try:
+                wait_for(hub, lambda s: [p.name for p in s.pending] == ["Waiting"])
+
+                def figures() -> Figures | None:
+                    found = recorder.history
+                    return None if found is None else found.analysis(View(Window.DAY)).figures
+
+                wait_until(lambda: (f := figures()) is not None and f.failed == 2, "the failures")
+                shown = figures()
+            finally:
+                recorder.stop()
+    with psycopg.connect(url) as db:
+        counts = db.execute(
+            "SELECT count(*), count(*) FILTER (WHERE state = 'failed') FROM pgboss.job "
+            "WHERE name = %s",
+            (q,),
+        ).fetchone()
+    assert counts == (7, 2)
+    assert shown is not None
+    assert (shown.attempted, shown.failed) == counts
