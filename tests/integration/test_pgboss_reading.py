@@ -172,3 +172,37 @@ def test_the_analysis_counts_the_jobs_pg_boss_holds(url: str, kind: str, tmp_pat
     assert counts == (7, 2)
     assert shown is not None
     assert (shown.attempted, shown.failed) == counts
+
+
+def test_a_job_cancelled_while_followed_leaves_the_queue_and_its_attempt_says_so(
+    url: str, tmp_path: Path
+) -> None:
+    """Issue 19: a job cancelled while the monitor followed it came back to the queue (the
+    API still listed its set), and its history attempt stayed "queued"."""
+    q = QUEUE
+    with running(quiet_config(contract=Contract.HEAD, workers=0)) as api:
+        set_id = api.create_set(name="Followed", platform="google", queue=True)["setId"]
+        [_, sent] = boss.run(url, [boss.create_queue(q), boss.dotoro_send(set_id, label="job")])
+        job = sent["id"]
+        history_url = f"sqlite:///{tmp_path / 'history.sqlite3'}"
+        with hub_for(api.url, hub_options={"queue": QueueReader(url)}) as hub:
+            recorder = Recorder(
+                hub, lambda: History.open(history_url), hub.client, QueueReader(url)
+            )
+            recorder.start()
+            try:
+                wait_for(hub, lambda s: [p.job_id for p in s.pending] == [job])
+                boss.run(url, [boss.cancel(q, job)])  # the API still lists the set as waiting
+                wait_for(hub, lambda s: s.pending == () and s.active == ())
+
+                def states() -> dict[str, str]:
+                    found = recorder.history
+                    if found is None:
+                        return {}
+                    rows = found.attempts(window="24h")
+                    return dict(zip(rows["key"], rows["state"], strict=True))
+
+                wait_until(lambda: states().get(f"job:{job}") == "cancelled", "the cancel")
+                assert list(states().values()) == ["cancelled"]  # nothing reopened it
+            finally:
+                recorder.stop()
