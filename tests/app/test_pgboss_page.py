@@ -5,20 +5,20 @@ order with its tries and held starts, the failure's message, tries and stack."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 
 import psycopg
 import pytest
 
 from sync_monitor import runtime
 from sync_monitor.local_api import Contract
+from tests.support import pgboss_client as boss
 from tests.support.apptest import Monitor
 from tests.support.databases import postgres_database
-from tests.support.pgboss import DDL, Job, ago, insert, read_only_role
+from tests.support.pgboss import DDL, read_only_role
+from tests.support.pgboss_client import QUEUE
 from tests.support.waiting import wait_until
 
 Factory = Callable[..., Monitor]
-STACK = "Error: Meta API error 503\n    at sync (worker.ts:88)"
 
 
 @pytest.fixture
@@ -36,30 +36,32 @@ def test_the_page_shows_the_queue_the_table_holds(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     admin, reader = queue_url
-    now = datetime.now(UTC)
     m = monitor_factory(Contract.HEAD, workers=0)
     monkeypatch.setenv("SYNC_MONITOR_PGBOSS_URL", reader)  # read when the services start
     sets = {k: m.api.create_set(name=f"Set {k}", queue=True)["setId"] for k in "AB"}
     sets["C"] = m.api.create_set(name="Set C", platform="meta", failed_error="x")["setId"]
-    insert(
+    # Built by pg-boss itself, as Dotoro's queue and worker would leave it.
+    c = boss.dotoro_job(sets["C"], platform="meta")
+    failing = [boss.fetch(QUEUE), boss.fail(QUEUE, "$c", error="Meta API error 503")]
+    boss.run(
         admin,
         [
-            Job(sets["A"], "created", created_on=ago(now, 60)),
-            # After one failure: pg-boss counts the retry at the next fetch (its try 2).
-            Job(sets["B"], "retry", retry_count=0, priority=5, created_on=ago(now, 5)),
-            Job(
-                sets["C"],
-                "failed",
-                platform="meta",
-                retry_count=2,
-                created_on=ago(now, 600),
-                started_on=ago(now, 590),
-                completed_on=ago(now, 500),
-                output={"name": "Error", "message": "Meta API error 503", "stack": STACK},
-            ),
+            boss.send(QUEUE, c, singletonKey=boss.singleton_key(sets["C"]), label="c"),
+            *failing * 3,  # three tries (Dotoro's: pg-boss's retry limit 2): failed
+            boss.dotoro_send(sets["A"]),
+            # B fails once: pg-boss counts the retry at its next fetch (its try 2).
+            boss.dotoro_send(sets["B"], priority=5, label="b"),
+            boss.fetch(QUEUE),
+            boss.fail(QUEUE, "$b", error="Reddit Ads API error 429"),
         ],
-        now,
     )
+    with psycopg.connect(admin) as db:
+        row = db.execute(
+            "SELECT output->>'stack' FROM pgboss.job WHERE data->>'campaignSetId' = %s",
+            (sets["C"],),
+        ).fetchone()
+    assert row is not None
+    stack = row[0]
     m.run()
     m.wait(lambda s: s.backend.queue == "" and len(s.pending) == 2 and len(s.failed) == 1)
     rows = [x.value for x in m.app.markdown if x.value.startswith("**#")]
@@ -73,7 +75,7 @@ def test_the_page_shows_the_queue_the_table_holds(
     assert any("Tried 3 of 3 times." in x.value for x in failure.markdown)
     assert [c.value for c in failure.code] == ["Meta API error 503"]
     failure.toggle(key=f"stack-{m.snapshot().failed[0].key}").set_value(True).run()
-    assert STACK in [c.value for c in m.app.code]
+    assert stack in [c.value for c in m.app.code]
 
     # The analysis page says how far back the table went at start (pg-boss keeps days).
     wait_until(lambda: runtime.services().recorder.queue_reach is not None, "the backfill")
