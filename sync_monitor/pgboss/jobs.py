@@ -149,15 +149,23 @@ def merge(status: StatusSummary, read: QueueRead, names: Mapping[str, str]) -> S
     waiting = fetch_order([j for s in WAITING for j in by_state.get(s, [])], read.read_at)
     newest = {j.set_id: j for j in read.newest}
     running_sets = {j.set_id for j in (*active, *waiting)}
-    # The latest failure of each set whose newest job it is (a set retried since, or synced
-    # since, is not failed); without the table's newest jobs, the sets the API lists as failed.
+    # The latest failure of each set the API lists, where it is the set's newest job (a set
+    # retried since is not failed): listed as failed, or still as waiting or syncing (a job that
+    # failed before Dotoro's sync service ran, which never marked the set). A set the API does
+    # not list has synced since, as far as Dotoro knows (the table read only the jobs of the
+    # listed sets). Without the table's newest jobs: the sets the API lists as failed.
     failed_sets = {r.campaign_set_id for r in status.failed}
+    listed = failed_sets | {r.campaign_set_id for r in (*status.active, *status.pending)}
     latest_failure: dict[str, QueueJob] = {}
     for job in sorted(
         by_state.get(JobState.FAILED, []), key=lambda j: j.completed_on or j.created_on
     ):
         last = newest.get(job.set_id)
-        if (last.id == job.id) if last is not None else job.set_id in failed_sets:
+        if last is None:
+            shown = job.set_id in failed_sets
+        else:
+            shown = last.id == job.id and job.set_id in listed
+        if shown:
             latest_failure[job.set_id] = job
     known_sets = running_sets | set(latest_failure)
     # The table says these ended: an API row still listing the set as running lags by a poll
@@ -165,12 +173,12 @@ def merge(status: StatusSummary, read: QueueRead, names: Mapping[str, str]) -> S
     ended_sets = {j.set_id for j in read.ended} - running_sets
     ended_sets |= {k for k, j in newest.items() if j.state in FINAL} - running_sets
 
-    def api_only(set_id: str, live: bool) -> bool:
-        """An API row the table has nothing to say against."""
+    def api_only(set_id: str) -> bool:
+        """An API row of a waiting or running set that the table has nothing to say against
+        (with no job at all in the table, it is not queued, not syncing)."""
         if set_id in known_sets or set_id in ended_sets:
             return False
-        # Waiting or running with no job in the table: not queued, not syncing.
-        return not (live and read.newest and set_id not in newest)
+        return not (read.newest and set_id not in newest)
 
     def still_failed(set_id: str) -> bool:
         """An API failure the table does not contradict: no job of the set in its window, or
@@ -182,9 +190,9 @@ def merge(status: StatusSummary, read: QueueRead, names: Mapping[str, str]) -> S
     progress = {r.job_id: r.progress for r in status.active if r.job_id}
     return StatusSummary(
         active=[_row(j, names, progress=progress.get(j.id)) for j in active]
-        + [r for r in status.active if api_only(r.campaign_set_id, True)],
+        + [r for r in status.active if api_only(r.campaign_set_id)],
         pending=[_row(j, names, rank) for rank, j in enumerate(waiting)]
-        + [r for r in status.pending if api_only(r.campaign_set_id, True)],
+        + [r for r in status.pending if api_only(r.campaign_set_id)],
         failed=[_row(j, names) for j in latest_failure.values() if j.set_id not in running_sets]
         + [
             r

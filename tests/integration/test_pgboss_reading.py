@@ -146,11 +146,9 @@ def test_the_analysis_counts_the_jobs_pg_boss_holds(url: str, kind: str, tmp_pat
         )
         with (
             database(kind, tmp_path) as history_url,
-            hub_for(api.url, hub_options={"queue": QueueReader(url)}) as hub,
+            hub_for(api.url, hub_options={"queue": (reader := QueueReader(url))}) as hub,
         ):
-            recorder = Recorder(
-                hub, lambda: History.open(history_url), hub.client, QueueReader(url)
-            )
+            recorder = Recorder(hub, lambda: History.open(history_url), hub.client, reader)
             recorder.start()
             try:
                 wait_for(hub, lambda s: [p.name for p in s.pending] == ["Waiting"])
@@ -185,10 +183,9 @@ def test_a_job_cancelled_while_followed_leaves_the_queue_and_its_attempt_says_so
         [_, sent] = boss.run(url, [boss.create_queue(q), boss.dotoro_send(set_id, label="job")])
         job = sent["id"]
         history_url = f"sqlite:///{tmp_path / 'history.sqlite3'}"
-        with hub_for(api.url, hub_options={"queue": QueueReader(url)}) as hub:
-            recorder = Recorder(
-                hub, lambda: History.open(history_url), hub.client, QueueReader(url)
-            )
+        reader = QueueReader(url)  # one, as the monitor has: the hub's stop closes it
+        with hub_for(api.url, hub_options={"queue": reader}) as hub:
+            recorder = Recorder(hub, lambda: History.open(history_url), hub.client, reader)
             recorder.start()
             try:
                 wait_for(hub, lambda s: [p.job_id for p in s.pending] == [job])

@@ -131,3 +131,33 @@ def test_a_set_the_table_says_ended_is_not_running_on_the_apis_lagging_word() ->
     ended = qjob(1, JobState.COMPLETED, started_on=NOW, completed_on=NOW)
     merged = merge(api, QueueRead(NOW, (), ended=(ended,)), {})
     assert [r.campaign_set_id for r in merged.active] == [set_id(2)]
+
+
+def test_the_table_decides_for_every_set_it_has_jobs_for() -> None:
+    """Issue 19, with each set's newest job (the reader reads every job of the listed sets)."""
+    api = status(
+        active=(row(1, head=True),),  # its job was expired by the supervisor, then failed
+        pending=(
+            row(2, head=True, state=JobState.CREATED),  # its only job was cancelled
+            row(3, head=True, state=JobState.CREATED),  # a draft: no job at all
+            row(4, head=True, state=JobState.CREATED),  # failed before Dotoro's service ran
+            row(5, head=True, state=JobState.CREATED),  # really waiting
+        ),
+    )
+    expired = qjob(1, JobState.FAILED, error="timed out", completed_on=NOW)
+    cancelled = qjob(2, JobState.CANCELLED, completed_on=NOW)
+    early = qjob(4, JobState.FAILED, error="OAuth tokens not available", completed_on=NOW)
+    waiting = qjob(5, JobState.CREATED)
+    # Set 6 failed this morning and synced since: the API does not list it.
+    morning = qjob(6, JobState.FAILED, error="old", completed_on=NOW - timedelta(hours=3))
+    table = QueueRead(
+        NOW,
+        (expired, early, waiting, morning),
+        newest=(expired, cancelled, early, waiting, morning),
+    )
+    merged = merge(api, table, {})
+    assert merged.active == []
+    assert [r.id for r in merged.pending] == [job_id(5)]
+    assert sorted((r.id, r.error) for r in merged.failed) == sorted(
+        [(job_id(1), "timed out"), (job_id(4), "OAuth tokens not available")]
+    )
