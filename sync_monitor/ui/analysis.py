@@ -164,7 +164,6 @@ def _delta(now: float | int | None, before: float | int | None, kind: str) -> st
 
 
 def queue_reach(found: int, oldest: datetime | None, tz: tzinfo) -> None:
-    """How far back pg-boss's table went at this process's start (it keeps days, not 90)."""
     reach = "held no ended job"
     if oldest is not None:
         jobs = "job" if found == 1 else "jobs"

@@ -33,15 +33,16 @@ async function checkIn() {
   if (answer && answer.status === 200 && typeof answer.body.token === "string") {
     current.token = answer.body.token;
     if (current.data.confirming) {
-      // The page waited for this: it runs again, now let in.
+      // The page waited for this: it runs again, now let in (asked again on the next beat,
+      // should that run not come).
       current.setTriggerValue("confirmed", Date.now());
-      return;
     }
   } else if (answer && answer.status === 401) {
     // Ended: the page says why. Expired (a tab that slept): the page hands out a new token.
     const why = answer.body.expired ? "expired" : "ended";
-    current.setTriggerValue(why, answer.body.ended || "This browser's sign-in has ended.");
-    return; // the page's run draws a new keeper, or the page that says it has ended
+    current.setTriggerValue(why, { said: answer.body.ended || null, at: Date.now() });
+    // The page's run removes this keeper (it ended) or hands it a newer token; should that
+    // run not come (a busy server, a lost message), the next check-in asks again.
   }
   current.timer = setTimeout(checkIn, current.data.every);
 }
