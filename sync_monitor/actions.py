@@ -69,7 +69,9 @@ class SyncActions:
 
         def audited() -> ActionResult:
             result = _guarded(work)
-            self._record(what, target, caller, "done" if result.ok else "failed", result.message)
+            outcome = "done" if result.ok else "failed"
+            log.info("%s of %s by %s: %s", what, target, caller.who, outcome)
+            self._record(what, target, caller, outcome, result.message)
             return result
 
         return audited

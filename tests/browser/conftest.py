@@ -43,8 +43,20 @@ def browser() -> Iterator[Browser]:
             launched.close()
 
 
+FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Mark a test whose body failed, for its fixtures' teardown (the server's log)."""
+    report = yield
+    if report.when == "call" and report.failed:
+        item.stash[FAILED] = True
+    return report
+
+
 @pytest.fixture
-def live(browser: Browser) -> Iterator[Callable[..., Live]]:
+def live(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Callable[..., Live]]:
     """Start a local API (plan contract unless `contract=`), the app, and a fresh page."""
     with ExitStack() as stack:
 
@@ -68,7 +80,14 @@ def live(browser: Browser) -> Iterator[Callable[..., Live]]:
                 api = stack.enter_context(running(quiet_config(contract=contract, **config)))
                 env = {"SYNC_MONITOR_POLL_SECONDS": POLL_SECONDS, **(app_env or {})}
             url, _ = stack.enter_context(
-                serve(api.url, env, app_log, port=app_port, secrets=app_secrets)
+                serve(
+                    api.url,
+                    env,
+                    app_log,
+                    port=app_port,
+                    secrets=app_secrets,
+                    failed=lambda: request.node.stash.get(FAILED, False),
+                )
             )
             context = browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
             stack.callback(context.close)

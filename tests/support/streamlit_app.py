@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager as ContextManager
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +23,7 @@ from tests.support.waiting import seconds, wait_for_http
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
+LOG_TAIL = 200  # lines of the server's log shown when a test fails
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -108,6 +109,7 @@ def serve(
     *,
     port: int | None = None,
     secrets: str | None = None,
+    failed: Callable[[], bool] = lambda: False,
 ) -> Iterator[tuple[str, Popen[bytes]]]:
     """`streamlit_app`; with `log`, the server logs everything, Streamlit's and the
     monitor's, at debug level into that file. `port`: the app's (else a free one), for what
@@ -118,6 +120,8 @@ def serve(
     The server's output is kept either way: when the block ends without an exception, an error
     the monitor logged, or a script error Streamlit caught, fails it (as the `logged_errors`
     fixture does in-process), unless it matches one of `expected_errors` (regular expressions).
+    When the block raises, or `failed()` says the test failed (a fixture's server outlives the
+    test's own block), the log's last lines are printed: the first thing to read of a failure.
     """
     port = free_port() if port is None else port
     scratch = tempfile.TemporaryDirectory(prefix="sync-monitor-app-")
@@ -151,13 +155,25 @@ def serve(
             ok=lambda r: r.text == "ok",
             alive=lambda: proc.poll() is None,
         )
-        yield url, proc
+        try:
+            yield url, proc
+        except BaseException:
+            stop(proc)
+            _show_tail(log, url)
+            raise
         stop(proc)
+        if failed():
+            _show_tail(log, url)
         errors = server_errors(log.read_text(errors="replace"), expected_errors)
         assert not errors, "the server logged errors:\n" + "\n".join(errors)
     finally:
         stop(proc)
         scratch.cleanup()
+
+
+def _show_tail(log: Path, url: str) -> None:
+    tail = log.read_text(errors="replace").splitlines()[-LOG_TAIL:]
+    print(f"--- the monitor's log, last {len(tail)} lines ({url}):", *tail, sep="\n")
 
 
 def stop(proc: Popen[bytes]) -> None:
