@@ -1,6 +1,11 @@
 """The pg-boss source (issue 12) against a real PostgreSQL holding pg-boss's schema, beside the
 local API as deployed (head: no job ids): the hub shows the queue as the table holds it, read
-through a read-only role, and survives the database going away and its rights being taken."""
+through a read-only role, and survives the database going away and its rights being taken.
+
+The jobs are made by the real client, pg-boss 12.5.4 driven as Dotoro drives it
+(tests/support/pgboss_client.py). Rows are written by hand (tests/support/pgboss.py `insert`)
+only for times the client cannot make: it stamps every job with the database's now(), and the
+scenes need jobs that ended days ago or waited for days; each such row says so."""
 
 from __future__ import annotations
 
@@ -19,16 +24,14 @@ from sync_monitor.local_api import Contract
 from sync_monitor.models import JobState
 from sync_monitor.pgboss.reader import DISCOVER_EVERY, QueueReader
 from sync_monitor.snapshot import Snapshot
+from tests.support import pgboss_client as boss
 from tests.support.databases import postgres_database
 from tests.support.hub import hub_for, stream_opens, wait_for
 from tests.support.local_api import quiet_config, running
 from tests.support.pgboss import DDL, READER, Job, ago, insert, read_only_role
+from tests.support.pgboss_client import QUEUE as Q
 
-THROTTLED: dict[str, object] = {
-    "name": "Error",
-    "message": "Reddit Ads API error 429: Too Many Requests",
-    "stack": "Error: Reddit Ads API error 429: Too Many Requests\n    at sync (worker.ts:88)",
-}
+THROTTLED = "Reddit Ads API error 429: Too Many Requests"
 
 
 @pytest.fixture
@@ -54,25 +57,36 @@ def test_the_hub_shows_the_queue_the_table_holds(queue_db: str, tmp_path: Path) 
         }
         # The API lists E as failed: whether a set is failed now (not synced since) is its say.
         sets["E"] = api.create_set(name="Set E", platform="reddit", failed_error="x")["setId"]
-        running_job = Job(sets["A"], "active", retry_count=1, started_on=ago(now, 30))
-        old = Job(sets["B"], "created", created_on=ago(now, 60))
-        urgent = Job(sets["C"], "created", priority=5, created_on=ago(now, 10))
-        held = Job(
-            sets["D"],
-            "retry",
-            retry_count=0,  # after one failure: pg-boss counts the retry when it fetches it
-            created_on=ago(now, 120),
-            start_after=now + timedelta(minutes=10),
-        )
-        failed = Job(
-            sets["E"],
-            "failed",
-            retry_count=2,
-            created_on=ago(now, 400),
-            started_on=ago(now, 390),
-            completed_on=ago(now, 300),
-            output=THROTTLED,
-        )
+        # In this order, each fetch takes the job meant: the only one waiting at that moment.
+        steps = [
+            boss.create_queue(Q),
+            # E fails all three tries (Dotoro's: pg-boss's retry limit 2, no delay).
+            boss.dotoro_send(sets["E"], label="failed"),
+            *[
+                step
+                for _ in range(3)
+                for step in (boss.fetch(Q), boss.fail(Q, "$failed", error=THROTTLED))
+            ],
+            # A failed once and runs again: its second try.
+            boss.dotoro_send(sets["A"], label="running"),
+            boss.fetch(Q),
+            boss.fail(Q, "$running", error="Reddit Ads API error 503"),
+            boss.fetch(Q),
+            # D failed once and waits 10 min to retry.
+            boss.dotoro_send(sets["D"], retryDelay=600, label="held"),
+            boss.fetch(Q),
+            boss.fail(Q, "$held", error="Reddit Ads API error 503"),
+            # An earlier job of C, cancelled while it waited.
+            boss.dotoro_send(sets["C"], label="cancelled"),
+            boss.cancel(Q, "$cancelled"),
+            boss.dotoro_send(sets["B"], label="old"),
+            boss.dotoro_send(sets["C"], priority=5, label="urgent"),
+            # Other queues' jobs share the table.
+            boss.create_queue(boss.OTHER_QUEUES[0]),
+            boss.send(boss.OTHER_QUEUES[0], {"dataSourceId": "ds-1"}),
+        ]
+        job = boss.labelled(steps, boss.run(queue_db, steps))
+        # By hand: jobs that ended hours and days ago (the client stamps its jobs with now()).
         history = [
             Job(
                 sets["B"],
@@ -83,36 +97,34 @@ def test_the_hub_shows_the_queue_the_table_holds(queue_db: str, tmp_path: Path) 
             )
             for h in (2, 30 * 24, 80 * 24)
         ]
-        cancelled = Job(
-            sets["C"], "cancelled", created_on=ago(now, 7200), completed_on=ago(now, 7100)
-        )
-        history.append(cancelled)  # every state pg-boss has is in the table
-        insert(queue_db, [running_job, old, urgent, held, failed, *history], now)
+        insert(queue_db, history, now)
 
         queue = QueueReader(reader_url)
         with hub_for(api.url, hub_options={"queue": queue}) as hub:
-            snap = wait_for(hub, lambda s: ids(s) == [urgent.id, old.id, held.id])
+            snap = wait_for(hub, lambda s: ids(s) == [job["urgent"], job["old"], job["held"]])
             # The true queue: priority first, then age; a job held by start_after comes last.
             assert [p.position for p in snap.pending] == [1, 2, 3]
             assert [p.name for p in snap.pending] == ["Set C", "Set B", "Set D"]
             assert snap.pending[2].not_before is not None
             assert snap.pending[2].tries == (2, 3)
-            # The running job by its real id, with pg-boss's retries; a stream follows it.
+            # The running job by its real id, on its second try; a stream follows it.
             [card] = snap.active
-            assert (card.job_id, card.name, card.tries) == (running_job.id, "Set A", (2, 3))
+            assert (card.job_id, card.name, card.tries) == (job["running"], "Set A", (2, 3))
             wait_for(hub, lambda s: stream_opens(api, sets["A"]) >= 1)
             # The failure: its message (not the serialized error), its stack, its tries.
             [failure] = snap.failed
-            assert failure.job_id == failed.id
-            assert failure.error == THROTTLED["message"]
-            assert failure.stack == THROTTLED["stack"]
+            assert failure.job_id == job["failed"]
+            assert failure.error == THROTTLED
+            assert (failure.stack or "").startswith(f"Error: {THROTTLED}\n    at ")
             assert failure.tries == (3, 3)
             assert snap.backend.queue == ""
 
             # The history: every ended job of the last 90 days, whoever started it.
             url = f"sqlite:///{tmp_path / 'history.sqlite3'}"
             recorder = Recorder(hub, lambda: History.open(url), hub.client, queue).start()
-            ended = {f"job:{j.id}" for j in (*history, failed)}
+            ended = {f"job:{j.id}" for j in history} | {
+                f"job:{job[k]}" for k in ("failed", "cancelled")
+            }
 
             def recorded() -> set[str]:
                 found = recorder.history
@@ -122,15 +134,15 @@ def test_the_hub_shows_the_queue_the_table_holds(queue_db: str, tmp_path: Path) 
                 wait_for(hub, lambda s: ended <= recorded() and recorder.queue_reach is not None)
                 rows = recorder.history.attempts(window="90d")  # type: ignore[union-attr]
                 # How far back the table went (pg-boss keeps days): the oldest ended job.
-                created = [j.created_on for j in (*history, failed) if j.created_on is not None]
-                assert recorder.queue_reach == (len(ended), min(created))
+                oldest = min(j.created_on for j in history if j.created_on is not None)
+                assert recorder.queue_reach == (len(ended), oldest)
             finally:
                 recorder.stop()
     by_key = dict(zip(rows["key"], rows["state"], strict=True))
-    assert by_key[f"job:{failed.id}"] == "failed"
-    assert sum(1 for k in by_key if k in {f"job:{j.id}" for j in history}) == 4
-    assert by_key[f"job:{cancelled.id}"] == "cancelled"
-    assert rows.loc[rows["key"] == f"job:{failed.id}", "error"].item() == THROTTLED["message"]
+    assert by_key[f"job:{job['failed']}"] == "failed"
+    assert [by_key[f"job:{j.id}"] for j in history] == ["completed"] * 3
+    assert by_key[f"job:{job['cancelled']}"] == "cancelled"
+    assert rows.loc[rows["key"] == f"job:{job['failed']}", "error"].item() == THROTTLED
 
 
 def test_the_reader_cannot_write_even_with_a_role_that_may(queue_db: str) -> None:
@@ -144,15 +156,14 @@ def test_the_reader_cannot_write_even_with_a_role_that_may(queue_db: str) -> Non
 
 
 def test_no_rights_or_no_database_falls_back_to_the_api_and_recovers(queue_db: str) -> None:
-    now = datetime.now(UTC)
     database = queue_db.rsplit("/", 1)[1]
     reader_url = read_only_role(queue_db, database)
     with running(quiet_config(contract=Contract.HEAD, workers=0)) as api:
         set_id = api.create_set(name="Queued set", platform="meta", queue=True)["setId"]
-        job = Job(set_id, "created", created_on=ago(now, 5))
-        insert(queue_db, [job], now)
+        [_, sent] = boss.run(queue_db, [boss.create_queue(Q), boss.dotoro_send(set_id)])
+        job = sent["id"]
         with hub_for(api.url, hub_options={"queue": QueueReader(reader_url)}) as hub:
-            wait_for(hub, lambda s: ids(s) == [job.id])
+            wait_for(hub, lambda s: ids(s) == [job])
 
             with psycopg.connect(queue_db, autocommit=True) as db:
                 db.execute(f"REVOKE SELECT ON pgboss.job FROM {READER}")
@@ -163,7 +174,7 @@ def test_no_rights_or_no_database_falls_back_to_the_api_and_recovers(queue_db: s
 
             with psycopg.connect(queue_db, autocommit=True) as db:
                 db.execute(f"GRANT SELECT ON pgboss.job TO {READER}")
-            wait_for(hub, lambda s: s.backend.queue == "" and ids(s) == [job.id])
+            wait_for(hub, lambda s: s.backend.queue == "" and ids(s) == [job])
 
             # The database goes away (renamed under the monitor), then comes back.
             admin = queue_db.rsplit("/", 1)[0] + "/postgres"
@@ -180,20 +191,19 @@ def test_no_rights_or_no_database_falls_back_to_the_api_and_recovers(queue_db: s
             finally:
                 with psycopg.connect(admin, autocommit=True) as db:
                     db.execute(f'ALTER DATABASE "{database}_away" RENAME TO "{database}"')
-            wait_for(hub, lambda s: s.backend.queue == "" and ids(s) == [job.id])
+            wait_for(hub, lambda s: s.backend.queue == "" and ids(s) == [job])
 
 
 def test_a_job_never_seen_waiting_is_found_by_the_next_discovery(queue_db: str) -> None:
-    now = datetime.now(UTC)
     reader = QueueReader(queue_db, discover_every=timedelta(seconds=1))
     with running(quiet_config(contract=Contract.HEAD, workers=0)) as api:
         set_id = api.create_set(name="Fetched at once", platform="google")["setId"]
         with hub_for(api.url, hub_options={"queue": reader}) as hub:
             wait_for(hub, lambda s: s.loaded and s.backend.queue == "")
             # Created and fetched by a worker within one poll: the monitor never saw it wait.
-            fetched = Job(set_id, "active", created_on=ago(now, 1), started_on=now)
-            insert(queue_db, [fetched], now)
-            snap = wait_for(hub, lambda s: [a.job_id for a in s.active] == [fetched.id])
+            steps = [boss.create_queue(Q), boss.dotoro_send(set_id, label="job"), boss.fetch(Q)]
+            fetched = boss.labelled(steps, boss.run(queue_db, steps))["job"]
+            snap = wait_for(hub, lambda s: [a.job_id for a in s.active] == [fetched])
     # The table holds only the set's id, and the API has never listed this set (a draft): its
     # name is not known yet (the card says "Unnamed set").
     assert snap.active[0].name == ""
@@ -218,18 +228,21 @@ def test_how_followed_jobs_ended_comes_from_the_table(
         def new_set(name: str) -> str:
             return str(api.create_set(name=name, platform="meta")["setId"])
 
-        running_job = Job(new_set("Run"), "active", started_on=ago(now, 20))
-        waiting_job = Job(new_set("Wait"), "created")
-        failing_job = Job(new_set("Fail fast"), "created")
-        held_job = Job(new_set("Held for days"), "created", created_on=ago(now, 3 * 86_400))
-        jobs = [running_job, waiting_job, failing_job, held_job]
-        insert(queue_db, jobs, now)
-        keys = {f"job:{j.id}" for j in jobs}
+        steps = [
+            boss.create_queue(Q),
+            boss.dotoro_send(new_set("Run"), label="running"),
+            boss.fetch(Q),
+            boss.dotoro_send(new_set("Fail fast"), retryLimit=0, label="failing"),
+            boss.dotoro_send(new_set("Wait"), label="waiting"),
+        ]
+        job = boss.labelled(steps, boss.run(queue_db, steps))
+        # By hand: a job that has waited for three days (the client stamps its jobs with now()).
+        held = Job(new_set("Held for days"), "created", created_on=ago(now, 3 * 86_400))
+        insert(queue_db, [held], now)
+        job["held"] = held.id
+        order = ["running", "waiting", "failing", "held"]
+        keys = {f"job:{job[k]}" for k in order}
         url = f"sqlite:///{tmp_path / 'history.sqlite3'}"
-
-        def change(sql: str, *changed: Job) -> None:
-            with psycopg.connect(queue_db, autocommit=True) as db:
-                db.execute(f"{sql} WHERE id = ANY(%s)", ([j.id for j in changed],))
 
         with hub_for(api.url, hub_options={"queue": reader}) as hub:
             recorder = Recorder(hub, lambda: History.open(url), hub.client, reader).start()
@@ -244,32 +257,28 @@ def test_how_followed_jobs_ended_comes_from_the_table(
             try:
                 # Seen waiting and running (and the start's backfill done) before they end.
                 wait_for(hub, lambda s: list(states().values()).count("queued") == 3)
-                change("UPDATE pgboss.job SET state = 'active', started_on = now()", held_job)
-                wait_for(hub, lambda s: held_job.id in [a.job_id for a in s.active])
-                change(
-                    "UPDATE pgboss.job SET state = 'failed', started_on = now(), "
-                    'completed_on = now(), output = \'{"message": "boom"}\'',
-                    failing_job,
+                [taken] = boss.run(queue_db, [boss.fetch(Q)])
+                assert taken["ids"] == [job["held"]]  # the oldest: it waited for days
+                wait_for(hub, lambda s: job["held"] in [a.job_id for a in s.active])
+                # Fetched and failed between two polls (a worker that fails at once).
+                [taken, _] = boss.run(
+                    queue_db, [boss.fetch(Q, label="taken"), boss.fail(Q, "$taken", error="boom")]
                 )
-                change(
-                    "UPDATE pgboss.job SET state = 'cancelled', completed_on = now()",
-                    running_job,
-                    waiting_job,
-                    held_job,
-                )
+                assert taken["ids"] == [job["failing"]]
+                boss.run(queue_db, [boss.cancel(Q, [job["running"], job["waiting"], job["held"]])])
                 snap = wait_for(hub, lambda s: not s.active and not s.pending)
                 wait_for(hub, lambda s: len(states()) == 4 and "queued" not in states().values())
                 recorded = states()
             finally:
                 recorder.stop()
     outcomes = {f.job_id: f.outcome for f in snap.finished}
-    assert [outcomes[j.id] for j in jobs] == [
+    assert [outcomes[job[k]] for k in order] == [
         JobState.CANCELLED,
         JobState.CANCELLED,
         JobState.FAILED,
         JobState.CANCELLED,
     ]
-    assert [recorded[f"job:{j.id}"] for j in jobs] == [
+    assert [recorded[f"job:{job[k]}"] for k in order] == [
         "cancelled",
         "cancelled",
         "failed",

@@ -163,13 +163,18 @@ def test_the_analysis_counts_the_jobs_pg_boss_holds(url: str, kind: str, tmp_pat
                 recorder.stop()
     with psycopg.connect(url) as db:
         counts = db.execute(
-            "SELECT count(*), count(*) FILTER (WHERE state = 'failed') FROM pgboss.job "
+            "SELECT count(*), count(*) FILTER (WHERE state = 'failed'), "
+            "count(*) FILTER (WHERE state IN ('completed', 'failed')) FROM pgboss.job "
             "WHERE name = %s",
             (q,),
         ).fetchone()
-    assert counts == (7, 2)
+    assert counts == (7, 2, 4)
+    attempted, failed, finished = counts
     assert shown is not None
-    assert (shown.attempted, shown.failed) == counts
+    assert (shown.attempted, shown.failed) == (attempted, failed)
+    # The failure rate: failed ÷ finished (completed or failed; cancelled and still-running jobs
+    # have no say), as pg-boss's table counts them.
+    assert shown.failure_rate == pytest.approx(failed / finished)
 
 
 def test_a_job_cancelled_while_followed_leaves_the_queue_and_its_attempt_says_so(

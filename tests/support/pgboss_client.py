@@ -120,6 +120,15 @@ def run(url: str, steps: Iterable[Step], timeout: float = 60) -> list[dict[str, 
     return results
 
 
+def labelled(steps: list[Step], results: list[dict[str, Any]]) -> dict[str, Any]:
+    """What `run(url, steps)` made, by label: a send's id, a fetch's or a work's list of ids."""
+    return {
+        step["as"]: result["ids"] if "ids" in result else result["id"]
+        for step, result in zip(steps, results, strict=True)
+        if "as" in step
+    }
+
+
 def _text(value: str | bytes | None) -> str:
     if isinstance(value, bytes):
         return value.decode(errors="replace")
