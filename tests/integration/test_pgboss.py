@@ -10,6 +10,7 @@ scenes need jobs that ended days ago or waited for days; each such row says so."
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from sync_monitor.models import JobState
 from sync_monitor.pgboss.reader import DISCOVER_EVERY, QueueReader
 from sync_monitor.snapshot import Snapshot
 from tests.support import pgboss_client as boss
-from tests.support.databases import postgres_database
+from tests.support.databases import database, postgres_database
 from tests.support.hub import hub_for, stream_opens, wait_for
 from tests.support.local_api import quiet_config, running
 from tests.support.pgboss import DDL, READER, Job, ago, insert, read_only_role
@@ -47,7 +48,11 @@ def ids(snap: Snapshot) -> list[str | None]:
     return [p.job_id for p in snap.pending]
 
 
-def test_the_hub_shows_the_queue_the_table_holds(queue_db: str, tmp_path: Path) -> None:
+HISTORIES = pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+
+
+@HISTORIES
+def test_the_hub_shows_the_queue_the_table_holds(queue_db: str, tmp_path: Path, kind: str) -> None:
     now = datetime.now(UTC)
     reader_url = read_only_role(queue_db, queue_db.rsplit("/", 1)[1])
     with running(quiet_config(contract=Contract.HEAD, workers=0)) as api:
@@ -100,7 +105,7 @@ def test_the_hub_shows_the_queue_the_table_holds(queue_db: str, tmp_path: Path) 
         insert(queue_db, history, now)
 
         queue = QueueReader(reader_url)
-        with hub_for(api.url, hub_options={"queue": queue}) as hub:
+        with ExitStack() as stack, hub_for(api.url, hub_options={"queue": queue}) as hub:
             snap = wait_for(hub, lambda s: ids(s) == [job["urgent"], job["old"], job["held"]])
             # The true queue: priority first, then age; a job held by start_after comes last.
             assert [p.position for p in snap.pending] == [1, 2, 3]
@@ -120,7 +125,7 @@ def test_the_hub_shows_the_queue_the_table_holds(queue_db: str, tmp_path: Path) 
             assert snap.backend.queue == ""
 
             # The history: every ended job of the last 90 days, whoever started it.
-            url = f"sqlite:///{tmp_path / 'history.sqlite3'}"
+            url = stack.enter_context(database(kind, tmp_path))
             recorder = Recorder(hub, lambda: History.open(url), hub.client, queue).start()
             ended = {f"job:{j.id}" for j in history} | {
                 f"job:{job[k]}" for k in ("failed", "cancelled")
@@ -209,11 +214,12 @@ def test_a_job_never_seen_waiting_is_found_by_the_next_discovery(queue_db: str) 
     assert snap.active[0].name == ""
 
 
+@HISTORIES
 @pytest.mark.parametrize(
     "discover_every", [DISCOVER_EVERY, timedelta(0)], ids=["poll", "discovery"]
 )
 def test_how_followed_jobs_ended_comes_from_the_table(
-    queue_db: str, tmp_path: Path, discover_every: timedelta
+    queue_db: str, tmp_path: Path, discover_every: timedelta, kind: str
 ) -> None:
     """The API's lists only show a job leaving them, which reads as completed, and miss a job
     that ran and failed between two polls. The table says which: the figures and the history
@@ -242,9 +248,10 @@ def test_how_followed_jobs_ended_comes_from_the_table(
         job["held"] = held.id
         order = ["running", "waiting", "failing", "held"]
         keys = {f"job:{job[k]}" for k in order}
-        url = f"sqlite:///{tmp_path / 'history.sqlite3'}"
-
-        with hub_for(api.url, hub_options={"queue": reader}) as hub:
+        with (
+            database(kind, tmp_path) as url,
+            hub_for(api.url, hub_options={"queue": reader}) as hub,
+        ):
             recorder = Recorder(hub, lambda: History.open(url), hub.client, reader).start()
 
             def states() -> dict[str, str]:

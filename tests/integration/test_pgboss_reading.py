@@ -177,8 +177,9 @@ def test_the_analysis_counts_the_jobs_pg_boss_holds(url: str, kind: str, tmp_pat
     assert shown.failure_rate == pytest.approx(failed / finished)
 
 
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_a_job_cancelled_while_followed_leaves_the_queue_and_its_attempt_says_so(
-    url: str, tmp_path: Path
+    url: str, tmp_path: Path, kind: str
 ) -> None:
     """Issue 19: a job cancelled while the monitor followed it came back to the queue (the
     API still listed its set), and its history attempt stayed "queued"."""
@@ -187,9 +188,11 @@ def test_a_job_cancelled_while_followed_leaves_the_queue_and_its_attempt_says_so
         set_id = api.create_set(name="Followed", platform="google", queue=True)["setId"]
         [_, sent] = boss.run(url, [boss.create_queue(q), boss.dotoro_send(set_id, label="job")])
         job = sent["id"]
-        history_url = f"sqlite:///{tmp_path / 'history.sqlite3'}"
         reader = QueueReader(url)  # one, as the monitor has: the hub's stop closes it
-        with hub_for(api.url, hub_options={"queue": reader}) as hub:
+        with (
+            database(kind, tmp_path) as history_url,
+            hub_for(api.url, hub_options={"queue": reader}) as hub,
+        ):
             recorder = Recorder(hub, lambda: History.open(history_url), hub.client, reader)
             recorder.start()
             try:
