@@ -122,3 +122,34 @@ def test_failure_expands_and_retries_by_keyboard(live: Start) -> None:
     m.wait_idle()
     assert m.retries_sent() == {f"POST /api/v1/sync/{created['setId']}/retry": 1}
     assert m.page_errors == []
+
+
+# Drops the next `n` asks of the live component for the sections to redraw, as a rerun lost on the
+# way would be: live.js sends them as an event on the window, which this swallows.
+DROP_ASKS = """n => {
+  window.__dropped = 0;
+  const dispatch = window.dispatchEvent.bind(window);
+  window.dispatchEvent = (event) => {
+    if (event.type === "sync-monitor-sections" && window.__dropped < n) {
+      window.__dropped += 1;
+      return true;
+    }
+    return dispatch(event);
+  };
+}"""
+
+
+def test_sections_asked_in_vain_are_asked_again(live: Start) -> None:
+    """An ask for the sections to redraw that is lost on the way is asked again: the page does
+    not keep showing an old moment until the next change. (One way a retried failure could
+    stay listed for 30 s, as a loaded CI run once saw.)"""
+    m = live(workers=0, heartbeat_seconds=1.0)
+    m.api.create_set(name="Harbor Bank – Lead Gen CA", platform="google", failed_error=OUTAGE)
+    page = m.open()
+    expect(m.failures()).to_have_count(1, timeout=ms(30))
+    m.wait_idle()
+    page.evaluate(DROP_ASKS, 1)
+    m.api.create_set(name="Nimbus Coffee – Brand UK", platform="reddit", failed_error=OUTAGE)
+    expect(m.failure("Nimbus Coffee – Brand UK")).to_have_count(1, timeout=ms(30))
+    assert page.evaluate("window.__dropped") == 1, "no ask was lost: the test tested nothing"
+    assert m.page_errors == []

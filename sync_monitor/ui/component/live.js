@@ -15,6 +15,10 @@ const SILENT_MS = 40000; // the route sends at least a heartbeat every 15 s: sil
 // A state whose queue, failures or charts differ from what the page's sections show waits this
 // long at most for the sections to redraw, so that header, cards and sections change together.
 const HOLD_MS = 1500;
+// The sections asked to redraw that have not after this long are asked again: an ask can be lost
+// on the way (the rerun it caused merged away by Streamlit while another run of the page went
+// on), and nothing else would ask before the next change, the page showing the old moment.
+const ASK_AGAIN_MS = 3000;
 const controllers = new WeakMap();
 
 // Leaving the page. Streamlit merges the reruns the browser asks for, and the newest one names
@@ -113,6 +117,7 @@ class Live {
     this.leaving = new Map(); // cards gone whose end is not announced yet
     this.confirming = null;
     this.sectionsSent = null;
+    this.sectionsAsked = { at: 0, attempt: 0 }; // the last ask for the sections to redraw
     this.heldSince = null; // when the shown header and cards began waiting for the sections
     this.gaveUpOn = null; // the sections' state waited for in vain (not waited for again)
     this.holdTimer = null;
@@ -260,7 +265,10 @@ class Live {
     if (state.sections !== this.sectionsSent && this.data.mode === "push") {
       this.sectionsSent = state.sections;
       if (state.sections !== this.drawnSections()) {
-        const sections = { seq: this.seq, digest: state.sections };
+        const again = this.sectionsAsked.digest === state.sections;
+        const attempt = again ? this.sectionsAsked.attempt + 1 : 0;
+        this.sectionsAsked = { at: Date.now(), attempt, digest: state.sections };
+        const sections = { seq: this.seq, digest: state.sections, attempt };
         this.send("sections", () => {
           // To the sections' own signal (sections.js), which asks their fragment to rerun.
           window.__syncMonitorSections = sections;
@@ -531,6 +539,16 @@ class Live {
     if (!this.data || this.data.paused) return;
     for (const view of this.cards.values()) this.fillElapsed(view);
     if (this.leaving.size) this.announceEnds(this.state);
+    this.askAgain();
+  }
+
+  // Sections still not redrawn ASK_AGAIN_MS after they were asked: ask again.
+  askAgain() {
+    const state = this.state;
+    if (!state || this.data.mode !== "push" || state.sections === this.drawnSections()) return;
+    if (Date.now() - this.sectionsAsked.at < ASK_AGAIN_MS) return;
+    this.sectionsSent = null;
+    this.render();
   }
 
   close() {

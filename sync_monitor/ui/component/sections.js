@@ -7,11 +7,11 @@
 
 const EVENT = "sync-monitor-sections";
 let mounted = null; // the signal as the sections last drew it: { drawn, setStateValue }
-let asked = null; // the last state asked for
+let asked = null; // the last state asked for (asked again with the next `attempt`: live.js)
 
 function ask(wanted) {
   if (!mounted || !wanted || wanted.digest === mounted.drawn) return; // none, or drawn already
-  if (asked && asked.seq === wanted.seq && asked.digest === wanted.digest) return;
+  if (asked && asked.seq === wanted.seq && asked.digest === wanted.digest && asked.attempt === wanted.attempt) return;
   asked = wanted;
   mounted.setStateValue("asked", wanted);
 }
