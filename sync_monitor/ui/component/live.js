@@ -14,7 +14,7 @@ const ENDED_WAIT_MS = 5000; // a card gone with no outcome by then: "is no longe
 const SILENT_MS = 40000; // the route sends at least a heartbeat every 15 s: silence means a dead link
 // A state whose queue, failures or charts differ from what the page's sections show waits this
 // long at most for the sections to redraw, so that header, cards and sections change together.
-const HOLD_MS = 1500;
+const HOLD_MS = 3000;
 // The sections asked to redraw that have not after this long are asked again: an ask can be lost
 // on the way (the rerun it caused merged away by Streamlit while another run of the page went
 // on), and nothing else would ask before the next change, the page showing the old moment.
