@@ -4,7 +4,7 @@
 #       -v sync-monitor-data:/app/data sync-monitor
 # It listens on 0.0.0.0 and lets nobody in without sign-in: the secrets file mounted at
 # /app/.streamlit/secrets.toml must hold an [auth] section (see secrets.example.toml), else
-# every visitor sees "This monitor requires sign-in". README: "Hosting it".
+# every visitor sees "This monitor requires sign-in". docs/operating.md: "Hosting it".
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -16,7 +16,8 @@ WORKDIR /app
 # Dependencies first, so that a code change does not reinstall them.
 COPY pyproject.toml README.md ./
 COPY sync_monitor ./sync_monitor
-RUN pip install . && rm -rf build sync_monitor.egg-info
+COPY dotoro_local ./dotoro_local
+RUN pip install . && rm -rf build *.egg-info
 COPY app.py ./
 COPY app_pages ./app_pages
 COPY static ./static

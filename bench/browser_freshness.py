@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.instrument import record_progress_writes
 from bench.record import record, summary_ms, table_row
-from sync_monitor.local_api import Contract, LocalApiServer, ServerConfig
+from dotoro_local import Contract, LocalApiServer, ServerConfig
 from tests.support.streamlit_app import CHROMIUM_ARGS, chromium_path, streamlit_app
 
 CAMPAIGNS, SECONDS_EACH = 70, 1.1

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from sync_monitor.local_api import LocalApiServer
-from sync_monitor.local_api.engine import Engine
+from dotoro_local import LocalApiServer
+from dotoro_local.engine import Engine
 
 
 def record_progress_writes(

@@ -17,8 +17,8 @@ import sseclient
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.record import record, summary_ms, table_row
-from sync_monitor.local_api import Contract, LocalApiServer, ServerConfig
-from sync_monitor.local_api.engine import Engine
+from dotoro_local import Contract, LocalApiServer, ServerConfig
+from dotoro_local.engine import Engine
 
 EVENTS = 300
 

@@ -4,7 +4,7 @@ poll), and its 90-day history read.
     python bench/pgboss.py [--jobs 1000000]
 
 A fresh PostgreSQL database (the server `make postgres` starts) gets the schema pg-boss 12.5.4
-itself builds (sync_monitor/local_api/pgboss_schema.sql: every queue's rows in the one DEFAULT
+itself builds (dotoro_local/pgboss_schema.sql: every queue's rows in the one DEFAULT
 partition, job_common) and a million jobs over 90 days: in Dotoro's sync queue 40 running, 600
 waiting (some with a priority, some held by start_after) and 70 % of the ended ones (8 %
 failed), the other 30 % in Dotoro's other queues beside them. The poll (`QueueReader.read`) runs

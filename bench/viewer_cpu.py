@@ -18,7 +18,7 @@ from playwright.sync_api import Page, sync_playwright
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.record import record
-from sync_monitor.local_api import Contract, LocalApiServer, ServerConfig
+from dotoro_local import Contract, LocalApiServer, ServerConfig
 from tests.support.streamlit_app import CHROMIUM_ARGS, chromium_path, streamlit_app
 
 JOBS, WINDOW, WARMUP = 10, 20.0, 6.0

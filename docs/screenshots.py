@@ -30,9 +30,9 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sync_monitor.local_api import Contract  # noqa: E402
-from sync_monitor.local_api.engine import Engine  # noqa: E402
-from sync_monitor.local_api.platforms import CAMPAIGN_FAILURES, JOB_FAILURES  # noqa: E402
+from dotoro_local import Contract  # noqa: E402
+from dotoro_local.engine import Engine  # noqa: E402
+from dotoro_local.platforms import CAMPAIGN_FAILURES, JOB_FAILURES  # noqa: E402
 from tests.support.local_api import Api, quiet_config, running  # noqa: E402
 from tests.support.streamlit_app import CHROMIUM_ARGS, chromium_path, streamlit_app  # noqa: E402
 

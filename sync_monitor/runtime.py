@@ -89,7 +89,8 @@ def _log_at(level: str) -> None:
         _log_handler.setFormatter(logging.Formatter(_LOG_FORMAT))
         root.addHandler(_log_handler)
     root.setLevel("DEBUG" if level == "debug" else "WARNING")
-    logging.getLogger("sync_monitor").setLevel(level.upper())
+    for name in ("sync_monitor", "dotoro_local"):  # the monitor, and the bundled API in-process
+        logging.getLogger(name).setLevel(level.upper())
 
 
 _running: Services | None = None
@@ -111,7 +112,7 @@ def _start() -> Services:
     url = config.api_url
     is_local = url is None
     if url is None:
-        from .local_api import LocalApiServer, ServerConfig
+        from dotoro_local import LocalApiServer, ServerConfig
 
         server = LocalApiServer(ServerConfig(db_path=LOCAL_DB)).start()
         _stoppers.append(server.stop)

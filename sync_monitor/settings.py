@@ -54,7 +54,8 @@ class Settings(BaseSettings):
     # postgresql://user:password@host/db URL for a shared deployment. A secret when it holds one.
     history_url: SecretStr | None = None
     # The service's own pg-boss queue, read-only (issue 12): a postgresql:// URL of its
-    # database; a role that may only read pgboss.job is enough (README: "Reading the queue").
+    # database; a role that may only read pgboss.job is enough (docs/operating.md: "Reading
+    # the queue").
     pgboss_url: SecretStr | None = None
     # Live updates pushed to the browser (issue 9); false: every tab reruns on a timer instead.
     push: bool = True

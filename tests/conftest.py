@@ -19,12 +19,14 @@ from tests.support.waiting import scaled_timeout
 @pytest.fixture(autouse=True)
 def logged_errors() -> Iterator[LoggedErrors]:
     caught = LoggedErrors()
-    logger = logging.getLogger("sync_monitor")
-    logger.addHandler(caught)
+    loggers = [logging.getLogger(name) for name in ("sync_monitor", "dotoro_local")]
+    for logger in loggers:
+        logger.addHandler(caught)
     try:
         yield caught
     finally:
-        logger.removeHandler(caught)
+        for logger in loggers:
+            logger.removeHandler(caught)
     unexpected = caught.unexpected()
     if unexpected:
         formatter = logging.Formatter("%(levelname)s %(name)s: %(message)s")

@@ -48,7 +48,7 @@ CHECK_IN_PATH = "/sync-monitor/check-in"
 HEARTBEAT_SECONDS = 15.0
 STANDING_SECONDS = 5.0  # how often an open socket asks whether its sign-in still holds
 SIGNED_OUT_CLOSE = 4401  # the socket's close code when the sign-in ended or lapsed
-# A proxy must pass each message on as it comes (nginx: see the README).
+# A proxy must pass each message on as it comes (nginx: docs/operating.md, "Hosting it").
 NO_BUFFERING = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 NO_STORE = {"Cache-Control": "no-store"}
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dotoro_local import Contract, ServerConfig
 from sync_monitor import runtime
-from sync_monitor.local_api import Contract, ServerConfig
 from tests.support.apptest import Monitor
 from tests.support.local_api import Api, quiet_config, running
 from tests.support.waiting import seconds

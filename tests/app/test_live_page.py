@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from sync_monitor.local_api import Contract
+from dotoro_local import Contract
 from tests.support.apptest import Monitor
 
 Factory = Callable[..., Monitor]

@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterator
 import psycopg
 import pytest
 
+from dotoro_local import Contract
 from sync_monitor import runtime
-from sync_monitor.local_api import Contract
 from tests.support import pgboss_client as boss
 from tests.support.apptest import Monitor
 from tests.support.databases import postgres_database

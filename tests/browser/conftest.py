@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, expect, sync_playwright
 
-from sync_monitor.local_api import Contract, ServerConfig
+from dotoro_local import Contract, ServerConfig
 from tests.support.browser import Live
 from tests.support.local_api import quiet_config, running
 from tests.support.streamlit_app import CHROMIUM_ARGS, chromium_path, serve

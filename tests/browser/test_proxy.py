@@ -1,4 +1,5 @@
-"""Behind a real reverse proxy (Debian's nginx with the README's configuration, run by the test):
+"""Behind a real reverse proxy (Debian's nginx with the configuration of docs/operating.md,
+"Hosting it", run by the test):
 the live page loads and is live by push through it, Streamlit's socket needs the forwarded
 `Host` for a browser at the proxy's public name, and a visitor who comes through the proxy is
 not the local operator: the app listens on loopback without sign-in, but the proxy makes it

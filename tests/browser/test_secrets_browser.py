@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, WebSocket, expect
 
-from sync_monitor.local_api import Faults, LocalApiServer
+from dotoro_local import Faults, LocalApiServer
 from sync_monitor.push import route
 from tests.support.browser import Live
 from tests.support.waiting import ms

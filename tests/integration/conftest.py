@@ -1,32 +1,5 @@
-from __future__ import annotations
+"""The monitor against the bundled local API, over HTTP."""
 
-from collections.abc import Iterator
+from tests.support.local_api_fixtures import api, contract, head, plan
 
-import pytest
-
-from sync_monitor.local_api import Contract
-from tests.support.local_api import Api, quiet_config, running
-
-
-@pytest.fixture(params=[Contract.HEAD, Contract.PLAN], ids=["head", "plan"])
-def contract(request: pytest.FixtureRequest) -> Contract:
-    contract: Contract = request.param
-    return contract
-
-
-@pytest.fixture
-def api(contract: Contract) -> Iterator[Api]:
-    with running(quiet_config(contract=contract)) as api:
-        yield api
-
-
-@pytest.fixture
-def head() -> Iterator[Api]:
-    with running(quiet_config(contract=Contract.HEAD)) as api:
-        yield api
-
-
-@pytest.fixture
-def plan() -> Iterator[Api]:
-    with running(quiet_config(contract=Contract.PLAN)) as api:
-        yield api
+__all__ = ["api", "contract", "head", "plan"]  # fixtures

@@ -8,11 +8,11 @@ import time
 
 import pytest
 
+from dotoro_local import Contract
 from sync_monitor.access import without_sign_in
 from sync_monitor.client import PROBE_ID, DotoroClient
 from sync_monitor.hub import Hub
 from sync_monitor.jobstate import Outcome
-from sync_monitor.local_api import Contract
 from sync_monitor.models import JobState
 from sync_monitor.settings import load_settings
 from sync_monitor.snapshot import BackendKind, Snapshot

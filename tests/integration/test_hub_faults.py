@@ -6,12 +6,12 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from dotoro_local import Contract, LocalApiServer
 from sync_monitor.backoff import Backoff
 from sync_monitor.budget import RequestBudget, reserve_for
 from sync_monitor.client import PROBE_ID, DotoroClient
 from sync_monitor.hub import Hub
 from sync_monitor.jobstate import StreamKind
-from sync_monitor.local_api import Contract, LocalApiServer
 from sync_monitor.settings import load_settings
 from sync_monitor.snapshot import BackendKind, Snapshot
 from tests.support.hub import events_seen, hub_for, stream_opens, wait_for

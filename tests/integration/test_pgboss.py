@@ -19,9 +19,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from dotoro_local import Contract
 from sync_monitor.history import History
 from sync_monitor.history.recorder import Recorder
-from sync_monitor.local_api import Contract
 from sync_monitor.models import JobState
 from sync_monitor.pgboss.reader import DISCOVER_EVERY, QueueReader
 from sync_monitor.snapshot import Snapshot

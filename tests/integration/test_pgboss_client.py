@@ -296,7 +296,7 @@ def test_expiry_handler_timeout_and_shutdown(url: str) -> None:
 
 
 def test_the_bundled_schema_is_the_one_pg_boss_builds() -> None:
-    """sync_monitor/local_api/pgboss_schema.sql (the bundled API's mirror, the hand-written
+    """dotoro_local/pgboss_schema.sql (the bundled API's mirror, the hand-written
     rows' tests and bench/pgboss.py build on it) is pg-boss 12.5.4's own output, unedited:
     `make pgboss-schema` writes it."""
     made = subprocess.run(
@@ -306,7 +306,7 @@ def test_the_bundled_schema_is_the_one_pg_boss_builds() -> None:
         timeout=seconds(60),
         check=True,
     ).stdout
-    bundled = (ROOT / "sync_monitor" / "local_api" / "pgboss_schema.sql").read_text()
+    bundled = (ROOT / "dotoro_local" / "pgboss_schema.sql").read_text()
     header, body = bundled.split("\n", 2)[:2], bundled.split("\n", 2)[2]
     assert all(line.startswith("-- ") for line in header)
     assert body == made

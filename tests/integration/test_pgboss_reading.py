@@ -12,10 +12,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from dotoro_local import Contract
 from sync_monitor.history import History, View, Window
 from sync_monitor.history.analysis import Figures
 from sync_monitor.history.recorder import Recorder
-from sync_monitor.local_api import Contract
 from sync_monitor.models import JobState, StatusSummary
 from sync_monitor.pgboss.jobs import merge
 from sync_monitor.pgboss.reader import QueueReader

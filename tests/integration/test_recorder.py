@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from dotoro_local import Contract
 from sync_monitor.budget import RequestBudget
 from sync_monitor.client import DotoroClient
 from sync_monitor.history import History
 from sync_monitor.history.recorder import Recorder
-from sync_monitor.local_api import Contract
 from tests.support.databases import database
 from tests.support.hub import hub_for
 from tests.support.local_api import quiet_config, running

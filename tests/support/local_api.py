@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from sync_monitor.local_api import LocalApiServer, ServerConfig
-from sync_monitor.local_api.engine import Engine
+from dotoro_local import LocalApiServer, ServerConfig
+from dotoro_local.engine import Engine
 from tests.support.waiting import seconds, wait_until
 
 

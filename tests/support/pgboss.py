@@ -1,5 +1,5 @@
 """A pg-boss 12 queue in a real PostgreSQL database, for the tests of the pg-boss source: the
-schema pg-boss 12.5.4 itself builds (sync_monitor/local_api/pgboss_schema.sql, its own output),
+schema pg-boss 12.5.4 itself builds (dotoro_local/pgboss_schema.sql, its own output),
 jobs written by hand in any state, and a read-only role. Prefer the real client
 (tests/support/pgboss_client.py) for any state it can produce; rows written here are for
 states and times it cannot (a job held for days, a failure 30 days ago).
@@ -17,15 +17,15 @@ import psycopg
 
 # pg-boss 12.5.4's schema and Dotoro's queue, as pg-boss builds them (the bundled local API's
 # --pgboss-url mirror uses it too).
-DDL = (resources.files("sync_monitor.local_api") / "pgboss_schema.sql").read_text()
+DDL = (resources.files("dotoro_local") / "pgboss_schema.sql").read_text()
 
 READER = "monitor_reader"
 READER_PASSWORD = "read-only-0123"
 
 
 def read_only_role(admin_url: str, database: str) -> str:
-    """A role that may read pgboss.job and nothing else (README: "Reading the queue"); its
-    URL for `database`."""
+    """A role that may read pgboss.job and nothing else (docs/operating.md: "Reading the
+    queue"); its URL for `database`."""
     with psycopg.connect(admin_url, autocommit=True) as admin:
         exists = admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (READER,)).fetchone()
         if not exists:

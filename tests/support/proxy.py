@@ -1,12 +1,13 @@
 """A real reverse proxy in front of the app: Debian's nginx, run by the test itself.
 
 `nginx_proxy(upstream)` starts /usr/sbin/nginx in the foreground on a free loopback port with
-the README's configuration (the push route and Streamlit's own WebSocket upgraded, the push route
-unbuffered, long read timeouts, everything else passed through), optionally with the headers the
-hosting docs recommend (`Host`, `X-Forwarded-For`, `X-Forwarded-Proto`, `X-Real-IP`), and yields
-its base URL. Everything nginx writes (pid file, error and access logs, temp dirs) stays in a
-temporary directory; one process (`master_process off`) serves, so it runs alike as root (no
-switch to another user that could not read that directory) and not.
+the configuration of docs/operating.md, "Hosting it" (the push route and Streamlit's own
+WebSocket upgraded, the push route unbuffered, long read timeouts, everything else passed
+through), optionally with the headers the hosting docs recommend (`Host`, `X-Forwarded-For`,
+`X-Forwarded-Proto`, `X-Real-IP`), and yields its base URL. Everything nginx writes (pid file,
+error and access logs, temp dirs) stays in a temporary directory; one process
+(`master_process off`) serves, so it runs alike as root (no switch to another user that could
+not read that directory) and not.
 
 No nginx (`make nginx` installs it): the test is skipped on a workstation and fails under CI
 (CI set), as the browser tests do without Chromium.

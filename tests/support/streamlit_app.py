@@ -187,10 +187,10 @@ def stop(proc: Popen[bytes]) -> None:
         proc.wait(seconds(5))
 
 
-# The monitor's error lines ("<time> ERROR sync_monitor.…: …", runtime._LOG_FORMAT) and
-# Streamlit's ("<time> ERROR   streamlit.…: Uncaught app execution"): a script's exception
-# that nothing caught, a callback that failed.
-_ERROR = re.compile(r"\b(ERROR|CRITICAL)\s+(sync_monitor|streamlit)[\w.]*: ")
+# The error lines of the monitor and of the bundled API in-process ("<time> ERROR sync_monitor.…:
+# …", runtime._LOG_FORMAT) and Streamlit's ("<time> ERROR   streamlit.…: Uncaught app
+# execution"): a script's exception that nothing caught, a callback that failed.
+_ERROR = re.compile(r"\b(ERROR|CRITICAL)\s+(sync_monitor|dotoro_local|streamlit)[\w.]*: ")
 
 
 def server_errors(text: str, expected: tuple[str, ...] = ()) -> list[str]:

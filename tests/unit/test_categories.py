@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from dotoro_local.platforms import CAMPAIGN_FAILURES, JOB_FAILURES
 from sync_monitor.categories import CategoryKind, categorize
-from sync_monitor.local_api.platforms import CAMPAIGN_FAILURES, JOB_FAILURES
 
 EXPECTED_KIND = {  # the simulator's failure modes → the page's categories
     "rate_limit": CategoryKind.RATE_LIMIT,

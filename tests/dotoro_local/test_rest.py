@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sync_monitor.local_api import Contract
+from dotoro_local import Contract
 from tests.support.local_api import Api, quiet_config, running
 from tests.support.waiting import seconds, wait_until
 

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from sync_monitor.local_api import Contract
-from sync_monitor.local_api.engine import Engine
+from dotoro_local import Contract
+from dotoro_local.engine import Engine
 from tests.support.local_api import Api, quiet_config, running
 
 TOKEN = "session-abc.signature"

@@ -1,4 +1,4 @@
-"""`sync-monitor-api` / `python -m sync_monitor.local_api`: serve the local Dotoro API."""
+"""`sync-monitor-api` / `python -m dotoro_local`: serve the local Dotoro API."""
 
 from __future__ import annotations
 

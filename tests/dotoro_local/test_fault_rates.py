@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sync_monitor.local_api import Contract
-from sync_monitor.local_api.__main__ import config_from, parser
+from dotoro_local import Contract
+from dotoro_local.__main__ import config_from, parser
 from tests.support.local_api import Api, RawStream, frames, quiet_config, running
 
 FAST = {"campaigns": 3, "seconds_per_campaign": 0.02}

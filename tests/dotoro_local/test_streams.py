@@ -8,7 +8,7 @@ import pytest
 import requests
 import sseclient
 
-from sync_monitor.local_api import Contract
+from dotoro_local import Contract
 from tests.support.local_api import Api, RawStream, frames, quiet_config, running
 
 UNKNOWN = "00000000-0000-4000-8000-000000000000"

@@ -19,7 +19,7 @@ from tests.support.waiting import seconds, wait_for_http
 @contextmanager
 def cli(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sync_monitor.local_api", "--port", "0", *args],
+        [sys.executable, "-m", "dotoro_local", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -104,7 +104,7 @@ def test_bad_arguments_are_refused_with_a_message(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "sync_monitor.local_api",
+            "dotoro_local",
             "--speed",
             "0",
             "--db",

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from sync_monitor.local_api.config import ServerConfig
-from sync_monitor.local_api.engine import Engine
-from sync_monitor.local_api.store import Store
+from dotoro_local.config import ServerConfig
+from dotoro_local.engine import Engine
+from dotoro_local.store import Store
 
 START = 1_764_000_000.0  # a fixed "now" so two runs see the same clock
 
