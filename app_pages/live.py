@@ -14,19 +14,9 @@ import streamlit as st
 
 from sync_monitor import runtime
 from sync_monitor.access import Caller
-from sync_monitor.snapshot import Snapshot
+from sync_monitor.live.snapshot import Snapshot
 from sync_monitor.text import escape_markdown
-from sync_monitor.ui import (
-    actions,
-    active,
-    failures,
-    header,
-    problems,
-    push,
-    queue,
-    recent,
-    viewer,
-)
+from sync_monitor.ui import active, clicks, failures, header, problems, push, queue, recent, viewer
 
 # Again here, not only in app.py: a page opened from a link (/live, /analysis?…) is drawn
 # centered otherwise (Streamlit applies the entry script's layout only at the root URL).
@@ -100,7 +90,7 @@ slow = None if paused or pushing else max(3.0, services.settings.poll_seconds)
 @problems.reported("the live page's header and cards")
 def live_now() -> None:
     still_admitted()
-    actions.report_actions()
+    clicks.report_actions()
     if services.settings.push:
         message = publisher.latest()
         drawn = st.session_state.get(push.DRAWN)
@@ -126,7 +116,7 @@ def live_now() -> None:
         snap = current()
         header.header(snap, viewer.zone(), refresh_note)
         active.active(snap, sync_actions, who)
-        actions.restore_focus()  # in the fragment that reruns (here: every second)
+        clicks.restore_focus()  # in the fragment that reruns (here: every second)
 
 
 @st.fragment(run_every=slow, key=push.SECTIONS)
@@ -135,7 +125,7 @@ def sections() -> None:
     still_admitted()
     snap = current(for_sections=True)
     tz = viewer.zone()
-    actions.report_actions()
+    clicks.report_actions()
     if pushing:
         drawn = st.session_state[push.DRAWN] = push.digest(snap)
         active.overflow(snap)
@@ -151,7 +141,7 @@ def sections() -> None:
     summary.summary_charts(snap, tz)
     recent.recent_actions(services.audit, snap, tz)
     if pushing:
-        actions.restore_focus()  # in the fragment that reruns (in push mode: this one)
+        clicks.restore_focus()  # in the fragment that reruns (in push mode: this one)
         # Where the component reads what the sections show, once drawn: it holds a state that
         # changes them until then, so that header, cards and sections change together.
         st.html(f'<span data-sm-sections="{drawn}" hidden></span>', width="content")

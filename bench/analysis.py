@@ -30,10 +30,10 @@ from sqlalchemy import insert, text
 
 from bench.record import record
 from dotoro_local import LocalApiServer, ServerConfig
+from sync_monitor.dotoro.models import Platform
 from sync_monitor.history import Attempt, History, Outcome, View, Window
 from sync_monitor.history.rows import as_row
 from sync_monitor.history.schema import attempts
-from sync_monitor.models import Platform
 from tests.support.databases import postgres_database
 from tests.support.streamlit_app import CHROMIUM_ARGS, chromium_path, serve
 

@@ -18,8 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.instrument import record_progress_writes
 from bench.record import record, summary_ms, table_row
 from dotoro_local import Contract, LocalApiServer, ServerConfig
-from sync_monitor.client import DotoroClient
-from sync_monitor.hub import Hub
+from sync_monitor.dotoro.client import DotoroClient
+from sync_monitor.live.hub import Hub
 from sync_monitor.settings import load_settings
 from tests.support.http10_proxy import Http10Proxy
 

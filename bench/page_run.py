@@ -20,11 +20,19 @@ from streamlit.testing.v1 import AppTest
 
 from bench.record import record
 from sync_monitor import runtime
-from sync_monitor.jobstate import StreamKind, StreamStatus, WatchedJob, observe_progress
-from sync_monitor.models import Features, JobState, Platform, Progress, StatusSummary, SyncJob
+from sync_monitor.dotoro.models import (
+    Features,
+    JobState,
+    Platform,
+    Progress,
+    StatusSummary,
+    SyncJob,
+)
+from sync_monitor.live.build import HubState, build
+from sync_monitor.live.jobstate import StreamKind, StreamStatus, WatchedJob, observe_progress
+from sync_monitor.live.snapshot import Backend, BackendKind, Finished
 from sync_monitor.settings import load_settings
 from sync_monitor.signins import SignIns
-from sync_monitor.snapshot import Backend, BackendKind, Finished, HubState, build
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 ACTIVE, PENDING, FAILED, RUNS = 200, 1000, 5000, 15

@@ -19,8 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.record import record
+from sync_monitor.dotoro.models import Platform
 from sync_monitor.history import Attempt, History, Outcome
-from sync_monitor.models import Platform
 from tests.support.databases import postgres_database
 
 PAST = 3_000  # attempts of the set already in the history

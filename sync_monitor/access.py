@@ -1,22 +1,26 @@
-"""Who may act: viewers see everything and change nothing, operators may retry and cancel. Pure.
+"""Who may act: viewers see everything and change nothing, operators may retry and cancel; and
+the audit trail's entries of what they did. Pure.
 
 With sign-in (an `[auth]` section in the secrets, Streamlit's OIDC), a signed-in person is let in
 when their e-mail or its domain is in SYNC_MONITOR_OPERATORS (an operator) or SYNC_MONITOR_VIEWERS
 (a viewer); anyone else is turned away.
 
-The control is in the hub's actions (`actions.py`), whatever calls them (a button, the component's
-callback, a replayed widget event); hidden buttons on the page are only a courtesy. Without
-sign-in, the monitor acts only for the ops laptop: while it listens on loopback alone and the
-page came straight from this machine, not through a proxy (`proxy_evidence`); otherwise it is
+The control is in the hub's actions (`live/actions.py`), whatever calls them (a button, the
+component's callback, a replayed widget event); hidden buttons on the page are only a courtesy.
+Without sign-in, the monitor acts only for the ops laptop: while it listens on loopback alone and
+the page came straight from this machine, not through a proxy (`proxy_evidence`); otherwise it is
 read-only, and `SYNC_MONITOR_READ_ONLY=true` makes it read-only anywhere.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 from urllib.parse import urlsplit
 
 
@@ -174,3 +178,30 @@ def signed_in(
     if _listed(email, viewers):
         return Caller(email, Role.VIEWER, "You are signed in as a viewer.")
     return None
+
+
+# What they did: the audit trail's entries (the trail itself is history/audit.py).
+
+REFUSED = "refused"  # the outcome of an attempt by someone who may not do it
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One action, or one attempt refused: who, as what role, did what to which target."""
+
+    at: datetime
+    who: str
+    role: str
+    action: str
+    target: str
+    outcome: str
+    message: str
+    uid: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+class ActionLog(Protocol):
+    """Where the actions write their entries (history/audit.py's AuditLog)."""
+
+    def record(self, entry: Entry) -> None: ...
+
+    def refusal(self, entry: Entry) -> bool: ...

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from . import runtime
+from sync_monitor import runtime
+from sync_monitor.ui import keeper, problems, viewer
+
 from .settings import SettingsError
 from .text import escape_markdown
-from .ui import keeper, problems, viewer
 
 
 def main(icon: Path) -> None:

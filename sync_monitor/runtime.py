@@ -21,17 +21,18 @@ from typing import Any
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from . import cookies
-from .access import signed_in
-from .audit import REFUSED, AuditLog, Entry
-from .budget import ACTION_ROOM, RequestBudget, reserve_for
-from .client import DotoroClient
-from .history import History
-from .history.recorder import Recorder
-from .hub import Hub
-from .pgboss.reader import QueueReader
-from .push import route
-from .push.publisher import Publisher
+from sync_monitor import cookies
+from sync_monitor.dotoro.budget import ACTION_ROOM, RequestBudget, reserve_for
+from sync_monitor.dotoro.client import DotoroClient
+from sync_monitor.history import History
+from sync_monitor.history.audit import AuditLog
+from sync_monitor.history.recorder import Recorder
+from sync_monitor.live.hub import Hub
+from sync_monitor.pgboss.reader import QueueReader
+from sync_monitor.push import route
+from sync_monitor.push.publisher import Publisher
+
+from .access import REFUSED, Entry, signed_in
 from .settings import Settings, SettingsError, load_settings
 from .signins import SignIns
 

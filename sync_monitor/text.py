@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Literal
 from urllib.parse import urlsplit
-
-from .models import Platform
 
 # Every character CommonMark, GFM and Streamlit's extensions (LaTeX $, :emoji:, colours) give
 # meaning to, plus < and > so no HTML can form, and / so ":material/x:" never reaches Streamlit's
@@ -205,20 +202,6 @@ def rate(per_minute: float | None) -> str:
     if per_minute is None:
         return "–"
     return f"{per_minute:.0f}/min" if per_minute >= 10 else f"{per_minute:.1f}/min"
-
-
-BadgeColor = Literal["red", "orange", "yellow", "blue", "green", "violet", "gray", "primary"]
-PLATFORM_BADGE: dict[Platform, BadgeColor] = {
-    Platform.REDDIT: "orange",
-    Platform.GOOGLE: "blue",
-    Platform.META: "blue",
-    Platform.OTHER: "gray",
-}
-
-
-def badge(platform: Platform) -> str:
-    """The platform as a coloured badge in Markdown; the name is always in the text."""
-    return f":{PLATFORM_BADGE[platform]}-badge[{platform.label}]"
 
 
 _CREDENTIALS = re.compile(r"[^\s'\"/@]+:[^\s'\"@]*@")

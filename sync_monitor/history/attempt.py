@@ -11,9 +11,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from ..categories import categorize
-from ..models import JobState, Platform, SyncJob
-from ..pgboss.jobs import QueueJob
+from sync_monitor.dotoro.models import JobState, Platform, SyncJob
+from sync_monitor.pgboss.jobs import QueueJob
+from sync_monitor.words.categories import categorize
+
 from .signature import signature
 
 

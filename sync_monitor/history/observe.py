@@ -14,8 +14,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from ..models import Platform
-from ..views import ActiveView, BackendKind, FailedView, PendingView, Snapshot
+from sync_monitor.dotoro.models import Platform
+from sync_monitor.live.snapshot import ActiveView, BackendKind, FailedView, PendingView, Snapshot
+
 from .attempt import ENDED, Attempt, Outcome, job_key, set_key
 
 Lookup = Callable[[Iterable[str]], dict[str, Attempt]]  # the latest recorded attempt per set

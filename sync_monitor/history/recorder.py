@@ -16,10 +16,11 @@ from typing import Protocol
 
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
-from ..client import DotoroClient
-from ..errors import ApiError
-from ..pgboss.reader import QueueReader, QueueUnavailable
-from ..snapshot import Snapshot
+from sync_monitor.dotoro.client import DotoroClient
+from sync_monitor.dotoro.errors import ApiError
+from sync_monitor.live.snapshot import Snapshot
+from sync_monitor.pgboss.reader import QueueReader, QueueUnavailable
+
 from .attempt import Attempt, from_listing, from_queue
 from .engines import NOT_ANSWERING
 from .observe import Observer

@@ -7,8 +7,9 @@ from typing import Any
 
 from sqlalchemy import literal_column, or_
 
-from ..models import Platform
-from ..text import storable
+from sync_monitor.dotoro.models import Platform
+from sync_monitor.text import storable
+
 from .attempt import Attempt, Outcome, from_ms, to_ms
 from .schema import COLUMNS, HOUR_MS
 

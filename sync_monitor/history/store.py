@@ -21,19 +21,14 @@ import pandas as pd
 from alembic import command
 from alembic.config import Config
 from alembic.util import CommandError
-from sqlalchemy import (
-    Engine,
-    func,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..models import Platform
-from ..text import without_credentials
-from . import queries
+from sync_monitor.dotoro.models import Platform
+from sync_monitor.history import queries
+from sync_monitor.text import without_credentials
+
 from .analysis import Analysis
 from .attempt import Attempt, to_ms
 from .engines import NOT_ANSWERING, connect, one_transaction

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
-from ..categories import CategoryKind
-from ..models import Platform
+from sync_monitor.dotoro.models import Platform
+from sync_monitor.words.categories import CategoryKind
+
 from .attempt import Outcome
 
 

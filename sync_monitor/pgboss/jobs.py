@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..models import JobState, Platform, Progress, StatusSummary, SyncJob
+from sync_monitor.dotoro.models import JobState, Platform, Progress, StatusSummary, SyncJob
 
 QUEUE = "sync-campaign-set"
 WAITING = (JobState.CREATED, JobState.RETRY)

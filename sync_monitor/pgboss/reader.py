@@ -19,8 +19,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from ..models import JobState, Platform
-from ..text import without_credentials
+from sync_monitor.dotoro.models import JobState, Platform
+from sync_monitor.text import without_credentials
+
 from .jobs import FINAL, QUEUE, WAITING, QueueJob, QueueRead, serialized_error
 
 log = logging.getLogger(__name__)

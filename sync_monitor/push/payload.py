@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 
-from ..card_words import CardWords, card_words
-from ..views import BackendKind, Snapshot
-from ..wording import (
+from sync_monitor.live.snapshot import BackendKind, Snapshot
+from sync_monitor.words.cards import CardWords, card_words
+from sync_monitor.words.status import (
     At,
     as_json,
     backend_line,
@@ -24,6 +24,7 @@ from ..wording import (
     source,
     stale_note,
 )
+
 from .delta import State
 
 ENDED_FOR_S = 120.0  # how long a job's end is kept for the component to announce it

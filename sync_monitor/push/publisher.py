@@ -21,7 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..views import Snapshot
+from sync_monitor.live.snapshot import Snapshot
+
 from .delta import State, diff
 from .payload import payload
 

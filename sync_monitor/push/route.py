@@ -36,8 +36,8 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from ..signins import SignIns
-from . import token
+from sync_monitor.push import token
+from sync_monitor.signins import SignIns
 
 if TYPE_CHECKING:  # the type only: the publisher and what it builds on load with the services
     from .publisher import Publisher

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ..actions import Actions
-from ..card_words import CancelState, card_words
-from ..push.payload import MAX_CARDS  # beyond it, the rest of the active syncs go in a table
-from ..snapshot import ActiveView, Snapshot
-from ..text import NAME_LIMIT, badge, duration, escape_markdown, quoted
-from ..wording import first_answer_pending
-from .actions import Who, cancel_clicked
-from .markup import focus_order, progress_bar
+from sync_monitor.live.actions import Actions
+from sync_monitor.live.snapshot import ActiveView, Snapshot
+from sync_monitor.push.payload import (
+    MAX_CARDS,  # beyond it, the rest of the active syncs go in a table
+)
+from sync_monitor.text import NAME_LIMIT, duration, escape_markdown, quoted
+from sync_monitor.words.cards import CancelState, card_words
+from sync_monitor.words.status import first_answer_pending
+
+from .clicks import Who, cancel_clicked
+from .markup import badge, focus_order, progress_bar
 
 TABLE_ROWS = 200  # rows of the overflow tables: enough to scan, cheap to send every refresh
 

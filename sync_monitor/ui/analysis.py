@@ -14,12 +14,12 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 import pandas as pd
 import streamlit as st
 
-from .. import categories
-from ..history import Analysis, Figures, History, Outcome, View, Window
-from ..history.shared import Shared
-from ..history.view import LONGEST_CUSTOM, PLATFORMS, parse, to_query
-from ..text import duration, escape_markdown, spreadsheet_safe, truncate
-from . import analysis_charts
+from sync_monitor.history import Analysis, Figures, History, Outcome, View, Window
+from sync_monitor.history.shared import Shared
+from sync_monitor.history.view import LONGEST_CUSTOM, PLATFORMS, parse, to_query
+from sync_monitor.text import duration, escape_markdown, spreadsheet_safe, truncate
+from sync_monitor.ui import analysis_charts
+from sync_monitor.words import categories
 
 WINDOWS = {Window.DAY: "24 h", Window.WEEK: "7 d", Window.MONTH: "30 d", Window.QUARTER: "90 d"}
 WINDOWS[Window.CUSTOM] = "Custom"

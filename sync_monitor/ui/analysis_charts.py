@@ -6,8 +6,9 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from ..models import Platform
-from ..text import truncate
+from sync_monitor.dotoro.models import Platform
+from sync_monitor.text import truncate
+
 from .charts import count_axis, platform_color
 
 TOP_SIGNATURES = 10

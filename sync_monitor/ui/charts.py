@@ -1,11 +1,11 @@
-"""Altair specs of the summary charts, drawn from the small frames of `aggregates`."""
+"""Altair specs of the summary charts, drawn from the small frames of `live.aggregates`."""
 
 from __future__ import annotations
 
 import altair as alt
 import pandas as pd
 
-from ..aggregates import STATES
+from sync_monitor.live.aggregates import STATES
 
 # Brand-like, but far enough apart to tell Google from Meta; the legend always names them.
 PLATFORM_COLORS = {"Reddit": "#ff4500", "Google": "#34a853", "Meta": "#0866ff", "Other": "#8c8c8c"}

@@ -7,12 +7,13 @@ from typing import Literal
 
 import streamlit as st
 
-from ..actions import Actions
-from ..categories import categorize
-from ..snapshot import FailedView, Snapshot
-from ..text import NAME_LIMIT, clock, escape_markdown, is_cut, quoted, relative, truncate
-from ..wording import first_answer_pending
-from .actions import Who, retry_clicked
+from sync_monitor.live.actions import Actions
+from sync_monitor.live.snapshot import FailedView, Snapshot
+from sync_monitor.text import NAME_LIMIT, clock, escape_markdown, is_cut, quoted, relative, truncate
+from sync_monitor.words.categories import categorize
+from sync_monitor.words.status import first_answer_pending
+
+from .clicks import Who, retry_clicked
 from .markup import focus_order
 
 FAILED_PAGE = 25

@@ -1,6 +1,6 @@
 """The header drawn by Streamlit (the fallback when the push channel is unreachable, and AppTest):
 connection state in words, counts, and banners that say what to check. The words are
-`wording`'s, the same the browser component shows."""
+`words.status`'s, the same the browser component shows."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from datetime import UTC, tzinfo
 
 import streamlit as st
 
-from ..snapshot import BackendKind, Snapshot
-from ..text import clock, escape_markdown
-from ..wording import (
+from sync_monitor.live.snapshot import BackendKind, Snapshot
+from sync_monitor.text import clock, escape_markdown
+from sync_monitor.words.status import (
     Banner,
     Level,
     backend_line,

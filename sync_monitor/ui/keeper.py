@@ -10,9 +10,9 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from ..push import route, token
-from ..signins import CHECK_IN_SECONDS
-from . import viewer
+from sync_monitor.push import route, token
+from sync_monitor.signins import CHECK_IN_SECONDS
+from sync_monitor.ui import viewer
 
 HERE = Path(__file__).resolve().parent / "component"
 KEY = "sign-in-keeper"

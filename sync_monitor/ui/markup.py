@@ -9,6 +9,9 @@ from __future__ import annotations
 import json
 import re
 from html import escape
+from typing import Literal
+
+from sync_monitor.dotoro.models import Platform
 
 BAR_FILL = "#3b82f6"  # 3:1 or better against both the light and the dark background
 BAR_TRACK = "rgba(128, 128, 128, 0.25)"
@@ -16,7 +19,7 @@ BAR_TRACK = "rgba(128, 128, 128, 0.25)"
 
 def progress_bar(label: str, fraction: float | None, text: str) -> str:
     """A progress bar whose accessible name is `label` (its sync's: "Acme – Black Friday: 69 %",
-    see card_words.card_words), under its visible text. `fraction` None: indeterminate (the backend
+    see words.cards.card_words), under its visible text. `fraction` None: indeterminate (the backend
     sends no live progress)."""
     if fraction is None:
         value, width = "", 0
@@ -84,3 +87,17 @@ def focus_order(keys: list[str], index: int, section: str) -> tuple[str, ...]:
     section's heading."""
     around = keys[index : index + 2] + keys[max(0, index - 1) : index]
     return (*(keyed(k) for k in around), heading(section))
+
+
+BadgeColor = Literal["red", "orange", "yellow", "blue", "green", "violet", "gray", "primary"]
+PLATFORM_BADGE: dict[Platform, BadgeColor] = {
+    Platform.REDDIT: "orange",
+    Platform.GOOGLE: "blue",
+    Platform.META: "blue",
+    Platform.OTHER: "gray",
+}
+
+
+def badge(platform: Platform) -> str:
+    """The platform as a coloured badge in Markdown; the name is always in the text."""
+    return f":{PLATFORM_BADGE[platform]}-badge[{platform.label}]"

@@ -20,13 +20,14 @@ from typing import Any
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from ..actions import Actions
-from ..push import route, token
-from ..push.payload import sections_digest as digest
-from ..snapshot import Snapshot
-from ..text import zone_name
-from . import viewer
-from .actions import Who, cancel_clicked
+from sync_monitor.live.actions import Actions
+from sync_monitor.live.snapshot import Snapshot
+from sync_monitor.push import route, token
+from sync_monitor.push.payload import sections_digest as digest
+from sync_monitor.text import zone_name
+from sync_monitor.ui import viewer
+
+from .clicks import Who, cancel_clicked
 
 HERE = Path(__file__).resolve().parent / "component"
 MODE = "sync_monitor_push_mode"  # session key: how this viewer's page is live now

@@ -7,18 +7,19 @@ from datetime import UTC, tzinfo
 import pandas as pd
 import streamlit as st
 
-from ..card_words import queue_note
-from ..snapshot import PendingView, Snapshot
-from ..text import (
+from sync_monitor.live.snapshot import PendingView, Snapshot
+from sync_monitor.text import (
     NAME_LIMIT,
-    badge,
     duration,
     escape_markdown,
     short_duration,
     short_range,
     wait_range,
 )
-from ..wording import first_answer_pending
+from sync_monitor.words.cards import queue_note
+from sync_monitor.words.status import first_answer_pending
+
+from .markup import badge
 
 QUEUE_SHOWN = 3  # the queue collapses past this many
 

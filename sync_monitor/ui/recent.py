@@ -8,9 +8,10 @@ from datetime import tzinfo
 
 import streamlit as st
 
-from ..audit import COLUMNS, AuditLog, Entry
-from ..snapshot import ActiveView, FailedView, PendingView, Snapshot
-from ..text import INLINE_LIMIT, NAME_LIMIT, clock, spreadsheet_safe, truncate
+from sync_monitor.access import Entry
+from sync_monitor.history.audit import COLUMNS, AuditLog
+from sync_monitor.live.snapshot import ActiveView, FailedView, PendingView, Snapshot
+from sync_monitor.text import INLINE_LIMIT, NAME_LIMIT, clock, spreadsheet_safe, truncate
 
 SHOWN = 20
 EXPORTED = 5000

@@ -17,10 +17,10 @@ from typing import Any, TypeVar
 import pandas as pd
 import streamlit as st
 
-from .. import aggregates
-from ..snapshot import Snapshot
-from ..text import zone_name
-from . import charts
+from sync_monitor.live import aggregates
+from sync_monitor.live.snapshot import Snapshot
+from sync_monitor.text import zone_name
+from sync_monitor.ui import charts
 
 CHART_HEIGHT = 260  # pixels, legend included
 KEEP = 64  # built frames and specs kept: a few snapshots' worth, for every zone and theme

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from .. import cookies
-from ..access import SIGNED_OUT, Caller, Role, proxy_evidence, signed_in, without_sign_in
-from ..settings import Settings
-from ..signins import SignIns
+from sync_monitor import cookies
+from sync_monitor.access import SIGNED_OUT, Caller, Role, proxy_evidence, signed_in, without_sign_in
+from sync_monitor.settings import Settings
+from sync_monitor.signins import SignIns
 
 
 def zone() -> tzinfo:

@@ -12,7 +12,7 @@ import streamlit as st
 from streamlit import config
 
 from sync_monitor import runtime
-from sync_monitor.client import PROBE_ID
+from sync_monitor.dotoro.client import PROBE_ID
 from tests.support.apptest import Monitor
 from tests.support.waiting import wait_until
 

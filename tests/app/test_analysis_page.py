@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from sync_monitor.dotoro.models import Platform
 from sync_monitor.history import Attempt, History, Outcome
-from sync_monitor.models import Platform
 from tests.support.apptest import Monitor
 
 Factory = Callable[..., Monitor]

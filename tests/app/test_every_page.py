@@ -11,8 +11,8 @@ import pytest
 
 from dotoro_local import Contract
 from sync_monitor import runtime
+from sync_monitor.dotoro.models import Platform
 from sync_monitor.history import Attempt, History, Outcome
-from sync_monitor.models import Platform
 from tests.support.apptest import Monitor
 from tests.support.waiting import wait_until
 

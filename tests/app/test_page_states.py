@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sync_monitor.snapshot import BackendKind, Snapshot
+from sync_monitor.live.snapshot import BackendKind, Snapshot
 from tests.support.apptest import Monitor
 
 Factory = Callable[..., Monitor]

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 
+from sync_monitor.dotoro.models import Platform
 from sync_monitor.history import History, Outcome, View, Window
-from sync_monitor.models import Platform
 from tests.support.browser import Live
 from tests.support.waiting import ms, wait_until
 

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, expect
 
-from sync_monitor.client import PROBE_ID
+from sync_monitor.dotoro.client import PROBE_ID
 from sync_monitor.push import route
 from tests.support.browser import Live
 from tests.support.local_api import Api, quiet_config, running

@@ -16,7 +16,7 @@ from playwright.sync_api import Page, WebSocketRoute, expect
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from sync_monitor.client import PROBE_ID
+from sync_monitor.dotoro.client import PROBE_ID
 from sync_monitor.push import route, token
 from sync_monitor.text import plain
 from tests.support.browser import Live, until

@@ -16,7 +16,7 @@ from sqlalchemy import create_engine
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from sync_monitor.audit import AuditLog
+from sync_monitor.history.audit import AuditLog
 from sync_monitor.push import route
 from tests.support.browser import Live, until
 from tests.support.oidc import oidc_provider, sign_in

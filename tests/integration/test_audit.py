@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, func, select
 
-from sync_monitor.access import Caller, Role, without_sign_in
-from sync_monitor.audit import AuditLog, Entry
+from sync_monitor.access import Caller, Entry, Role, without_sign_in
 from sync_monitor.history import History
+from sync_monitor.history.audit import AuditLog
 from sync_monitor.history.schema import audit
 from tests.support.databases import database
 from tests.support.hub import hub_for, wait_for

@@ -16,12 +16,13 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, inspect, text
 
+from sync_monitor.dotoro.models import JobState, Platform, SyncJob
 from sync_monitor.history import Attempt, History, HistoryUnavailable, Outcome, View, Window
 from sync_monitor.history.observe import Observer
 from sync_monitor.history.queries import SAMPLE_CHUNK
 from sync_monitor.history.store import MIGRATIONS
-from sync_monitor.models import JobState, Platform, SyncJob
-from sync_monitor.snapshot import Snapshot, build
+from sync_monitor.live.build import build
+from sync_monitor.live.snapshot import Snapshot
 from tests.support.databases import database
 from tests.support.logs import LoggedErrors
 from tests.support.rows import hub_state, row, set_id, status

@@ -10,14 +10,14 @@ import pytest
 
 from dotoro_local import Contract
 from sync_monitor.access import without_sign_in
-from sync_monitor.client import PROBE_ID, DotoroClient
-from sync_monitor.hub import Hub
-from sync_monitor.jobstate import Outcome
-from sync_monitor.models import JobState
+from sync_monitor.dotoro.client import PROBE_ID, DotoroClient
+from sync_monitor.dotoro.models import JobState
+from sync_monitor.dotoro.sse import HttpConnector
+from sync_monitor.live.hub import Hub
+from sync_monitor.live.jobstate import Outcome
+from sync_monitor.live.snapshot import BackendKind, Snapshot
+from sync_monitor.live.streams import StreamConsumer
 from sync_monitor.settings import load_settings
-from sync_monitor.snapshot import BackendKind, Snapshot
-from sync_monitor.sse import HttpConnector
-from sync_monitor.stream import StreamConsumer
 from tests.support.http10_proxy import Http10Proxy
 from tests.support.hub import (
     OPS,
@@ -455,7 +455,7 @@ def test_a_viewer_can_neither_retry_nor_cancel_whatever_calls_the_action(
                 and any(a.job_id == running["jobId"] for a in s.active)
             ),
         )
-        with caplog.at_level(logging.WARNING, logger="sync_monitor.actions"):
+        with caplog.at_level(logging.WARNING, logger="sync_monitor.live.actions"):
             retried = hub.retry(failed["setId"], viewer).result(seconds(10))
             cancelled = hub.actions.cancel(running["jobId"], viewer).result(seconds(10))
         assert not retried.ok

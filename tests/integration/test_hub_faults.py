@@ -7,13 +7,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from dotoro_local import Contract, LocalApiServer
-from sync_monitor.backoff import Backoff
-from sync_monitor.budget import RequestBudget, reserve_for
-from sync_monitor.client import PROBE_ID, DotoroClient
-from sync_monitor.hub import Hub
-from sync_monitor.jobstate import StreamKind
+from sync_monitor.dotoro.backoff import Backoff
+from sync_monitor.dotoro.budget import RequestBudget, reserve_for
+from sync_monitor.dotoro.client import PROBE_ID, DotoroClient
+from sync_monitor.live.hub import Hub
+from sync_monitor.live.jobstate import StreamKind
+from sync_monitor.live.snapshot import BackendKind, Snapshot
 from sync_monitor.settings import load_settings
-from sync_monitor.snapshot import BackendKind, Snapshot
 from tests.support.hub import events_seen, hub_for, stream_opens, wait_for
 from tests.support.local_api import Api, quiet_config, running
 from tests.support.waiting import seconds

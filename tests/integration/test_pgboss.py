@@ -20,11 +20,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from dotoro_local import Contract
+from sync_monitor.dotoro.models import JobState
 from sync_monitor.history import History
 from sync_monitor.history.recorder import Recorder
-from sync_monitor.models import JobState
+from sync_monitor.live.snapshot import Snapshot
 from sync_monitor.pgboss.reader import DISCOVER_EVERY, QueueReader
-from sync_monitor.snapshot import Snapshot
 from tests.support import pgboss_client as boss
 from tests.support.databases import database, postgres_database
 from tests.support.hub import hub_for, stream_opens, wait_for

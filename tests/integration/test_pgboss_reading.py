@@ -13,13 +13,13 @@ import psycopg
 import pytest
 
 from dotoro_local import Contract
+from sync_monitor.dotoro.models import JobState, StatusSummary
 from sync_monitor.history import History, View, Window
 from sync_monitor.history.analysis import Figures
 from sync_monitor.history.recorder import Recorder
-from sync_monitor.models import JobState, StatusSummary
+from sync_monitor.live.build import tries_of
 from sync_monitor.pgboss.jobs import merge
 from sync_monitor.pgboss.reader import QueueReader
-from sync_monitor.snapshot import tries_of
 from tests.support import pgboss_client as boss
 from tests.support.databases import database, postgres_database
 from tests.support.hub import hub_for, wait_for

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from dotoro_local import Contract
-from sync_monitor.budget import RequestBudget
-from sync_monitor.client import DotoroClient
+from sync_monitor.dotoro.budget import RequestBudget
+from sync_monitor.dotoro.client import DotoroClient
 from sync_monitor.history import History
 from sync_monitor.history.recorder import Recorder
 from tests.support.databases import database

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from streamlit.testing.v1 import AppTest
 
 from sync_monitor import runtime
-from sync_monitor.snapshot import Snapshot
+from sync_monitor.live.snapshot import Snapshot
 from tests.support.local_api import Api
 from tests.support.waiting import seconds
 

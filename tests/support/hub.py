@@ -8,11 +8,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from sync_monitor.access import Caller, Role
-from sync_monitor.client import DotoroClient
-from sync_monitor.hub import Hub
-from sync_monitor.jobstate import WatchedJob
+from sync_monitor.dotoro.client import DotoroClient
+from sync_monitor.live.hub import Hub
+from sync_monitor.live.jobstate import WatchedJob
+from sync_monitor.live.snapshot import Snapshot
 from sync_monitor.settings import load_settings
-from sync_monitor.snapshot import Snapshot
 from tests.support.local_api import Api
 from tests.support.waiting import seconds
 

@@ -6,9 +6,17 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sync_monitor.jobstate import StreamKind, StreamStatus, WatchedJob, observe_progress
-from sync_monitor.models import Features, JobState, Platform, Progress, StatusSummary, SyncJob
-from sync_monitor.snapshot import Backend, BackendKind, HubState
+from sync_monitor.dotoro.models import (
+    Features,
+    JobState,
+    Platform,
+    Progress,
+    StatusSummary,
+    SyncJob,
+)
+from sync_monitor.live.build import HubState
+from sync_monitor.live.jobstate import StreamKind, StreamStatus, WatchedJob, observe_progress
+from sync_monitor.live.snapshot import Backend, BackendKind
 
 NOW = datetime(2025, 12, 31, 12, tzinfo=UTC)
 MONO = 10_000.0

@@ -18,11 +18,11 @@ from dotoro_local import Contract, LocalApiServer, ServerConfig
 from dotoro_local.config import Faults
 from dotoro_local.engine import Engine
 from dotoro_local.rows import LIVE_STATES, QUEUED_STATES, Job
-from sync_monitor.client import DotoroClient
-from sync_monitor.events import StreamEvent
-from sync_monitor.hub import Hub
-from sync_monitor.jobstate import Outcome, StreamKind, StreamStatus
-from sync_monitor.models import Progress
+from sync_monitor.dotoro.client import DotoroClient
+from sync_monitor.dotoro.events import StreamEvent
+from sync_monitor.dotoro.models import Progress
+from sync_monitor.live.hub import Hub
+from sync_monitor.live.jobstate import Outcome, StreamKind, StreamStatus
 from sync_monitor.settings import load_settings
 from tests.support.waiting import seconds
 

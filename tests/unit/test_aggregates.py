@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sync_monitor import aggregates
-from sync_monitor.models import JobState, Platform
-from sync_monitor.snapshot import Finished, Snapshot, build
+from sync_monitor.dotoro.models import JobState, Platform
+from sync_monitor.live import aggregates
+from sync_monitor.live.build import build
+from sync_monitor.live.snapshot import Finished, Snapshot
 from tests.support.rows import hub_state, row, status
 
 NOW = datetime(2026, 11, 29, 12, 30, tzinfo=UTC)

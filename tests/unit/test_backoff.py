@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from sync_monitor.backoff import Backoff
+from sync_monitor.dotoro.backoff import Backoff
 
 MIDDLE = 0.5  # rand at which jitter adds nothing
 JUST_BELOW_ONE = 0.999_999_999

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sync_monitor.budget import Priority, RequestBudget, reserve_for
+from sync_monitor.dotoro.budget import Priority, RequestBudget, reserve_for
 
 
 def test_background_work_stops_short_of_the_reserve() -> None:

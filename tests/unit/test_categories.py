@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dotoro_local.platforms import CAMPAIGN_FAILURES, JOB_FAILURES
-from sync_monitor.categories import CategoryKind, categorize
+from sync_monitor.words.categories import CategoryKind, categorize
 
 EXPECTED_KIND = {  # the simulator's failure modes → the page's categories
     "rate_limit": CategoryKind.RATE_LIMIT,

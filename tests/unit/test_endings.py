@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sync_monitor.endings import Ending, endings
-from sync_monitor.models import JobState, SyncJob
-from sync_monitor.tracker import Tracker
+from sync_monitor.dotoro.models import JobState, SyncJob
+from sync_monitor.live.endings import Ending, endings
+from sync_monitor.live.tracker import Tracker
 from tests.support.rows import MONO, NOW, ago, job_id, row, set_id, status
 
 LATER = NOW + timedelta(seconds=2)

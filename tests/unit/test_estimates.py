@@ -4,7 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sync_monitor.estimates import (
+from sync_monitor.dotoro.models import Platform, Progress
+from sync_monitor.live.estimates import (
     DurationStats,
     QueueEstimate,
     estimate_queue,
@@ -12,7 +13,6 @@ from sync_monitor.estimates import (
     infer_workers,
     rate_per_minute,
 )
-from sync_monitor.models import Platform, Progress
 
 T0 = datetime(2025, 12, 31, 10, tzinfo=UTC)
 REDDIT, GOOGLE, META = Platform.REDDIT, Platform.GOOGLE, Platform.META

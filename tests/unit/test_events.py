@@ -7,7 +7,7 @@ import string
 
 import pytest
 
-from sync_monitor.events import (
+from sync_monitor.dotoro.events import (
     GENERIC_ERROR,
     CampaignError,
     CampaignFailed,
@@ -22,7 +22,7 @@ from sync_monitor.events import (
     Unknown,
     decode_event,
 )
-from sync_monitor.models import JobState, Progress
+from sync_monitor.dotoro.models import JobState, Progress
 
 EVENT_CLASSES = (
     Connected,

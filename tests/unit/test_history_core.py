@@ -8,17 +8,18 @@ from datetime import UTC, date, datetime, timedelta
 import pandas as pd
 import pytest
 
-from sync_monitor.endings import Told
+from sync_monitor.dotoro.models import JobState, Platform, Progress, StatusSummary, SyncJob
 from sync_monitor.history import Attempt, Outcome, View, Window
 from sync_monitor.history.analysis import Counts, figures, percentile
 from sync_monitor.history.attempt import from_queue, job_key
 from sync_monitor.history.observe import Observer
 from sync_monitor.history.signature import signature
 from sync_monitor.history.view import parse, to_query
-from sync_monitor.models import JobState, Platform, Progress, StatusSummary, SyncJob
+from sync_monitor.live.build import build
+from sync_monitor.live.endings import Told
+from sync_monitor.live.snapshot import Backend, BackendKind, Snapshot
+from sync_monitor.live.tracker import Tracker
 from sync_monitor.pgboss.jobs import QueueJob
-from sync_monitor.snapshot import Backend, BackendKind, Snapshot, build
-from sync_monitor.tracker import Tracker
 from tests.support.rows import hub_state, job_id, row, set_id, status
 
 TODAY = date(2026, 11, 30)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sync_monitor.client import DotoroClient
-from sync_monitor.events import CampaignSynced, Heartbeat
-from sync_monitor.hub import Hub
-from sync_monitor.models import Progress, QueuedJob, StatusSummary
+from sync_monitor.dotoro.client import DotoroClient
+from sync_monitor.dotoro.events import CampaignSynced, Heartbeat
+from sync_monitor.dotoro.models import Progress, QueuedJob, StatusSummary
+from sync_monitor.live.hub import Hub
 from sync_monitor.settings import load_settings
 from tests.support.hub import OPS
 from tests.support.logs import LoggedErrors

@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import pytest
 
-from sync_monitor.events import (
+from sync_monitor.dotoro.events import (
     CampaignFailed,
     CampaignSynced,
     Cancelled,
@@ -17,7 +17,8 @@ from sync_monitor.events import (
     StreamEvent,
     Unknown,
 )
-from sync_monitor.jobstate import (
+from sync_monitor.dotoro.models import JobState, Progress
+from sync_monitor.live.jobstate import (
     MAX_SAMPLES,
     StreamKind,
     StreamStatus,
@@ -28,7 +29,6 @@ from sync_monitor.jobstate import (
     observe_progress,
     silent_for,
 )
-from sync_monitor.models import JobState, Progress
 
 JOB = "5b2f3c1e-0000-4000-8000-000000000001"
 LIVE = StreamStatus(StreamKind.LIVE)

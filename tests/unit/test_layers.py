@@ -56,5 +56,5 @@ def test_the_server_import_of_app_loads_only_the_route() -> None:
     )
     loaded = set(done.stdout.split())
     assert "sync_monitor.push.route" in loaded
-    heavy = {"sync_monitor.runtime", "sync_monitor.hub", "sync_monitor.history", "pandas"}
+    heavy = {"sync_monitor.runtime", "sync_monitor.live.hub", "sync_monitor.history", "pandas"}
     assert loaded & (heavy | {"sqlalchemy", "altair", "requests"}) == set()

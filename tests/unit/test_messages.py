@@ -2,8 +2,7 @@
 
 import pytest
 
-from sync_monitor.errors import ApiError, parse_error_body
-from sync_monitor.messages import describe
+from sync_monitor.dotoro.errors import ApiError, describe, parse_error_body
 
 HTML_PAGE = (
     "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"

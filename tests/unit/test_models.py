@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from sync_monitor.errors import parse_error_body, parse_retry_after
-from sync_monitor.models import (
+from sync_monitor.dotoro.errors import parse_error_body, parse_retry_after
+from sync_monitor.dotoro.models import (
     CancelResult,
     HistoryPage,
     JobDetail,

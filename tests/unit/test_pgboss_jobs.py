@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sync_monitor.models import JobState, Platform, Progress
+from sync_monitor.dotoro.models import JobState, Platform, Progress
 from sync_monitor.pgboss.jobs import QueueJob, QueueRead, fetch_order, merge, serialized_error
 from tests.support.rows import NOW, job_id, row, set_id, status
 

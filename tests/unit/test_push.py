@@ -12,14 +12,9 @@ from typing import Any
 
 import pytest
 
-from sync_monitor.jobstate import StreamKind, StreamStatus
-from sync_monitor.models import Features, JobState, Platform, Progress
-from sync_monitor.push import token
-from sync_monitor.push.delta import apply, diff
-from sync_monitor.push.payload import MAX_CARDS, payload, sections_digest
-from sync_monitor.push.publisher import KEEP, Publisher
-from sync_monitor.text import NAME_LIMIT, plain
-from sync_monitor.views import (
+from sync_monitor.dotoro.models import Features, JobState, Platform, Progress
+from sync_monitor.live.jobstate import StreamKind, StreamStatus
+from sync_monitor.live.snapshot import (
     ActiveView,
     Backend,
     BackendKind,
@@ -28,6 +23,11 @@ from sync_monitor.views import (
     PendingView,
     Snapshot,
 )
+from sync_monitor.push import token
+from sync_monitor.push.delta import apply, diff
+from sync_monitor.push.payload import MAX_CARDS, payload, sections_digest
+from sync_monitor.push.publisher import KEEP, Publisher
+from sync_monitor.text import NAME_LIMIT, plain
 from tests.support.logs import LoggedErrors
 from tests.support.waiting import seconds
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sync_monitor.audit import REFUSED, Entry
+from sync_monitor.access import REFUSED, Entry
 from sync_monitor.refusals import LISTED, WINDOW_SECONDS, Limiter
 
 START = datetime(2026, 12, 5, 9, tzinfo=UTC)

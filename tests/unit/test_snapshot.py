@@ -5,19 +5,11 @@ from dataclasses import replace
 
 import pytest
 
-from sync_monitor.jobstate import StreamKind, StreamStatus, WatchedJob
-from sync_monitor.models import JobState, Platform, Progress, SyncJob
-from sync_monitor.snapshot import ActiveView, FailedView, Finished, PendingView, RetryMark, build
-from tests.support.rows import (
-    NOW,
-    ago,
-    hub_state,
-    job_id,
-    row,
-    set_id,
-    status,
-    streaming,
-)
+from sync_monitor.dotoro.models import JobState, Platform, Progress, SyncJob
+from sync_monitor.live.build import RetryMark, build
+from sync_monitor.live.jobstate import StreamKind, StreamStatus, WatchedJob
+from sync_monitor.live.snapshot import ActiveView, FailedView, Finished, PendingView
+from tests.support.rows import NOW, ago, hub_state, job_id, row, set_id, status, streaming
 
 # -- loading ----------------------------------------------------------------------------------
 

@@ -14,9 +14,9 @@ import pytest
 import requests
 import urllib3
 
-from sync_monitor.backoff import Backoff
-from sync_monitor.errors import ApiError
-from sync_monitor.events import (
+from sync_monitor.dotoro.backoff import Backoff
+from sync_monitor.dotoro.errors import ApiError
+from sync_monitor.dotoro.events import (
     Completed,
     Connected,
     Heartbeat,
@@ -26,10 +26,10 @@ from sync_monitor.events import (
     StreamEvent,
     Unknown,
 )
-from sync_monitor.jobstate import Outcome, StreamKind, StreamStatus
-from sync_monitor.models import JobState
-from sync_monitor.sse import RawEvent, complete_frames, parse_sse
-from sync_monitor.stream import StreamConsumer
+from sync_monitor.dotoro.models import JobState
+from sync_monitor.dotoro.sse import RawEvent, complete_frames, parse_sse
+from sync_monitor.live.jobstate import Outcome, StreamKind, StreamStatus
+from sync_monitor.live.streams import StreamConsumer
 from tests.support.logs import LoggedErrors
 
 JOB = "7c9e6679-7425-40de-944b-e07fc1f90ae7"

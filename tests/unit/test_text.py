@@ -172,8 +172,8 @@ def test_relative_times() -> None:
 
 
 def test_backend_line_says_reconnecting_first_then_unreachable_since() -> None:
-    from sync_monitor.snapshot import Backend, BackendKind
-    from sync_monitor.wording import backend_line, say
+    from sync_monitor.live.snapshot import Backend, BackendKind
+    from sync_monitor.words.status import backend_line, say
 
     def line(backend: Backend) -> str:
         return say(backend_line(backend), UTC)

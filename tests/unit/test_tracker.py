@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sync_monitor.events import Completed, ProgressUpdate
-from sync_monitor.jobstate import Outcome, StreamKind, StreamStatus, silent_jobs
-from sync_monitor.models import JobState, Platform, Progress, StatusSummary
-from sync_monitor.tracker import FORGET_AFTER, MARK_TIMEOUT, REFUSAL_SHOWN, Tracker
+from sync_monitor.dotoro.events import Completed, ProgressUpdate
+from sync_monitor.dotoro.models import JobState, Platform, Progress, StatusSummary
+from sync_monitor.live.jobstate import Outcome, StreamKind, StreamStatus, silent_jobs
+from sync_monitor.live.tracker import FORGET_AFTER, MARK_TIMEOUT, REFUSAL_SHOWN, Tracker
 from tests.support.rows import MONO, NOW, job_id, row, set_id, status
 
 

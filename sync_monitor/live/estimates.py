@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 
-from sync_monitor.models import Platform, Progress
+from sync_monitor.dotoro.models import Platform, Progress
 
 MIN_SAMPLES = 3
 """Fewest observed durations from which quantiles are reported."""

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from enum import StrEnum
 
-from .text import clock, safe_url
-from .views import Backend, BackendKind, Snapshot
+from sync_monitor.live.snapshot import Backend, BackendKind, Snapshot
+from sync_monitor.text import clock, safe_url
 
 
 @dataclass(frozen=True)

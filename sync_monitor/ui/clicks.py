@@ -9,9 +9,10 @@ from concurrent.futures import Future
 
 import streamlit as st
 
-from ..access import Caller
-from ..actions import ActionResult, Actions
-from ..text import escape_markdown
+from sync_monitor.access import Caller
+from sync_monitor.live.actions import ActionResult, Actions
+from sync_monitor.text import escape_markdown
+
 from .markup import focus_script
 
 ACTIONS = "sync_monitor_actions"  # session key: in-flight actions whose result needs a toast

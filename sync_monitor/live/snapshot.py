@@ -1,6 +1,6 @@
 """What the pages read: the immutable snapshot of the live state and its frozen views.
 
-Frozen dataclasses and tuples only; `snapshot.build` makes them from the hub's state.
+Frozen dataclasses and tuples only; `build.build` makes them from the hub's state.
 """
 
 from __future__ import annotations
@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from sync_monitor.dotoro.models import Features, JobState, Platform, Progress
+
 from .jobstate import StreamStatus
-from .models import Features, JobState, Platform, Progress
 
 
 class BackendKind(StrEnum):

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from enum import StrEnum
 
-from .jobstate import StreamKind
-from .text import NAME_LIMIT, clock, duration, is_cut, plain, rate, truncate
-from .views import ActiveView, PendingView, Snapshot
+from sync_monitor.live.jobstate import StreamKind
+from sync_monitor.live.snapshot import ActiveView, PendingView, Snapshot
+from sync_monitor.text import NAME_LIMIT, clock, duration, is_cut, plain, rate, truncate
 
 
 def queue_note(item: PendingView, tz: tzinfo) -> str:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, suppress
@@ -34,10 +33,12 @@ from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from .history.engines import NOT_ANSWERING
-from .history.schema import audit
-from .refusals import Limiter
-from .text import storable
+from sync_monitor.access import REFUSED, Entry
+from sync_monitor.refusals import Limiter
+from sync_monitor.text import storable
+
+from .engines import NOT_ANSWERING
+from .schema import audit
 
 log = logging.getLogger(__name__)
 
@@ -57,22 +58,9 @@ CREATE TABLE IF NOT EXISTS actions (
 COLUMNS = ("at", "who", "role", "action", "target", "outcome", "message")
 INSERT_LOCAL = f"INSERT INTO actions ({', '.join(COLUMNS)}, uid) VALUES ({', '.join('?' * 8)})"
 MOVE_BATCH = 500  # entries moved from the fallback file per statement
-REFUSED = "refused"  # the outcome of an attempt by someone who may not do it
 REFUSALS_SHOWN = 5  # refusals a read returns beside the actions
 
 History = Callable[[], Engine | None]  # the history database's engine, while it can be used
-
-
-@dataclass(frozen=True)
-class Entry:
-    at: datetime
-    who: str
-    role: str
-    action: str
-    target: str
-    outcome: str
-    message: str
-    uid: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
 def _ms(at: datetime) -> int:

@@ -1,8 +1,7 @@
 """What the hub knows about jobs, and how polls, stream events and actions change it.
 
 No threads, locks or I/O: the hub calls these methods under its lock, and nothing else changes
-the tracker's fields. Folding a poll, ending a stream, marking a retry or a cancel are plain state
-changes, testable on their own.
+its fields. Folding a poll, ending a stream, marking a retry or a cancel: plain state changes.
 """
 
 from __future__ import annotations
@@ -12,11 +11,13 @@ from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from . import snapshot as snap
+from sync_monitor.dotoro.events import StreamEvent
+from sync_monitor.dotoro.models import Features, JobState, Platform, StatusSummary, SyncJob
+
+from .build import HubState, RetryMark, job_id_of
 from .endings import Told, endings
-from .events import StreamEvent
 from .jobstate import Outcome, StreamKind, StreamStatus, WatchedJob, apply, fold_poll
-from .models import Features, JobState, Platform, StatusSummary, SyncJob
+from .snapshot import Backend, Finished
 
 FORGET_AFTER = timedelta(minutes=5)  # finished jobs leave memory after this
 MARK_TIMEOUT = timedelta(minutes=2)  # an unconfirmed optimistic retry or cancel is dropped after
@@ -28,27 +29,27 @@ REFUSAL_SHOWN = timedelta(minutes=1)  # a refused retry's reason stays on its fa
 class Tracker:
     status: StatusSummary | None = None
     polled_at: datetime | None = None
-    backend: snap.Backend = field(default_factory=snap.Backend)
+    backend: Backend = field(default_factory=Backend)
     features: Features = field(default_factory=Features)
     watched: dict[str, WatchedJob] = field(default_factory=dict)
     ended_at: dict[str, datetime] = field(default_factory=dict)  # job id -> stream's final frame
     known_jobs: dict[str, str] = field(default_factory=dict)  # set id -> job id, from retries
     first_seen: dict[str, datetime] = field(default_factory=dict)  # key -> first seen active
     queued_seen: dict[str, datetime] = field(default_factory=dict)  # key -> first seen pending
-    retrying: dict[str, snap.RetryMark] = field(default_factory=dict)
+    retrying: dict[str, RetryMark] = field(default_factory=dict)
     queued_by_retry: dict[str, datetime] = field(default_factory=dict)  # set id -> 202 time
     refused: dict[str, tuple[str, datetime]] = field(default_factory=dict)  # set id -> why, when
     cancelling: set[str] = field(default_factory=set)
     cancelled: dict[str, datetime] = field(default_factory=dict)
     durations: deque[tuple[Platform, float]] = field(default_factory=lambda: deque(maxlen=1000))
-    finished: deque[snap.Finished] = field(default_factory=lambda: deque(maxlen=5000))
-    history: tuple[snap.Finished, ...] = ()
+    finished: deque[Finished] = field(default_factory=lambda: deque(maxlen=5000))
+    history: tuple[Finished, ...] = ()
     max_concurrency: int = 0
 
     # -- identities -------------------------------------------------------------------------
     def job_id_of(self, job: SyncJob) -> str | None:
         """The job id of a summary row: its own, or the one our retry learned (head, §3.4)."""
-        return snap.job_id_of(job, self.known_jobs)
+        return job_id_of(job, self.known_jobs)
 
     def listed_job_ids(self) -> set[str]:
         status = self.status or StatusSummary()
@@ -139,7 +140,7 @@ class Tracker:
         duration = (now - start).total_seconds() if start else None
         if started is not None and duration is not None and outcome is JobState.COMPLETED:
             self.durations.append((platform, duration))
-        self.finished.append(snap.Finished(now, platform, outcome, duration, job_id))
+        self.finished.append(Finished(now, platform, outcome, duration, job_id))
 
     def _forget(
         self, now: datetime, keys: set[str], listed_sets: set[str], watching: Collection[str]
@@ -206,7 +207,7 @@ class Tracker:
         self.refused.pop(set_id, None)
         status = self.status or StatusSummary()
         failed = next((j for j in status.failed if j.campaign_set_id == set_id), None)
-        self.retrying[set_id] = snap.RetryMark(
+        self.retrying[set_id] = RetryMark(
             set_id,
             failed.campaign_set_name if failed else "",
             failed.platform if failed else Platform.OTHER,
@@ -247,7 +248,7 @@ class Tracker:
         self.cancelled[job_id] = now
 
     # -- the backend ------------------------------------------------------------------------
-    def set_backend(self, backend: snap.Backend) -> None:
+    def set_backend(self, backend: Backend) -> None:
         self.backend = backend
 
     def set_features(
@@ -258,7 +259,7 @@ class Tracker:
         self.features = features
         self.durations.extend(durations)
 
-    def set_history(self, outcomes: Collection[snap.Finished]) -> None:
+    def set_history(self, outcomes: Collection[Finished]) -> None:
         """The backend's own outcomes of the last 24 h, where it lists history (ext, §3.6)."""
         self.history = tuple(outcomes)
 
@@ -271,9 +272,9 @@ class Tracker:
         workers: int | None,
         stall_seconds: float,
         version: int,
-    ) -> snap.HubState:
+    ) -> HubState:
         """A consistent copy for the snapshot builder."""
-        return snap.HubState(
+        return HubState(
             now=now,
             mono=mono,
             status=self.status,

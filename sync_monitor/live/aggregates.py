@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
-from .models import JobState
+from sync_monitor.dotoro.models import JobState
+
 from .snapshot import Finished, Snapshot
 
 STATES = ["Syncing", "Queued", "Failed (24 h)"]

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from sync_monitor.models import JobState, Progress
+from .models import JobState, Progress
 
 log = logging.getLogger(__name__)
 

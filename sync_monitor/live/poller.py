@@ -14,16 +14,15 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from . import snapshot as snap
-from .backoff import Backoff
-from .client import PROBES, DotoroClient
-from .errors import ApiError
-from .messages import describe
-from .models import Features, JobState, Platform, StatusSummary
-from .pgboss.jobs import merge, names_of
-from .pgboss.reader import QueueReader, QueueUnavailable
-from .settings import Settings
-from .snapshot import BackendKind
+from sync_monitor.dotoro.backoff import Backoff
+from sync_monitor.dotoro.client import PROBES, DotoroClient
+from sync_monitor.dotoro.errors import ApiError, describe
+from sync_monitor.dotoro.models import Features, JobState, Platform, StatusSummary
+from sync_monitor.pgboss.jobs import merge, names_of
+from sync_monitor.pgboss.reader import QueueReader, QueueUnavailable
+from sync_monitor.settings import Settings
+
+from .snapshot import BackendKind, Finished
 
 if TYPE_CHECKING:
     from .hub import Hub
@@ -185,12 +184,12 @@ class StatusPoller:
             return
         self._history_at = now
         since = (now - timedelta(hours=24)).isoformat()
-        outcomes: list[snap.Finished] = []
+        outcomes: list[Finished] = []
         try:
             pages = self._client.history_all(since=since, state="completed,failed")
             for number, page in enumerate(pages):
                 outcomes += [
-                    snap.Finished(
+                    Finished(
                         j.completed_at or j.created_at,
                         j.platform,
                         j.state,

@@ -17,21 +17,22 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from . import snapshot as snap
-from .access import Caller
+from sync_monitor.access import ActionLog, Caller
+from sync_monitor.dotoro.backoff import Backoff
+from sync_monitor.dotoro.client import DotoroClient
+from sync_monitor.dotoro.errors import ApiError
+from sync_monitor.dotoro.events import StreamEvent
+from sync_monitor.dotoro.models import JobState
+from sync_monitor.dotoro.sse import Connect, HttpConnector
+from sync_monitor.pgboss.reader import QueueReader
+from sync_monitor.settings import Settings
+
 from .actions import ActionResult, SyncActions
-from .audit import AuditLog
-from .backoff import Backoff
-from .client import DotoroClient
-from .errors import ApiError
-from .events import StreamEvent
+from .build import build
 from .jobstate import Outcome, StreamStatus, WatchedJob, silent_jobs
-from .models import JobState
-from .pgboss.reader import QueueReader
 from .poller import StatusPoller
-from .settings import Settings
-from .sse import Connect, HttpConnector
-from .stream import StreamConsumer
+from .snapshot import Backend, Snapshot
+from .streams import StreamConsumer
 from .tracker import FORGET_AFTER, Tracker
 
 __all__ = ["FORGET_AFTER", "ActionResult", "Hub"]
@@ -55,13 +56,13 @@ class Hub:
         backoff: Backoff | None = None,
         wall: Callable[[], datetime] = lambda: datetime.now(UTC),
         mono: Callable[[], float] = time.monotonic,
-        audit: AuditLog | None = None,
+        audit: ActionLog | None = None,
         queue: QueueReader | None = None,
     ) -> None:
         self.client = client
         self.settings = settings
         self.wall, self.mono = wall, mono
-        backend = snap.Backend(url=client.base_url, is_local=is_local)
+        backend = Backend(url=client.base_url, is_local=is_local)
         self._tracker = Tracker(backend=replace(backend, queue="" if queue else None))
         self._connector = connector or self._http_connector
         self._backoff = backoff or Backoff()  # the streams' reconnect delays
@@ -69,7 +70,7 @@ class Hub:
         self._changed = threading.Condition(self._lock)
         self._stop = threading.Event()
         self._version = 0
-        self._cache: snap.Snapshot | None = None
+        self._cache: Snapshot | None = None
         self._cache_at = 0.0
         self.rebuilds = 0  # how many snapshots were built: coalescing is measurable
         self._consumers: dict[str, StreamConsumer] = {}
@@ -126,7 +127,7 @@ class Hub:
         with self._lock:
             return sum(1 for c in self._consumers.values() if c.alive)
 
-    def snapshot(self) -> snap.Snapshot:
+    def snapshot(self) -> Snapshot:
         """The current snapshot; rebuilt only when something changed (or it grew stale)."""
         with self._lock:
             fresh = self.mono() - self._cache_at < SNAPSHOT_MAX_AGE
@@ -139,7 +140,7 @@ class Hub:
                 stall_seconds=self.settings.stall_seconds,
                 version=self._version,
             )
-        built = snap.build(state)
+        built = build(state)
         with self._lock:
             self.rebuilds += 1
             if self._cache is None or built.version >= self._cache.version:

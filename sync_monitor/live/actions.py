@@ -12,11 +12,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from .access import Caller
-from .audit import REFUSED, AuditLog, Entry
-from .client import DotoroClient
-from .errors import ApiError
-from .messages import describe
+from sync_monitor.access import REFUSED, ActionLog, Caller, Entry
+from sync_monitor.dotoro.client import DotoroClient
+from sync_monitor.dotoro.errors import ApiError, describe
 
 if TYPE_CHECKING:
     from .hub import Hub
@@ -57,7 +55,7 @@ def _done(result: ActionResult) -> Future[ActionResult]:
 class SyncActions:
     """The hub's actions; each runs on a small pool so a click never blocks a page run."""
 
-    def __init__(self, hub: Hub, client: DotoroClient, audit: AuditLog | None = None) -> None:
+    def __init__(self, hub: Hub, client: DotoroClient, audit: ActionLog | None = None) -> None:
         self._hub, self._client, self._audit = hub, client, audit
         self._recent: dict[str, Future[ActionResult]] = {}  # last action per target
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sync-action")

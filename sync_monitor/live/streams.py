@@ -17,12 +17,20 @@ from typing import Protocol
 import requests
 import urllib3
 
-from .backoff import Backoff
-from .errors import ApiError
-from .events import Cancelled, Completed, Connected, StreamError, StreamEvent, decode_event
+from sync_monitor.dotoro.backoff import Backoff
+from sync_monitor.dotoro.errors import ApiError
+from sync_monitor.dotoro.events import (
+    Cancelled,
+    Completed,
+    Connected,
+    StreamError,
+    StreamEvent,
+    decode_event,
+)
+from sync_monitor.dotoro.models import JobState
+from sync_monitor.dotoro.sse import Connect
+
 from .jobstate import Outcome, StreamKind, StreamStatus
-from .models import JobState
-from .sse import Connect
 
 log = logging.getLogger(__name__)
 

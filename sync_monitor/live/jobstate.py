@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from .events import (
+from sync_monitor.dotoro.events import (
     CampaignFailed,
     CampaignSynced,
     Cancelled,
@@ -24,7 +24,7 @@ from .events import (
     StreamEvent,
     Unknown,
 )
-from .models import JobState, Progress
+from sync_monitor.dotoro.models import JobState, Progress
 
 MAX_SAMPLES = 120  # progress samples kept per job for its rate: bounded memory
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from .models import JobState, StatusSummary, SyncJob
+from sync_monitor.dotoro.models import JobState, StatusSummary, SyncJob
 
 Told = Mapping[str, tuple[JobState, datetime]]  # job id -> how and when the table says it ended
 

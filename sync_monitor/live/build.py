@@ -1,6 +1,6 @@
 """The pure function that builds the immutable snapshot the UI reads from the hub's state.
 
-Pages never see the hub's mutable state: they get a `Snapshot` of frozen views (`views.py`).
+Pages never see the hub's mutable state: they get a `Snapshot` of frozen views (`snapshot.py`).
 Building is pure (state in, snapshot out), so it is unit-tested and benchmarked on its own.
 """
 
@@ -9,18 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sync_monitor.dotoro.models import Features, JobState, Platform, StatusSummary, SyncJob
+
 from .estimates import DurationStats, estimate_queue, eta_seconds, infer_workers, rate_per_minute
 from .jobstate import StreamKind, WatchedJob, is_stalled, shown_progress
-from .models import Features, JobState, Platform, StatusSummary, SyncJob
-from .views import (
-    ActiveView,
-    Backend,
-    BackendKind,
-    FailedView,
-    Finished,
-    PendingView,
-    Snapshot,
-)
+from .snapshot import ActiveView, Backend, BackendKind, FailedView, Finished, PendingView, Snapshot
 
 __all__ = [
     "ActiveView",
