@@ -22,6 +22,7 @@ from sync_monitor.dotoro.client import DotoroClient
 from sync_monitor.live.hub import Hub
 from sync_monitor.settings import load_settings
 from tests.support.http10_proxy import Http10Proxy
+from tests.support.hub import watching
 
 CAMPAIGNS = 300
 
@@ -58,7 +59,7 @@ def run(chunked: bool) -> list[float]:
                 version = hub.wait_for_change(version, 1.0)
                 snap = hub.snapshot()
                 now = time.perf_counter()
-                live = hub.watched(job_id)
+                live = watching(hub, job_id)
                 cards = [a for a in snap.active if a.job_id == job_id]
                 if cards:
                     seen.setdefault(cards[0].progress.done, now)

@@ -73,19 +73,19 @@ def run(plan: SoakPlan) -> tuple[Tally, str, Resources]:
         while not soak.done.is_set():
             page.wait_for_timeout(500)  # the tab stays open and serviced
             res.streamlit_peak = max(res.streamlit_peak, rss_mb(proc.pid))
-            res.peak_streams = max(res.peak_streams, hub.consumer_count)
+            res.peak_streams = max(res.peak_streams, hub.consumers.alive())
             if not warm and len(soak.job_ids) >= plan.jobs // 10:
                 warm, res.streamlit_warm, res.bench_warm = True, rss_mb(proc.pid), rss_mb()
             if time.monotonic() - last_print > 30:
                 last_print = time.monotonic()
                 print(
                     f"{last_print - began:4.0f} s: {len(soak.job_ids)} jobs queued, backend "
-                    f"life {soak.lives}, {hub.consumer_count} streams in the bench hub, "
+                    f"life {soak.lives}, {hub.consumers.alive()} streams in the bench hub, "
                     f"Streamlit RSS {rss_mb(proc.pid):.0f} MB",
                     flush=True,
                 )
         soak.join()
-        wait_for(hub, lambda s: hub.consumer_count == 0, timeout=120)
+        wait_for(hub, lambda s: hub.consumers.alive() == 0, timeout=120)
         res.threads_end = threading.active_count()
         page.wait_for_timeout(5000)  # the page goes on refreshing on the finished state
         page.wait_for_selector("[data-testid='stMetric']", timeout=30_000)

@@ -2,6 +2,7 @@
 service (dotoro-api.md §3.5, §3.6 ext).
 
 The page sees them through `Actions`, a narrow interface: views never hold the hub itself.
+They change the live state (state.py) and start the stream of a retried job (consumers.py).
 """
 
 from __future__ import annotations
@@ -10,14 +11,14 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from sync_monitor.access import REFUSED, ActionLog, Caller, Entry
 from sync_monitor.dotoro.client import DotoroClient
 from sync_monitor.dotoro.errors import ApiError, describe
 
-if TYPE_CHECKING:
-    from .hub import Hub
+from .consumers import Consumers
+from .state import LiveState
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +54,17 @@ def _done(result: ActionResult) -> Future[ActionResult]:
 
 
 class SyncActions:
-    """The hub's actions; each runs on a small pool so a click never blocks a page run."""
+    """Retry and cancel; each runs on a small pool so a click never blocks a page run."""
 
-    def __init__(self, hub: Hub, client: DotoroClient, audit: ActionLog | None = None) -> None:
-        self._hub, self._client, self._audit = hub, client, audit
+    def __init__(
+        self,
+        state: LiveState,
+        consumers: Consumers,
+        client: DotoroClient,
+        audit: ActionLog | None = None,
+    ) -> None:
+        self._state, self._consumers = state, consumers
+        self._client, self._audit = client, audit
         self._recent: dict[str, Future[ActionResult]] = {}  # last action per target
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sync-action")
 
@@ -77,7 +85,7 @@ class SyncActions:
     def _record(self, what: str, target: str, caller: Caller, outcome: str, message: str) -> None:
         if self._audit is not None:
             entry = Entry(
-                self._hub.wall(), caller.who, caller.role.value, what, target, outcome, message
+                self._state.wall(), caller.who, caller.role.value, what, target, outcome, message
             )
             self._audit.record(entry)
 
@@ -90,7 +98,7 @@ class SyncActions:
         message = f"Only operators may {what} syncs. {caller.why_read_only}".strip()
         if self._audit is not None:  # rate-limited: a viewer cannot flood the trail
             entry = Entry(
-                self._hub.wall(), caller.who, caller.role.value, what, target, REFUSED, message
+                self._state.wall(), caller.who, caller.role.value, what, target, REFUSED, message
             )
             self._audit.refusal(entry)
         return _done(ActionResult(False, message))
@@ -103,7 +111,7 @@ class SyncActions:
     ) -> Future[ActionResult]:
         """Run `work` unless the same action is in flight or its effect still awaits the
         service's confirmation (`pending()`): a second click, or a click replayed by a rerun,
-        then gets the first one's result instead of a second request. Called under the hub's
+        then gets the first one's result instead of a second request. Called under the state's
         lock, which also guards `_recent`."""
         previous = self._recent.get(key)
         if previous is not None and (not previous.done() or pending()):
@@ -126,21 +134,21 @@ class SyncActions:
                 queued = self._client.retry(set_id)
             except ApiError as exc:
                 why = describe(exc, doing="The retry")
-                with self._hub.change() as tracker:
-                    tracker.retry_refused(set_id, why, self._hub.wall())
+                with self._state.change() as tracker:
+                    tracker.retry_refused(set_id, why, self._state.wall())
                 return ActionResult(False, why)
-            with self._hub.change() as tracker:
-                tracker.retry_queued(set_id, queued.job_id, self._hub.wall())
-            self._hub.reconcile()
+            with self._state.change() as tracker:
+                tracker.retry_queued(set_id, queued.job_id, self._state.wall())
+            self._consumers.reconcile()
             return ActionResult(True, queued.message or "Sync queued again.", queued.job_id)
 
-        with self._hub.change() as tracker:
+        with self._state.change() as tracker:
             future = self._once(
                 f"retry:{set_id}",
                 self._audited("retry", set_id, caller, work),
                 pending=lambda: tracker.retry_pending(set_id),
             )
-            tracker.mark_retry(set_id, self._hub.wall())
+            tracker.mark_retry(set_id, self._state.wall())
             return future
 
     def cancel(self, job_id: str, caller: Caller) -> Future[ActionResult]:
@@ -149,7 +157,7 @@ class SyncActions:
         refused = self._refused("cancel", job_id, caller)
         if refused is not None:
             return refused
-        with self._hub.reading() as tracker:
+        with self._state.reading() as tracker:
             can_cancel = tracker.features.cancel
         if not can_cancel:
             message = (
@@ -164,17 +172,17 @@ class SyncActions:
             try:
                 self._client.cancel(job_id)
             except ApiError as exc:
-                with self._hub.change() as tracker:
+                with self._state.change() as tracker:
                     tracker.cancel_refused(job_id)
                 return ActionResult(False, describe(exc, doing="The cancel"))
-            with self._hub.change() as tracker:
-                tracker.cancel_done(job_id, self._hub.wall())
-            consumer = self._hub.consumer_of(job_id)
+            with self._state.change() as tracker:
+                tracker.cancel_done(job_id, self._state.wall())
+            consumer = self._consumers.of(job_id)
             if consumer is not None:
                 consumer.stop()
             return ActionResult(True, "Sync cancelled.", job_id)
 
-        with self._hub.change() as tracker:
+        with self._state.change() as tracker:
             future = self._once(
                 f"cancel:{job_id}",
                 self._audited("cancel", job_id, caller, work),

@@ -12,7 +12,6 @@ import random
 import threading
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sync_monitor.dotoro.backoff import Backoff
 from sync_monitor.dotoro.client import PROBES, DotoroClient
@@ -22,10 +21,9 @@ from sync_monitor.pgboss.jobs import merge, names_of
 from sync_monitor.pgboss.reader import QueueReader, QueueUnavailable
 from sync_monitor.settings import Settings
 
+from .consumers import Consumers
 from .snapshot import BackendKind, Finished
-
-if TYPE_CHECKING:
-    from .hub import Hub
+from .state import LiveState
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +38,15 @@ class StatusPoller:
 
     def __init__(
         self,
-        hub: Hub,
+        state: LiveState,
+        consumers: Consumers,
         client: DotoroClient,
         settings: Settings,
         stop: threading.Event,
         queue: QueueReader | None = None,
     ) -> None:
-        self._hub, self._client, self._settings, self._stop = hub, client, settings, stop
+        self._state, self._consumers = state, consumers
+        self._client, self._settings, self._stop = client, settings, stop
         self._queue = queue
         self._names: dict[str, str] = {}  # set names by id from the API: the table has ids only
         self._queue_problem: str | None = None
@@ -91,11 +91,11 @@ class StatusPoller:
             status = self._client.status()
         except ApiError as exc:
             return self._failed(exc)
-        now = self._hub.wall()
+        now = self._state.wall()
         status, queue, told = self._with_queue(status, now)
         # Before the figures: a first snapshot never offers less than the backend can do.
         self._probe_features(now)
-        with self._hub.change() as tracker:
+        with self._state.change() as tracker:
             self._failures = 0
             recovered = tracker.backend.kind in (BackendKind.UNREACHABLE, BackendKind.RATE_LIMITED)
             tracker.set_backend(
@@ -109,11 +109,13 @@ class StatusPoller:
                     queue=queue,
                 )
             )
-            tracker.absorb(status, now, self._hub.mono(), watching=self._hub.consuming(), told=told)
-        self._hub.reconcile()
+            tracker.absorb(
+                status, now, self._state.mono(), watching=self._consumers.consuming(), told=told
+            )
+        self._consumers.reconcile()
         if recovered:
             # Streams in backoff reconnect now (with jitter), so cards follow the header.
-            self._hub.reconnect_streams()
+            self._consumers.reconnect_now()
         self._refresh_history()
         return self._settings.poll_seconds
 
@@ -146,10 +148,10 @@ class StatusPoller:
         return merge(status, read, self._names), "", told
 
     def _failed(self, exc: ApiError) -> float:
-        now = self._hub.wall()
+        now = self._state.wall()
         self._failures += 1
         message = describe(exc, doing="Polling the sync status")
-        with self._hub.change() as tracker:
+        with self._state.change() as tracker:
             backend = tracker.backend
             if exc.status == 429:
                 wait = exc.retry_after or 60.0
@@ -177,8 +179,8 @@ class StatusPoller:
 
     def _refresh_history(self) -> None:
         """Outcomes of the last 24 h for the charts, where the backend lists history (ext)."""
-        now = self._hub.wall()
-        with self._hub.reading() as tracker:
+        now = self._state.wall()
+        with self._state.reading() as tracker:
             listed = tracker.features.history
         if not listed or (self._history_at is not None and now - self._history_at < HISTORY_EVERY):
             return
@@ -205,7 +207,7 @@ class StatusPoller:
         except ApiError as exc:
             log.info("history listing failed: %s", exc.code)
             return
-        with self._hub.change() as tracker:
+        with self._state.change() as tracker:
             tracker.set_history(outcomes)
 
     def _probe_features(self, now: datetime) -> None:
@@ -239,7 +241,7 @@ class StatusPoller:
         durations: list[tuple[Platform, float]] = []
         if features.history and not had_history:
             # Seed the queue estimates with real durations where the backend offers history.
-            since = (self._hub.wall() - timedelta(days=1)).isoformat()
+            since = (self._state.wall() - timedelta(days=1)).isoformat()
             try:
                 page = self._client.history(state="completed", since=since, limit=300)
                 durations = [
@@ -249,5 +251,5 @@ class StatusPoller:
                 ]
             except ApiError as exc:
                 log.info("history listing unavailable: %s", exc.code)
-        with self._hub.change() as tracker:
+        with self._state.change() as tracker:
             tracker.set_features(features, durations)

@@ -1,6 +1,6 @@
 """One SSE consumer per job: a named daemon thread that reads the job's stream and reconnects.
 
-The reading is in `sse.py`; what it reads goes to a `StreamSink` (the hub). The thread takes a
+The reading is in `sse.py`; what it reads goes to a `StreamSink` (consumers.py). The thread takes a
 `connect` factory, so a unit test can drive it with a list of events.
 Contract: dotoro-api.md §3.2 (sequences and quirks) and §5 (what sseclient-py does not do).
 """
@@ -38,7 +38,7 @@ REOPEN_JITTER = 1.0  # seconds: the spread of reconnects that happen "at once"
 
 
 class StreamSink(Protocol):
-    """What a consumer reports to (the hub). Called from the consumer's thread."""
+    """What a consumer reports to (consumers.py). Called from the consumer's thread."""
 
     def on_event(self, job_id: str, event: StreamEvent) -> None: ...
 

@@ -57,11 +57,11 @@ def test_every_action_is_audited_with_who_and_the_result(
     first = AuditLog(path, lambda: history.engine)
     with hub_for(plan.url, {"audit": first}) as hub:
         wait_for(hub, lambda s: len(s.failed) == 2)
-        assert hub.retry(broken["setId"], OPERATOR).result(seconds(10)).ok
-        refused_by_service = hub.retry(gone["setId"], OPERATOR).result(seconds(10))
+        assert hub.actions.retry(broken["setId"], OPERATOR).result(seconds(10)).ok
+        refused_by_service = hub.actions.retry(gone["setId"], OPERATOR).result(seconds(10))
         assert not refused_by_service.ok
         viewer = without_sign_in(read_only=True, address="127.0.0.1")
-        assert not hub.retry(broken["setId"], viewer).result(seconds(10)).ok
+        assert not hub.actions.retry(broken["setId"], viewer).result(seconds(10)).ok
 
     first.close()
     # A new process, the same history: nothing lost, and all of it in the history's trail.
@@ -89,9 +89,9 @@ def test_a_viewer_cannot_flood_the_trail_nor_push_operators_actions_out_of_sight
     viewer = Caller("viewer@acme.com", Role.VIEWER, "You are signed in as a viewer.")
     with hub_for(plan.url, {"audit": trail}) as hub:
         wait_for(hub, lambda s: len(s.failed) == 1)
-        assert hub.retry(broken["setId"], OPERATOR).result(seconds(10)).ok
+        assert hub.actions.retry(broken["setId"], OPERATOR).result(seconds(10)).ok
         for n in range(60):
-            assert not hub.cancel(f"crafted-{n}", viewer).result(seconds(10)).ok
+            assert not hub.actions.cancel(f"crafted-{n}", viewer).result(seconds(10)).ok
         shown = trail.read(20)
         assert [(e.who, e.outcome) for e in shown.entries] == [("ops@example.com", "done")]
         assert [e.target for e in shown.refused] == ["crafted-2", "crafted-1", "crafted-0"]

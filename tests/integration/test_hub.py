@@ -28,6 +28,7 @@ from tests.support.hub import (
     stream_opens,
     wait_for,
     watch_job,
+    watching,
 )
 from tests.support.local_api import Api, quiet_config, running
 from tests.support.waiting import seconds, wait_until
@@ -115,13 +116,13 @@ def test_rate_limit_backs_off_without_calling_again(api: Api) -> None:
     api.set_faults(error_rate=1.0, error_status=429)
     hub = Hub(DotoroClient(api.url), load_settings(environ={}))  # not started: polled by hand
     try:
-        wait = hub.poll_once()
+        wait = hub.poller.poll_once()
         snap = hub.snapshot()
         assert snap.backend.kind is BackendKind.RATE_LIMITED
         assert wait >= 59
         assert snap.backend.until is not None
         calls = sum(api.get("/_local/stats").json().values())
-        hub.poll_once()
+        hub.poller.poll_once()
         after = sum(api.get("/_local/stats").json().values())
         assert after == calls  # the gate held the poll back: nothing reached the service
     finally:
@@ -133,9 +134,9 @@ def test_unreachable_backend_is_reported_with_since_and_attempts() -> None:
         url = api.url
     hub = Hub(DotoroClient(url, timeout=1), load_settings(environ={}))
     try:
-        hub.poll_once()
+        hub.poller.poll_once()
         first = hub.snapshot().backend
-        hub.poll_once()
+        hub.poller.poll_once()
         second = hub.snapshot().backend
         assert first.kind is second.kind is BackendKind.UNREACHABLE
         assert first.since == second.since is not None
@@ -176,7 +177,7 @@ def test_two_viewers_share_one_poller_and_one_stream_per_job(plan: Api) -> None:
         viewers = [threading.Thread(target=viewer, args=(n,)) for n in range(2)]
         for v in viewers:
             v.start()
-        wait_for(hub, lambda s: hub.consumer_count == 3, timeout=10)
+        wait_for(hub, lambda s: hub.consumers.alive() == 3, timeout=10)
         wait_for(hub, lambda s: min(reads) > 50)
         stop.set()
         for v in viewers:
@@ -191,7 +192,7 @@ def test_reading_snapshots_never_calls_the_service(plan: Api) -> None:
     plan.create_set(name="s", queue=True, behaviour={"campaigns": 40})
     hub = Hub(DotoroClient(plan.url), load_settings(environ={}))  # not started: polled by hand
     try:
-        hub.poll_once()
+        hub.poller.poll_once()
         before = plan.get("/_local/stats").json()
 
         def viewer() -> None:
@@ -225,7 +226,7 @@ def test_thread_count_is_back_to_baseline_after_200_jobs() -> None:
             counts = api.server.call(
                 lambda e: len(e.store.jobs_in_states(["created", "retry", "active"]))
             )
-            return counts == 0 and hub.consumer_count == 0
+            return counts == 0 and hub.consumers.alive() == 0
 
         wait_for(hub, all_done, timeout=60)
         deadline = time.monotonic() + seconds(10)
@@ -241,8 +242,8 @@ def test_retry_is_optimistic_idempotent_and_watches_the_new_job(api: Api) -> Non
     cs = api.create_set(name="Retry me", failed_error="Session has expired")
     with hub_for(api.url) as hub:
         wait_for(hub, lambda s: any(f.set_id == cs["setId"] for f in s.failed))
-        first = hub.retry(cs["setId"], OPS)
-        second = hub.retry(cs["setId"], OPS)
+        first = hub.actions.retry(cs["setId"], OPS)
+        second = hub.actions.retry(cs["setId"], OPS)
         result = first.result(seconds(10))
         assert second.result(seconds(10)) == result
         assert result.ok
@@ -253,8 +254,8 @@ def test_retry_is_optimistic_idempotent_and_watches_the_new_job(api: Api) -> Non
         wait_for(
             hub,
             lambda s: (
-                hub.is_consuming(result.job_id or "")
-                or hub.watched(result.job_id or "") is not None
+                (result.job_id or "") in hub.consumers.consuming()
+                or watching(hub, result.job_id or "") is not None
             ),
         )
         snap = wait_for(
@@ -268,7 +269,7 @@ def test_on_a_slow_backend_a_retry_shows_retrying_where_it_was_clicked(api: Api)
     with hub_for(api.url) as hub:
         wait_for(hub, lambda s: any(f.set_id == cs["setId"] for f in s.failed))
         api.set_faults(delay_seconds=3.0)
-        clicked = hub.retry(cs["setId"], OPS)
+        clicked = hub.actions.retry(cs["setId"], OPS)
         snap = hub.snapshot()
         assert [f.retrying for f in snap.failed if f.set_id == cs["setId"]] == [True]
         assert all(p.set_id != cs["setId"] for p in snap.pending)  # counts still add up
@@ -282,7 +283,7 @@ def test_failed_retry_rolls_back(api: Api) -> None:
     cs = api.create_set(name="No account", failed_error="boom", ad_account=False)
     with hub_for(api.url) as hub:
         wait_for(hub, lambda s: any(f.set_id == cs["setId"] for f in s.failed))
-        result = hub.retry(cs["setId"], OPS).result(seconds(10))
+        result = hub.actions.retry(cs["setId"], OPS).result(seconds(10))
         assert not result.ok
         assert "no ad account" in result.message
         snap = hub.snapshot()
@@ -299,17 +300,17 @@ def test_cancel_hides_the_job_and_the_service_cancels_it(plan: Api) -> None:
             hub,
             lambda s: s.features.cancel is True and any(a.job_id == cs["jobId"] for a in s.active),
         )
-        result = hub.cancel(cs["jobId"], OPS).result(seconds(10))
+        result = hub.actions.cancel(cs["jobId"], OPS).result(seconds(10))
         assert result.ok
         assert all(a.job_id != cs["jobId"] for a in hub.snapshot().active)
         assert server_job(plan, cs["jobId"])[0] == "cancelled"
-        wait_for(hub, lambda s: not hub.is_consuming(cs["jobId"]))
+        wait_for(hub, lambda s: cs["jobId"] not in hub.consumers.consuming())
 
 
 def test_cancel_is_refused_where_the_backend_has_none(head: Api) -> None:
     with hub_for(head.url) as hub:
         wait_for(hub, lambda s: s.loaded)
-        result = hub.cancel("00000000-0000-4000-8000-000000000009", OPS).result(seconds(1))
+        result = hub.actions.cancel("00000000-0000-4000-8000-000000000009", OPS).result(seconds(1))
         assert not result.ok
         assert "cannot cancel" in result.message
         assert hub.snapshot().features.cancel is False
@@ -411,13 +412,15 @@ def test_stop_does_not_wait_for_a_heartbeat() -> None:
         hub = Hub(DotoroClient(api.url), load_settings(environ={}, poll_seconds=0.5)).start()
         wait_for(
             hub,
-            lambda s: hub.is_consuming(cs["jobId"]) and events_seen(hub, cs["jobId"]) >= 2,
+            lambda s: (
+                cs["jobId"] in hub.consumers.consuming() and events_seen(hub, cs["jobId"]) >= 2
+            ),
         )  # connected, progress: now it waits in a read (the next frame is 30 s away)
         stopping = threading.Thread(target=hub.stop)
         stopping.start()
         stopping.join(20)  # far below the 60 s heartbeat a blocked read would wait for
         assert not stopping.is_alive()
-        assert hub.consumer_count == 0
+        assert hub.consumers.alive() == 0
 
 
 def test_a_replayed_retry_click_sends_nothing_until_the_poll_confirms(api: Api) -> None:
@@ -426,13 +429,15 @@ def test_a_replayed_retry_click_sends_nothing_until_the_poll_confirms(api: Api) 
     cs = api.create_set(name="Once only", failed_error="Service Unavailable")
     hub = Hub(DotoroClient(api.url), load_settings(environ={}))  # polled by hand
     try:
-        hub.poll_once()
-        first = hub.retry(cs["setId"], OPS)
+        hub.poller.poll_once()
+        first = hub.actions.retry(cs["setId"], OPS)
         assert first.result(seconds(10)).ok
-        again = hub.retry(cs["setId"], OPS)  # the answer came, the poll has not confirmed it yet
+        again = hub.actions.retry(
+            cs["setId"], OPS
+        )  # the answer came, the poll has not confirmed it yet
         assert again is first
         assert api.get("/_local/stats").json()[f"POST /api/v1/sync/{cs['setId']}/retry"] == 1
-        hub.poll_once()  # confirmed: the set is queued, no longer failed
+        hub.poller.poll_once()  # confirmed: the set is queued, no longer failed
         assert any(p.set_id == cs["setId"] and not p.optimistic for p in hub.snapshot().pending)
     finally:
         hub.stop()
@@ -456,7 +461,7 @@ def test_a_viewer_can_neither_retry_nor_cancel_whatever_calls_the_action(
             ),
         )
         with caplog.at_level(logging.WARNING, logger="sync_monitor.live.actions"):
-            retried = hub.retry(failed["setId"], viewer).result(seconds(10))
+            retried = hub.actions.retry(failed["setId"], viewer).result(seconds(10))
             cancelled = hub.actions.cancel(running["jobId"], viewer).result(seconds(10))
         assert not retried.ok
         assert not cancelled.ok

@@ -14,7 +14,7 @@ from sync_monitor.live.hub import Hub
 from sync_monitor.live.jobstate import StreamKind
 from sync_monitor.live.snapshot import BackendKind, Snapshot
 from sync_monitor.settings import load_settings
-from tests.support.hub import events_seen, hub_for, stream_opens, wait_for
+from tests.support.hub import events_seen, hub_for, stream_opens, wait_for, watching
 from tests.support.local_api import Api, quiet_config, running
 from tests.support.waiting import seconds
 
@@ -92,7 +92,7 @@ def test_streams_reconnect_as_soon_as_the_backend_is_back(tmp_path: Path) -> Non
     try:
 
         def stream_is(kind: StreamKind) -> bool:
-            job = hub.watched(cs["jobId"])
+            job = watching(hub, cs["jobId"])
             return job is not None and job.stream.kind is kind
 
         wait_for(hub, lambda s: stream_is(StreamKind.LIVE) and events_seen(hub, cs["jobId"]) >= 2)

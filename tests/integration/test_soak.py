@@ -26,7 +26,7 @@ def test_every_job_streamed_to_its_end_has_the_service_final_counts(tmp_path: Pa
             wait_for(hub, lambda s: soak.done.is_set(), timeout=240)
             soak.join()
             assert soak.lives == 2  # one restart
-            wait_for(hub, lambda s: hub.consumer_count == 0, timeout=60)
+            wait_for(hub, lambda s: hub.consumers.alive() == 0, timeout=60)
             tally = compare(hub, soak.rows())
             left = {t.name for t in threading.enumerate()} - baseline
         finally:

@@ -97,23 +97,29 @@ def retry_job(api: Api, hub: Hub, behaviour: dict[str, object]) -> tuple[str, st
     """A failed set retried by the hub: its new job is watched from the 202 on, queued or not."""
     cs = api.create_set(name="Watched", failed_error="first try failed", behaviour=behaviour)
     wait_for(hub, lambda s: any(f.set_id == cs["setId"] for f in s.failed))
-    result = hub.retry(cs["setId"], OPS).result(seconds(10))
+    result = hub.actions.retry(cs["setId"], OPS).result(seconds(10))
     assert result.ok, result.message
     assert result.job_id is not None
     return cs["setId"], result.job_id
 
 
+def watching(hub: Hub, job_id: str) -> WatchedJob | None:
+    """What the hub knows of one watched job, if it watches it (an immutable value)."""
+    with hub.state.reading() as tracker:
+        return tracker.watched.get(job_id)
+
+
 def watched(hub: Hub, job_id: str) -> WatchedJob:
-    job = hub.watched(job_id)
+    job = watching(hub, job_id)
     assert job is not None, f"{job_id} is not watched"
     return job
 
 
 def final_live(hub: Hub, job_id: str) -> WatchedJob:
-    wait_for(hub, lambda s: (job := hub.watched(job_id)) is not None and job.outcome is not None)
+    wait_for(hub, lambda s: (job := watching(hub, job_id)) is not None and job.outcome is not None)
     return watched(hub, job_id)
 
 
 def events_seen(hub: Hub, job_id: str) -> int:
-    job = hub.watched(job_id)
+    job = watching(hub, job_id)
     return job.events if job is not None else 0

@@ -24,6 +24,7 @@ from sync_monitor.dotoro.models import Progress
 from sync_monitor.live.hub import Hub
 from sync_monitor.live.jobstate import Outcome, StreamKind, StreamStatus
 from sync_monitor.settings import load_settings
+from tests.support.hub import watching
 from tests.support.waiting import seconds
 
 T = TypeVar("T")
@@ -186,7 +187,8 @@ def _counts_of(data: str) -> str:
 
 class WatchingHub(Hub):
     """A hub that also keeps how each job's stream ended, with what it then knew of the job,
-    and a short trace of what it read (to describe a mismatch)."""
+    and a short trace of what it read (to describe a mismatch). It listens in on what the
+    stream consumers report (consumers.py, their sink), then lets it through."""
 
     def __init__(self, url: str) -> None:
         settings = load_settings(environ={}).model_copy(update={"poll_seconds": 0.5})
@@ -194,32 +196,41 @@ class WatchingHub(Hub):
         self.ends: dict[str, tuple[Outcome, Progress | None]] = {}  # the progress it held
         self.traces: dict[str, list[str]] = {}
         self._notes = threading.Lock()
+        sink = self.consumers
+        on_event, on_stream_state, on_end = sink.on_event, sink.on_stream_state, sink.on_end
+
+        def event(job_id: str, event: StreamEvent) -> None:
+            on_event(job_id, event)
+            name = type(event).__name__
+            if name != "Heartbeat":
+                progress = getattr(event, "progress", None)
+                state = getattr(event, "state", None)
+                detail = (
+                    f"({progress.synced}/{progress.failed}/{progress.total})" if progress else ""
+                )
+                self._note(job_id, f"{name}{detail}{f'[{state}]' if state else ''}")
+
+        def stream_state(job_id: str, status: StreamStatus) -> None:
+            on_stream_state(job_id, status)
+            if status.kind is StreamKind.LIVE:
+                self._note(job_id, "|open")
+            elif status.kind is StreamKind.RECONNECTING:
+                self._note(job_id, f"|{status.reason}")
+
+        def end(job_id: str, outcome: Outcome, reason: str | None) -> None:
+            on_end(job_id, outcome, reason)
+            job = watching(self, job_id)
+            with self._notes:
+                self.ends[job_id] = (outcome, job.progress if job is not None else None)
+
+        # Instance attributes win over the methods the consumers' threads call on their sink.
+        setattr(sink, "on_event", event)  # noqa: B010
+        setattr(sink, "on_stream_state", stream_state)  # noqa: B010
+        setattr(sink, "on_end", end)  # noqa: B010
 
     def _note(self, job_id: str, token: str) -> None:
         with self._notes:
             self.traces.setdefault(job_id, []).append(token)
-
-    def on_event(self, job_id: str, event: StreamEvent) -> None:
-        super().on_event(job_id, event)
-        name = type(event).__name__
-        if name != "Heartbeat":
-            progress = getattr(event, "progress", None)
-            state = getattr(event, "state", None)
-            detail = f"({progress.synced}/{progress.failed}/{progress.total})" if progress else ""
-            self._note(job_id, f"{name}{detail}{f'[{state}]' if state else ''}")
-
-    def on_stream_state(self, job_id: str, status: StreamStatus) -> None:
-        super().on_stream_state(job_id, status)
-        if status.kind is StreamKind.LIVE:
-            self._note(job_id, "|open")
-        elif status.kind is StreamKind.RECONNECTING:
-            self._note(job_id, f"|{status.reason}")
-
-    def on_end(self, job_id: str, outcome: Outcome, reason: str | None) -> None:
-        super().on_end(job_id, outcome, reason)
-        job = self.watched(job_id)
-        with self._notes:
-            self.ends[job_id] = (outcome, job.progress if job is not None else None)
 
 
 @dataclass(frozen=True)

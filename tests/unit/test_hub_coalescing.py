@@ -7,7 +7,7 @@ from sync_monitor.dotoro.events import CampaignSynced, Heartbeat
 from sync_monitor.dotoro.models import Progress, QueuedJob, StatusSummary
 from sync_monitor.live.hub import Hub
 from sync_monitor.settings import load_settings
-from tests.support.hub import OPS
+from tests.support.hub import OPS, watching
 from tests.support.logs import LoggedErrors
 from tests.support.waiting import seconds
 
@@ -20,13 +20,15 @@ def idle_hub() -> Hub:
 def test_a_burst_of_events_costs_one_rebuild() -> None:
     hub = idle_hub()
     hub.snapshot()
-    before = hub.rebuilds
+    before = hub.state.rebuilds
     for n in range(1, 1001):
-        hub.on_event("job-1", CampaignSynced(f"c{n}", None, Progress(synced=n, total=1000)))
+        hub.consumers.on_event(
+            "job-1", CampaignSynced(f"c{n}", None, Progress(synced=n, total=1000))
+        )
     for _ in range(20):  # twenty viewers reading after the burst
         hub.snapshot()
-    assert hub.rebuilds == before + 1
-    watched = hub.watched("job-1")
+    assert hub.state.rebuilds == before + 1
+    watched = watching(hub, "job-1")
     assert watched is not None
     assert watched.progress == Progress(synced=1000, total=1000)
 
@@ -35,14 +37,14 @@ def test_no_change_means_no_rebuild() -> None:
     hub = idle_hub()
     first = hub.snapshot()
     assert hub.snapshot() is first
-    hub.on_event("job-1", Heartbeat())
+    hub.consumers.on_event("job-1", Heartbeat())
     assert hub.snapshot() is not first
 
 
 def test_wait_for_change_returns_at_once_when_already_changed() -> None:
     hub = idle_hub()
     version = hub.snapshot().version
-    hub.on_event("job-1", Heartbeat())
+    hub.consumers.on_event("job-1", Heartbeat())
     assert hub.wait_for_change(version, timeout=seconds(5)) > version
 
 
@@ -83,7 +85,7 @@ def test_an_action_that_hits_a_bug_fails_with_a_sentence(logged_errors: LoggedEr
     logged_errors.expect("an action failed unexpectedly")
     hub = Hub(BuggyClient(), load_settings(environ={}))
     try:
-        result = hub.retry("set-1", OPS).result(10)
+        result = hub.actions.retry("set-1", OPS).result(10)
         assert not result.ok
         assert "unexpected error" in result.message
         [logged] = logged_errors.matching("an action failed unexpectedly")

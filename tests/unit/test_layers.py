@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import grimp
+
 from tests.support.waiting import seconds
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,6 +32,23 @@ def test_import_contracts_are_kept() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_no_import_cycle_even_for_the_type_checker() -> None:
+    """No module reaches itself through its imports, TYPE_CHECKING ones included (the hub's
+    loop with the poller and the actions once hid there)."""
+    graph = grimp.build_graph(
+        "sync_monitor", "dotoro_local", exclude_type_checking_imports=False, cache_dir=None
+    )
+    loops = sorted(
+        {
+            tuple(sorted((module, imported)))
+            for module in graph.modules
+            for imported in graph.find_modules_directly_imported_by(module)
+            if graph.chain_exists(importer=imported, imported=module)
+        }
+    )
+    assert loops == []
 
 
 def test_no_package_module_is_over_300_lines() -> None:
