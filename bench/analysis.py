@@ -32,6 +32,7 @@ from bench.record import record
 from dotoro_local import LocalApiServer, ServerConfig
 from sync_monitor.dotoro.models import Platform
 from sync_monitor.history import Attempt, History, Outcome, View, Window
+from sync_monitor.history.attempt import Source
 from sync_monitor.history.rows import as_row
 from sync_monitor.history.schema import attempts
 from tests.support.databases import postgres_database
@@ -77,7 +78,7 @@ def generate(count: int, now: datetime) -> list[dict[str, object]]:
                     failed=0,
                     total=10,
                     error=error,
-                    source="bench",
+                    source=Source.HISTORY,  # as a backfill writes them
                 ),
                 updated,
             )

@@ -182,7 +182,22 @@ def signed_in(
 
 # What they did: the audit trail's entries (the trail itself is history/audit.py).
 
-REFUSED = "refused"  # the outcome of an attempt by someone who may not do it
+
+class Action(StrEnum):
+    """What an entry records: an action on a sync, or a request the push route refused."""
+
+    RETRY = "retry"
+    CANCEL = "cancel"
+    CHECK_IN = "check-in"  # the sign-in keeper's (push/route.py)
+    PUSH = "push connection"
+
+
+class Verdict(StrEnum):
+    """How it went."""
+
+    DONE = "done"
+    FAILED = "failed"  # the service refused it, or could not be reached
+    REFUSED = "refused"  # by the monitor: the caller may not do it
 
 
 @dataclass(frozen=True)
@@ -192,9 +207,9 @@ class Entry:
     at: datetime
     who: str
     role: str
-    action: str
+    action: Action
     target: str
-    outcome: str
+    outcome: Verdict
     message: str
     uid: str = field(default_factory=lambda: uuid.uuid4().hex)
 

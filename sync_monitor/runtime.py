@@ -32,7 +32,7 @@ from sync_monitor.pgboss.reader import QueueReader
 from sync_monitor.push import route
 from sync_monitor.push.publisher import Publisher
 
-from .access import REFUSED, Entry, signed_in
+from .access import Action, Entry, Verdict, signed_in
 from .settings import Settings, SettingsError, load_settings
 from .signins import SignIns
 
@@ -215,11 +215,13 @@ def _refuse(jar: Any) -> str | None:
 ROUTE_CALLER = "unknown client"  # who a refused request to the route is (one bucket per kind)
 
 
-def _refused(audit: AuditLog, wall: Callable[[], Any], what: str, why: str, peer: str) -> None:
+def _refused(audit: AuditLog, wall: Callable[[], Any], what: Action, why: str, peer: str) -> None:
     """A request the route refused: counted in the audit trail, where a flood is summed up
     (AuditLog.refusal), and logged as often as the trail lists it (never the token). All such
     requests are one caller there: a client can say anything of its address."""
-    entry = Entry(wall(), ROUTE_CALLER, "unknown", what, "", REFUSED, f"{why} (from {peer})")
+    entry = Entry(
+        wall(), ROUTE_CALLER, "unknown", what, "", Verdict.REFUSED, f"{why} (from {peer})"
+    )
     if audit.refusal(entry):
         log.warning("refused a %s request from %s: %s", what, peer, why)
 

@@ -30,6 +30,14 @@ class Outcome(StrEnum):
         return self in (Outcome.COMPLETED, Outcome.FAILED, Outcome.CANCELLED)
 
 
+class Source(StrEnum):
+    """Where the monitor learned of an attempt."""
+
+    STATUS = "status"  # the status poll, as the live page saw it
+    HISTORY = "history"  # the API's history listing
+    QUEUE = "queue"  # pg-boss's table
+
+
 @dataclass(frozen=True)
 class Attempt:
     key: str
@@ -47,7 +55,7 @@ class Attempt:
     failed: int | None = None
     total: int | None = None
     error: str | None = None
-    source: str = "status"  # status, stream, history, action
+    source: Source = Source.STATUS
 
     @property
     def category(self) -> str:
@@ -108,7 +116,7 @@ def from_listing(job: SyncJob) -> Attempt | None:
         failed=progress.failed if known else None,
         total=progress.total if known else None,
         error=job.error,
-        source="history",
+        source=Source.HISTORY,
     )
 
 
@@ -130,5 +138,5 @@ def from_queue(job: QueueJob, name: str) -> Attempt:
         started_at=job.started_on,
         finished_at=job.completed_on,
         error=job.error,
-        source="queue",
+        source=Source.QUEUE,
     )

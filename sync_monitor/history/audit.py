@@ -33,7 +33,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from sync_monitor.access import REFUSED, Entry
+from sync_monitor.access import Action, Entry, Verdict
 from sync_monitor.refusals import Limiter
 from sync_monitor.text import storable
 
@@ -231,7 +231,9 @@ class AuditLog:
             )
             if refused is not None:
                 query = query.where(
-                    audit.c.outcome == REFUSED if refused else audit.c.outcome != REFUSED
+                    audit.c.outcome == Verdict.REFUSED
+                    if refused
+                    else audit.c.outcome != Verdict.REFUSED
                 )
             try:
                 with engine.connect() as connection:
@@ -250,7 +252,7 @@ class AuditLog:
 
     def _read_local(self, limit: int, refused: bool | None) -> list[Entry]:
         where = "" if refused is None else f"WHERE outcome {'=' if refused else '!='} ?"
-        params: tuple[Any, ...] = (limit,) if refused is None else (REFUSED, limit)
+        params: tuple[Any, ...] = (limit,) if refused is None else (Verdict.REFUSED, limit)
         try:
             with self._local() as db:
                 rows = db.execute(
@@ -272,13 +274,14 @@ def _from_local(row: tuple[Any, ...]) -> Entry:
     """An entry of the fallback file; one written before entries had uids gets a stable one."""
     key, uid, at, who, role, action, target, outcome, message = row
     when = datetime.fromisoformat(at)
-    return Entry(when, who, role, action, target, outcome, message, uid or f"file-{key}-{at}")
+    uid = uid or f"file-{key}-{at}"
+    return Entry(when, who, role, Action(action), target, Verdict(outcome), message, uid)
 
 
 def _from_history(row: Any) -> Entry:
     uid, at_ms, who, role, action, target, outcome, message = row
     when = datetime.fromtimestamp(at_ms / 1000, UTC)
-    return Entry(when, who, role, action, target, outcome, message, uid)
+    return Entry(when, who, role, Action(action), target, Verdict(outcome), message, uid)
 
 
 def _newest(entries: Iterable[Entry], limit: int) -> list[Entry]:

@@ -10,7 +10,7 @@ from sqlalchemy import literal_column, or_
 from sync_monitor.dotoro.models import Platform
 from sync_monitor.text import storable
 
-from .attempt import Attempt, Outcome, from_ms, to_ms
+from .attempt import Attempt, Outcome, Source, from_ms, to_ms
 from .schema import COLUMNS, HOUR_MS
 
 FINAL = tuple(o.value for o in Outcome if o.final)
@@ -71,7 +71,7 @@ def from_row(row: Any) -> Attempt:
         failed=row["failed"],
         total=row["total"],
         error=row["error"],
-        source=row["source"],
+        source=Source(row["source"]),
     )
 
 

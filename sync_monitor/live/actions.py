@@ -13,7 +13,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
-from sync_monitor.access import REFUSED, ActionLog, Caller, Entry
+from sync_monitor.access import Action, ActionLog, Caller, Entry, Verdict
 from sync_monitor.dotoro.client import DotoroClient
 from sync_monitor.dotoro.errors import ApiError, describe
 
@@ -69,27 +69,29 @@ class SyncActions:
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sync-action")
 
     def _audited(
-        self, what: str, target: str, caller: Caller, work: Callable[[], ActionResult]
+        self, what: Action, target: str, caller: Caller, work: Callable[[], ActionResult]
     ) -> Callable[[], ActionResult]:
         """`work`, with its result written to the audit trail."""
 
         def audited() -> ActionResult:
             result = _guarded(work)
-            outcome = "done" if result.ok else "failed"
+            outcome = Verdict.DONE if result.ok else Verdict.FAILED
             log.info("%s of %s by %s: %s", what, target, caller.who, outcome)
             self._record(what, target, caller, outcome, result.message)
             return result
 
         return audited
 
-    def _record(self, what: str, target: str, caller: Caller, outcome: str, message: str) -> None:
+    def _record(
+        self, what: Action, target: str, caller: Caller, outcome: Verdict, message: str
+    ) -> None:
         if self._audit is not None:
             entry = Entry(
                 self._state.wall(), caller.who, caller.role.value, what, target, outcome, message
             )
             self._audit.record(entry)
 
-    def _refused(self, what: str, target: str, caller: Caller) -> Future[ActionResult] | None:
+    def _refused(self, what: Action, target: str, caller: Caller) -> Future[ActionResult] | None:
         """A refusal for a caller who may not act (logged and audited with who tried), else
         None."""
         if caller.may_act:
@@ -98,7 +100,13 @@ class SyncActions:
         message = f"Only operators may {what} syncs. {caller.why_read_only}".strip()
         if self._audit is not None:  # rate-limited: a viewer cannot flood the trail
             entry = Entry(
-                self._state.wall(), caller.who, caller.role.value, what, target, REFUSED, message
+                self._state.wall(),
+                caller.who,
+                caller.role.value,
+                what,
+                target,
+                Verdict.REFUSED,
+                message,
             )
             self._audit.refusal(entry)
         return _done(ActionResult(False, message))
@@ -125,7 +133,7 @@ class SyncActions:
     def retry(self, set_id: str, caller: Caller) -> Future[ActionResult]:
         """Queue a new job for a failed set: shown as pending at once, confirmed or rolled
         back by the service's answer; the new job id is watched. Operators only."""
-        refused = self._refused("retry", set_id, caller)
+        refused = self._refused(Action.RETRY, set_id, caller)
         if refused is not None:
             return refused
 
@@ -145,7 +153,7 @@ class SyncActions:
         with self._state.change() as tracker:
             future = self._once(
                 f"retry:{set_id}",
-                self._audited("retry", set_id, caller, work),
+                self._audited(Action.RETRY, set_id, caller, work),
                 pending=lambda: tracker.retry_pending(set_id),
             )
             tracker.mark_retry(set_id, self._state.wall())
@@ -154,7 +162,7 @@ class SyncActions:
     def cancel(self, job_id: str, caller: Caller) -> Future[ActionResult]:
         """Cancel a job where the backend can (ext, §3.6); hidden at once, restored on failure.
         Operators only."""
-        refused = self._refused("cancel", job_id, caller)
+        refused = self._refused(Action.CANCEL, job_id, caller)
         if refused is not None:
             return refused
         with self._state.reading() as tracker:
@@ -165,7 +173,7 @@ class SyncActions:
                 if can_cancel is False
                 else "Whether this backend can cancel is not known yet; try again in a moment."
             )
-            self._record("cancel", job_id, caller, "failed", message)
+            self._record(Action.CANCEL, job_id, caller, Verdict.FAILED, message)
             return _done(ActionResult(False, message))
 
         def work() -> ActionResult:
@@ -185,7 +193,7 @@ class SyncActions:
         with self._state.change() as tracker:
             future = self._once(
                 f"cancel:{job_id}",
-                self._audited("cancel", job_id, caller, work),
+                self._audited(Action.CANCEL, job_id, caller, work),
                 pending=lambda: tracker.cancel_pending(job_id),
             )
             tracker.mark_cancel(job_id)

@@ -17,7 +17,7 @@ from sync_monitor.dotoro.events import StreamEvent
 from sync_monitor.dotoro.models import JobState
 from sync_monitor.dotoro.sse import Connect, HttpConnector
 
-from .jobstate import Outcome, StreamStatus, silent_jobs
+from .jobstate import StreamEnd, StreamStatus, silent_jobs
 from .state import LiveState
 from .streams import StreamConsumer
 
@@ -126,7 +126,7 @@ class Consumers:
         with self._state.change() as tracker:
             tracker.set_stream(job_id, status, self._state.mono())
 
-    def on_end(self, job_id: str, outcome: Outcome, reason: str | None) -> None:
+    def on_end(self, job_id: str, outcome: StreamEnd, reason: str | None) -> None:
         with self._state.change() as tracker:
             tracker.end(job_id, outcome, reason, self._state.wall())
             consumer = self._consumers.get(job_id)

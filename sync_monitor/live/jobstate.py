@@ -40,7 +40,7 @@ class StreamKind(StrEnum):
     FAILED = "failed"  # refused for good (400/401/403/404): reconnecting cannot help
 
 
-class Outcome(StrEnum):
+class StreamEnd(StrEnum):
     """Why a stream consumer stopped for good."""
 
     COMPLETED = "completed"
@@ -57,9 +57,9 @@ class Outcome(StrEnum):
 
 
 _FINAL = {
-    Outcome.COMPLETED: JobState.COMPLETED,
-    Outcome.FAILED: JobState.FAILED,
-    Outcome.CANCELLED: JobState.CANCELLED,
+    StreamEnd.COMPLETED: JobState.COMPLETED,
+    StreamEnd.FAILED: JobState.FAILED,
+    StreamEnd.CANCELLED: JobState.CANCELLED,
 }
 
 

@@ -30,7 +30,7 @@ from sync_monitor.dotoro.events import (
 from sync_monitor.dotoro.models import JobState
 from sync_monitor.dotoro.sse import Connect
 
-from .jobstate import Outcome, StreamKind, StreamStatus
+from .jobstate import StreamEnd, StreamKind, StreamStatus
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class StreamSink(Protocol):
 
     def on_stream_state(self, job_id: str, status: StreamStatus) -> None: ...
 
-    def on_end(self, job_id: str, outcome: Outcome, reason: str | None) -> None: ...
+    def on_end(self, job_id: str, outcome: StreamEnd, reason: str | None) -> None: ...
 
     def should_watch(self, job_id: str) -> bool: ...
 
@@ -53,7 +53,7 @@ class StreamSink(Protocol):
 
 @dataclass
 class _Verdict:
-    outcome: Outcome | None = None  # set: stop for good
+    outcome: StreamEnd | None = None  # set: stop for good
     got_events: bool = False
     wait: float | None = None  # None: the backoff decides
     reason: str | None = None
@@ -120,7 +120,7 @@ class StreamConsumer:
 
     def run(self) -> None:
         failures = 0
-        outcome, reason = Outcome.STOPPED, None
+        outcome, reason = StreamEnd.STOPPED, None
         try:
             while not self._stop.is_set():
                 # Once the job has left the lists, one last attach tells how it ended: a
@@ -134,7 +134,7 @@ class StreamConsumer:
                     log.exception("stream %s: unexpected error", self.job_id)
                     verdict = _Verdict(reason="an unexpected error in the monitor")
                 if final and verdict.outcome is None:
-                    verdict = _Verdict(Outcome.GONE, reason="the job is no longer active")
+                    verdict = _Verdict(StreamEnd.GONE, reason="the job is no longer active")
                 if self._stop.is_set():
                     return
                 if verdict.outcome is not None:
@@ -191,13 +191,13 @@ class StreamConsumer:
                         connected = True
                         if event.state is JobState.CANCELLED:
                             # The service then sends only heartbeats until its 5-minute close.
-                            return _Verdict(Outcome.CANCELLED, True)
+                            return _Verdict(StreamEnd.CANCELLED, True)
                         if final:
                             return verdict  # still unfinished, yet unlisted: stop watching
                     elif isinstance(event, Completed):
-                        return _Verdict(Outcome.COMPLETED, True)
+                        return _Verdict(StreamEnd.COMPLETED, True)
                     elif isinstance(event, Cancelled):
-                        return _Verdict(Outcome.CANCELLED, True)
+                        return _Verdict(StreamEnd.CANCELLED, True)
                     elif isinstance(event, StreamError):
                         if not connected:
                             late_error = event
@@ -206,11 +206,11 @@ class StreamConsumer:
                     if self._stop.is_set():
                         return verdict
                 if late_error is not None:
-                    return _Verdict(Outcome.FAILED, True, reason=late_error.message)
+                    return _Verdict(StreamEnd.FAILED, True, reason=late_error.message)
             verdict.reason = "the stream ended without a final event"
         except ApiError as exc:
             if exc.status in (400, 401, 403, 404):  # reconnecting cannot change these
-                return _Verdict(Outcome.DENIED, reason=exc.message)
+                return _Verdict(StreamEnd.DENIED, reason=exc.message)
             verdict.reason = exc.message
             if exc.status == 429:
                 verdict.wait = exc.retry_after
@@ -233,7 +233,7 @@ class StreamConsumer:
         # pg-boss may still retry the job (§3.2, §4): ask, and otherwise look again soon.
         state = self.sink.job_state(self.job_id)
         if state is JobState.FAILED:
-            return _Verdict(Outcome.FAILED, True, reason=event.message)
+            return _Verdict(StreamEnd.FAILED, True, reason=event.message)
         if state is JobState.CANCELLED:
-            return _Verdict(Outcome.CANCELLED, True)
+            return _Verdict(StreamEnd.CANCELLED, True)
         return _Verdict(None, True, wait=0.5, reason="the attempt failed; the job may be retried")

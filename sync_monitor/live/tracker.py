@@ -16,7 +16,7 @@ from sync_monitor.dotoro.models import Features, JobState, Platform, StatusSumma
 
 from .build import HubState, RetryMark, job_id_of
 from .endings import Told, endings
-from .jobstate import Outcome, StreamKind, StreamStatus, WatchedJob, apply, fold_poll
+from .jobstate import StreamEnd, StreamKind, StreamStatus, WatchedJob, apply, fold_poll
 from .snapshot import Backend, Finished
 
 FORGET_AFTER = timedelta(minutes=5)  # finished jobs leave memory after this
@@ -180,9 +180,9 @@ class Tracker:
         live_since = mono if opened else current.live_since
         self.watched[job_id] = replace(current, stream=stream, live_since=live_since)
 
-    def end(self, job_id: str, outcome: Outcome, reason: str | None, now: datetime) -> None:
+    def end(self, job_id: str, outcome: StreamEnd, reason: str | None, now: datetime) -> None:
         """A consumer stopped for good; a final outcome is recorded once."""
-        kind = StreamKind.FAILED if outcome is Outcome.DENIED else StreamKind.ENDED
+        kind = StreamKind.FAILED if outcome is StreamEnd.DENIED else StreamKind.ENDED
         current = replace(
             self.watched.get(job_id, WatchedJob(job_id)), stream=StreamStatus(kind, reason=reason)
         )

@@ -36,6 +36,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from sync_monitor.access import Action
 from sync_monitor.push import token
 from sync_monitor.signins import SignIns
 
@@ -71,7 +72,7 @@ class Gate:
     # Why a request's cookies are not let in now (None when they are); raises CannotTell.
     refuse: Callable[[Mapping[str, str]], str | None]
     # A refused request (what, why, from where): logged and audited, a flood summed up.
-    refused: Callable[[str, str, str], None]
+    refused: Callable[[Action, str, str], None]
     push: bool = True  # False (SYNC_MONITOR_PUSH off): the push route refuses all; check-ins go on
 
 
@@ -147,7 +148,7 @@ def _refusal(gate: Gate, connection: HTTPConnection, browser: str) -> Refusal | 
     return None
 
 
-def _refuse(gate: Gate, what: str, refusal: Refusal, connection: HTTPConnection) -> None:
+def _refuse(gate: Gate, what: Action, refusal: Refusal, connection: HTTPConnection) -> None:
     if refusal.suspect:
         gate.refused(what, refusal.why, _peer(connection))
     else:
@@ -179,7 +180,7 @@ def check_in(request: Request, gate: Gate | None) -> Response:
             gate.signins.refuse(browser, why_not)
     refusal = _refusal(gate, request, browser)
     if refusal is not None:
-        _refuse(gate, "check-in", refusal, request)
+        _refuse(gate, Action.CHECK_IN, refusal, request)
         ended = None
         if claim is not None and gate.same_device(claim.browser, browser):
             ended = gate.signins.standing(claim.browser)
@@ -206,7 +207,7 @@ async def serve(ws: WebSocket, gate: Gate | None) -> None:
     browser = gate.browser_of(ws.cookies)
     refusal = _refusal(gate, ws, browser)
     if refusal is not None:
-        _refuse(gate, "push connection", refusal, ws)
+        _refuse(gate, Action.PUSH, refusal, ws)
         await ws.send_denial_response(
             PlainTextResponse("401 Unauthorized", status_code=401, headers=NO_BUFFERING)
         )

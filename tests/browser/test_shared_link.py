@@ -16,6 +16,7 @@ from sqlalchemy import create_engine
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
+from sync_monitor.access import Action
 from sync_monitor.history.audit import AuditLog
 from sync_monitor.push import route
 from tests.support.browser import Live, until
@@ -190,7 +191,7 @@ def test_a_push_token_works_only_in_the_browser_it_was_minted_for(
     trail = AuditLog(tmp_path / "read.sqlite3", lambda: create_engine(f"sqlite:///{history}"))
     refused = trail.read(20).refused
     trail.close()
-    assert [e.action for e in refused].count("push connection") >= 2
+    assert [e.action for e in refused].count(Action.PUSH) >= 2
 
 
 def test_a_flood_of_refusals_leaves_the_operators_actions_in_sight(live: Start) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, func, select
 
-from sync_monitor.access import Caller, Entry, Role, without_sign_in
+from sync_monitor.access import Action, Caller, Entry, Role, Verdict, without_sign_in
 from sync_monitor.history import History
 from sync_monitor.history.audit import AuditLog
 from sync_monitor.history.schema import audit
@@ -43,9 +43,9 @@ def in_history(history: History) -> int:
         return int(connection.execute(select(func.count()).select_from(audit)).scalar_one())
 
 
-def entry(n: int, outcome: str = "done") -> Entry:
+def entry(n: int, outcome: Verdict = Verdict.DONE) -> Entry:
     at = datetime(2026, 11, 30, 12, tzinfo=UTC) + timedelta(seconds=n)
-    return Entry(at, f"ops{n}@example.com", "operator", "retry", f"set-{n}", outcome, f"#{n}")
+    return Entry(at, f"ops{n}@example.com", "operator", Action.RETRY, f"set-{n}", outcome, f"#{n}")
 
 
 def test_every_action_is_audited_with_who_and_the_result(
@@ -115,7 +115,7 @@ def test_entries_wait_in_the_file_while_the_history_cannot_be_reached_then_move_
     assert [e.target for e in first.entries] == ["set-1"]
     assert first.problem == "the history database is not open yet"
     reachable["engine"] = unreachable
-    trail.record(entry(2, "failed"))
+    trail.record(entry(2, Verdict.FAILED))
     down = trail.read(10)
     assert [e.target for e in down.entries] == ["set-2", "set-1"]
     assert down.problem == "the history database cannot be reached"
@@ -195,7 +195,9 @@ def test_hostile_text_is_stored_not_refused(tmp_path: Path, history: History) ->
     path = tmp_path / "audit.sqlite3"
     trail = AuditLog(path, lambda: history.engine)
     at = datetime(2026, 11, 30, 12, tzinfo=UTC)
-    trail.record(Entry(at, "ops@x.io", "operator", "retry", "x" * 5000, "failed", "bad\x00byte"))
+    trail.record(
+        Entry(at, "ops@x.io", "operator", Action.RETRY, "x" * 5000, Verdict.FAILED, "bad\x00byte")
+    )
     [kept] = trail.recent(5)
     trail.close()
     assert (kept.target, kept.message) == ("x" * 200, "bad\ufffdbyte")

@@ -14,7 +14,7 @@ from sync_monitor.dotoro.client import PROBE_ID, DotoroClient
 from sync_monitor.dotoro.models import JobState
 from sync_monitor.dotoro.sse import HttpConnector
 from sync_monitor.live.hub import Hub
-from sync_monitor.live.jobstate import Outcome
+from sync_monitor.live.jobstate import StreamEnd
 from sync_monitor.live.snapshot import BackendKind, Snapshot
 from sync_monitor.live.streams import StreamConsumer
 from sync_monitor.settings import load_settings
@@ -66,13 +66,13 @@ def test_silent_close_at_stream_timeout_reconnects(contract: Contract) -> None:
         assert stream_opens(api, set_id) >= 3
 
 
-def consume(connector: HttpConnector, job_id: str) -> tuple[Outcome, str | None]:
-    ended: list[tuple[Outcome, str | None]] = []
+def consume(connector: HttpConnector, job_id: str) -> tuple[StreamEnd, str | None]:
+    ended: list[tuple[StreamEnd, str | None]] = []
 
     class Sink:
         def on_event(self, *_: object) -> None: ...
         def on_stream_state(self, *_: object) -> None: ...
-        def on_end(self, _job: str, outcome: Outcome, reason: str | None) -> None:
+        def on_end(self, _job: str, outcome: StreamEnd, reason: str | None) -> None:
             ended.append((outcome, reason))
 
         def should_watch(self, _job: str) -> bool:
@@ -91,14 +91,14 @@ def test_unknown_job_stops_the_consumer_with_a_reason(api: Api) -> None:
     cs = api.create_set(name="x")
     unknown = "00000000-0000-4000-8000-000000000001"
     connector = HttpConnector(DotoroClient(api.url), cs["setId"], unknown, 5)
-    assert consume(connector, unknown) == (Outcome.DENIED, "Job not found")
+    assert consume(connector, unknown) == (StreamEnd.DENIED, "Job not found")
 
 
 def test_job_of_another_set_is_denied(api: Api) -> None:
     api.set_workers(0)
     mine, other = api.create_set(name="x"), api.create_set(name="y", queue=True)
     connector = HttpConnector(DotoroClient(api.url), mine["setId"], other["jobId"], 5)
-    assert consume(connector, other["jobId"]) == (Outcome.DENIED, "Access denied to this job")
+    assert consume(connector, other["jobId"]) == (StreamEnd.DENIED, "Access denied to this job")
 
 
 def test_bad_session_is_denied() -> None:
@@ -108,7 +108,7 @@ def test_bad_session_is_denied() -> None:
         cs = api.create_set(name="x", queue=True)
         client = DotoroClient(api.url, session_token="bad", team_id=team)
         outcome, reason = consume(HttpConnector(client, cs["setId"], cs["jobId"], 5), cs["jobId"])
-        assert outcome is Outcome.DENIED
+        assert outcome is StreamEnd.DENIED
         assert reason == "Authentication required"
 
 

@@ -22,7 +22,7 @@ from sync_monitor.dotoro.client import DotoroClient
 from sync_monitor.dotoro.events import StreamEvent
 from sync_monitor.dotoro.models import Progress
 from sync_monitor.live.hub import Hub
-from sync_monitor.live.jobstate import Outcome, StreamKind, StreamStatus
+from sync_monitor.live.jobstate import StreamEnd, StreamKind, StreamStatus
 from sync_monitor.settings import load_settings
 from tests.support.hub import watching
 from tests.support.waiting import seconds
@@ -193,7 +193,7 @@ class WatchingHub(Hub):
     def __init__(self, url: str) -> None:
         settings = load_settings(environ={}).model_copy(update={"poll_seconds": 0.5})
         super().__init__(DotoroClient(url, timeout=seconds(5)), settings)
-        self.ends: dict[str, tuple[Outcome, Progress | None]] = {}  # the progress it held
+        self.ends: dict[str, tuple[StreamEnd, Progress | None]] = {}  # the progress it held
         self.traces: dict[str, list[str]] = {}
         self._notes = threading.Lock()
         sink = self.consumers
@@ -217,7 +217,7 @@ class WatchingHub(Hub):
             elif status.kind is StreamKind.RECONNECTING:
                 self._note(job_id, f"|{status.reason}")
 
-        def end(job_id: str, outcome: Outcome, reason: str | None) -> None:
+        def end(job_id: str, outcome: StreamEnd, reason: str | None) -> None:
             on_end(job_id, outcome, reason)
             job = watching(self, job_id)
             with self._notes:

@@ -11,7 +11,7 @@ import pytest
 from sync_monitor.dotoro.models import JobState, Platform, Progress, StatusSummary, SyncJob
 from sync_monitor.history import Attempt, Outcome, View, Window
 from sync_monitor.history.analysis import Counts, figures, percentile
-from sync_monitor.history.attempt import from_queue, job_key
+from sync_monitor.history.attempt import Source, from_queue, job_key
 from sync_monitor.history.observe import Observer
 from sync_monitor.history.signature import signature
 from sync_monitor.history.view import parse, to_query
@@ -226,7 +226,7 @@ def test_an_ended_queue_job_is_an_attempt_with_its_outcome_and_no_invented_name(
     assert (attempt.key, attempt.state, attempt.source) == (
         job_key(job_id(1)),
         Outcome.CANCELLED,
-        "queue",
+        Source.QUEUE,
     )
     assert attempt.set_name == ""  # unknown until the API lists the set: not its id
     assert from_queue(job, "Acme").set_name == "Acme"

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sync_monitor.access import REFUSED, Entry
+from sync_monitor.access import Action, Entry, Verdict
 from sync_monitor.refusals import LISTED, WINDOW_SECONDS, Limiter
 
 START = datetime(2026, 12, 5, 9, tzinfo=UTC)
 
 
-def refusal(who: str, seconds: float, action: str = "cancel") -> Entry:
+def refusal(who: str, seconds: float, action: Action = Action.CANCEL) -> Entry:
     at = START + timedelta(seconds=seconds)
-    return Entry(at, who, "viewer", action, f"job-{seconds}", REFUSED, "Only operators may…")
+    return Entry(
+        at, who, "viewer", action, f"job-{seconds}", Verdict.REFUSED, "Only operators may…"
+    )
 
 
 def test_a_flood_of_refusals_is_written_as_a_few_lines_and_one_summary() -> None:
@@ -29,7 +31,7 @@ def test_a_flood_of_refusals_is_written_as_a_few_lines_and_one_summary() -> None
     assert len(summaries) == 1
     [summary] = summaries
     assert summary.who == "viewer@acme.com"
-    assert summary.outcome == REFUSED
+    assert summary.outcome == Verdict.REFUSED
     assert summary.message.startswith(f"{60 - LISTED} more refused cancels by viewer@acme.com")
     # A new minute starts afresh.
     again = refusal("viewer@acme.com", 100)
@@ -39,6 +41,6 @@ def test_a_flood_of_refusals_is_written_as_a_few_lines_and_one_summary() -> None
 def test_nothing_held_back_is_lost_at_close() -> None:
     limiter: Limiter[Entry] = Limiter()
     for n in range(LISTED + 2):
-        limiter.admit(refusal("viewer@acme.com", n, action="retry"))
+        limiter.admit(refusal("viewer@acme.com", n, action=Action.RETRY))
     [summary] = limiter.due(None)
     assert summary.message.startswith("2 more refused retries")

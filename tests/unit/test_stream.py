@@ -28,7 +28,7 @@ from sync_monitor.dotoro.events import (
 )
 from sync_monitor.dotoro.models import JobState
 from sync_monitor.dotoro.sse import RawEvent, complete_frames, parse_sse
-from sync_monitor.live.jobstate import Outcome, StreamKind, StreamStatus
+from sync_monitor.live.jobstate import StreamEnd, StreamKind, StreamStatus
 from sync_monitor.live.streams import StreamConsumer
 from tests.support.logs import LoggedErrors
 
@@ -189,7 +189,7 @@ class Sink:
         self.events: list[StreamEvent] = []
         self.states: list[tuple[bool, int, str | None, float | None]] = []
         self.kinds: list[StreamKind] = []
-        self.ends: list[tuple[Outcome, str | None]] = []
+        self.ends: list[tuple[StreamEnd, str | None]] = []
         self.state_questions = 0
         self.got_event = threading.Event()
         self.reconnecting = threading.Event()
@@ -207,7 +207,7 @@ class Sink:
         if not live:
             self.reconnecting.set()
 
-    def on_end(self, job_id: str, outcome: Outcome, reason: str | None) -> None:
+    def on_end(self, job_id: str, outcome: StreamEnd, reason: str | None) -> None:
         assert job_id == JOB
         self.ends.append((outcome, reason))
 
@@ -239,7 +239,7 @@ def test_stops_with_completed_on_a_completed_frame() -> None:
     sink = Sink()
     script = run(sink, [connected(), progress(0, 0), HEARTBEAT, progress(2, 3), completed(3)])
 
-    assert sink.ends == [(Outcome.COMPLETED, None)]
+    assert sink.ends == [(StreamEnd.COMPLETED, None)]
     assert script.calls == [None]
     assert sink.states == [(True, 0, None, None)]
     assert [type(e) for e in sink.events] == [
@@ -256,7 +256,7 @@ def test_late_attach_to_a_completed_job_stops_with_completed() -> None:
     output = {"value": [{"synced": 4, "failed": 1, "skipped": 0, "errors": []}]}
     run(sink, [frame("completed", output)])
 
-    assert sink.ends == [(Outcome.COMPLETED, None)]
+    assert sink.ends == [(StreamEnd.COMPLETED, None)]
 
 
 def test_reconnects_after_a_clean_end_and_resumes_from_the_last_event_id() -> None:
@@ -269,7 +269,7 @@ def test_reconnects_after_a_clean_end_and_resumes_from_the_last_event_id() -> No
 
     assert script.calls == [None, "2"]
     assert sink.reconnects == [(1, "the stream ended without a final event", 0.01)]
-    assert sink.ends == [(Outcome.COMPLETED, None)]
+    assert sink.ends == [(StreamEnd.COMPLETED, None)]
 
 
 def test_reconnects_without_an_id_when_the_service_sends_none() -> None:
@@ -283,7 +283,7 @@ def test_connected_with_state_cancelled_stops_cancelled() -> None:
     sink = Sink()
     script = run(sink, [connected("cancelled"), HEARTBEAT, HEARTBEAT])
 
-    assert sink.ends == [(Outcome.CANCELLED, None)]
+    assert sink.ends == [(StreamEnd.CANCELLED, None)]
     assert script.calls == [None]
     assert len(sink.events) == 1  # it does not sit through the heartbeats until the 5-min close
 
@@ -292,14 +292,14 @@ def test_cancelled_frame_stops_cancelled() -> None:
     sink = Sink()
     run(sink, [connected(), progress(1, 5), frame("cancelled", {"jobId": JOB})])
 
-    assert sink.ends == [(Outcome.CANCELLED, None)]
+    assert sink.ends == [(StreamEnd.CANCELLED, None)]
 
 
 def test_error_without_connected_is_a_late_attach_to_a_failed_job() -> None:
     sink = Sink(state=None)
     script = run(sink, [error("Job failed")])
 
-    assert sink.ends == [(Outcome.FAILED, "Job failed")]
+    assert sink.ends == [(StreamEnd.FAILED, "Job failed")]
     assert sink.state_questions == 0
     assert script.calls == [None]
 
@@ -314,7 +314,7 @@ def test_a_replayed_attempt_error_is_not_taken_for_the_jobs_end() -> None:
         [frame("error", {"error": "timeout"}, id="4"), progress(0, 4, id="5"), completed(4)],
     )
 
-    assert sink.ends == [(Outcome.COMPLETED, None)]
+    assert sink.ends == [(StreamEnd.COMPLETED, None)]
     assert script.calls == [None, "2"]
     assert sink.state_questions == 0
 
@@ -322,12 +322,12 @@ def test_a_replayed_attempt_error_is_not_taken_for_the_jobs_end() -> None:
 @pytest.mark.parametrize(
     ("state", "outcome", "reason"),
     [
-        (JobState.FAILED, Outcome.FAILED, "Reddit API timed out"),
-        (JobState.CANCELLED, Outcome.CANCELLED, None),
+        (JobState.FAILED, StreamEnd.FAILED, "Reddit API timed out"),
+        (JobState.CANCELLED, StreamEnd.CANCELLED, None),
     ],
 )
 def test_error_after_connected_stops_when_the_job_is_finished(
-    state: JobState, outcome: Outcome, reason: str | None
+    state: JobState, outcome: StreamEnd, reason: str | None
 ) -> None:
     sink = Sink(state=state)
     script = run(sink, [connected(), progress(1, 5), error("Reddit API timed out")])
@@ -349,7 +349,7 @@ def test_error_after_connected_reconnects_when_the_job_state_is_unknown() -> Non
     assert sink.state_questions == 1
     assert len(script.calls) == 2
     assert [r[0] for r in sink.reconnects] == [1]
-    assert sink.ends == [(Outcome.COMPLETED, None)]
+    assert sink.ends == [(StreamEnd.COMPLETED, None)]
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404])
@@ -357,7 +357,7 @@ def test_bad_request_auth_and_not_found_errors_deny_for_good(status: int) -> Non
     sink = Sink()
     script = run(sink, ApiError(status, "CODE", "Access denied to this job"))
 
-    assert sink.ends == [(Outcome.DENIED, "Access denied to this job")]
+    assert sink.ends == [(StreamEnd.DENIED, "Access denied to this job")]
     assert script.calls == [None]
     assert sink.reconnects == []
 
@@ -377,7 +377,7 @@ def test_other_api_errors_reconnect_with_their_message_as_reason(exc: ApiError) 
 
     assert sink.reconnects == [(1, exc.message, 0.01)]
     assert len(script.calls) == 2
-    assert sink.ends == [(Outcome.COMPLETED, None)]
+    assert sink.ends == [(StreamEnd.COMPLETED, None)]
 
 
 def test_rate_limit_waits_retry_after_before_reconnecting() -> None:
@@ -407,7 +407,7 @@ def test_connection_errors_reconnect_with_growing_attempt_numbers() -> None:
         (3, "the connection dropped", 0.02),
     ]
     assert len(script.calls) == 4
-    assert sink.ends == [(Outcome.COMPLETED, None)]
+    assert sink.ends == [(StreamEnd.COMPLETED, None)]
 
 
 def test_attempts_count_again_from_one_after_a_stream_that_delivered_events() -> None:
@@ -428,7 +428,7 @@ def test_read_timeout_mid_stream_reconnects() -> None:
     consumer(script, sink).run()
 
     assert sink.reconnects == [(1, "the connection dropped", 0.01)]
-    assert sink.ends == [(Outcome.COMPLETED, None)]
+    assert sink.ends == [(StreamEnd.COMPLETED, None)]
 
 
 def test_a_broken_raw_read_mid_stream_reconnects_instead_of_killing_the_thread() -> None:
@@ -443,7 +443,7 @@ def test_a_broken_raw_read_mid_stream_reconnects_instead_of_killing_the_thread()
     consumer(script, sink).run()
 
     assert sink.reconnects == [(1, "the connection dropped", 0.01)]
-    assert sink.ends == [(Outcome.COMPLETED, None)]
+    assert sink.ends == [(StreamEnd.COMPLETED, None)]
 
 
 def test_an_unexpected_error_is_logged_and_the_stream_reconnects(
@@ -463,7 +463,7 @@ def test_an_unexpected_error_is_logged_and_the_stream_reconnects(
     run(sink, [connected()], [completed()])
 
     assert sink.reconnects == [(1, "an unexpected error in the monitor", 0.01)]
-    assert sink.ends == [(Outcome.COMPLETED, None)]
+    assert sink.ends == [(StreamEnd.COMPLETED, None)]
     assert logged_errors.matching("unexpected error")
 
 
@@ -471,7 +471,7 @@ def test_gives_up_as_gone_when_an_unwatched_jobs_last_attach_shows_it_unfinished
     sink = Sink(watch=False)
     script = run(sink, requests.ConnectionError("reset"), [connected(), HEARTBEAT, HEARTBEAT])
 
-    assert sink.ends == [(Outcome.GONE, "the job is no longer active")]
+    assert sink.ends == [(StreamEnd.GONE, "the job is no longer active")]
     assert script.calls == [None, None]
     assert sink.events == [Connected(JOB, JobState.ACTIVE)]  # no sitting through heartbeats
 
@@ -481,7 +481,7 @@ def test_gives_up_as_gone_when_an_unwatched_jobs_last_attach_fails() -> None:
     sink = Sink(watch=False)
     script = run(sink, drop, drop, [completed()])
 
-    assert sink.ends == [(Outcome.GONE, "the job is no longer active")]
+    assert sink.ends == [(StreamEnd.GONE, "the job is no longer active")]
     assert script.calls == [None, None]
 
 
@@ -490,14 +490,14 @@ def test_the_last_attach_to_an_unwatched_job_reports_how_it_ended() -> None:
     sink = Sink(watch=False)
     run(sink, requests.ConnectionError("reset"), [error("Job failed")])
 
-    assert sink.ends == [(Outcome.FAILED, "Job failed")]
+    assert sink.ends == [(StreamEnd.FAILED, "Job failed")]
 
 
 def test_the_first_connect_does_not_ask_whether_to_watch() -> None:
     sink = Sink(watch=False)
     run(sink, [connected(), completed()])
 
-    assert sink.ends == [(Outcome.COMPLETED, None)]
+    assert sink.ends == [(StreamEnd.COMPLETED, None)]
 
 
 def test_malformed_and_unknown_events_are_passed_on_and_do_not_stop_the_stream() -> None:
@@ -522,7 +522,7 @@ def test_malformed_and_unknown_events_are_passed_on_and_do_not_stop_the_stream()
         ProgressUpdate,
         Completed,
     ]
-    assert sink.ends == [(Outcome.COMPLETED, None)]
+    assert sink.ends == [(StreamEnd.COMPLETED, None)]
 
 
 def test_error_frame_passes_its_event_to_the_sink_before_stopping() -> None:
@@ -551,7 +551,7 @@ def test_stop_from_another_thread_ends_a_blocked_read_with_stopped() -> None:
     worker.thread.join(JOIN)
 
     assert not worker.alive
-    assert sink.ends == [(Outcome.STOPPED, None)]
+    assert sink.ends == [(StreamEnd.STOPPED, None)]
     assert script.calls == [None]
     assert worker.thread.daemon
 
@@ -567,7 +567,7 @@ def test_stop_during_the_backoff_wait_ends_without_waiting_it_out() -> None:
 
     assert not worker.alive
     assert sink.reconnects == [(1, "the connection dropped", 30.0)]
-    assert sink.ends == [(Outcome.STOPPED, None)]
+    assert sink.ends == [(StreamEnd.STOPPED, None)]
     assert script.calls == [None]
 
 
@@ -582,7 +582,7 @@ def test_reconnect_now_cuts_a_backoff_wait_short() -> None:
     worker.thread.join(JOIN)  # well under the 30 s backoff
 
     assert not worker.alive
-    assert sink.ends == [(Outcome.COMPLETED, None)]
+    assert sink.ends == [(StreamEnd.COMPLETED, None)]
     assert script.calls == [None, None]
 
 
@@ -619,7 +619,7 @@ def test_reopen_drops_a_silent_stream_and_reconnects_at_once() -> None:
     assert (attempt, reason) == (1, "no heartbeat for over 20 s")
     assert wait is not None
     assert wait < 30  # not the backoff
-    assert sink.ends == [(Outcome.COMPLETED, None)]
+    assert sink.ends == [(StreamEnd.COMPLETED, None)]
 
 
 def test_a_spent_request_budget_waits_its_turn_without_counting_a_failure() -> None:
@@ -631,4 +631,4 @@ def test_a_spent_request_budget_waits_its_turn_without_counting_a_failure() -> N
     assert sink.kinds[:2] == [StreamKind.WAITING, StreamKind.WAITING]
     assert sink.states[:2] == [(False, 0, "waiting its turn", 0.01)] * 2
     assert sink.reconnects[2:] == [(1, "the connection dropped", 0.01)]  # attempt 1: not 3
-    assert sink.ends == [(Outcome.COMPLETED, None)]
+    assert sink.ends == [(StreamEnd.COMPLETED, None)]

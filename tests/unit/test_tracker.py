@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sync_monitor.dotoro.events import Completed, ProgressUpdate
 from sync_monitor.dotoro.models import JobState, Platform, Progress, StatusSummary
-from sync_monitor.live.jobstate import Outcome, StreamKind, StreamStatus, silent_jobs
+from sync_monitor.live.jobstate import StreamEnd, StreamKind, StreamStatus, silent_jobs
 from sync_monitor.live.tracker import FORGET_AFTER, MARK_TIMEOUT, REFUSAL_SHOWN, Tracker
 from tests.support.rows import MONO, NOW, job_id, row, set_id, status
 
@@ -15,7 +15,7 @@ def test_finished_jobs_are_forgotten_after_a_while() -> None:
     """Bounded memory: a job whose stream ended leaves the tracker once old and unlisted."""
     tracker = Tracker()
     tracker.apply_event("job-1", Completed(Progress(synced=3, total=3)), MONO, ids_seen=False)
-    tracker.end("job-1", Outcome.COMPLETED, None, NOW)
+    tracker.end("job-1", StreamEnd.COMPLETED, None, NOW)
     tracker.absorb(StatusSummary(), NOW, MONO, watching=())
     assert "job-1" in tracker.watched  # recently finished: kept (the UI may still show it)
     later = NOW + FORGET_AFTER + timedelta(seconds=1)
@@ -68,7 +68,7 @@ def test_stream_outcome_records_one_finish_and_ends_the_watch() -> None:
     tracker = Tracker()
     started = row(1, platform=Platform.META, started_at=NOW)  # a real start: a real duration
     tracker.absorb(status(active=(started,)), NOW, MONO, watching=())
-    tracker.end(job_id(1), Outcome.COMPLETED, None, NOW + timedelta(seconds=30))
+    tracker.end(job_id(1), StreamEnd.COMPLETED, None, NOW + timedelta(seconds=30))
     assert tracker.watched[job_id(1)].outcome is JobState.COMPLETED
     assert tracker.watched[job_id(1)].stream.kind is StreamKind.ENDED
     assert job_id(1) not in tracker.wanted_streams()
@@ -80,7 +80,7 @@ def test_stream_outcome_records_one_finish_and_ends_the_watch() -> None:
 
 def test_a_denied_stream_is_failed_not_finished() -> None:
     tracker = Tracker()
-    tracker.end(job_id(1), Outcome.DENIED, "Access denied", NOW)
+    tracker.end(job_id(1), StreamEnd.DENIED, "Access denied", NOW)
     assert tracker.watched[job_id(1)].stream.kind is StreamKind.FAILED
     assert tracker.watched[job_id(1)].outcome is None
     assert not tracker.finished
