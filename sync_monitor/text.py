@@ -6,6 +6,7 @@ Markdown (labels, toasts, progress text), it goes through `escape_markdown` firs
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime, timedelta, tzinfo
 from urllib.parse import urlsplit
@@ -104,10 +105,11 @@ def spreadsheet_safe(cell: str) -> str:
 
 
 def duration(seconds: float | None) -> str:
-    """'45 s', '3 min 20 s', '2 h 05 min'; '–' when unknown."""
+    """'45 s', '3 min 20 s', '2 h 05 min'; '–' when unknown. Half a second rounds up, as in
+    the push component (component/shared.js; tests/support/shared_cases.json)."""
     if seconds is None:
         return "–"
-    s = max(0, round(seconds))
+    s = max(0, math.floor(seconds + 0.5))
     if s < 60:
         return f"{s} s"
     minutes, sec = divmod(s, 60)

@@ -51,7 +51,8 @@ _live = st.components.v2.component(
     "sync_monitor_live",
     html="",
     css=(HERE / "live.css").read_text(),
-    js=(HERE / "live.js").read_text(),
+    # One module: the functions shared with the server's (shared.js), then the component.
+    js=(HERE / "shared.js").read_text() + "\n" + (HERE / "live.js").read_text(),
 )
 _signal = st.components.v2.component(
     "sync_monitor_sections", html="", js=(HERE / "sections.js").read_text()
