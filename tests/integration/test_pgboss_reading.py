@@ -84,10 +84,15 @@ def test_every_failure_reads_in_words_and_a_retry_is_on_its_next_try(url: str) -
 
 def test_the_table_decides_for_every_set_it_has_jobs_for(url: str) -> None:
     """Issue 19: the API's rows outlived the table's truth. Dotoro's API (head: no job ids)
-    lists four sets as waiting; the real client made their jobs."""
+    lists one set as syncing and four as waiting; the real client made their jobs."""
     q = QUEUE
     with running(quiet_config(contract=Contract.HEAD, workers=0)) as api:
-        sets = {
+        # Syncing in the API for as long as the test runs; its pg-boss job expired (the worker
+        # died, the supervisor failed it), which Dotoro never hears of.
+        slow = {"campaigns": 10_000, "seconds_per_campaign": 1.0}
+        sets = {"Expired": api.create_set(name="Expired", queue=True, behaviour=slow)["setId"]}
+        api.start_next_job()
+        sets |= {
             k: api.create_set(name=k, platform="reddit", queue=True)["setId"]
             for k in ("Queued", "Cancelled", "Draft", "Failed early")
         }
@@ -101,15 +106,25 @@ def test_the_table_decides_for_every_set_it_has_jobs_for(url: str) -> None:
                 boss.dotoro_send(sets["Failed early"], retryLimit=0, priority=9, label="early"),
                 boss.fetch(q),
                 boss.fail(q, "$early", error="OAuth tokens not available"),
+                boss.dotoro_send(
+                    sets["Expired"], retryLimit=0, expireInSeconds=1, priority=9, label="expired"
+                ),
+                boss.fetch(q),
+                boss.expire(q, "$expired"),
                 boss.dotoro_send(sets["Queued"], label="queued"),
                 # "Draft": Dotoro's default status is pending, and it was never queued.
             ],
         )
+        listed = api.get("/api/v1/sync/status").json()
+        assert [row["campaignSetName"] for row in listed["active"]] == ["Expired"]
         with hub_for(api.url, hub_options={"queue": QueueReader(url)}) as hub:
             snap = wait_for(hub, lambda s: [p.name for p in s.pending] == ["Queued"])
-            assert [f.name for f in snap.failed] == ["Failed early"]
-            assert snap.failed[0].error == "OAuth tokens not available"
-            assert snap.active == ()
+            failures = {f.name: f.error for f in snap.failed}
+            assert failures == {
+                "Failed early": "OAuth tokens not available",
+                "Expired": "timed out: the worker stopped answering after 1 s",
+            }
+            assert snap.active == ()  # not syncing, whatever the API still says
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
