@@ -15,6 +15,7 @@ import streamlit as st
 from sync_monitor import runtime
 from sync_monitor.access import Caller
 from sync_monitor.live.snapshot import Snapshot
+from sync_monitor.push.protocol import SECTIONS_MARK, Key, Mode
 from sync_monitor.text import escape_markdown
 from sync_monitor.ui import active, clicks, failures, header, problems, push, queue, recent, viewer
 
@@ -58,7 +59,7 @@ if viewer.sign_in_configured():
     signed[1].button("Sign out", on_click=st.logout, key="sign-out")
 elif not me.may_act:
     st.caption(me.why_read_only)
-pushing = mode is push.Mode.PUSH
+pushing = mode is Mode.PUSH
 
 
 def current(for_sections: bool = False) -> Snapshot:
@@ -86,7 +87,7 @@ refresh_note = (
 slow = None if paused or pushing else max(3.0, services.settings.poll_seconds)
 
 
-@st.fragment(run_every=fast, key="live")
+@st.fragment(run_every=fast, key=Key.LIVE)
 @problems.reported("the live page's header and cards")
 def live_now() -> None:
     still_admitted()
@@ -119,7 +120,7 @@ def live_now() -> None:
         clicks.restore_focus()  # in the fragment that reruns (here: every second)
 
 
-@st.fragment(run_every=slow, key=push.SECTIONS)
+@st.fragment(run_every=slow, key=Key.SECTIONS)
 @problems.reported("the live page's queue, failures and charts")
 def sections() -> None:
     still_admitted()
@@ -144,7 +145,7 @@ def sections() -> None:
         clicks.restore_focus()  # in the fragment that reruns (in push mode: this one)
         # Where the component reads what the sections show, once drawn: it holds a state that
         # changes them until then, so that header, cards and sections change together.
-        st.html(f'<span data-sm-sections="{drawn}" hidden></span>', width="content")
+        st.html(f'<span {SECTIONS_MARK}="{drawn}" hidden></span>', width="content")
         push.sections_signal(drawn)  # how the component asks these sections to rerun
 
 

@@ -7,12 +7,13 @@ changes with the same rules (live.js); `apply(old, diff(old, new)) == new` is wh
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 State = dict[str, Any]
 
 
-def diff(old: State, new: State) -> State:
+def diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> State:
     changed: State = {k: v for k, v in new.items() if k != "cards" and old.get(k) != v}
     before = {c["key"]: c for c in old.get("cards", [])}
     after = new.get("cards", [])
@@ -25,7 +26,7 @@ def diff(old: State, new: State) -> State:
     return changed
 
 
-def apply(old: State, change: State) -> State:
+def apply(old: Mapping[str, Any], change: Mapping[str, Any]) -> State:
     new = {k: v for k, v in old.items()}
     new.update({k: v for k, v in change.items() if k not in ("cards", "order")})
     by_key = {c["key"]: c for c in old.get("cards", [])}

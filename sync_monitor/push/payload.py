@@ -25,7 +25,7 @@ from sync_monitor.words.status import (
     stale_note,
 )
 
-from .delta import State
+from .protocol import Card, Payload
 
 ENDED_FOR_S = 120.0  # how long a job's end is kept for the component to announce it
 MAX_CARDS = 24  # as the page: beyond this, the rest of the active syncs are in a table below
@@ -35,7 +35,7 @@ def _ms(seconds: float) -> int:
     return round(seconds * 1000)
 
 
-def _card(said: CardWords, taken_at_ms: int) -> State:
+def _card(said: CardWords, taken_at_ms: int) -> Card:
     # Whole seconds: the start is fixed, but worked out again from each snapshot it would jitter.
     started = (
         None if said.elapsed_s is None else round((taken_at_ms - _ms(said.elapsed_s)) / 1000) * 1000
@@ -99,7 +99,7 @@ def sections_digest(snap: Snapshot) -> str:
     return hashlib.blake2b(json.dumps(drawn, default=str).encode(), digest_size=8).hexdigest()
 
 
-def payload(snap: Snapshot) -> State:
+def payload(snap: Snapshot) -> Payload:
     """Everything the component draws, for one snapshot."""
     taken_at_ms = _ms(snap.taken_at.timestamp())
     backend = snap.backend

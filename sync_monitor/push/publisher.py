@@ -23,8 +23,9 @@ from typing import Protocol
 
 from sync_monitor.live.snapshot import Snapshot
 
-from .delta import State, diff
+from .delta import diff
 from .payload import payload
+from .protocol import Payload
 
 log = logging.getLogger(__name__)
 KEEP = 64  # messages (and snapshots) kept for connections that fell behind or resume
@@ -41,7 +42,7 @@ class Source(Protocol):
 @dataclass(frozen=True)
 class Message:
     seq: int
-    state: State
+    state: Payload
     full: str  # the whole state, serialized once
     change: str  # the change from seq - 1, serialized once
     snapshot: Snapshot

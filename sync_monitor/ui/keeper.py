@@ -11,6 +11,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from sync_monitor.push import route, token
+from sync_monitor.push.protocol import Event
 from sync_monitor.signins import CHECK_IN_SECONDS
 from sync_monitor.ui import viewer
 
@@ -40,6 +41,7 @@ def keep(secret: bytes, confirming: bool = False) -> None:
             "token": token.mint(secret, session, viewer.browser(secret), time.time()),
             "every": round(CHECK_IN_SECONDS * 1000),
             "confirming": confirming,
+            "beat": Event.BEAT.value,
         },
         on_ended_change=_asked,
         on_expired_change=_asked,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, tzinfo
-from enum import StrEnum
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -24,22 +23,37 @@ from sync_monitor.live.actions import Actions
 from sync_monitor.live.snapshot import Snapshot
 from sync_monitor.push import route, token
 from sync_monitor.push.payload import sections_digest as digest
+from sync_monitor.push.protocol import (
+    NAMES,
+    ComponentData,
+    Key,
+    Mode,
+    Payload,
+    Report,
+    SignalData,
+    Works,
+    Zone,
+)
 from sync_monitor.text import zone_name
 from sync_monitor.ui import viewer
 
 from .clicks import Who, cancel_clicked
 
 HERE = Path(__file__).resolve().parent / "component"
+LIVE_PARTS = (
+    "shared.js",
+    "live.js",
+    "live_socket.js",
+    "live_hold.js",
+    "live_cards.js",
+    "live_cancel.js",
+)
 MODE = "sync_monitor_push_mode"  # session key: how this viewer's page is live now
 SEEN = "sync_monitor_push_seen"  # session key: the message the component showed last
 DRAWN = "sync_monitor_push_drawn"  # session key: the digest of the sections last drawn
-SECTIONS = "sections"  # the key of the fragment with the queue, failures and charts
-SIGNAL = "sections-signal"  # the key of their signal (component/sections.js)
 __all__ = [
     "DRAWN",
-    "SECTIONS",
     "SEEN",
-    "Mode",
     "digest",
     "live",
     "mode",
@@ -51,17 +65,12 @@ _live = st.components.v2.component(
     "sync_monitor_live",
     html="",
     css=(HERE / "live.css").read_text(),
-    # One module: the functions shared with the server's (shared.js), then the component.
-    js=(HERE / "shared.js").read_text() + "\n" + (HERE / "live.js").read_text(),
+    # One module, in this order (live.js says what each part holds).
+    js="\n".join((HERE / name).read_text() for name in LIVE_PARTS),
 )
 _signal = st.components.v2.component(
     "sync_monitor_sections", html="", js=(HERE / "sections.js").read_text()
 )
-
-
-class Mode(StrEnum):
-    PUSH = "push"  # the component draws the header and cards; sections rerun on change
-    FALLBACK = "fallback"  # Streamlit draws everything, on timers
 
 
 def mode(enabled: bool) -> Mode:
@@ -71,15 +80,15 @@ def mode(enabled: bool) -> Mode:
 
 
 def _push_reported() -> None:
-    reported = st.session_state.get("live-component", {}).get("push")
-    if reported in ("on", "off"):
-        st.session_state[MODE] = (Mode.PUSH if reported == "on" else Mode.FALLBACK).value
+    reported = st.session_state.get(Key.COMPONENT, {}).get(Report.PUSH)
+    if reported in (Works.ON, Works.OFF):
+        st.session_state[MODE] = (Mode.PUSH if reported == Works.ON else Mode.FALLBACK).value
 
 
 def _sections_changed() -> None:
     """The sections' signal asked: they rerun (the signal is theirs, so its change reruns their
     fragment alone) and draw the state the component showed when it asked."""
-    asked = st.session_state.get(SIGNAL, {}).get("asked") or {}
+    asked = st.session_state.get(Key.SIGNAL, {}).get(Report.ASKED) or {}
     if isinstance(asked.get("seq"), int):
         st.session_state[SEEN] = asked["seq"]
 
@@ -92,12 +101,10 @@ def sections_signal(drawn: str) -> None:
     rerun asked for by the server, from a callback (`st.rerun(scope=...)`), is merged by
     Streamlit with whatever the browser asked for meanwhile, and the later one names the page:
     a menu click to another page during that callback was lost, the live page coming back."""
-    _signal(
-        key=SIGNAL,
-        data={"drawn": drawn},
-        default={"asked": None},
-        on_asked_change=_sections_changed,
-    )
+    data: SignalData = {"drawn": drawn, "names": NAMES}
+    # Streamlit names a callback after the state it watches: on_<name>_change.
+    callbacks: dict[str, Any] = {f"on_{Report.ASKED}_change": _sections_changed}
+    _signal(key=Key.SIGNAL, data=data, default={Report.ASKED.value: None}, **callbacks)
 
 
 def _token_asked() -> None:
@@ -106,14 +113,14 @@ def _token_asked() -> None:
 
 def _cancel_asked(actions: Actions, who: Who) -> None:
     """A cancel from the component: as the server knows the viewer, whatever the message says."""
-    asked = st.session_state.get("live-component", {}).get("cancel") or {}
+    asked = st.session_state.get(Key.COMPONENT, {}).get(Report.CANCEL) or {}
     job, name = asked.get("job"), asked.get("name")
     if isinstance(job, str) and job:
         cancel_clicked(actions, who, job, name if isinstance(name, str) else "")
 
 
 def live(
-    publisher_state: Any,
+    publisher_state: Payload | None,
     seq: int,
     epoch: str,
     secret: bytes,
@@ -132,31 +139,31 @@ def live(
     local = datetime.now(tz)
     offset = local.utcoffset()
     # The viewer's zone named as the server-drawn sections name it ("AEDT"), for the browser.
-    zone = {
+    zone: Zone = {
         "name": zone_name(local),
         "offset": 0 if offset is None else round(offset.total_seconds() / 60),
     }
-    _live(
-        key="live-component",
-        data={
-            "enabled": True,
-            "mode": shown.value,
-            "paused": paused,
-            "path": route.PATH,
-            "token": token.mint(secret, session, viewer.browser(secret), now),
-            "tokenExpires": round((now + token.TTL_SECONDS) * 1000),
-            "state": publisher_state,
-            "seq": seq,
-            "epoch": epoch,
-            "sections": sections,
-            "zone": zone,
-            "canAct": who().may_act,
-        },
-        default={"push": None},
-        on_push_change=_push_reported,
-        on_cancel_change=partial(_cancel_asked, actions, who),
-        on_token_change=_token_asked,
-    )
+    data: ComponentData = {
+        "enabled": True,
+        "mode": shown.value,
+        "paused": paused,
+        "path": route.PATH,
+        "token": token.mint(secret, session, viewer.browser(secret), now),
+        "tokenExpires": round((now + token.TTL_SECONDS) * 1000),
+        "state": publisher_state,
+        "seq": seq,
+        "epoch": epoch,
+        "sections": sections,
+        "zone": zone,
+        "canAct": who().may_act,
+        "names": NAMES,
+    }
+    callbacks: dict[str, Any] = {
+        f"on_{Report.PUSH}_change": _push_reported,
+        f"on_{Report.CANCEL}_change": partial(_cancel_asked, actions, who),
+        f"on_{Report.TOKEN}_change": _token_asked,
+    }
+    _live(key=Key.COMPONENT, data=data, default={Report.PUSH.value: None}, **callbacks)
     return Mode(st.session_state.get(MODE, shown.value))
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from sync_monitor import cookies
 from sync_monitor.push import route, token
+from sync_monitor.push.protocol import NAMES, Mode
 from tests.support.apptest import Monitor
 
 Factory = Callable[..., Monitor]
@@ -46,10 +47,12 @@ def test_push_mode_hands_the_header_and_cards_to_the_component(
     assert sorted(components) == ["sync_monitor_live", "sync_monitor_sections"], components
     component = components["sync_monitor_live"]
     signal = json.loads(components["sync_monitor_sections"].proto.json)
-    assert list(signal) == ["drawn"]  # the digest of what the sections drew
+    assert list(signal) == ["drawn", "names"]  # the digest of what the sections drew
     data = json.loads(component.proto.json)
     assert data["path"] == route.PATH
-    assert data["mode"] == "push"
+    assert data["mode"] == Mode.PUSH
+    # Every name the components share with the page comes from the one protocol module.
+    assert data["names"] == signal["names"] == NAMES
     # Bound to this browser's cookies (AppTest has none: an empty jar's digest).
     browser = cookies.browser_of(SECRET.encode(), {})
     assert token.check(SECRET.encode(), data["token"], browser, time.time()) is not None

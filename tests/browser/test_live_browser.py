@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from sync_monitor.push.protocol import Event
 from tests.support.browser import Live, until
 from tests.support.waiting import ms
 
@@ -126,17 +127,17 @@ def test_failure_expands_and_retries_by_keyboard(live: Start) -> None:
 
 # Drops the next `n` asks of the live component for the sections to redraw, as a rerun lost on the
 # way would be: live.js sends them as an event on the window, which this swallows.
-DROP_ASKS = """n => {
+DROP_ASKS = f"""n => {{
   window.__dropped = 0;
   const dispatch = window.dispatchEvent.bind(window);
-  window.dispatchEvent = (event) => {
-    if (event.type === "sync-monitor-sections" && window.__dropped < n) {
+  window.dispatchEvent = (event) => {{
+    if (event.type === "{Event.SECTIONS}" && window.__dropped < n) {{
       window.__dropped += 1;
       return true;
-    }
+    }}
     return dispatch(event);
-  };
-}"""
+  }};
+}}"""
 
 
 def test_sections_asked_in_vain_are_asked_again(live: Start) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import expect
 
+from sync_monitor.push.protocol import SECTIONS_MARK
 from tests.support.browser import Live
 from tests.support.waiting import ms
 
@@ -146,13 +147,13 @@ def test_sections_and_counts_agree_through_a_retry_and_finishing_jobs(live: Star
 
 # Stands in for sections whose rerun is lost (a busy server, a dropped message): a marker that
 # never changes, placed last in the page, where the component reads what the sections draw.
-FREEZE_SECTIONS = """() => {
-  const marks = document.querySelectorAll('[data-sm-sections]');
+FREEZE_SECTIONS = f"""() => {{
+  const marks = document.querySelectorAll('[{SECTIONS_MARK}]');
   const frozen = document.createElement('span');
   frozen.hidden = true;
-  frozen.setAttribute('data-sm-sections', marks[marks.length - 1].getAttribute('data-sm-sections'));
+  frozen.setAttribute('{SECTIONS_MARK}', marks[marks.length - 1].getAttribute('{SECTIONS_MARK}'));
   document.body.appendChild(frozen);
-}"""
+}}"""
 QUEUED_COUNT = ".sm-count:has(.sm-count-label:text-is('Queued')) .sm-count-value"
 
 
@@ -166,7 +167,7 @@ def test_header_and_cards_go_on_when_the_sections_never_redraw(live: Start) -> N
     page = m.open()
     expect(page.locator(QUEUED_COUNT)).to_have_text("1", timeout=ms(20))
     expect(m.queue()).to_contain_text("First in line")  # the sections have drawn, marker too
-    page.wait_for_selector("[data-sm-sections]", state="attached")
+    page.wait_for_selector(f"[{SECTIONS_MARK}]", state="attached")
     m.wait_idle()
     page.evaluate(FREEZE_SECTIONS)
 

@@ -124,8 +124,10 @@ def test_payload_before_the_first_answer_is_one_sentence_with_its_time() -> None
     state = payload(snapshot(loaded=False, active=(), pending=(), backend=down))
     assert state["loaded"] is False
     assert state["skeleton"] is False
-    words = state["banner"]["words"]
-    assert state["banner"]["level"] == "error"
+    banner = state["banner"]
+    assert banner is not None
+    words = banner["words"]
+    assert banner["level"] == "error"
     assert {"at": round(since.timestamp() * 1000), "date": False} in words
     text = "".join(w for w in words if isinstance(w, str))
     assert text.startswith("Can't reach the Dotoro API at http://x:1 since ")

@@ -8,7 +8,7 @@
 // back into view, and on each message of the push channel (live.js): a hidden tab's timers are
 // slowed down to once a minute by the browser, its network events are not.
 
-const BEAT = "sync-monitor-beat"; // sent by live.js for each pushed message
+let beat = null; // the event live.js sends for each pushed message (data.beat: push/protocol.py)
 let keeper = null; // one per page: { data, token, setTriggerValue, timer, last }
 
 function expiry(token) {
@@ -50,12 +50,18 @@ async function checkIn() {
 document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible") checkIn();
 });
-window.addEventListener(BEAT, () => {
+
+function onBeat() {
   if (keeper && Date.now() - keeper.last >= keeper.data.every) checkIn();
-});
+}
 
 export default function (component) {
   const { data, setTriggerValue } = component;
+  if (beat !== data.beat) {
+    if (beat) window.removeEventListener(beat, onBeat);
+    beat = data.beat;
+    window.addEventListener(beat, onBeat);
+  }
   const same = keeper && keeper.data.confirming === data.confirming;
   if (same) {
     // A new run of the same page: keep the beat, and the newer of the two tokens.

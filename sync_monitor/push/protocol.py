@@ -1,0 +1,183 @@
+"""The live page's protocol: what the server hands its browser components and what they report
+back. One source for both languages: the components (ui/component/live.js, sections.js,
+keeper.js) read every name below from the data they are given (`NAMES`), never from copies of
+their own. Pure.
+
+    server → live component   ComponentData (its `state`: push/payload.py), over Streamlit
+    server → live component   the push route's messages (push/route.py, push/delta.py)
+    live component → server   Report.PUSH (Works), Report.CANCEL (CancelAsked), Report.TOKEN
+    live component → sections Event.SECTIONS on the window (SectionsAsked), or NAMES.latest
+    sections → server         Report.ASKED (SectionsAsked): their fragment reruns
+    sections → live component the digest they drew, in the page (SECTIONS_MARK)
+    live component → keeper   Event.BEAT on the window, for each pushed message
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import NotRequired, TypedDict
+
+
+class Mode(StrEnum):
+    """How a viewer's live page is live."""
+
+    PUSH = "push"  # the component draws the header and cards; the sections rerun on change
+    FALLBACK = "fallback"  # Streamlit draws everything, on timers
+
+
+class Works(StrEnum):
+    """What the live component reports of the push route from this browser."""
+
+    ON = "on"
+    OFF = "off"
+
+
+class Report(StrEnum):
+    """The components' state and trigger names (Streamlit's `on_<name>_change`)."""
+
+    PUSH = "push"  # the live component's state: Works
+    CANCEL = "cancel"  # its trigger: a confirmed cancel, CancelAsked
+    TOKEN = "token"  # noqa: S105 (a name)  its trigger: a new push token, please
+    ASKED = "asked"  # the sections' signal's state: SectionsAsked
+
+
+class Key(StrEnum):
+    """Streamlit keys of the live page's parts."""
+
+    COMPONENT = "live-component"
+    LIVE = "live"  # the fragment of the header and cards (the fallback draws them)
+    SECTIONS = "sections"  # the fragment of the queue, failures and charts
+    SIGNAL = "sections-signal"  # the sections' signal
+
+
+class Event(StrEnum):
+    """Events on the window between the components."""
+
+    SECTIONS = "sync-monitor-sections"  # the live component asks the sections to redraw
+    BEAT = "sync-monitor-beat"  # a pushed message arrived (the keeper checks in on it)
+
+
+SECTIONS_MARK = "data-sm-sections"  # the attribute the sections write the digest they drew in
+LATEST = "__syncMonitorSections"  # the window's copy of the last ask, for sections drawn later
+
+
+class Names(TypedDict):
+    sectionsEvent: str
+    beat: str
+    sectionsMark: str
+    latest: str
+    push: str
+    cancel: str
+    token: str
+    asked: str
+    on: str
+    off: str
+    modePush: str
+
+
+NAMES: Names = {
+    "sectionsEvent": Event.SECTIONS.value,
+    "beat": Event.BEAT.value,
+    "sectionsMark": SECTIONS_MARK,
+    "latest": LATEST,
+    "push": Report.PUSH.value,
+    "cancel": Report.CANCEL.value,
+    "token": Report.TOKEN.value,
+    "asked": Report.ASKED.value,
+    "on": Works.ON.value,
+    "off": Works.OFF.value,
+    "modePush": Mode.PUSH.value,
+}
+
+
+# A sentence for the browser (words/status.py as_json): text pieces, and times as
+# {"at": epoch ms or None, "date": bool}, which the browser words in the viewer's zone.
+Sentence = list[str | dict[str, object]]
+
+
+class Banner(TypedDict):
+    level: str  # words/status.py Level
+    words: Sentence
+
+
+class Card(TypedDict):
+    """One active sync's card (words/cards.py CardWords, for the browser)."""
+
+    key: str
+    job: str | None
+    name: str
+    fullName: str | None
+    platform: str
+    fraction: float | None  # None: no live progress from the backend
+    progress: str
+    label: str  # the bar's accessible name
+    elapsedPrefix: str
+    started: int | None  # epoch ms, whole seconds; the browser counts the elapsed time
+    details: list[str]
+    failed: str | None
+    stream: str | None
+    stalled: str | None
+    cancel: str  # words/cards.py CancelState
+    cancelNote: str
+
+
+class Payload(TypedDict):
+    """The state the live component draws (push/payload.py), the same for every viewer."""
+
+    loaded: bool
+    skeleton: bool
+    live: bool
+    line: Sentence
+    updated: Sentence | None
+    source: Sentence
+    banner: Banner | None
+    stale: Sentence | None
+    counts: list[list[str | int]]  # [label, count]
+    notes: str
+    cards: list[Card]
+    more: int  # active syncs beyond the cards
+    ended: dict[str, str]  # job id -> how it ended, for the screen-reader announcement
+    sections: str  # the digest of what the queue, failures and charts draw
+
+
+class Zone(TypedDict):
+    """The viewer's zone as the server names it ("AEDT"), and its offset in minutes."""
+
+    name: str
+    offset: int
+
+
+class ComponentData(TypedDict):
+    """What the live component is mounted with, on each run of its fragment."""
+
+    enabled: bool
+    mode: str  # Mode
+    paused: bool
+    path: str  # the push route
+    token: str
+    tokenExpires: int  # epoch ms
+    state: Payload | None  # the publisher's, for a first paint
+    seq: int
+    epoch: str
+    sections: str | None  # the digest the sections drew last
+    zone: Zone
+    canAct: bool
+    names: Names
+
+
+class SignalData(TypedDict):
+    """What the sections' signal is mounted with."""
+
+    drawn: str  # the digest of what the sections draw now
+    names: Names
+
+
+class CancelAsked(TypedDict):
+    job: str
+    name: str
+
+
+class SectionsAsked(TypedDict):
+    seq: int  # the pushed message the live component shows
+    digest: str
+    attempt: NotRequired[int]  # asked again when an ask was lost (live.js)
