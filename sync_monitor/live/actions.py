@@ -71,7 +71,8 @@ class SyncActions:
     def _audited(
         self, what: Action, target: str, caller: Caller, work: Callable[[], ActionResult]
     ) -> Callable[[], ActionResult]:
-        """`work`, with its result written to the audit trail."""
+        """`work`, with its result written to the audit trail; a bug in `work` becomes a failed
+        result (logged), audited as such."""
 
         def audited() -> ActionResult:
             result = _guarded(work)
@@ -126,7 +127,7 @@ class SyncActions:
             return previous
         for old in [k for k, f in self._recent.items() if f.done()]:
             del self._recent[old]  # bounded: settled actions are forgotten
-        future = self._pool.submit(_guarded, work)
+        future = self._pool.submit(work)  # audited: its own guard turns a bug into a result
         self._recent[key] = future
         return future
 
