@@ -28,8 +28,9 @@ from sync_monitor.dotoro.models import (
     StatusSummary,
     SyncJob,
 )
-from sync_monitor.live.build import HubState, build
+from sync_monitor.live.build import Moment, build
 from sync_monitor.live.jobstate import StreamKind, StreamStatus, WatchedJob, observe_progress
+from sync_monitor.live.records import JobRecord, Known
 from sync_monitor.live.snapshot import Backend, BackendKind, Finished
 from sync_monitor.settings import load_settings
 from sync_monitor.signins import SignIns
@@ -44,7 +45,7 @@ def job_id(kind: str, n: int) -> str:
     return f"{prefix}-0000-4000-8000-{n:012d}"
 
 
-def state() -> HubState:
+def state() -> tuple[Known, Moment]:
     now = datetime.now(UTC)
     active = [
         SyncJob(
@@ -102,30 +103,17 @@ def state() -> HubState:
         )
         for n in range(2000)
     )
-    return HubState(
-        now=now,
-        mono=1005.0,
+    known = Known(
         status=StatusSummary(active=active, pending=pending, failed=failed),
         polled_at=now,
         backend=Backend(BackendKind.LIVE, url="http://dotoro"),
         features=Features(True, True),
-        watched=live,
-        known_jobs={},
-        first_seen={},
-        queued_seen={},
-        retrying={},
-        queued_by_retry=frozenset(),
-        refused={},
-        cancelling=frozenset(),
-        cancelled=frozenset(),
+        jobs={job_id: JobRecord(watched=watched) for job_id, watched in live.items()},
         durations=tuple((PLATFORMS[n % 3], 30.0 + n) for n in range(300)),
-        finished=(),
         history=finished,
         max_concurrency=200,
-        workers=None,
-        stall_seconds=60.0,
-        version=1,
     )
+    return known, Moment(now=now, mono=1005.0, version=1)
 
 
 def row(what: str, ms: list[float]) -> str:
@@ -133,11 +121,11 @@ def row(what: str, ms: list[float]) -> str:
 
 
 def main() -> None:
-    hub_state = state()
+    known, at = state()
     builds = []
     for _ in range(RUNS):
         started = time.perf_counter()
-        snap = build(hub_state)
+        snap = build(known, at)
         builds.append(time.perf_counter() - started)
     # The whole page drawn by Streamlit: the fallback, the heaviest run a viewer can cause.
     settings = load_settings(environ={"SYNC_MONITOR_PUSH": "false"})

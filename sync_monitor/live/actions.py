@@ -167,7 +167,7 @@ class SyncActions:
         if refused is not None:
             return refused
         with self._state.reading() as tracker:
-            can_cancel = tracker.features.cancel
+            can_cancel = tracker.known.features.cancel
         if not can_cancel:
             message = (
                 "This backend cannot cancel syncs."

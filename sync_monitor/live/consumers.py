@@ -81,7 +81,7 @@ class Consumers:
             # A stream silent past the heartbeat window is stuck, whatever TCP says: reopen it
             # now rather than at the read timeout (§3.2: a heartbeat every 15 s).
             window = self._heartbeat_seconds + SILENCE_GRACE
-            silent = silent_jobs(tracker.watched, self._state.mono(), window)
+            silent = silent_jobs(tracker.known.watched(), self._state.mono(), window)
             to_reopen = [self._consumers[j] for j in silent if j in self._consumers]
         for consumer in to_recheck:
             consumer.recheck()

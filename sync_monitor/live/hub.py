@@ -23,7 +23,8 @@ from sync_monitor.settings import Settings
 from .actions import SyncActions
 from .consumers import ConnectorFactory, Consumers
 from .poller import StatusPoller
-from .snapshot import Backend, Snapshot
+from .records import Known
+from .snapshot import Backend, QueueSource, Snapshot
 from .state import LiveState
 from .tracker import Tracker
 
@@ -45,7 +46,8 @@ class Hub:
         self.client = client
         self.wall = wall
         backend = Backend(url=client.base_url, is_local=is_local)
-        tracker = Tracker(backend=replace(backend, queue="" if queue else None))
+        source = QueueSource.PGBOSS if queue else QueueSource.API
+        tracker = Tracker(Known(backend=replace(backend, queue=source)))
         self.state = LiveState(
             tracker,
             wall,

@@ -22,7 +22,7 @@ from sync_monitor.pgboss.reader import QueueReader, QueueUnavailable
 from sync_monitor.settings import Settings
 
 from .consumers import Consumers
-from .snapshot import BackendKind, Finished
+from .snapshot import BackendKind, Finished, QueueSource
 from .state import LiveState
 
 log = logging.getLogger(__name__)
@@ -92,21 +92,25 @@ class StatusPoller:
         except ApiError as exc:
             return self._failed(exc)
         now = self._state.wall()
-        status, queue, told = self._with_queue(status, now)
+        status, (queue, problem), told = self._with_queue(status, now)
         # Before the figures: a first snapshot never offers less than the backend can do.
         self._probe_features(now)
         with self._state.change() as tracker:
             self._failures = 0
-            recovered = tracker.backend.kind in (BackendKind.UNREACHABLE, BackendKind.RATE_LIMITED)
+            recovered = tracker.known.backend.kind in (
+                BackendKind.UNREACHABLE,
+                BackendKind.RATE_LIMITED,
+            )
             tracker.set_backend(
                 replace(
-                    tracker.backend,
+                    tracker.known.backend,
                     kind=BackendKind.LIVE,
                     since=None,
                     until=None,
                     attempt=0,
                     message=None,
                     queue=queue,
+                    queue_problem=problem,
                 )
             )
             tracker.absorb(
@@ -121,12 +125,12 @@ class StatusPoller:
 
     def _with_queue(
         self, status: StatusSummary, now: datetime
-    ) -> tuple[StatusSummary, str | None, dict[str, tuple[JobState, datetime]]]:
-        """The status made true with pg-boss's table, where there is one; how reading it went
-        ("" read, else why not: the page then shows the API's status alone); and how the
-        followed jobs that left the table's live states ended, by job id."""
+    ) -> tuple[StatusSummary, tuple[QueueSource, str | None], dict[str, tuple[JobState, datetime]]]:
+        """The status made true with pg-boss's table, where there is one; where the queue came
+        from (and why not the table, when it cannot be read: the page then shows the API's status
+        alone); and how the followed jobs that left the table's live states ended, by job id."""
         if self._queue is None:
-            return status, None, {}
+            return status, (QueueSource.API, None), {}
         for set_id, name in names_of(status).items():  # a name seen again is the newest
             self._names.pop(set_id, None)
             self._names[set_id] = name
@@ -140,19 +144,19 @@ class StatusPoller:
             if self._queue_problem != str(exc):
                 log.warning("the pg-boss queue cannot be read: %s", exc)
             self._queue_problem = str(exc)
-            return status, str(exc), {}
+            return status, (QueueSource.PGBOSS_UNREADABLE, str(exc)), {}
         if self._queue_problem:
             log.info("the pg-boss queue is read again")
         self._queue_problem = None
         told = {j.id: (j.state, j.completed_on or now) for j in read.ended}
-        return merge(status, read, self._names), "", told
+        return merge(status, read, self._names), (QueueSource.PGBOSS, None), told
 
     def _failed(self, exc: ApiError) -> float:
         now = self._state.wall()
         self._failures += 1
         message = describe(exc, doing="Polling the sync status")
         with self._state.change() as tracker:
-            backend = tracker.backend
+            backend = tracker.known.backend
             if exc.status == 429:
                 wait = exc.retry_after or 60.0
                 backend = replace(
@@ -181,7 +185,7 @@ class StatusPoller:
         """Outcomes of the last 24 h for the charts, where the backend lists history (ext)."""
         now = self._state.wall()
         with self._state.reading() as tracker:
-            listed = tracker.features.history
+            listed = tracker.known.features.history
         if not listed or (self._history_at is not None and now - self._history_at < HISTORY_EVERY):
             return
         self._history_at = now

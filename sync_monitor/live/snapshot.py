@@ -24,6 +24,14 @@ class BackendKind(StrEnum):
     DENIED = "denied"
 
 
+class QueueSource(StrEnum):
+    """Where the queue's order, retries and job ids come from."""
+
+    API = "api"  # the API's lists: no pg-boss source is configured
+    PGBOSS = "pgboss"  # pg-boss's own table (SYNC_MONITOR_PGBOSS_URL)
+    PGBOSS_UNREADABLE = "pgboss-unreadable"  # configured, but cannot be read: the API's meanwhile
+
+
 @dataclass(frozen=True)
 class Backend:
     """The backend as a whole, with what the header needs to say about it."""
@@ -35,9 +43,8 @@ class Backend:
     message: str | None = None
     url: str = ""
     is_local: bool = False
-    # The pg-boss source (SYNC_MONITOR_PGBOSS_URL): None when there is none, "" while it is
-    # read, else why it cannot be (the page then shows what the API says).
-    queue: str | None = None
+    queue: QueueSource = QueueSource.API
+    queue_problem: str | None = None  # why pg-boss's table cannot be read, when it cannot
 
 
 @dataclass(frozen=True)

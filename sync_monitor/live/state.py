@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
-from .build import build
+from .build import Moment, build
 from .snapshot import Snapshot
 from .tracker import Tracker
 
@@ -60,14 +60,9 @@ class LiveState:
             fresh = self.mono() - self._cache_at < SNAPSHOT_MAX_AGE
             if self._cache is not None and self._cache.version == self._version and fresh:
                 return self._cache
-            state = self._tracker.hub_state(
-                now=self.wall(),
-                mono=self.mono(),
-                workers=self._workers,
-                stall_seconds=self._stall_seconds,
-                version=self._version,
-            )
-        built = build(state)
+            known = self._tracker.known  # frozen: read outside the lock as it is now
+            at = Moment(self.wall(), self.mono(), self._version, self._workers, self._stall_seconds)
+        built = build(known, at)
         with self.lock:
             self.rebuilds += 1
             if self._cache is None or built.version >= self._cache.version:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from enum import StrEnum
 
-from sync_monitor.live.snapshot import Backend, BackendKind, Snapshot
+from sync_monitor.live.snapshot import Backend, BackendKind, QueueSource, Snapshot
 from sync_monitor.text import clock, safe_url
 
 
@@ -198,13 +198,13 @@ def counts(snap: Snapshot) -> tuple[tuple[str, int], ...]:
 
 def notes(snap: Snapshot) -> str:
     said = []
-    queue = snap.backend.queue
-    if queue == "":
+    backend = snap.backend
+    if backend.queue is QueueSource.PGBOSS:
         said.append("Queue order, retries and job ids come from the service's own queue (pg-boss).")
-    elif queue:
+    elif backend.queue is QueueSource.PGBOSS_UNREADABLE:
         said.append(
-            f"The service's queue database cannot be read: {queue}. The page shows what the "
-            "API says until it can."
+            f"The service's queue database cannot be read: {backend.queue_problem}. The page "
+            "shows what the API says until it can."
         )
     if snap.streams_waiting:
         said.append(

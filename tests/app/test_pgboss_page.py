@@ -11,6 +11,7 @@ import pytest
 
 from dotoro_local import Contract
 from sync_monitor import runtime
+from sync_monitor.live.snapshot import QueueSource
 from tests.support import pgboss_client as boss
 from tests.support.apptest import Monitor
 from tests.support.databases import postgres_database
@@ -63,7 +64,11 @@ def test_the_page_shows_the_queue_the_table_holds(
     assert row is not None
     stack = row[0]
     m.run()
-    m.wait(lambda s: s.backend.queue == "" and len(s.pending) == 2 and len(s.failed) == 1)
+    m.wait(
+        lambda s: (
+            s.backend.queue is QueueSource.PGBOSS and len(s.pending) == 2 and len(s.failed) == 1
+        )
+    )
     rows = [x.value for x in m.app.markdown if x.value.startswith("**#")]
     assert rows[0].startswith("**#1** Set B")  # priority 5 first
     assert "try 2 of 3" in rows[0]

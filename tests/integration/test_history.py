@@ -21,11 +21,10 @@ from sync_monitor.history import Attempt, History, HistoryUnavailable, Outcome, 
 from sync_monitor.history.observe import Observer
 from sync_monitor.history.queries import SAMPLE_CHUNK
 from sync_monitor.history.store import MIGRATIONS
-from sync_monitor.live.build import build
 from sync_monitor.live.snapshot import Snapshot
 from tests.support.databases import database
 from tests.support.logs import LoggedErrors
-from tests.support.rows import hub_state, row, set_id, status
+from tests.support.rows import AT, built, known, row, set_id, status
 
 NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
 RATE_LIMIT_6 = "Reddit Ads API error 429: retry after 6 s"
@@ -311,7 +310,7 @@ def snap(minute: int, **lists: tuple[SyncJob, ...]) -> Snapshot:
     """The hub's snapshot of a poll at NOW + `minute` minutes, against the service as deployed
     (no job ids)."""
     when = NOW + timedelta(minutes=minute)
-    return build(hub_state(status(**lists), now=when, polled_at=when))
+    return built(known(status(**lists), polled_at=when), replace(AT, now=when))
 
 
 def test_a_restart_in_the_middle_of_recording_counts_nothing_twice(url: str) -> None:

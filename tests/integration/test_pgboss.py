@@ -23,7 +23,7 @@ from dotoro_local import Contract
 from sync_monitor.dotoro.models import JobState
 from sync_monitor.history import History
 from sync_monitor.history.recorder import Recorder
-from sync_monitor.live.snapshot import Snapshot
+from sync_monitor.live.snapshot import QueueSource, Snapshot
 from sync_monitor.pgboss.reader import DISCOVER_EVERY, QueueReader
 from tests.support import pgboss_client as boss
 from tests.support.databases import database, postgres_database
@@ -122,7 +122,7 @@ def test_the_hub_shows_the_queue_the_table_holds(queue_db: str, tmp_path: Path, 
             assert failure.error == THROTTLED
             assert (failure.stack or "").startswith(f"Error: {THROTTLED}\n    at ")
             assert failure.tries == (3, 3)
-            assert snap.backend.queue == ""
+            assert snap.backend.queue is QueueSource.PGBOSS
 
             # The history: every ended job of the last 90 days, whoever started it.
             url = stack.enter_context(database(kind, tmp_path))
@@ -172,14 +172,14 @@ def test_no_rights_or_no_database_falls_back_to_the_api_and_recovers(queue_db: s
 
             with psycopg.connect(queue_db, autocommit=True) as db:
                 db.execute(f"REVOKE SELECT ON pgboss.job FROM {READER}")
-            snap = wait_for(hub, lambda s: bool(s.backend.queue))
-            assert "may not read pgboss.job" in (snap.backend.queue or "")
+            snap = wait_for(hub, lambda s: s.backend.queue is QueueSource.PGBOSS_UNREADABLE)
+            assert "may not read pgboss.job" in (snap.backend.queue_problem or "")
             snap = wait_for(hub, lambda s: [p.name for p in s.pending] == ["Queued set"])
             assert snap.pending[0].job_id is None  # the API's row: no job id on head
 
             with psycopg.connect(queue_db, autocommit=True) as db:
                 db.execute(f"GRANT SELECT ON pgboss.job TO {READER}")
-            wait_for(hub, lambda s: s.backend.queue == "" and ids(s) == [job])
+            wait_for(hub, lambda s: s.backend.queue is QueueSource.PGBOSS and ids(s) == [job])
 
             # The database goes away (renamed under the monitor), then comes back.
             admin = queue_db.rsplit("/", 1)[0] + "/postgres"
@@ -190,13 +190,17 @@ def test_no_rights_or_no_database_falls_back_to_the_api_and_recovers(queue_db: s
                 )
                 db.execute(f'ALTER DATABASE "{database}" RENAME TO "{database}_away"')
             try:
-                snap = wait_for(hub, lambda s: bool(s.backend.queue))
-                assert "cannot be reached" in (snap.backend.queue or ""), snap.backend.queue
-                assert "read-only-0123" not in (snap.backend.queue or "")  # no password shown
+                snap = wait_for(hub, lambda s: s.backend.queue is QueueSource.PGBOSS_UNREADABLE)
+                assert "cannot be reached" in (snap.backend.queue_problem or ""), (
+                    snap.backend.queue_problem
+                )
+                assert "read-only-0123" not in (
+                    snap.backend.queue_problem or ""
+                )  # no password shown
             finally:
                 with psycopg.connect(admin, autocommit=True) as db:
                     db.execute(f'ALTER DATABASE "{database}_away" RENAME TO "{database}"')
-            wait_for(hub, lambda s: s.backend.queue == "" and ids(s) == [job])
+            wait_for(hub, lambda s: s.backend.queue is QueueSource.PGBOSS and ids(s) == [job])
 
 
 def test_a_job_never_seen_waiting_is_found_by_the_next_discovery(queue_db: str) -> None:
@@ -204,7 +208,7 @@ def test_a_job_never_seen_waiting_is_found_by_the_next_discovery(queue_db: str) 
     with running(quiet_config(contract=Contract.HEAD, workers=0)) as api:
         set_id = api.create_set(name="Fetched at once", platform="google")["setId"]
         with hub_for(api.url, hub_options={"queue": reader}) as hub:
-            wait_for(hub, lambda s: s.loaded and s.backend.queue == "")
+            wait_for(hub, lambda s: s.loaded and s.backend.queue is QueueSource.PGBOSS)
             # Created and fetched by a worker within one poll: the monitor never saw it wait.
             steps = [boss.create_queue(Q), boss.dotoro_send(set_id, label="job"), boss.fetch(Q)]
             fetched = boss.labelled(steps, boss.run(queue_db, steps))["job"]

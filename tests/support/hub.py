@@ -106,7 +106,7 @@ def retry_job(api: Api, hub: Hub, behaviour: dict[str, object]) -> tuple[str, st
 def watching(hub: Hub, job_id: str) -> WatchedJob | None:
     """What the hub knows of one watched job, if it watches it (an immutable value)."""
     with hub.state.reading() as tracker:
-        return tracker.watched.get(job_id)
+        return tracker.known.watched().get(job_id)
 
 
 def watched(hub: Hub, job_id: str) -> WatchedJob:

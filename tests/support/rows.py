@@ -7,16 +7,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sync_monitor.dotoro.models import (
-    Features,
     JobState,
     Platform,
     Progress,
     StatusSummary,
     SyncJob,
 )
-from sync_monitor.live.build import HubState
+from sync_monitor.live.build import Moment, build
 from sync_monitor.live.jobstate import StreamKind, StreamStatus, WatchedJob, observe_progress
-from sync_monitor.live.snapshot import Backend, BackendKind
+from sync_monitor.live.records import Known
+from sync_monitor.live.snapshot import Backend, BackendKind, Snapshot
 
 NOW = datetime(2025, 12, 31, 12, tzinfo=UTC)
 MONO = 10_000.0
@@ -67,32 +67,19 @@ def status(
     return StatusSummary(active=list(active), pending=list(pending), failed=list(failed))
 
 
-def hub_state(summary: StatusSummary | None = None, **changes: Any) -> HubState:
-    state = HubState(
-        now=NOW,
-        mono=MONO,
-        status=summary,
-        polled_at=NOW if summary is not None else None,
-        backend=Backend(BackendKind.LIVE),
-        features=Features(),
-        watched={},
-        known_jobs={},
-        first_seen={},
-        queued_seen={},
-        retrying={},
-        queued_by_retry=frozenset(),
-        refused={},
-        cancelling=frozenset(),
-        cancelled=frozenset(),
-        durations=(),
-        finished=(),
-        history=(),
-        max_concurrency=0,
-        workers=None,
-        stall_seconds=60.0,
-        version=1,
-    )
+AT = Moment(now=NOW, mono=MONO, version=1)  # the moment the unit tests' snapshots are taken
+
+
+def known(summary: StatusSummary | None = None, **changes: Any) -> Known:
+    """What a tracker would know after polling `summary` at NOW (the backend live)."""
+    polled = NOW if summary is not None else None
+    state = Known(status=summary, polled_at=polled, backend=Backend(BackendKind.LIVE))
     return replace(state, **changes)
+
+
+def built(state: Known, at: Moment = AT) -> Snapshot:
+    """The snapshot of `state`, taken at AT unless said otherwise."""
+    return build(state, at)
 
 
 def streaming(

@@ -6,9 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from sync_monitor.dotoro.models import JobState, Platform
 from sync_monitor.live import aggregates
-from sync_monitor.live.build import build
 from sync_monitor.live.snapshot import Finished, Snapshot
-from tests.support.rows import hub_state, row, status
+from tests.support.rows import built, known, row, status
 
 NOW = datetime(2026, 11, 29, 12, 30, tzinfo=UTC)
 
@@ -46,8 +45,8 @@ def test_throughput_is_per_hour_and_zero_filled() -> None:
 
 
 def test_state_counts_group_by_state_and_platform() -> None:
-    snap: Snapshot = build(
-        hub_state(
+    snap: Snapshot = built(
+        known(
             status(
                 active=(row(1, platform=Platform.META), row(2, platform=Platform.META)),
                 failed=(row(3, platform=Platform.GOOGLE, state=JobState.FAILED),),

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sync_monitor.dotoro.models import JobState, SyncJob
 from sync_monitor.live.endings import Ending, endings
+from sync_monitor.live.records import Known, SetRecord
 from sync_monitor.live.tracker import Tracker
 from tests.support.rows import MONO, NOW, ago, job_id, row, set_id, status
 
@@ -88,26 +89,25 @@ def test_the_tracker_records_what_the_table_told_and_times_only_real_runs() -> N
     tracker.absorb(status(active=(row(1, started_at=started),), pending=(queued,)), NOW, MONO, ())
     told = {job_id(1): (JobState.CANCELLED, ago(30)), job_id(2): (JobState.CANCELLED, NOW)}
     tracker.absorb(status(), LATER, MONO, (), told=told)
-    by_job = {f.job_id: f for f in tracker.finished}
+    by_job = {f.job_id: f for f in tracker.known.finished}
     assert by_job[job_id(1)].outcome is JobState.CANCELLED
     assert by_job[job_id(1)].duration_s == 60.0  # to the table's end, not to the poll
     assert by_job[job_id(2)].outcome is JobState.CANCELLED
     assert by_job[job_id(2)].duration_s is None  # it never ran
-    assert not tracker.durations  # a cancelled run says nothing of how long a sync takes
+    assert not tracker.known.durations  # a cancelled run says nothing of how long a sync takes
 
 
 def test_a_confirmed_cancel_of_a_head_row_is_kept_while_its_set_is_listed() -> None:
     """A head row is keyed by its set; the job id the monitor knows (from its retry) still
     names it, so the cancel stays marked until the row leaves the lists."""
-    tracker = Tracker()
-    tracker.known_jobs[set_id(1)] = job_id(1)
+    tracker = Tracker(Known(sets={set_id(1): SetRecord(retried_job=job_id(1))}))
     listed = status(active=(row(1, head=True),))
     tracker.absorb(listed, NOW, MONO, ())
     tracker.cancel_done(job_id(1), NOW)
     tracker.absorb(listed, LATER, MONO, ())
     assert tracker.cancel_pending(job_id(1))
     tracker.absorb(status(), LATER, MONO, ())
-    [finish] = tracker.finished
+    [finish] = tracker.known.finished
     assert (finish.job_id, finish.outcome) == (job_id(1), JobState.CANCELLED)
 
 
@@ -117,7 +117,7 @@ def test_a_job_that_leaves_the_lists_without_an_end_is_forgotten() -> None:
     tracker = Tracker()
     tracker.absorb(status(active=(row(1),)), NOW, MONO, ())
     tracker.absorb(status(pending=(row(1, state=JobState.RETRY),)), NOW, MONO, ())
-    assert not tracker.finished
+    assert not tracker.known.finished
     tracker.absorb(status(), LATER, MONO, ())
-    assert not tracker.finished
-    assert tracker.first_seen == {}
+    assert not tracker.known.finished
+    assert tracker.known.jobs == {}

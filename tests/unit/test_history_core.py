@@ -3,6 +3,7 @@ read from a URL, and the observer that turns the hub's snapshots into attempts."
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
@@ -15,12 +16,12 @@ from sync_monitor.history.attempt import Source, from_queue, job_key
 from sync_monitor.history.observe import Observer
 from sync_monitor.history.signature import signature
 from sync_monitor.history.view import parse, to_query
-from sync_monitor.live.build import build
+from sync_monitor.live.build import Moment, build
 from sync_monitor.live.endings import Told
 from sync_monitor.live.snapshot import Backend, BackendKind, Snapshot
 from sync_monitor.live.tracker import Tracker
 from sync_monitor.pgboss.jobs import QueueJob
-from tests.support.rows import hub_state, job_id, row, set_id, status
+from tests.support.rows import AT, built, job_id, known, row, set_id, status
 
 TODAY = date(2026, 11, 30)
 NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
@@ -153,7 +154,7 @@ def test_a_bad_value_is_dropped_with_a_note(query: dict[str, list[str]]) -> None
 
 def snap(minute: int, **lists: tuple[SyncJob, ...]) -> Snapshot:
     when = NOW + timedelta(minutes=minute)
-    return build(hub_state(status(**lists), now=when, polled_at=when))
+    return built(known(status(**lists), polled_at=when), replace(AT, now=when))
 
 
 def test_the_observer_follows_a_job_by_its_id_and_counts_it_once() -> None:
@@ -179,8 +180,7 @@ def test_a_job_the_queue_table_says_was_cancelled_is_recorded_cancelled() -> Non
     def observed(minute: int, lists: StatusSummary, told: Told | None = None) -> list[Attempt]:
         when = NOW + timedelta(minutes=minute)
         tracker.absorb(lists, when, 0.0, (), told=told)
-        state = tracker.hub_state(now=when, mono=0.0, workers=None, stall_seconds=60, version=1)
-        return observer.observe(build(state))
+        return observer.observe(build(tracker.known, Moment(now=when, mono=0.0, version=1)))
 
     lists = status(pending=(row(1, state=JobState.CREATED),), active=(row(2),))
     assert {a.state for a in observed(0, lists)} == {Outcome.QUEUED, Outcome.ACTIVE}

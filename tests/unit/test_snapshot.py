@@ -1,4 +1,5 @@
-"""The snapshot builder: hub state in, the frozen view the pages read out (dotoro-api.md §3.4)."""
+"""The snapshot builder: what the tracker knows in, the frozen view the pages read out
+(dotoro-api.md §3.4)."""
 
 import itertools
 from dataclasses import replace
@@ -6,20 +7,20 @@ from dataclasses import replace
 import pytest
 
 from sync_monitor.dotoro.models import JobState, Platform, Progress, SyncJob
-from sync_monitor.live.build import RetryMark, build
 from sync_monitor.live.jobstate import StreamKind, StreamStatus, WatchedJob
+from sync_monitor.live.records import JobRecord, RetryMark, SetRecord
 from sync_monitor.live.snapshot import ActiveView, FailedView, Finished, PendingView
-from tests.support.rows import NOW, ago, hub_state, job_id, row, set_id, status, streaming
+from tests.support.rows import NOW, ago, built, job_id, known, row, set_id, status, streaming
 
 # -- loading ----------------------------------------------------------------------------------
 
 
 def test_not_loaded_until_a_status_exists() -> None:
-    empty = build(hub_state(None))
+    empty = built(known(None))
     assert not empty.loaded
     assert (empty.active, empty.pending, empty.failed) == ((), (), ())
 
-    assert build(hub_state(status())).loaded
+    assert built(known(status())).loaded
 
 
 # -- pending ----------------------------------------------------------------------------------
@@ -35,21 +36,21 @@ PENDING = tuple(row(n, state=JobState.CREATED, created=ago(600 - n * 60)) for n 
 def test_pending_is_in_created_order_with_positions_whatever_the_input_order(
     order: tuple[SyncJob, ...],
 ) -> None:
-    snapshot = build(hub_state(status(pending=order)))
+    snapshot = built(known(status(pending=order)))
 
     assert [p.name for p in snapshot.pending] == [f"set {n}" for n in range(1, 6)]
     assert [p.position for p in snapshot.pending] == [1, 2, 3, 4, 5]
 
 
 def test_pending_waiting_time_counts_from_created_at() -> None:
-    snapshot = build(hub_state(status(pending=(row(1, state=JobState.CREATED, created=ago(90)),))))
+    snapshot = built(known(status(pending=(row(1, state=JobState.CREATED, created=ago(90)),))))
 
     assert snapshot.pending[0].waiting_s == 90.0
 
 
 def test_pending_waits_are_unknown_without_duration_samples() -> None:
     pending = (row(2, state=JobState.CREATED, created=ago(20)), row(3, created=ago(10)))
-    snapshot = build(hub_state(status(active=(row(1),), pending=pending)))
+    snapshot = built(known(status(active=(row(1),), pending=pending)))
 
     assert [(p.wait_low_s, p.wait_high_s) for p in snapshot.pending] == [(None, None)] * 2
 
@@ -57,7 +58,7 @@ def test_pending_waits_are_unknown_without_duration_samples() -> None:
 def test_pending_waits_stay_unknown_with_two_duration_samples() -> None:
     pending = (row(2, state=JobState.CREATED, created=ago(20)),)
     durations = ((Platform.REDDIT, 60.0), (Platform.REDDIT, 60.0))
-    snapshot = build(hub_state(status(active=(row(1),), pending=pending), durations=durations))
+    snapshot = built(known(status(active=(row(1),), pending=pending), durations=durations))
 
     assert snapshot.pending[0].wait_low_s is None
 
@@ -65,7 +66,7 @@ def test_pending_waits_stay_unknown_with_two_duration_samples() -> None:
 def test_pending_waits_are_numbers_once_three_durations_are_known() -> None:
     pending = (row(2, state=JobState.CREATED, created=ago(20)), row(3, created=ago(10)))
     durations = ((Platform.REDDIT, 60.0),) * 3
-    snapshot = build(hub_state(status(active=(row(1),), pending=pending), durations=durations))
+    snapshot = built(known(status(active=(row(1),), pending=pending), durations=durations))
 
     # One worker busy for an unknown time (taken as p50 = 60 s), then 60 s per job.
     assert [(p.wait_low_s, p.wait_high_s) for p in snapshot.pending] == [
@@ -82,8 +83,10 @@ def test_head_queue_counts_from_first_sight_in_that_order_with_no_estimate() -> 
     )
     seen = {set_id(3): ago(240), set_id(2): ago(60)}  # the monitor saw 3 queued first
     durations = ((Platform.REDDIT, 60.0),) * 3
-    state = hub_state(status(active=(row(1),), pending=pending), durations=durations)
-    snapshot = build(replace(state, queued_seen=seen))
+    jobs = {key: JobRecord(waiting_since=at) for key, at in seen.items()}
+    snapshot = built(
+        known(status(active=(row(1),), pending=pending), durations=durations, jobs=jobs)
+    )
 
     assert [p.set_id for p in snapshot.pending] == [set_id(3), set_id(2)]
     assert [p.waiting_s for p in snapshot.pending] == [240.0, 60.0]
@@ -92,14 +95,14 @@ def test_head_queue_counts_from_first_sight_in_that_order_with_no_estimate() -> 
 
 
 def test_plan_queue_rows_count_from_their_own_queue_time() -> None:
-    snapshot = build(hub_state(status(pending=(row(2, state=JobState.CREATED, created=ago(90)),))))
+    snapshot = built(known(status(pending=(row(2, state=JobState.CREATED, created=ago(90)),))))
 
     assert not snapshot.pending[0].waiting_at_least
 
 
 def test_a_run_without_a_start_time_is_at_least_since_first_sight() -> None:
     summary = status(active=(row(1, head=True), row(2, started_at=ago(30))))
-    snapshot = build(replace(hub_state(summary), first_seen={set_id(1): ago(8)}))
+    snapshot = built(known(summary, jobs={set_id(1): JobRecord(running_since=ago(8))}))
 
     by_key = {a.set_id: a for a in snapshot.active}
     assert by_key[set_id(1)].elapsed_s == 8.0
@@ -114,7 +117,7 @@ def test_head_style_rows_have_no_job_id() -> None:
         pending=(row(2, head=True, state=JobState.CREATED),),
         failed=(row(3, head=True, state=JobState.FAILED),),
     )
-    snapshot = build(hub_state(summary))
+    snapshot = built(known(summary))
 
     assert snapshot.active[0].job_id is None
     assert snapshot.active[0].key == set_id(1)
@@ -126,7 +129,7 @@ def test_head_style_rows_have_no_job_id() -> None:
 
 def test_plan_style_rows_carry_their_job_id() -> None:
     summary = status(active=(row(1),), pending=(row(2, state=JobState.CREATED),), failed=(row(3),))
-    snapshot = build(hub_state(summary))
+    snapshot = built(known(summary))
 
     views: list[ActiveView | PendingView | FailedView] = [
         *snapshot.active,
@@ -143,17 +146,17 @@ def test_plan_style_rows_carry_their_job_id() -> None:
 # -- active -----------------------------------------------------------------------------------
 
 
-def test_head_style_active_row_finds_its_live_record_through_known_jobs() -> None:
+def test_head_style_active_row_finds_its_live_record_through_our_retry() -> None:
     live = streaming(
         job_id(9), (30.0, Progress(synced=2, total=10)), (0.0, Progress(synced=5, total=10))
     )
-    state = hub_state(
+    state = known(
         status(active=(row(1, head=True),)),
-        known_jobs={set_id(1): job_id(9)},
-        watched={job_id(9): live},
+        sets={set_id(1): SetRecord(retried_job=job_id(9))},
+        jobs={job_id(9): JobRecord(watched=live)},
     )
 
-    view = build(state).active[0]
+    view = built(state).active[0]
 
     assert view.key == set_id(1)
     assert view.job_id == job_id(9)
@@ -165,9 +168,9 @@ def test_head_style_active_row_finds_its_live_record_through_known_jobs() -> Non
 
 def test_zero_total_progress_stays_unknown_with_no_eta() -> None:
     live = streaming(job_id(1), (30.0, Progress()), (0.0, Progress()))
-    state = hub_state(status(active=(row(1),)), watched={job_id(1): live})
+    state = known(status(active=(row(1),)), jobs={job_id(1): JobRecord(watched=live)})
 
-    view = build(state).active[0]
+    view = built(state).active[0]
 
     assert not view.progress.known
     assert view.progress.fraction is None
@@ -179,9 +182,11 @@ def test_live_stream_progress_wins_over_the_polls_zeros() -> None:
     live = streaming(
         job_id(1), (60.0, Progress(synced=1, total=10)), (0.0, Progress(synced=4, total=10))
     )
-    state = hub_state(status(active=(row(1, progress=Progress()),)), watched={job_id(1): live})
+    state = known(
+        status(active=(row(1, progress=Progress()),)), jobs={job_id(1): JobRecord(watched=live)}
+    )
 
-    view = build(state).active[0]
+    view = built(state).active[0]
 
     assert view.progress == Progress(synced=4, total=10)
     assert view.eta_s == pytest.approx(120.0)
@@ -190,9 +195,11 @@ def test_live_stream_progress_wins_over_the_polls_zeros() -> None:
 def test_known_poll_progress_is_kept_over_a_stream_that_knows_nothing() -> None:
     live = streaming(job_id(1), (0.0, Progress()))
     polled = Progress(synced=3, total=8)
-    state = hub_state(status(active=(row(1, progress=polled),)), watched={job_id(1): live})
+    state = known(
+        status(active=(row(1, progress=polled),)), jobs={job_id(1): JobRecord(watched=live)}
+    )
 
-    assert build(state).active[0].progress == polled
+    assert built(state).active[0].progress == polled
 
 
 def test_job_whose_stream_reported_an_outcome_is_dropped_from_active() -> None:
@@ -200,19 +207,20 @@ def test_job_whose_stream_reported_an_outcome_is_dropped_from_active() -> None:
         streaming(job_id(1), (0.0, Progress(synced=5, total=5))), outcome=JobState.COMPLETED
     )
     also_done = replace(streaming(job_id(9)), outcome=JobState.FAILED)
-    state = hub_state(
+    state = known(
         status(active=(row(1), row(2, head=True), row(3))),
-        watched={job_id(1): done, job_id(9): also_done},
-        known_jobs={set_id(2): job_id(9)},
+        jobs={job_id(1): JobRecord(watched=done), job_id(9): JobRecord(watched=also_done)},
+        sets={set_id(2): SetRecord(retried_job=job_id(9))},
     )
 
-    assert [a.key for a in build(state).active] == [job_id(3)]
+    assert [a.key for a in built(state).active] == [job_id(3)]
 
 
 def test_active_rows_are_ordered_by_start_time() -> None:
     summary = status(active=(row(1), row(2), row(3)))
-    first_seen = {job_id(1): ago(10), job_id(2): ago(300), job_id(3): ago(60)}
-    snapshot = build(hub_state(summary, first_seen=first_seen))
+    seen = {job_id(1): ago(10), job_id(2): ago(300), job_id(3): ago(60)}
+    jobs = {key: JobRecord(running_since=at) for key, at in seen.items()}
+    snapshot = built(known(summary, jobs=jobs))
 
     assert [a.key for a in snapshot.active] == [job_id(2), job_id(3), job_id(1)]
     assert [a.elapsed_s for a in snapshot.active] == [300.0, 60.0, 10.0]
@@ -221,19 +229,20 @@ def test_active_rows_are_ordered_by_start_time() -> None:
 def test_active_row_is_stalled_when_its_live_progress_stopped() -> None:
     stuck = streaming(job_id(1), (120.0, Progress(synced=2, total=10)))
     moving = streaming(job_id(2), (10.0, Progress(synced=2, total=10)))
-    state = hub_state(
-        status(active=(row(1), row(2))), watched={job_id(1): stuck, job_id(2): moving}
+    state = known(
+        status(active=(row(1), row(2))),
+        jobs={job_id(1): JobRecord(watched=stuck), job_id(2): JobRecord(watched=moving)},
     )
 
-    stalled = {a.key: a.stalled for a in build(state).active}
+    stalled = {a.key: a.stalled for a in built(state).active}
 
     assert stalled == {job_id(1): True, job_id(2): False}
 
 
 def test_active_row_being_cancelled_is_flagged() -> None:
-    state = hub_state(status(active=(row(1), row(2))), cancelling=frozenset({job_id(2)}))
+    state = known(status(active=(row(1), row(2))), jobs={job_id(2): JobRecord(cancelling=True)})
 
-    flags = {a.key: a.cancelling for a in build(state).active}
+    flags = {a.key: a.cancelling for a in built(state).active}
 
     assert flags == {job_id(1): False, job_id(2): True}
 
@@ -246,7 +255,8 @@ def test_cancelled_job_is_hidden_from_active_and_pending() -> None:
         active=(row(1), row(2)),
         pending=(row(3, state=JobState.CREATED), row(4, state=JobState.CREATED)),
     )
-    snapshot = build(hub_state(summary, cancelled=frozenset({job_id(1), job_id(3)})))
+    cancelled = JobRecord(cancelled_at=NOW)
+    snapshot = built(known(summary, jobs={job_id(1): cancelled, job_id(3): cancelled}))
 
     assert [a.key for a in snapshot.active] == [job_id(2)]
     assert [p.key for p in snapshot.pending] == [job_id(4)]
@@ -257,13 +267,16 @@ def test_cancelled_head_style_job_known_from_our_retry_is_hidden() -> None:
     summary = status(
         active=(row(1, head=True),), pending=(row(2, head=True, state=JobState.CREATED),)
     )
-    state = hub_state(
+    state = known(
         summary,
-        known_jobs={set_id(1): job_id(7), set_id(2): job_id(8)},
-        cancelled=frozenset({job_id(7), job_id(8)}),
+        sets={
+            set_id(1): SetRecord(retried_job=job_id(7)),
+            set_id(2): SetRecord(retried_job=job_id(8)),
+        },
+        jobs={job_id(7): JobRecord(cancelled_at=NOW), job_id(8): JobRecord(cancelled_at=NOW)},
     )
 
-    snapshot = build(state)
+    snapshot = built(state)
 
     assert snapshot.active == ()
     assert snapshot.pending == ()
@@ -272,7 +285,7 @@ def test_cancelled_head_style_job_known_from_our_retry_is_hidden() -> None:
 def test_a_retry_in_flight_stays_where_the_user_clicked_marked_retrying() -> None:
     failed = (row(1, head=True, state=JobState.FAILED, platform=Platform.META),)
     mark = RetryMark(set_id(1), "set 1", Platform.META, sent_at=NOW)
-    snapshot = build(hub_state(status(failed=failed), retrying={set_id(1): mark}))
+    snapshot = built(known(status(failed=failed), sets={set_id(1): SetRecord(retry=mark)}))
 
     assert [(f.set_id, f.retrying) for f in snapshot.failed] == [(set_id(1), True)]
     assert snapshot.pending == ()  # counts add up: one failed, none queued
@@ -285,12 +298,11 @@ def test_a_queued_retry_moves_the_set_to_the_end_of_the_queue_highlighted() -> N
     )
     failed = (row(1, head=True, state=JobState.FAILED, platform=Platform.META),)
     mark = RetryMark(set_id(1), "set 1", Platform.META, sent_at=NOW, job_id=job_id(1))
-    state = hub_state(
+    state = known(
         status(pending=pending, failed=failed),
-        retrying={set_id(1): mark},
-        queued_by_retry=frozenset({set_id(1)}),
+        sets={set_id(1): SetRecord(retry=mark, requeued_at=NOW)},
     )
-    snapshot = build(state)
+    snapshot = built(state)
 
     assert snapshot.failed == ()
     last = snapshot.pending[-1]
@@ -304,7 +316,9 @@ def test_a_queued_retry_moves_the_set_to_the_end_of_the_queue_highlighted() -> N
 def test_a_refused_retry_shows_its_reason_on_the_failure() -> None:
     failed = (row(1, head=True, state=JobState.FAILED),)
     why = "The retry was refused: access denied."
-    snapshot = build(hub_state(status(failed=failed), refused={set_id(1): why}))
+    snapshot = built(
+        known(status(failed=failed), sets={set_id(1): SetRecord(refused=why, refused_at=NOW)})
+    )
 
     assert [(f.retrying, f.refused) for f in snapshot.failed] == [(False, why)]
 
@@ -312,7 +326,7 @@ def test_a_refused_retry_shows_its_reason_on_the_failure() -> None:
 def test_optimistic_row_carries_the_job_id_once_the_retry_answered() -> None:
     failed = (row(1, head=True, state=JobState.FAILED),)
     mark = RetryMark(set_id(1), "set 1", Platform.REDDIT, sent_at=NOW, job_id=job_id(5))
-    snapshot = build(hub_state(status(failed=failed), retrying={set_id(1): mark}))
+    snapshot = built(known(status(failed=failed), sets={set_id(1): SetRecord(retry=mark)}))
 
     assert snapshot.pending[0].job_id == job_id(5)
     assert snapshot.pending[0].optimistic
@@ -321,7 +335,7 @@ def test_optimistic_row_carries_the_job_id_once_the_retry_answered() -> None:
 def test_retry_mark_for_a_set_the_service_already_lists_adds_no_second_row() -> None:
     pending = (row(1, head=True, state=JobState.CREATED),)
     mark = RetryMark(set_id(1), "set 1", Platform.REDDIT, sent_at=NOW)
-    snapshot = build(hub_state(status(pending=pending), retrying={set_id(1): mark}))
+    snapshot = built(known(status(pending=pending), sets={set_id(1): SetRecord(retry=mark)}))
 
     assert [(p.key, p.optimistic) for p in snapshot.pending] == [(set_id(1), False)]
 
@@ -337,7 +351,7 @@ def test_failed_are_sorted_newest_first_with_undated_last() -> None:
         row(4, state=JobState.FAILED, completed_at=ago(600)),
     )
     for order in itertools.permutations(failed):
-        snapshot = build(hub_state(status(failed=order)))
+        snapshot = built(known(status(failed=order)))
 
         assert [f.key for f in snapshot.failed] == [job_id(3), job_id(4), job_id(1), job_id(2)]
 
@@ -350,21 +364,18 @@ def test_malformed_and_unknown_frames_are_summed_over_jobs() -> None:
         job_id(1): replace(WatchedJob(job_id(1)), malformed=2, unknown=1),
         job_id(2): replace(WatchedJob(job_id(2)), malformed=3, unknown=4),
     }
-    snapshot = build(hub_state(status(), watched=live))
+    snapshot = built(known(status(), jobs={j: JobRecord(watched=w) for j, w in live.items()}))
 
     assert (snapshot.malformed_events, snapshot.unknown_events) == (5, 5)
 
 
 def test_live_progress_is_reported_only_when_some_source_knows_a_total() -> None:
-    unknown = hub_state(
-        status(active=(row(1),)), watched={job_id(1): streaming(job_id(1), (0.0, Progress()))}
-    )
-    assert not build(unknown).live_progress
+    silent = JobRecord(watched=streaming(job_id(1), (0.0, Progress())))
+    unknown = known(status(active=(row(1),)), jobs={job_id(1): silent})
+    assert not built(unknown).live_progress
 
-    known = replace(
-        unknown, watched={job_id(1): streaming(job_id(1), (0.0, Progress(synced=1, total=4)))}
-    )
-    assert build(known).live_progress
+    told = JobRecord(watched=streaming(job_id(1), (0.0, Progress(synced=1, total=4))))
+    assert built(replace(unknown, jobs={job_id(1): told})).live_progress
 
 
 def test_outcomes_merge_history_with_what_was_seen_without_double_counting() -> None:
@@ -374,7 +385,7 @@ def test_outcomes_merge_history_with_what_was_seen_without_double_counting() -> 
         Finished(NOW, Platform.GOOGLE, JobState.COMPLETED, 5.0, "j2"),
         Finished(NOW, Platform.REDDIT, JobState.COMPLETED, None, None),  # head: no job id known
     )
-    snap = build(hub_state(status(), history=history, finished=seen))
+    snap = built(known(status(), history=history, finished=seen))
     assert [(f.job_id, f.platform) for f in snap.finished] == [
         ("j1", Platform.META),
         ("j2", Platform.GOOGLE),

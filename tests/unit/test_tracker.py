@@ -7,7 +7,8 @@ from datetime import timedelta
 from sync_monitor.dotoro.events import Completed, ProgressUpdate
 from sync_monitor.dotoro.models import JobState, Platform, Progress, StatusSummary
 from sync_monitor.live.jobstate import StreamEnd, StreamKind, StreamStatus, silent_jobs
-from sync_monitor.live.tracker import FORGET_AFTER, MARK_TIMEOUT, REFUSAL_SHOWN, Tracker
+from sync_monitor.live.records import FORGET_AFTER, MARK_TIMEOUT, REFUSAL_SHOWN
+from sync_monitor.live.tracker import Tracker
 from tests.support.rows import MONO, NOW, job_id, row, set_id, status
 
 
@@ -17,11 +18,10 @@ def test_finished_jobs_are_forgotten_after_a_while() -> None:
     tracker.apply_event("job-1", Completed(Progress(synced=3, total=3)), MONO, ids_seen=False)
     tracker.end("job-1", StreamEnd.COMPLETED, None, NOW)
     tracker.absorb(StatusSummary(), NOW, MONO, watching=())
-    assert "job-1" in tracker.watched  # recently finished: kept (the UI may still show it)
+    assert "job-1" in tracker.known.watched()  # recently finished: kept (the UI may still show it)
     later = NOW + FORGET_AFTER + timedelta(seconds=1)
     tracker.absorb(StatusSummary(), later, MONO, watching=())
-    assert "job-1" not in tracker.watched
-    assert "job-1" not in tracker.ended_at
+    assert "job-1" not in tracker.known.jobs  # the whole record: its stream and its end
 
 
 def test_a_job_leaving_the_active_list_is_timed_as_finished() -> None:
@@ -30,9 +30,9 @@ def test_a_job_leaving_the_active_list_is_timed_as_finished() -> None:
     tracker.absorb(status(active=(row(1, started_at=started),)), NOW, MONO, watching=())
     failed = row(1, state=JobState.FAILED)
     tracker.absorb(status(failed=(failed,)), NOW, MONO, watching=())
-    (finish,) = tracker.finished
+    (finish,) = tracker.known.finished
     assert (finish.outcome, finish.duration_s, finish.job_id) == (JobState.FAILED, 90.0, job_id(1))
-    assert not tracker.durations  # only successful runs feed the queue estimates
+    assert not tracker.known.durations  # only successful runs feed the queue estimates
 
 
 def test_the_newest_progress_wins_whichever_source_but_never_goes_back() -> None:
@@ -41,17 +41,17 @@ def test_the_newest_progress_wins_whichever_source_but_never_goes_back() -> None
     tracker.apply_event(job_id(1), ProgressUpdate(Progress(synced=8, total=10)), MONO, False)
     behind = row(1, progress=Progress(synced=5, total=10))
     tracker.absorb(status(active=(behind,)), NOW, MONO + 1, watching={job_id(1)})
-    assert tracker.watched[job_id(1)].progress == Progress(synced=8, total=10)  # older news
+    assert tracker.known.watched()[job_id(1)].progress == Progress(synced=8, total=10)  # older news
 
     # The stream went quiet while the job moved on: the poll's fresher count wins, live or not.
     ahead = row(1, progress=Progress(synced=9, total=10))
     tracker.absorb(status(active=(ahead,)), NOW, MONO + 2, watching={job_id(1)})
-    assert tracker.watched[job_id(1)].progress == Progress(synced=9, total=10)
-    assert tracker.watched[job_id(1)].last_progress_at == MONO + 2  # progress by any source
+    assert tracker.known.watched()[job_id(1)].progress == Progress(synced=9, total=10)
+    assert tracker.known.watched()[job_id(1)].last_progress_at == MONO + 2  # progress by any source
 
     # A stale frame from the lagging stream does not pull the count back.
     tracker.apply_event(job_id(1), ProgressUpdate(Progress(synced=8, total=10)), MONO + 3, False)
-    assert tracker.watched[job_id(1)].progress == Progress(synced=9, total=10)
+    assert tracker.known.watched()[job_id(1)].progress == Progress(synced=9, total=10)
 
 
 def test_a_silent_live_stream_is_found_after_the_window() -> None:
@@ -60,8 +60,8 @@ def test_a_silent_live_stream_is_found_after_the_window() -> None:
     tracker.set_stream(job_id(2), StreamStatus(StreamKind.LIVE), MONO)
     tracker.apply_event(job_id(2), ProgressUpdate(Progress()), MONO + 15, False)
     tracker.set_stream(job_id(3), StreamStatus(StreamKind.RECONNECTING, attempt=1), MONO)
-    assert silent_jobs(tracker.watched, MONO + 21, after=20) == [job_id(1)]
-    assert silent_jobs(tracker.watched, MONO + 19, after=20) == []
+    assert silent_jobs(tracker.known.watched(), MONO + 21, after=20) == [job_id(1)]
+    assert silent_jobs(tracker.known.watched(), MONO + 19, after=20) == []
 
 
 def test_stream_outcome_records_one_finish_and_ends_the_watch() -> None:
@@ -69,21 +69,21 @@ def test_stream_outcome_records_one_finish_and_ends_the_watch() -> None:
     started = row(1, platform=Platform.META, started_at=NOW)  # a real start: a real duration
     tracker.absorb(status(active=(started,)), NOW, MONO, watching=())
     tracker.end(job_id(1), StreamEnd.COMPLETED, None, NOW + timedelta(seconds=30))
-    assert tracker.watched[job_id(1)].outcome is JobState.COMPLETED
-    assert tracker.watched[job_id(1)].stream.kind is StreamKind.ENDED
+    assert tracker.known.watched()[job_id(1)].outcome is JobState.COMPLETED
+    assert tracker.known.watched()[job_id(1)].stream.kind is StreamKind.ENDED
     assert job_id(1) not in tracker.wanted_streams()
     # The poll that no longer lists it does not count the same finish twice.
     tracker.absorb(status(), NOW + timedelta(seconds=31), MONO, watching=())
-    assert [f.job_id for f in tracker.finished] == [job_id(1)]
-    assert tracker.durations[0] == (Platform.META, 30.0)
+    assert [f.job_id for f in tracker.known.finished] == [job_id(1)]
+    assert tracker.known.durations[0] == (Platform.META, 30.0)
 
 
 def test_a_denied_stream_is_failed_not_finished() -> None:
     tracker = Tracker()
     tracker.end(job_id(1), StreamEnd.DENIED, "Access denied", NOW)
-    assert tracker.watched[job_id(1)].stream.kind is StreamKind.FAILED
-    assert tracker.watched[job_id(1)].outcome is None
-    assert not tracker.finished
+    assert tracker.known.watched()[job_id(1)].stream.kind is StreamKind.FAILED
+    assert tracker.known.watched()[job_id(1)].outcome is None
+    assert not tracker.known.finished
 
 
 def test_retry_is_optimistic_then_confirmed_by_the_poll() -> None:
@@ -92,7 +92,7 @@ def test_retry_is_optimistic_then_confirmed_by_the_poll() -> None:
     tracker.absorb(status(failed=(failed,)), NOW, MONO, watching=())
     tracker.mark_retry(set_id(1), NOW)
     assert tracker.retry_pending(set_id(1))
-    assert tracker.retrying[set_id(1)].platform is Platform.GOOGLE
+    assert tracker.known.retries()[set_id(1)].platform is Platform.GOOGLE
     tracker.retry_queued(set_id(1), job_id(7), NOW)
     assert tracker.wanted_streams() == {job_id(7): set_id(1)}  # the new job is watched at once
     queued = row(1, head=True, state=JobState.CREATED)
@@ -106,9 +106,10 @@ def test_a_refused_retry_rolls_back() -> None:
     tracker.mark_retry(set_id(1), NOW)
     tracker.retry_refused(set_id(1), "refused: not found", NOW)
     assert not tracker.retry_pending(set_id(1))
-    assert tracker.refused[set_id(1)] == ("refused: not found", NOW)
+    record = tracker.known.sets[set_id(1)]
+    assert (record.refused, record.refused_at) == ("refused: not found", NOW)
     tracker.absorb(status(), NOW + REFUSAL_SHOWN + timedelta(seconds=1), MONO, watching=())
-    assert set_id(1) not in tracker.refused  # the reason is shown for a while, not forever
+    assert set_id(1) not in tracker.known.sets  # the reason is shown for a while, not forever
 
 
 def test_an_unconfirmed_retry_is_dropped_after_its_timeout() -> None:
