@@ -66,7 +66,7 @@ class JobState(StrEnum):
         return value if isinstance(value, JobState) else cls._missing_(value)
 
     @property
-    def is_terminal(self) -> bool:
+    def final(self) -> bool:
         """True once the job can no longer change (completed, cancelled or failed)."""
         return self in (JobState.COMPLETED, JobState.CANCELLED, JobState.FAILED)
 

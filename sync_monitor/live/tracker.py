@@ -143,11 +143,11 @@ class Tracker:
             if ending.job_id and self._job(ending.job_id).ended_at is not None:
                 continue  # recorded from its stream
             started, seen = (job.started_at, record.running_since) if ending.ran else (None, None)
-            self.record_finish(
+            self._record_finish(
                 job.platform, ending.outcome, started, seen, ending.at, ending.job_id
             )
 
-    def record_finish(
+    def _record_finish(
         self,
         platform: Platform,
         outcome: JobState,
@@ -206,7 +206,7 @@ class Tracker:
             for job in status.active:
                 if self.job_id_of(job) == job_id:
                     seen = self.known.job(job).running_since
-                    self.record_finish(job.platform, final, job.started_at, seen, now, job_id)
+                    self._record_finish(job.platform, final, job.started_at, seen, now, job_id)
                     break
         self._put_job(job_id, replace(record, watched=current, ended_at=ended_at))
 

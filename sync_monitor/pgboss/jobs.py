@@ -14,7 +14,6 @@ from sync_monitor.dotoro.models import JobState, Platform, Progress, StatusSumma
 
 QUEUE = "sync-campaign-set"
 WAITING = (JobState.CREATED, JobState.RETRY)
-FINAL = (JobState.COMPLETED, JobState.CANCELLED, JobState.FAILED)
 
 
 @dataclass(frozen=True)
@@ -171,7 +170,7 @@ def merge(status: StatusSummary, read: QueueRead, names: Mapping[str, str]) -> S
     # The table says these ended: an API row still listing the set as running lags by a poll
     # (it would end again next poll, counted twice), or is wrong (an expired job).
     ended_sets = {j.set_id for j in read.ended} - running_sets
-    ended_sets |= {k for k, j in newest.items() if j.state in FINAL} - running_sets
+    ended_sets |= {k for k, j in newest.items() if j.state.final} - running_sets
 
     def api_only(set_id: str) -> bool:
         """An API row of a waiting or running set that the table has nothing to say against

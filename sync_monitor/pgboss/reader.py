@@ -22,7 +22,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sync_monitor.dotoro.models import JobState, Platform
 from sync_monitor.text import without_credentials
 
-from .jobs import FINAL, QUEUE, WAITING, QueueJob, QueueRead, serialized_error
+from .jobs import QUEUE, WAITING, QueueJob, QueueRead, serialized_error
 
 log = logging.getLogger(__name__)
 STATEMENT_TIMEOUT_MS = 5_000
@@ -186,7 +186,7 @@ class QueueReader:
             if j.completed_on is None or j.completed_on >= now - RECENT
         }
         live = [j for j in jobs if j.state in (*WAITING, JobState.ACTIVE)]
-        ended = tuple(j for j in jobs if j.state in FINAL and j.id in self._following)
+        ended = tuple(j for j in jobs if j.state.final and j.id in self._following)
         self._following = {j.id for j in live}
         self._remember(jobs, now)
         read = tuple(live) + tuple(self._failures.values())

@@ -59,7 +59,7 @@ def test_platform_labels() -> None:
 
 
 @pytest.mark.parametrize(
-    ("state", "terminal"),
+    ("state", "final"),
     [
         (JobState.CREATED, False),
         (JobState.RETRY, False),
@@ -70,15 +70,15 @@ def test_platform_labels() -> None:
         (JobState.UNKNOWN, False),
     ],
 )
-def test_only_completed_cancelled_failed_are_terminal(state: JobState, terminal: bool) -> None:
-    assert state.is_terminal is terminal
+def test_only_completed_cancelled_failed_are_final(state: JobState, final: bool) -> None:
+    assert state.final is final
 
 
 @pytest.mark.parametrize("raw", ["syncing", "conflict", None, 7])
 def test_unknown_job_state_does_not_break_parsing(raw: object) -> None:
     job = SyncJob.model_validate(service_row(state=raw))
     assert job.state is JobState.UNKNOWN
-    assert not job.state.is_terminal
+    assert not job.state.final
 
 
 def test_job_state_ignores_case() -> None:
