@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import fields
+from typing import cast
 
 from sync_monitor.live.snapshot import BackendKind, Snapshot
 from sync_monitor.words.cards import CardWords, card_words
@@ -36,28 +38,15 @@ def _ms(seconds: float) -> int:
 
 
 def _card(said: CardWords, taken_at_ms: int) -> Card:
+    """A card as the page words it (CardWords, under its own names), for the browser: the start
+    in place of the elapsed time, since the browser keeps counting."""
     # Whole seconds: the start is fixed, but worked out again from each snapshot it would jitter.
     started = (
         None if said.elapsed_s is None else round((taken_at_ms - _ms(said.elapsed_s)) / 1000) * 1000
     )
-    return {
-        "key": said.key,
-        "job": said.job_id,
-        "name": said.name,
-        "fullName": said.full_name,
-        "platform": said.platform,
-        "fraction": said.fraction,
-        "progress": said.progress,
-        "label": said.bar_label,
-        "elapsedPrefix": said.elapsed_prefix,
-        "started": started,
-        "details": list(said.details),
-        "failed": said.failed,
-        "stream": said.stream,
-        "stalled": said.stalled,
-        "cancel": said.cancel.value,
-        "cancelNote": said.cancel_note,
-    }
+    card = {f.name: getattr(said, f.name) for f in fields(said) if f.name != "elapsed_s"}
+    card |= {"started": started, "details": list(said.details), "cancel": said.cancel.value}
+    return cast(Card, card)
 
 
 def _step(seconds: float | None) -> int | None:

@@ -101,24 +101,25 @@ class Banner(TypedDict):
 
 
 class Card(TypedDict):
-    """One active sync's card (words/cards.py CardWords, for the browser)."""
+    """One active sync's card: words/cards.py CardWords under its own names (a test holds them
+    equal), with `started` in place of `elapsed_s`."""
 
     key: str
-    job: str | None
+    job_id: str | None
     name: str
-    fullName: str | None
+    full_name: str | None
     platform: str
     fraction: float | None  # None: no live progress from the backend
     progress: str
-    label: str  # the bar's accessible name
-    elapsedPrefix: str
+    bar_label: str  # the bar's accessible name
+    elapsed_prefix: str
     started: int | None  # epoch ms, whole seconds; the browser counts the elapsed time
     details: list[str]
     failed: str | None
     stream: str | None
     stalled: str | None
     cancel: str  # words/cards.py CancelState
-    cancelNote: str
+    cancel_note: str
 
 
 class Payload(TypedDict):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import random
 import threading
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,8 +26,10 @@ from sync_monitor.live.snapshot import (
 from sync_monitor.push import token
 from sync_monitor.push.delta import apply, diff
 from sync_monitor.push.payload import MAX_CARDS, payload, sections_digest
+from sync_monitor.push.protocol import Card
 from sync_monitor.push.publisher import KEEP, Publisher
 from sync_monitor.text import NAME_LIMIT, plain
+from sync_monitor.words.cards import CardWords
 from tests.support.logs import LoggedErrors
 from tests.support.waiting import seconds
 
@@ -89,8 +91,8 @@ def test_payload_words_the_cards_as_the_page_does() -> None:
     state = payload(snapshot(active=(card(1, done=11, total=16),)))
     [shown] = state["cards"]
     assert shown["progress"] == "69% · 11 of 16 campaigns synced"
-    assert shown["label"] == "Acme 1: 69 %"  # the bar's accessible name, after its sync
-    assert shown["elapsedPrefix"] == "Elapsed"
+    assert shown["bar_label"] == "Acme 1: 69 %"  # the bar's accessible name, after its sync
+    assert shown["elapsed_prefix"] == "Elapsed"
     # The start, not the elapsed time: the browser keeps counting, and the payload stays put.
     assert shown["started"] == round((NOW.timestamp() - 80) * 1000)
     assert shown["details"] == ["rate 4.0/min", "ETA 1 min 15 s"]
@@ -101,16 +103,25 @@ def test_payload_words_the_cards_as_the_page_does() -> None:
     json.dumps(state)  # everything in it travels as JSON
 
 
+def test_a_pushed_card_has_the_words_of_the_page_under_their_own_names() -> None:
+    """No renaming between the page's words and the wire: the protocol's Card is CardWords, with
+    the start in place of the elapsed time (the browser counts it)."""
+    worded = {f.name for f in fields(CardWords)}
+    assert set(Card.__annotations__) == worded - {"elapsed_s"} | {"started"}
+    [shown] = payload(snapshot(active=(card(1, done=11, total=16),)))["cards"]
+    assert set(shown) == set(Card.__annotations__)
+
+
 def test_payload_says_what_the_backend_does_not_tell() -> None:
     head = card(1, done=0, total=0, job_id=None, elapsed_at_least=True, stream=None)
     state = payload(snapshot(active=(head,), features=Features(cancel=False)))
     [shown] = state["cards"]
     assert shown["progress"] == "Syncing – live progress not available from this backend"
     assert shown["fraction"] is None
-    assert shown["label"] == "Acme 1: progress not available"
-    assert shown["elapsedPrefix"] == "Running for at least"
+    assert shown["bar_label"] == "Acme 1: progress not available"
+    assert shown["elapsed_prefix"] == "Running for at least"
     assert shown["details"] == []
-    assert (shown["cancel"], shown["cancelNote"]) == (
+    assert (shown["cancel"], shown["cancel_note"]) == (
         "unavailable",
         "Cancel is not available on this backend.",
     )
@@ -138,7 +149,7 @@ def test_payload_carries_hostile_text_as_data() -> None:
     hostile = "<img src=x onerror=alert(1)> **bold** [link](http://evil)"
     state = payload(snapshot(active=(card(1, name=hostile),)))
     assert state["cards"][0]["name"] == hostile  # the component sets it with textContent
-    assert state["cards"][0]["fullName"] is None
+    assert state["cards"][0]["full_name"] is None
 
 
 def test_payload_cuts_a_long_name_and_carries_it_whole_for_show_all() -> None:
@@ -147,8 +158,8 @@ def test_payload_cuts_a_long_name_and_carries_it_whole_for_show_all() -> None:
     assert len(said["name"]) == NAME_LIMIT
     assert said["name"].startswith("Acme Acme")
     assert said["name"].endswith("…")
-    assert said["fullName"] == plain(long)
-    assert said["label"].startswith(said["name"])  # the progress bar's name: the cut one
+    assert said["full_name"] == plain(long)
+    assert said["bar_label"].startswith(said["name"])  # the progress bar's name: the cut one
 
 
 def test_payload_shows_at_most_max_cards_and_counts_the_rest() -> None:

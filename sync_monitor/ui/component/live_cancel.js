@@ -7,7 +7,7 @@ Object.assign(Live.prototype, {
     const box = view.cancel;
     if (this.confirming === card.key) this.confirming = null;
     if (card.cancel !== "offered") {
-      box.replaceChildren(...(card.cancelNote ? [el("p", "sm-note", card.cancelNote)] : []));
+      box.replaceChildren(...(card.cancel_note ? [el("p", "sm-note", card.cancel_note)] : []));
       return;
     }
     if (!this.data.canAct) {
@@ -42,7 +42,7 @@ Object.assign(Live.prototype, {
       box.replaceChildren(el("p", "sm-note", "Cancelling…"));
       box.tabIndex = -1;
       box.focus();
-      const cancel = { job: card.job, name: card.name, at: Date.now() };
+      const cancel = { job: card.job_id, name: card.name, at: Date.now() };
       this.send("cancel", () => this.api.setTriggerValue(this.data.names.cancel, cancel));
     };
     const row = el("div", "sm-row");

@@ -56,7 +56,7 @@ Object.assign(Live.prototype, {
       view.node.remove();
       this.cards.delete(key);
       // How it ended may come a moment later (a stream's last frame, the next poll).
-      this.leaving.set(key, { job: view.card.job, name: view.card.name, at: Date.now() });
+      this.leaving.set(key, { job: view.card.job_id, name: view.card.name, at: Date.now() });
       if (hadFocus) this.refocus();
     }
     this.announceEnds(state);
@@ -134,13 +134,13 @@ Object.assign(Live.prototype, {
     const old = view.card;
     view.card = card;
     setText(view.name, card.name);
-    view.more.hidden = !card.fullName;
-    if (!card.fullName) view.full.hidden = true;
-    setText(view.full, card.fullName);
+    view.more.hidden = !card.full_name;
+    if (!card.full_name) view.full.hidden = true;
+    setText(view.full, card.full_name);
     setText(view.badge, card.platform);
     view.badge.dataset.platform = card.platform.toLowerCase();
     setText(view.progress, card.progress);
-    view.bar.setAttribute("aria-label", card.label);
+    view.bar.setAttribute("aria-label", card.bar_label);
     if (card.fraction === null) {
       view.bar.removeAttribute("aria-valuenow");
       view.fill.style.width = "0%";
@@ -156,7 +156,7 @@ Object.assign(Live.prototype, {
     setText(view.failed, card.failed ? ` · ${card.failed}` : "");
     view.stalled.hidden = !card.stalled;
     setText(view.stalled, card.stalled);
-    const cancelKey = `${card.cancel}|${card.cancelNote}|${card.name}|${this.data.canAct}`;
+    const cancelKey = `${card.cancel}|${card.cancel_note}|${card.name}|${this.data.canAct}`;
     if (!old || view.cancelShown !== cancelKey) {
       if (this.confirming !== card.key || card.cancel !== "offered") this.drawCancel(view, card);
       view.cancelShown = cancelKey;
@@ -166,6 +166,6 @@ Object.assign(Live.prototype, {
   fillElapsed(view) {
     const card = view.card;
     const seconds = card.started === null ? null : (Date.now() + this.skew - card.started) / 1000;
-    setText(view.elapsed, `${card.elapsedPrefix} ${duration(seconds)}`);
+    setText(view.elapsed, `${card.elapsed_prefix} ${duration(seconds)}`);
   },
 });
