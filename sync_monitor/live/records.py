@@ -42,7 +42,7 @@ class JobRecord:
 
     @property
     def empty(self) -> bool:
-        return self == JobRecord()
+        return self == NO_JOB_FACTS
 
     @property
     def hidden(self) -> bool:
@@ -63,14 +63,34 @@ class JobRecord:
         cancelled = self.cancelled_at
         if cancelled is not None and (not listed or now - cancelled > MARK_TIMEOUT):
             cancelled = None
+        aged = (
+            watched if listed or followed or ended is not None else None,
+            ended,
+            cancelled,
+            self.running_since if listed else None,
+            self.waiting_since if waiting else None,
+        )
+        now_as = (
+            self.watched,
+            self.ended_at,
+            self.cancelled_at,
+            self.running_since,
+            self.waiting_since,
+        )
+        if aged == now_as:
+            return self  # the common case, every poll, for every listed job: no copy
+        watched, ended, cancelled, running_since, waiting_since = aged
         return replace(
             self,
-            watched=watched if listed or followed or ended is not None else None,
+            watched=watched,
             ended_at=ended,
             cancelled_at=cancelled,
-            running_since=self.running_since if listed else None,
-            waiting_since=self.waiting_since if waiting else None,
+            running_since=running_since,
+            waiting_since=waiting_since,
         )
+
+
+NO_JOB_FACTS = JobRecord()
 
 
 @dataclass(frozen=True)
@@ -96,7 +116,7 @@ class SetRecord:
 
     @property
     def empty(self) -> bool:
-        return self == SetRecord()
+        return self == NO_SET_FACTS
 
     def aged(self, now: datetime, listed: bool, failed: bool) -> SetRecord:
         """This record after a poll: a retry confirmed (the set is listed, or no longer failed)
@@ -115,6 +135,9 @@ class SetRecord:
         return replace(
             self, retry=retry, requeued_at=requeued, refused=refused, refused_at=refused_at
         )
+
+
+NO_SET_FACTS = SetRecord()
 
 
 @dataclass(frozen=True)

@@ -104,13 +104,16 @@ class Tracker:
         for row in status.active:
             key = known.identity(row)
             record = jobs[key]
-            watched = record.watched
             if row.job_id and row.progress.known:
-                watched = fold_poll(watched or WatchedJob(row.job_id), row.progress, mono)
-            jobs[key] = replace(record, running_since=record.running_since or now, watched=watched)
+                watched = fold_poll(record.watched or WatchedJob(row.job_id), row.progress, mono)
+                record = replace(record, watched=watched)
+            if record.running_since is None:
+                record = replace(record, running_since=now)
+            jobs[key] = record
         for row in status.pending:
             key = known.identity(row)
-            jobs[key] = replace(jobs[key], waiting_since=jobs[key].waiting_since or now)
+            if jobs[key].waiting_since is None:
+                jobs[key] = replace(jobs[key], waiting_since=now)
         # Head rows carry set ids (§3.4): the job id we learned stays while its set is listed.
         sets = {
             s: r
