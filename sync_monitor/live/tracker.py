@@ -7,9 +7,10 @@ took the last one keeps a consistent view without copying anything.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
+from typing import TypeVar
 
 from sync_monitor.dotoro.events import StreamEvent
 from sync_monitor.dotoro.models import Features, JobState, Platform, StatusSummary, SyncJob
@@ -18,6 +19,8 @@ from .endings import Told, endings
 from .jobstate import StreamEnd, StreamKind, StreamStatus, WatchedJob, apply, fold_poll
 from .records import DURATIONS_KEPT, FINISHED_KEPT, JobRecord, Known, RetryMark, SetRecord
 from .snapshot import Backend, Finished
+
+Record = TypeVar("Record", JobRecord, SetRecord)
 
 
 class Tracker:
@@ -29,23 +32,13 @@ class Tracker:
         return self.known.jobs.get(key, JobRecord())
 
     def _put_job(self, key: str, record: JobRecord) -> None:
-        jobs = dict(self.known.jobs)
-        if record.empty:
-            jobs.pop(key, None)
-        else:
-            jobs[key] = record
-        self.known = replace(self.known, jobs=jobs)
+        self.known = replace(self.known, jobs=_put(self.known.jobs, key, record))
 
     def _set(self, set_id: str) -> SetRecord:
         return self.known.sets.get(set_id, SetRecord())
 
     def _put_set(self, set_id: str, record: SetRecord) -> None:
-        sets = dict(self.known.sets)
-        if record.empty:
-            sets.pop(set_id, None)
-        else:
-            sets[set_id] = record
-        self.known = replace(self.known, sets=sets)
+        self.known = replace(self.known, sets=_put(self.known.sets, set_id, record))
 
     # -- identities -------------------------------------------------------------------------
     def job_id_of(self, job: SyncJob) -> str | None:
@@ -277,3 +270,13 @@ class Tracker:
     def set_history(self, outcomes: Collection[Finished]) -> None:
         """The backend's own outcomes of the last 24 h, where it lists history (ext, §3.6)."""
         self.known = replace(self.known, history=tuple(outcomes))
+
+
+def _put(records: Mapping[str, Record], key: str, record: Record) -> dict[str, Record]:
+    """A new map with `record` under `key`: a record with nothing in it is dropped whole."""
+    changed = dict(records)
+    if record.empty:
+        changed.pop(key, None)
+    else:
+        changed[key] = record
+    return changed
