@@ -29,7 +29,12 @@ class Moment:
     stall_seconds: float = 60.0  # a sync with no progress for this long is flagged
 
 
-def _active(known: Known, at: Moment, job: SyncJob) -> ActiveView:
+def _frozen_at(known: Known) -> datetime | None:
+    """When the backend stopped answering, the figures' times stop at its last answer."""
+    return known.polled_at if known.backend.stale else None
+
+
+def _active(known: Known, at: Moment, job: SyncJob, frozen_at: datetime | None) -> ActiveView:
     job_id = known.job_id_of(job)
     record = known.job(job)
     watched = record.watched
@@ -44,10 +49,13 @@ def _active(known: Known, at: Moment, job: SyncJob) -> ActiveView:
         platform=job.platform,
         progress=progress,
         started_at=started,
-        elapsed_s=(at.now - started).total_seconds() if started else None,
+        elapsed_s=max(0.0, ((frozen_at or at.now) - started).total_seconds()) if started else None,
         rate_per_min=rate,
         eta_s=eta_seconds(progress, rate),
-        stalled=watched is not None and is_stalled(watched, at.mono, at.stall_seconds),
+        # Stale, nothing can be said of progress: the outage stops every stream, not the sync.
+        stalled=frozen_at is None
+        and watched is not None
+        and is_stalled(watched, at.mono, at.stall_seconds),
         stream=watched.stream if watched is not None else None,
         elapsed_at_least=job.started_at is None,
         cancelling=record.cancelling,
@@ -80,9 +88,11 @@ def _held(job: SyncJob, now: datetime) -> datetime | None:
 def build(known: Known, at: Moment) -> Snapshot:
     """The snapshot of `known` at `at`: active, pending in queue order with estimates, failed."""
     status = known.status or StatusSummary()
+    frozen_at = _frozen_at(known)
+    as_of = frozen_at or at.now
     # A job whose cancel the service confirmed, or whose stream ended, is gone at once, though a
     # poll may list it a moment more. A head-style row's job is found through our retry (§3.4).
-    active = [_active(known, at, j) for j in status.active if not known.job(j).hidden]
+    active = [_active(known, at, j, frozen_at) for j in status.active if not known.job(j).hidden]
     active.sort(key=lambda a: (a.started_at or at.now, a.key))  # stable: no reshuffling
 
     listed = {j.campaign_set_id for j in (*status.pending, *status.active)}
@@ -126,7 +136,7 @@ def build(known: Known, at: Moment) -> Snapshot:
                 platform=platform,
                 created_at=created,
                 position=est.position,
-                waiting_s=max(0.0, (at.now - created).total_seconds()),
+                waiting_s=max(0.0, (as_of - created).total_seconds()),
                 wait_low_s=None if guessed else est.wait_low,
                 wait_high_s=None if guessed else est.wait_high,
                 optimistic=is_optimistic,
@@ -182,4 +192,5 @@ def build(known: Known, at: Moment) -> Snapshot:
         streams_wanted=sum(1 for a in active if a.stream is not None),
         streams_live=sum(1 for a in active if a.stream and a.stream.kind is StreamKind.LIVE),
         streams_waiting=sum(1 for a in active if a.stream and a.stream.kind is StreamKind.WAITING),
+        frozen_at=frozen_at,
     )

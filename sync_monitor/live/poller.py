@@ -31,6 +31,10 @@ HISTORY_EVERY = timedelta(seconds=60)  # the history listing is re-read at most 
 HISTORY_MAX_PAGES = 20  # of 500: enough for a busy day, bounded for a runaway one
 PROBE_EVERY = timedelta(seconds=60)  # an undecided extension probe is asked again this often
 MAX_NAMES = 20_000  # campaign set names kept for the pg-boss source
+# While the backend does not answer, the poll is also the probe that finds it back: it backs off
+# (1 s, 2 s, 4 s) but never past this, so recovery shows within 5 s (4 s plus at most 20 %
+# jitter) however long the outage was. One request per probe, within the poll's share.
+DOWN_PROBE_CAP = 4.0
 
 
 class StatusPoller:
@@ -58,7 +62,7 @@ class StatusPoller:
         self._history_at: datetime | None = None
         self._failures = 0
         self._rng = random.Random()
-        self._backoff = Backoff()
+        self._backoff = Backoff(cap=DOWN_PROBE_CAP)
         self._thread = threading.Thread(target=self._loop, name="sync-status-poller", daemon=True)
 
     def start(self) -> None:

@@ -46,6 +46,14 @@ class Backend:
     queue: QueueSource = QueueSource.API
     queue_problem: str | None = None  # why pg-boss's table cannot be read, when it cannot
 
+    @property
+    def stale(self) -> bool:
+        """The backend has stopped answering: what is known is as of the last poll. (One failed
+        poll is a reconnect, not yet an outage.)"""
+        return self.kind in (BackendKind.RATE_LIMITED, BackendKind.DENIED) or (
+            self.kind is BackendKind.UNREACHABLE and self.attempt > 1
+        )
+
 
 @dataclass(frozen=True)
 class ActiveView:
@@ -133,3 +141,11 @@ class Snapshot:
     streams_wanted: int = 0  # active syncs whose job id is known, so that a stream can follow
     streams_live: int = 0  # ... of which have a live stream now
     streams_waiting: int = 0  # ... of which wait for the request budget
+    # Stale (the backend stopped answering): the last poll's time, at which the figures' own
+    # times (running for, waiting for) stop; None while the figures are live.
+    frozen_at: datetime | None = None
+
+    @property
+    def as_of(self) -> datetime:
+        """The moment the figures describe: now, or the last poll's time when they are stale."""
+        return self.frozen_at or self.taken_at

@@ -37,15 +37,21 @@ def _ms(seconds: float) -> int:
     return round(seconds * 1000)
 
 
-def _card(said: CardWords, taken_at_ms: int) -> Card:
+def _card(said: CardWords, as_of_ms: int, frozen: bool) -> Card:
     """A card as the page words it (CardWords, under its own names), for the browser: the start
-    in place of the elapsed time, since the browser keeps counting."""
+    in place of the elapsed time, since the browser keeps counting (up to `until`, when the
+    figures are stale)."""
     # Whole seconds: the start is fixed, but worked out again from each snapshot it would jitter.
     started = (
-        None if said.elapsed_s is None else round((taken_at_ms - _ms(said.elapsed_s)) / 1000) * 1000
+        None if said.elapsed_s is None else round((as_of_ms - _ms(said.elapsed_s)) / 1000) * 1000
     )
     card = {f.name: getattr(said, f.name) for f in fields(said) if f.name != "elapsed_s"}
-    card |= {"started": started, "details": list(said.details), "cancel": said.cancel.value}
+    card |= {
+        "started": started,
+        "until": as_of_ms if frozen else None,
+        "details": list(said.details),
+        "cancel": said.cancel.value,
+    }
     return cast(Card, card)
 
 
@@ -90,11 +96,11 @@ def sections_digest(snap: Snapshot) -> str:
 
 def payload(snap: Snapshot) -> Payload:
     """Everything the component draws, for one snapshot."""
-    taken_at_ms = _ms(snap.taken_at.timestamp())
+    as_of_ms, frozen = _ms(snap.as_of.timestamp()), snap.frozen_at is not None
     backend = snap.backend
     stale = stale_note(snap)
     trouble = banner(snap) if snap.loaded else before_first_answer(backend)
-    cards = [_card(card_words(a, snap), taken_at_ms) for a in snap.active[:MAX_CARDS]]
+    cards = [_card(card_words(a, snap), as_of_ms, frozen) for a in snap.active[:MAX_CARDS]]
     return {
         "loaded": snap.loaded,
         "skeleton": first_answer_pending(snap),

@@ -102,7 +102,7 @@ class Banner(TypedDict):
 
 class Card(TypedDict):
     """One active sync's card: words/cards.py CardWords under its own names (a test holds them
-    equal), with `started` in place of `elapsed_s`."""
+    equal), with `started` and `until` in place of `elapsed_s`."""
 
     key: str
     job_id: str | None
@@ -114,6 +114,7 @@ class Card(TypedDict):
     bar_label: str  # the bar's accessible name
     elapsed_prefix: str
     started: int | None  # epoch ms, whole seconds; the browser counts the elapsed time
+    until: int | None  # epoch ms: stale figures, whose elapsed time stops here; None: live
     details: list[str]
     failed: str | None
     stream: str | None

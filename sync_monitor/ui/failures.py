@@ -11,7 +11,7 @@ from sync_monitor.live.actions import Actions
 from sync_monitor.live.snapshot import FailedView, Snapshot
 from sync_monitor.text import NAME_LIMIT, clock, escape_markdown, is_cut, quoted, relative, truncate
 from sync_monitor.words.categories import categorize
-from sync_monitor.words.status import first_answer_pending
+from sync_monitor.words.status import first_answer_pending, held_back_by
 
 from .clicks import Who, retry_clicked
 from .markup import focus_order
@@ -55,6 +55,9 @@ def _failure(
         if item.stack and st.toggle("Show the stack trace", key=f"stack-{item.key}"):
             st.code(item.stack, language=None, wrap_lines=True, height=_scrolling(item.stack))
         # Named after its sync, so a screen reader's list of buttons tells them apart.
+        # Stale, the service cannot be reached: the button stays in its place, disabled, with
+        # the reason beside it.
+        unreachable = held_back_by(snap.backend) if snap.frozen_at is not None else None
         if not who().may_act:
             st.caption("Retry is for operators.")
         elif category.retry_helps:
@@ -65,6 +68,7 @@ def _failure(
                 type="primary",
                 on_click=retry_clicked,
                 args=(actions, who, item.set_id, item.name, focus_next),
+                disabled=unreachable is not None,
             )
         else:
             st.button(
@@ -74,7 +78,10 @@ def _failure(
                 on_click=retry_clicked,
                 args=(actions, who, item.set_id, item.name, focus_next),
                 help="Only after the ad account has been reconnected.",
+                disabled=unreachable is not None,
             )
+        if unreachable is not None and who().may_act:
+            st.caption(f"Retry is unavailable: {unreachable}.")
         # After the button, so that it keeps its place (and the viewer's focus) as these come
         # and go; enabled while retrying: a second click sends nothing more.
         if item.retrying:

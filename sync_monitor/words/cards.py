@@ -11,6 +11,8 @@ from sync_monitor.live.jobstate import StreamKind
 from sync_monitor.live.snapshot import ActiveView, PendingView, Snapshot
 from sync_monitor.text import NAME_LIMIT, clock, duration, is_cut, plain, rate, truncate
 
+from .status import held_back_by
+
 
 def queue_note(item: PendingView, tz: tzinfo) -> str:
     """What pg-boss's table adds to a queued sync: its retry, and a start held back."""
@@ -41,7 +43,7 @@ class CardWords:
     progress: str  # "69% · 11 of 16 campaigns synced"
     bar_label: str  # the bar's accessible name: "Acme – Black Friday: 69 %"
     elapsed_prefix: str  # "Elapsed" or "Running for at least" (no start time from the backend)
-    elapsed_s: float | None  # at the snapshot's time; the component keeps counting
+    elapsed_s: float | None  # as of the snapshot's figures; the component counts on while live
     details: tuple[str, ...]  # rate and ETA, where progress is known
     failed: str | None
     stream: str | None
@@ -82,6 +84,8 @@ def card_words(card: ActiveView, snap: Snapshot) -> CardWords:
             CancelState.UNAVAILABLE,
             "Cancel needs the job id, which this backend does not report.",
         )
+    elif snap.frozen_at is not None and (cause := held_back_by(snap.backend)):
+        cancel, note = CancelState.UNAVAILABLE, f"Cancel is unavailable: {cause}."
     else:
         cancel, note = CancelState.OFFERED, ""
     return CardWords(

@@ -96,11 +96,7 @@ def first_answer_pending(snap: Snapshot) -> bool:
 
 def is_stale(snap: Snapshot) -> bool:
     """The figures on the page are the last known ones: the backend has stopped answering."""
-    backend = snap.backend
-    return snap.loaded and (
-        backend.kind in (BackendKind.RATE_LIMITED, BackendKind.DENIED)
-        or (backend.kind is BackendKind.UNREACHABLE and backend.attempt > 1)
-    )
+    return snap.loaded and snap.backend.stale
 
 
 def source(backend: Backend) -> Words:
@@ -196,6 +192,19 @@ def counts(snap: Snapshot) -> tuple[tuple[str, int], ...]:
     )
 
 
+def held_back_by(backend: Backend) -> str | None:
+    """What keeps the monitor from the service now (streams, actions), if the backend is it."""
+    match backend.kind:
+        case BackendKind.UNREACHABLE:
+            return "the Dotoro API is down"
+        case BackendKind.RATE_LIMITED:
+            return "the Dotoro API is rate-limiting this monitor"
+        case BackendKind.DENIED:
+            return "the Dotoro API refuses this monitor's credentials"
+        case _:
+            return None
+
+
 def notes(snap: Snapshot) -> str:
     said = []
     backend = snap.backend
@@ -206,7 +215,11 @@ def notes(snap: Snapshot) -> str:
             f"The service's queue database cannot be read: {backend.queue_problem}. The page "
             "shows what the API says until it can."
         )
-    if snap.streams_waiting:
+    paused = held_back_by(backend)
+    if snap.streams_wanted and paused:
+        # Not the budget's doing: name what holds the streams back (the banner says more).
+        said.append(f"Live updates for {snap.streams_wanted} syncs are paused: {paused}.")
+    elif snap.streams_waiting:
         said.append(
             f"Live updates for {snap.streams_live} of {snap.streams_wanted} syncs; the rest "
             "follow as the request budget allows."

@@ -12,6 +12,7 @@ from sync_monitor.dotoro.budget import RequestBudget, reserve_for
 from sync_monitor.dotoro.client import PROBE_ID, DotoroClient
 from sync_monitor.live.hub import Hub
 from sync_monitor.live.jobstate import StreamKind
+from sync_monitor.live.poller import DOWN_PROBE_CAP
 from sync_monitor.live.snapshot import BackendKind, Snapshot
 from sync_monitor.settings import load_settings
 from tests.support.hub import events_seen, hub_for, stream_opens, wait_for, watching
@@ -74,6 +75,23 @@ def test_cancel_stays_unavailable_through_500_bursts_on_head() -> None:
         assert not any(seen)
         assert stats.get(f"POST /api/v1/sync/{PROBE_ID}/cancel", 0) <= 2
         assert stats.get("GET /api/v1/sync/jobs", 0) <= 2
+
+
+def test_a_backend_down_for_long_is_asked_again_within_5_seconds() -> None:
+    """The poll is the probe that finds the backend back: it backs off at first, but however
+    long the outage, the next ask is never more than 5 s away (it was up to 30 s)."""
+    gone = LocalApiServer(quiet_config()).start()
+    url = gone.url
+    gone.stop()  # nothing answers on its port any more
+    hub = Hub(DotoroClient(url, timeout=2), load_settings(environ={}))
+    try:
+        delays = [hub.poller.poll_once() for _ in range(10)]
+        backend = hub.snapshot().backend
+        assert (backend.kind, backend.attempt) == (BackendKind.UNREACHABLE, 10)
+        assert delays[0] < 2.0  # it still backs off: 1 s (with jitter) first
+        assert max(delays) <= DOWN_PROBE_CAP * 1.2 <= 5.0
+    finally:
+        hub.stop()
 
 
 def test_streams_reconnect_as_soon_as_the_backend_is_back(tmp_path: Path) -> None:

@@ -105,11 +105,32 @@ def test_payload_words_the_cards_as_the_page_does() -> None:
 
 def test_a_pushed_card_has_the_words_of_the_page_under_their_own_names() -> None:
     """No renaming between the page's words and the wire: the protocol's Card is CardWords, with
-    the start in place of the elapsed time (the browser counts it)."""
+    the start (and, when stale, the end) in place of the elapsed time (the browser counts it)."""
     worded = {f.name for f in fields(CardWords)}
-    assert set(Card.__annotations__) == worded - {"elapsed_s"} | {"started"}
+    assert set(Card.__annotations__) == worded - {"elapsed_s"} | {"started", "until"}
     [shown] = payload(snapshot(active=(card(1, done=11, total=16),)))["cards"]
     assert set(shown) == set(Card.__annotations__)
+
+
+def test_stale_cards_stop_counting_and_offer_no_cancel() -> None:
+    """The backend stopped answering: a card's elapsed time stops at the last poll, and Cancel,
+    which could not reach the service, is unavailable with the reason."""
+    last_poll = NOW - timedelta(seconds=50)
+    down = Backend(BackendKind.UNREACHABLE, since=last_poll, attempt=4)
+    # As the builder makes it: elapsed as of the last poll (80 s of running, 50 s ago).
+    stale = snapshot(
+        backend=down, polled_at=last_poll, frozen_at=last_poll, active=(card(1, elapsed_s=30.0),)
+    )
+    [shown] = payload(stale)["cards"]
+    assert shown["until"] == round(last_poll.timestamp() * 1000)
+    assert shown["started"] == round((NOW.timestamp() - 80) * 1000)
+    assert (shown["until"] - shown["started"]) / 1000 == 30.0
+    assert (shown["cancel"], shown["cancel_note"]) == (
+        "unavailable",
+        "Cancel is unavailable: the Dotoro API is down.",
+    )
+    [live] = payload(snapshot(active=(card(1),)))["cards"]
+    assert (live["until"], live["cancel"]) == (None, "offered")
 
 
 def test_payload_says_what_the_backend_does_not_tell() -> None:

@@ -9,7 +9,14 @@ import pytest
 from sync_monitor.dotoro.models import JobState, Platform, Progress, SyncJob
 from sync_monitor.live.jobstate import StreamKind, StreamStatus, WatchedJob
 from sync_monitor.live.records import JobRecord, RetryMark, SetRecord
-from sync_monitor.live.snapshot import ActiveView, FailedView, Finished, PendingView
+from sync_monitor.live.snapshot import (
+    ActiveView,
+    Backend,
+    BackendKind,
+    FailedView,
+    Finished,
+    PendingView,
+)
 from tests.support.rows import NOW, ago, built, job_id, known, row, set_id, status, streaming
 
 # -- loading ----------------------------------------------------------------------------------
@@ -391,3 +398,30 @@ def test_outcomes_merge_history_with_what_was_seen_without_double_counting() -> 
         ("j2", Platform.GOOGLE),
         (None, Platform.REDDIT),
     ]
+
+
+def test_stale_figures_are_as_of_the_last_poll_and_flag_no_stall() -> None:
+    """The backend stopped answering a minute after the last poll: running and waiting times
+    stop there, and a stream silent because of the outage does not make its sync "stalled"."""
+    last_poll = ago(60)
+    stuck = streaming(job_id(1), (300.0, Progress(synced=2, total=10)))
+    lists = status(
+        active=(row(1, started_at=ago(100)),),
+        pending=(row(2, state=JobState.CREATED, created=ago(90)),),
+    )
+    live = known(lists, polled_at=last_poll, jobs={job_id(1): JobRecord(watched=stuck)})
+    down = replace(live, backend=Backend(BackendKind.UNREACHABLE, since=last_poll, attempt=3))
+
+    fresh, stale = built(live), built(down)
+
+    assert fresh.frozen_at is None
+    assert fresh.as_of == NOW
+    assert (fresh.active[0].elapsed_s, fresh.pending[0].waiting_s) == (100.0, 90.0)
+    assert fresh.active[0].stalled
+    assert stale.frozen_at == last_poll == stale.as_of
+    assert (stale.active[0].elapsed_s, stale.pending[0].waiting_s) == (40.0, 30.0)
+    assert not stale.active[0].stalled
+    reconnecting = replace(
+        down, backend=Backend(BackendKind.UNREACHABLE, since=last_poll, attempt=1)
+    )
+    assert built(reconnecting).frozen_at is None  # one failed poll is a reconnect, not an outage

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from sync_monitor.dotoro.models import Features
+from sync_monitor.live.snapshot import Backend, BackendKind, Snapshot
 from sync_monitor.text import (
     INLINE_LIMIT,
     NAME_LIMIT,
@@ -28,6 +31,7 @@ from sync_monitor.text import (
     zone_name,
 )
 from sync_monitor.ui.markup import focus_order, focus_script, heading, keyed, progress_bar
+from sync_monitor.words.status import notes
 
 CODE_SPAN = re.compile(r"(`+)( ?)(.*?)\2\1(?!`)")
 HOSTILE = [
@@ -172,7 +176,6 @@ def test_relative_times() -> None:
 
 
 def test_backend_line_says_reconnecting_first_then_unreachable_since() -> None:
-    from sync_monitor.live.snapshot import Backend, BackendKind
     from sync_monitor.words.status import backend_line, say
 
     def line(backend: Backend) -> str:
@@ -358,3 +361,36 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_kept_as_text() -> None:
     ]
     assert spreadsheet_safe("Reddit 503") == "Reddit 503"
     assert spreadsheet_safe("") == ""
+
+
+@pytest.mark.parametrize(
+    ("kind", "cause"),
+    [
+        (BackendKind.UNREACHABLE, "the Dotoro API is down"),
+        (BackendKind.RATE_LIMITED, "the Dotoro API is rate-limiting this monitor"),
+        (BackendKind.DENIED, "the Dotoro API refuses this monitor's credentials"),
+    ],
+)
+def test_streams_held_back_by_the_backend_are_not_blamed_on_the_budget(
+    kind: BackendKind, cause: str
+) -> None:
+    """During an outage every stream waits; the note names the outage, not the request budget."""
+    now = datetime(2026, 11, 29, 14, 2, tzinfo=UTC)
+    held = Snapshot(
+        taken_at=now,
+        version=1,
+        backend=Backend(kind),
+        features=Features(),
+        polled_at=now,
+        loaded=True,
+        streams_wanted=40,
+        streams_live=0,
+        streams_waiting=40,
+    )
+    said = notes(held)
+    assert f"Live updates for 40 syncs are paused: {cause}." in said
+    assert "budget" not in said
+    live = replace(held, backend=Backend(BackendKind.LIVE), streams_live=30, streams_waiting=10)
+    assert "Live updates for 30 of 40 syncs; the rest follow as the request budget allows." in (
+        notes(live)
+    )

@@ -165,7 +165,9 @@ Object.assign(Live.prototype, {
 
   fillElapsed(view) {
     const card = view.card;
-    const seconds = card.started === null ? null : (Date.now() + this.skew - card.started) / 1000;
+    // Stale figures stop at their time (`until`): a count that goes on would look live.
+    const end = card.until === null ? Date.now() + this.skew : card.until;
+    const seconds = card.started === null ? null : (end - card.started) / 1000;
     setText(view.elapsed, `${card.elapsed_prefix} ${duration(seconds)}`);
   },
 });
