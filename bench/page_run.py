@@ -112,7 +112,7 @@ def state() -> tuple[Known, Moment]:
         jobs={job_id: JobRecord(watched=watched) for job_id, watched in live.items()},
         durations=tuple((PLATFORMS[n % 3], 30.0 + n) for n in range(300)),
         history=finished,
-        max_concurrency=200,
+        concurrency=((now, 200),),
     )
     return known, Moment(now=now, mono=1005.0, version=1)
 

@@ -30,8 +30,12 @@ class Moment:
 
 
 def _frozen_at(known: Known) -> datetime | None:
-    """When the backend stopped answering, the figures' times stop at its last answer."""
-    return known.polled_at if known.backend.stale else None
+    """When the backend stopped answering, the figures' times stop: when it stopped (where
+    that is known; not the poll before, or a running time shown a moment ago would go back)."""
+    if not known.backend.stale or known.polled_at is None:
+        return None
+    since = known.backend.since
+    return max(known.polled_at, since) if since is not None else known.polled_at
 
 
 def _active(known: Known, at: Moment, job: SyncJob, frozen_at: datetime | None) -> ActiveView:
@@ -85,6 +89,17 @@ def _held(job: SyncJob, now: datetime) -> datetime | None:
     return job.start_after if job.start_after is not None and job.start_after > now else None
 
 
+def _waited_through_a_poll(known: Known, pending: list[SyncJob], now: datetime) -> bool:
+    """Some job not held back (start_after) was already waiting at an earlier poll."""
+    polled = known.polled_at
+    return polled is not None and any(
+        (since := known.job(j).waiting_since) is not None
+        and since < polled
+        and _held(j, now) is None
+        for j in pending
+    )
+
+
 def build(known: Known, at: Moment) -> Snapshot:
     """The snapshot of `known` at `at`: active, pending in queue order with estimates, failed."""
     status = known.status or StatusSummary()
@@ -110,7 +125,12 @@ def build(known: Known, at: Moment) -> Snapshot:
     ]
     rows += [(m.platform, m.sent_at) for m in optimistic]
     stats = DurationStats.from_samples(known.durations)
-    workers = infer_workers(max(known.max_concurrency, len(active)), at.workers)
+    seen_running = max((n for _, n in known.concurrency), default=0)
+    workers = infer_workers(max(seen_running, len(active)), at.workers)
+    if _waited_through_a_poll(known, pending_jobs, at.now):
+        # A job waiting since an earlier poll would have been taken by a free worker: every
+        # worker is busy, whatever was seen or configured ("starts now" only when one is free).
+        workers = max(1, len(active))
     remaining = [a.eta_s for a in active]
     pending: list[PendingView] = []
     ranks = [j.queue_rank for j in pending_jobs] + [None] * len(optimistic)

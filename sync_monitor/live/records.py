@@ -25,6 +25,7 @@ FORGET_AFTER = timedelta(minutes=5)  # finished jobs leave memory after this
 MARK_TIMEOUT = timedelta(minutes=2)  # an unconfirmed optimistic retry or cancel is dropped after
 JUST_QUEUED = timedelta(seconds=10)  # a retried set stays highlighted in the queue this long
 REFUSAL_SHOWN = timedelta(minutes=1)  # a refused retry's reason stays on its failure this long
+WORKERS_WINDOW = timedelta(minutes=10)  # the service's workers: the most seen running this long
 DURATIONS_KEPT = 1000  # recent successful run times that feed the queue estimates
 FINISHED_KEPT = 5000  # recent finishes this process saw, for the throughput figures
 
@@ -153,7 +154,9 @@ class Known:
     durations: tuple[tuple[Platform, float], ...] = ()  # successful runs' seconds, by platform
     finished: tuple[Finished, ...] = ()  # jobs this process saw finish
     history: tuple[Finished, ...] = ()  # the backend's own 24 h history, where it lists one
-    max_concurrency: int = 0  # the most syncs seen running at once
+    # (poll time, syncs running) over the last WORKERS_WINDOW: the workers are re-learned, so a
+    # service restarted with fewer of them is soon estimated with fewer.
+    concurrency: tuple[tuple[datetime, int], ...] = ()
 
     def job_id_of(self, job: SyncJob) -> str | None:
         """The job id of a summary row: its own, or the one our retry's 202 taught us (a

@@ -141,8 +141,8 @@ class Snapshot:
     streams_wanted: int = 0  # active syncs whose job id is known, so that a stream can follow
     streams_live: int = 0  # ... of which have a live stream now
     streams_waiting: int = 0  # ... of which wait for the request budget
-    # Stale (the backend stopped answering): the last poll's time, at which the figures' own
-    # times (running for, waiting for) stop; None while the figures are live.
+    # Stale (the backend stopped answering): when it stopped, at which the figures' own times
+    # (running for, waiting for) stop; None while the figures are live.
     frozen_at: datetime | None = None
 
     @property

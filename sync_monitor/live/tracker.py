@@ -17,7 +17,15 @@ from sync_monitor.dotoro.models import Features, JobState, Platform, StatusSumma
 
 from .endings import Told, endings
 from .jobstate import StreamEnd, StreamKind, StreamStatus, WatchedJob, apply, fold_poll
-from .records import DURATIONS_KEPT, FINISHED_KEPT, JobRecord, Known, RetryMark, SetRecord
+from .records import (
+    DURATIONS_KEPT,
+    FINISHED_KEPT,
+    WORKERS_WINDOW,
+    JobRecord,
+    Known,
+    RetryMark,
+    SetRecord,
+)
 from .snapshot import Backend, Finished
 
 Record = TypeVar("Record", JobRecord, SetRecord)
@@ -121,7 +129,10 @@ class Tracker:
             known,
             status=status,
             polled_at=now,
-            max_concurrency=max(known.max_concurrency, len(status.active)),
+            concurrency=(
+                *((t, n) for t, n in known.concurrency if now - t <= WORKERS_WINDOW),
+                (now, len(status.active)),
+            ),
             jobs={k: r for k, r in jobs.items() if not r.empty},
             sets={s: r for s, r in sets.items() if not r.empty},
         )
@@ -257,7 +268,10 @@ class Tracker:
 
     # -- the backend ------------------------------------------------------------------------
     def set_backend(self, backend: Backend) -> None:
-        self.known = replace(self.known, backend=backend)
+        back = self.known.backend.stale and not backend.stale
+        # A backend back from an outage may have restarted with another number of workers.
+        concurrency = () if back else self.known.concurrency
+        self.known = replace(self.known, backend=backend, concurrency=concurrency)
 
     def set_features(
         self, features: Features, durations: Collection[tuple[Platform, float]] = ()

@@ -3,12 +3,13 @@
 
 import itertools
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
 from sync_monitor.dotoro.models import JobState, Platform, Progress, SyncJob
 from sync_monitor.live.jobstate import StreamKind, StreamStatus, WatchedJob
-from sync_monitor.live.records import JobRecord, RetryMark, SetRecord
+from sync_monitor.live.records import WORKERS_WINDOW, JobRecord, Known, RetryMark, SetRecord
 from sync_monitor.live.snapshot import (
     ActiveView,
     Backend,
@@ -17,7 +18,8 @@ from sync_monitor.live.snapshot import (
     Finished,
     PendingView,
 )
-from tests.support.rows import NOW, ago, built, job_id, known, row, set_id, status, streaming
+from sync_monitor.live.tracker import Tracker
+from tests.support.rows import MONO, NOW, ago, built, job_id, known, row, set_id, status, streaming
 
 # -- loading ----------------------------------------------------------------------------------
 
@@ -421,7 +423,59 @@ def test_stale_figures_are_as_of_the_last_poll_and_flag_no_stall() -> None:
     assert stale.frozen_at == last_poll == stale.as_of
     assert (stale.active[0].elapsed_s, stale.pending[0].waiting_s) == (40.0, 30.0)
     assert not stale.active[0].stalled
+    # Down since a failed poll after the last answer: times stop there, not back at the answer.
+    later = replace(down, backend=Backend(BackendKind.UNREACHABLE, since=ago(57), attempt=3))
+    assert built(later).frozen_at == ago(57)
+    assert built(later).active[0].elapsed_s == 43.0
     reconnecting = replace(
         down, backend=Backend(BackendKind.UNREACHABLE, since=last_poll, attempt=1)
     )
     assert built(reconnecting).frozen_at is None  # one failed poll is a reconnect, not an outage
+
+
+# -- workers ----------------------------------------------------------------------------------
+
+DURATIONS = ((Platform.REDDIT, 60.0),) * 3
+
+
+def _running(n: int, first: int = 1) -> tuple[SyncJob, ...]:
+    return tuple(row(k, started_at=ago(30)) for k in range(first, first + n))
+
+
+def _waiting(first: int, n: int = 3) -> tuple[SyncJob, ...]:
+    return tuple(row(k, state=JobState.CREATED, created=ago(5)) for k in range(first, first + n))
+
+
+def test_a_queue_that_waited_through_a_poll_never_starts_now() -> None:
+    """Four syncs ran at once a while ago; now two run and three wait. Just queued, they may start
+    at once on the two workers seen idle; still waiting at the next poll, no worker was free."""
+    tracker = Tracker(Known(durations=DURATIONS, backend=Backend(BackendKind.LIVE)))
+    tracker.absorb(status(active=_running(4)), ago(60), MONO, ())
+    lists = status(active=_running(2), pending=_waiting(10))
+    tracker.absorb(lists, ago(2), MONO, ())
+
+    fresh = built(tracker.known)
+    assert fresh.workers == 4
+    assert [p.wait_low_s for p in fresh.pending][:2] == [0.0, 0.0]  # "starts now", twice
+
+    tracker.absorb(lists, NOW, MONO, ())
+    waited = built(tracker.known)
+    assert waited.workers == 2
+    assert all(p.wait_low_s is not None and p.wait_low_s > 0 for p in waited.pending)
+
+
+def test_the_workers_are_re_learned_after_a_while_and_after_an_outage() -> None:
+    tracker = Tracker(Known(backend=Backend(BackendKind.LIVE)))
+    tracker.absorb(
+        status(active=_running(40)), NOW - WORKERS_WINDOW + timedelta(seconds=10), MONO, ()
+    )
+    tracker.absorb(status(active=_running(5)), ago(20), MONO, ())
+    assert built(tracker.known).workers == 40  # within the window: 40 ran at once
+    tracker.absorb(status(active=_running(5)), NOW + timedelta(seconds=30), MONO, ())
+    assert built(tracker.known).workers == 5  # the 40 are older than the window: it fell
+
+    tracker.absorb(status(active=_running(40)), NOW, MONO, ())
+    tracker.set_backend(Backend(BackendKind.UNREACHABLE, since=NOW, attempt=3))
+    tracker.set_backend(Backend(BackendKind.LIVE))  # back: perhaps restarted, with other workers
+    tracker.absorb(status(active=_running(3)), NOW, MONO, ())
+    assert built(tracker.known).workers == 3
