@@ -27,6 +27,9 @@ from sync_monitor.dotoro.events import (
 from sync_monitor.dotoro.models import JobState, Progress
 
 MAX_SAMPLES = 120  # progress samples kept per job for its rate: bounded memory
+# After a stream (re)opens, what it missed may arrive at once (a resume replays the frames after
+# Last-Event-ID): readings this soon after the opening are one catch-up, not a speed.
+CATCH_UP_S = 3.0
 
 
 class StreamKind(StrEnum):
@@ -92,8 +95,11 @@ class WatchedJob:
     saw_event_ids: bool = False
 
 
-def observe_progress(job: WatchedJob, progress: Progress, now: float) -> WatchedJob:
-    """Fold in a progress reading (from the stream or from the status poll)."""
+def observe_progress(
+    job: WatchedJob, progress: Progress, now: float, catching_up: bool = False
+) -> WatchedJob:
+    """Fold in a progress reading (from the stream or from the status poll). `catching_up`: a
+    stream's reading just after it opened, which may be a replay of what it missed."""
     samples = job.samples
     previous = job.progress
     if previous is not None and progress.done < previous.done:
@@ -104,6 +110,10 @@ def observe_progress(job: WatchedJob, progress: Progress, now: float) -> Watched
         # No movement: keep the time of the last real progress, for the stall warning.
         # `is not None`, not truthiness: 0.0 is a valid injected monotonic instant.
         return replace(job, progress=progress)
+    if catching_up and samples and job.live_since is not None and samples[-1][0] >= job.live_since:
+        # A burst of replayed frames counts as one reading, at its end: the rate measures from
+        # before the gap to after it, never over the burst's own few milliseconds.
+        samples = samples[:-1]
     samples = (*samples, (now, progress.done))[-MAX_SAMPLES:]
     return replace(job, progress=progress, samples=samples, last_progress_at=now)
 
@@ -127,7 +137,8 @@ def apply(job: WatchedJob, event: StreamEvent, now: float) -> WatchedJob:
                 return replace(job, stream_done=p.done)
             if job.attempt_error is not None:
                 job = replace(job, attempt_error=None, remote_state=JobState.ACTIVE)
-            return replace(observe_progress(job, p, now), stream_done=p.done)
+            catching_up = job.live_since is not None and now - job.live_since < CATCH_UP_S
+            return replace(observe_progress(job, p, now, catching_up), stream_done=p.done)
         case Completed(progress=p):
             if p is not None:
                 job = observe_progress(job, p, now)

@@ -18,7 +18,9 @@ from sync_monitor.dotoro.events import (
     Unknown,
 )
 from sync_monitor.dotoro.models import JobState, Progress
+from sync_monitor.live.estimates import rate_per_minute
 from sync_monitor.live.jobstate import (
+    CATCH_UP_S,
     MAX_SAMPLES,
     StreamKind,
     StreamStatus,
@@ -339,3 +341,26 @@ def test_silent_for_counts_from_the_last_frame_or_the_open() -> None:
     assert silent_for(live, now=25.0) == 15.0
     assert silent_for(replace(live, last_signal_at=20.0), now=25.0) == 5.0
     assert silent_for(replace(live, stream=StreamStatus(StreamKind.RECONNECTING)), 25.0) is None
+
+
+def test_a_burst_of_replayed_frames_after_a_restart_is_not_a_speed() -> None:
+    """The service restarted: the run it cut off starts again from zero, and the stream, resumed
+    28 s later, gets the 41 frames it missed at once (2.7 s). The sync runs at 88 campaigns a
+    minute; the burst alone said 897."""
+    job = WatchedJob(JOB, stream=LIVE)
+    for t in range(0, 21, 5):  # the first run, before the restart
+        job = apply(job, ProgressUpdate(Progress(synced=150 + t, total=250)), 100.0 + t)
+    opened = 100.0 + 48
+    job = replace(job, live_since=opened)
+    for k in range(1, 42):  # the new run's first 41, replayed
+        job = apply(job, ProgressUpdate(Progress(synced=k, total=250)), opened + k * 0.066)
+    assert job.progress == Progress(synced=41, total=250)
+    assert CATCH_UP_S > 41 * 0.066
+    assert rate_per_minute(job.samples) is None  # one reading so far: no speed yet
+    # Then live frames at the sync's own pace: the rate is that pace.
+    burst_end = opened + 41 * 0.066
+    for n in range(1, 11):  # 3 more every 2 s
+        job = apply(job, ProgressUpdate(Progress(synced=41 + 3 * n, total=250)), burst_end + 2 * n)
+        rate = rate_per_minute(job.samples)
+        assert rate is not None
+        assert rate == pytest.approx(90.0), rate
