@@ -27,15 +27,21 @@ class Moment:
     version: int  # the live state's version the snapshot shows
     workers: int | None = None  # from the settings; else inferred from what ran at once
     stall_seconds: float = 60.0  # a sync with no progress for this long is flagged
+    silent_after: float = 30.0  # no poll finished for this long: the figures are stale
 
 
-def _frozen_at(known: Known) -> datetime | None:
-    """When the backend stopped answering, the figures' times stop: when it stopped (where
-    that is known; not the poll before, or a running time shown a moment ago would go back)."""
-    if not known.backend.stale or known.polled_at is None:
+def _frozen_at(known: Known, at: Moment) -> datetime | None:
+    """When the figures stopped being live, their times stop: when the backend stopped
+    answering (where that is known; not the poll before, or a running time shown a moment ago
+    would go back), or the last poll's time once no poll has finished for `silent_after`."""
+    polled = known.polled_at
+    if polled is None:
         return None
-    since = known.backend.since
-    return max(known.polled_at, since) if since is not None else known.polled_at
+    if known.backend.stale:
+        since = known.backend.since
+        return max(polled, since) if since is not None else polled
+    silent = (at.now - polled).total_seconds() > at.silent_after
+    return polled if silent else None
 
 
 def _active(known: Known, at: Moment, job: SyncJob, frozen_at: datetime | None) -> ActiveView:
@@ -103,7 +109,7 @@ def _waited_through_a_poll(known: Known, pending: list[SyncJob], now: datetime) 
 def build(known: Known, at: Moment) -> Snapshot:
     """The snapshot of `known` at `at`: active, pending in queue order with estimates, failed."""
     status = known.status or StatusSummary()
-    frozen_at = _frozen_at(known)
+    frozen_at = _frozen_at(known, at)
     as_of = frozen_at or at.now
     # A job whose cancel the service confirmed, or whose stream ended, is gone at once, though a
     # poll may list it a moment more. A head-style row's job is found through our retry (§3.4).

@@ -54,6 +54,8 @@ class Hub:
             mono,
             workers=settings.workers,
             stall_seconds=settings.stall_seconds,
+            # A poll may take its whole timeout, and one may fail: stale only past both.
+            silent_after=settings.request_timeout_seconds + 2 * settings.poll_seconds + 5,
         )
         self._stop = threading.Event()
         self.consumers = Consumers(

@@ -141,9 +141,15 @@ class Snapshot:
     streams_wanted: int = 0  # active syncs whose job id is known, so that a stream can follow
     streams_live: int = 0  # ... of which have a live stream now
     streams_waiting: int = 0  # ... of which wait for the request budget
-    # Stale (the backend stopped answering): when it stopped, at which the figures' own times
-    # (running for, waiting for) stop; None while the figures are live.
+    # Stale (the backend stopped answering, or no poll finished for a while): the moment the
+    # figures' own times (running for, waiting for) stop at; None while the figures are live.
     frozen_at: datetime | None = None
+
+    @property
+    def silent(self) -> bool:
+        """Stale although the backend answered its last poll: no poll has finished since (a
+        slow backend, or a stuck poller)."""
+        return self.frozen_at is not None and not self.backend.stale
 
     @property
     def as_of(self) -> datetime:

@@ -28,10 +28,12 @@ class LiveState:
         *,
         workers: int | None = None,
         stall_seconds: float = 60.0,
+        silent_after: float = 30.0,
     ) -> None:
         self.wall, self.mono = wall, mono
         self._tracker = tracker
         self._workers, self._stall_seconds = workers, stall_seconds
+        self._silent_after = silent_after
         # One lock for the tracker and for the stream consumers kept beside it (consumers.py).
         self.lock = threading.RLock()
         self._changed = threading.Condition(self.lock)
@@ -61,7 +63,14 @@ class LiveState:
             if self._cache is not None and self._cache.version == self._version and fresh:
                 return self._cache
             known = self._tracker.known  # frozen: read outside the lock as it is now
-            at = Moment(self.wall(), self.mono(), self._version, self._workers, self._stall_seconds)
+            at = Moment(
+                self.wall(),
+                self.mono(),
+                self._version,
+                self._workers,
+                self._stall_seconds,
+                self._silent_after,
+            )
         built = build(known, at)
         with self.lock:
             self.rebuilds += 1

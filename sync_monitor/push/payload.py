@@ -12,19 +12,20 @@ import json
 from dataclasses import fields
 from typing import cast
 
-from sync_monitor.live.snapshot import BackendKind, Snapshot
+from sync_monitor.live.snapshot import Snapshot
 from sync_monitor.words.cards import CardWords, card_words
 from sync_monitor.words.status import (
     At,
     as_json,
-    backend_line,
     banner,
     before_first_answer,
     counts,
     first_answer_pending,
+    is_live,
     notes,
     source,
     stale_note,
+    status_line,
 )
 
 from .protocol import Card, Payload
@@ -104,8 +105,8 @@ def payload(snap: Snapshot) -> Payload:
     return {
         "loaded": snap.loaded,
         "skeleton": first_answer_pending(snap),
-        "live": backend.kind is BackendKind.LIVE,
-        "line": as_json(backend_line(backend)),
+        "live": is_live(snap),
+        "line": as_json(status_line(snap)),
         "updated": None if stale or snap.polled_at is None else as_json((At(snap.polled_at),)),
         "source": as_json(source(backend)),
         "banner": None

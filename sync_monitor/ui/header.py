@@ -13,14 +13,15 @@ from sync_monitor.text import clock, escape_markdown
 from sync_monitor.words.status import (
     Banner,
     Level,
-    backend_line,
     banner,
     before_first_answer,
     counts,
+    is_live,
     notes,
     say,
     source,
     stale_note,
+    status_line,
 )
 
 ICONS = {
@@ -48,10 +49,10 @@ def header(snap: Snapshot, tz: tzinfo = UTC, refresh: str = "") -> None:
         _banner(before_first_answer(backend), backend.kind, tz)
         return
     stale = stale_note(snap)
-    icon = {BackendKind.LIVE: ":green[●]"}.get(backend.kind, ":red[●]")
+    icon = ":green[●]" if is_live(snap) else ":red[●]"
     updated = "" if stale else f" · updated {clock(snap.polled_at, tz, date=False)}"
     st.markdown(
-        f"{icon} **{say(backend_line(backend), tz, escape_markdown)}**{updated} · "
+        f"{icon} **{say(status_line(snap), tz, escape_markdown)}**{updated} · "
         f"{say(source(backend), tz, escape_markdown)}"
     )
     trouble = banner(snap)

@@ -95,8 +95,21 @@ def first_answer_pending(snap: Snapshot) -> bool:
 
 
 def is_stale(snap: Snapshot) -> bool:
-    """The figures on the page are the last known ones: the backend has stopped answering."""
-    return snap.loaded and snap.backend.stale
+    """The figures on the page are the last known ones: the backend has stopped answering, or
+    no poll has finished for a while."""
+    return snap.loaded and snap.frozen_at is not None
+
+
+def is_live(snap: Snapshot) -> bool:
+    """The header's dot is green: the backend answers and the figures are fresh."""
+    return snap.backend.kind is BackendKind.LIVE and snap.frozen_at is None
+
+
+def status_line(snap: Snapshot) -> Words:
+    """The header's connection state: the backend's, unless the polls themselves went quiet."""
+    if snap.loaded and snap.silent:
+        return ("Not updating since ", At(snap.polled_at))
+    return backend_line(snap.backend)
 
 
 def source(backend: Backend) -> Words:
@@ -171,6 +184,16 @@ def banner(snap: Snapshot) -> Banner | None:
         )
     if backend.kind is BackendKind.DENIED:
         return Banner(Level.ERROR, (Quoted(backend.message or "Access denied."),))
+    if snap.silent:
+        return Banner(
+            Level.WARNING,
+            (
+                "No status poll has finished since ",
+                At(snap.polled_at),
+                ": the Dotoro API may be slow to answer, or the monitor's poller stuck (its "
+                "log says which).",
+            ),
+        )
     return None
 
 

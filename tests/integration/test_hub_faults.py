@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -10,11 +11,13 @@ from dotoro_local import Contract, LocalApiServer
 from sync_monitor.dotoro.backoff import Backoff
 from sync_monitor.dotoro.budget import RequestBudget, reserve_for
 from sync_monitor.dotoro.client import PROBE_ID, DotoroClient
+from sync_monitor.dotoro.models import StatusSummary
 from sync_monitor.live.hub import Hub
 from sync_monitor.live.jobstate import StreamKind
 from sync_monitor.live.poller import DOWN_PROBE_CAP
 from sync_monitor.live.snapshot import BackendKind, Snapshot
 from sync_monitor.settings import load_settings
+from sync_monitor.words.status import say, status_line
 from tests.support.hub import events_seen, hub_for, stream_opens, wait_for, watching
 from tests.support.local_api import Api, quiet_config, running
 from tests.support.waiting import seconds
@@ -92,6 +95,43 @@ def test_a_backend_down_for_long_is_asked_again_within_5_seconds() -> None:
         assert max(delays) <= DOWN_PROBE_CAP * 1.2 <= 5.0
     finally:
         hub.stop()
+
+
+class StuckClient(DotoroClient):
+    """The real client, whose status poll can be made to hang (a poller stuck by a bug)."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url, timeout=2)
+        self.free = threading.Event()
+        self.free.set()
+
+    def status(self) -> StatusSummary:
+        self.free.wait()
+        return super().status()
+
+
+def test_figures_no_poll_refreshes_go_stale_and_come_back() -> None:
+    """A poller stuck past `silent_after` (timeout + two polls + 5 s): the figures are stale
+    as of the last poll, the header does not say Live; unstuck, they are live again."""
+    with running(quiet_config()) as api:
+        api.create_set(name="Waiting", queue=True)
+        client = StuckClient(api.url)
+        settings = load_settings(environ={}).model_copy(
+            update={"poll_seconds": 0.5, "request_timeout_seconds": 1.0}
+        )
+        hub = Hub(client, settings).start()
+        try:
+            wait_for(hub, lambda s: s.loaded and s.frozen_at is None)
+            client.free.clear()  # the next poll hangs
+            snap = wait_for(hub, lambda s: s.silent, timeout=60)
+            assert snap.backend.kind is BackendKind.LIVE  # nothing failed: it went quiet
+            assert snap.frozen_at == snap.polled_at
+            assert say(status_line(snap), UTC).startswith("Not updating since ")
+            client.free.set()
+            wait_for(hub, lambda s: s.frozen_at is None and not s.silent, timeout=30)
+        finally:
+            client.free.set()
+            hub.stop()
 
 
 def test_streams_reconnect_as_soon_as_the_backend_is_back(tmp_path: Path) -> None:

@@ -19,7 +19,19 @@ from sync_monitor.live.snapshot import (
     PendingView,
 )
 from sync_monitor.live.tracker import Tracker
-from tests.support.rows import MONO, NOW, ago, built, job_id, known, row, set_id, status, streaming
+from tests.support.rows import (
+    AT,
+    MONO,
+    NOW,
+    ago,
+    built,
+    job_id,
+    known,
+    row,
+    set_id,
+    status,
+    streaming,
+)
 
 # -- loading ----------------------------------------------------------------------------------
 
@@ -414,7 +426,8 @@ def test_stale_figures_are_as_of_the_last_poll_and_flag_no_stall() -> None:
     live = known(lists, polled_at=last_poll, jobs={job_id(1): JobRecord(watched=stuck)})
     down = replace(live, backend=Backend(BackendKind.UNREACHABLE, since=last_poll, attempt=3))
 
-    fresh, stale = built(live), built(down)
+    patient = replace(AT, silent_after=120)  # polls a minute apart are not yet "silent"
+    fresh, stale = built(live, patient), built(down, patient)
 
     assert fresh.frozen_at is None
     assert fresh.as_of == NOW
@@ -430,7 +443,7 @@ def test_stale_figures_are_as_of_the_last_poll_and_flag_no_stall() -> None:
     reconnecting = replace(
         down, backend=Backend(BackendKind.UNREACHABLE, since=last_poll, attempt=1)
     )
-    assert built(reconnecting).frozen_at is None  # one failed poll is a reconnect, not an outage
+    assert built(reconnecting, patient).frozen_at is None  # one failed poll: a reconnect
 
 
 # -- workers ----------------------------------------------------------------------------------
@@ -479,3 +492,15 @@ def test_the_workers_are_re_learned_after_a_while_and_after_an_outage() -> None:
     tracker.set_backend(Backend(BackendKind.LIVE))  # back: perhaps restarted, with other workers
     tracker.absorb(status(active=_running(3)), NOW, MONO, ())
     assert built(tracker.known).workers == 3
+
+
+def test_figures_no_poll_has_refreshed_for_a_while_are_stale_too() -> None:
+    """The backend answered its last poll, but none has finished since (a slow backend, or a
+    stuck poller): past `silent_after` the figures are as stale as in an outage."""
+    lists = status(active=(row(1, started_at=ago(100)),))
+    quiet = known(lists, polled_at=ago(40))
+    assert built(quiet, replace(AT, silent_after=60)).frozen_at is None
+    silent = built(quiet, replace(AT, silent_after=30))
+    assert silent.frozen_at == ago(40)
+    assert silent.silent
+    assert silent.active[0].elapsed_s == 60.0

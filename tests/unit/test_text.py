@@ -394,3 +394,27 @@ def test_streams_held_back_by_the_backend_are_not_blamed_on_the_budget(
     assert "Live updates for 30 of 40 syncs; the rest follow as the request budget allows." in (
         notes(live)
     )
+
+
+def test_polls_gone_quiet_say_so_in_the_header_not_live() -> None:
+    """The backend is not down, but no poll has finished since 14:01:20: the header does not
+    say Live, and the banner says where to look."""
+    from sync_monitor.words.status import banner, is_live, say, status_line
+
+    polled = datetime(2026, 11, 29, 14, 1, 20, tzinfo=UTC)
+    quiet = Snapshot(
+        taken_at=polled + timedelta(seconds=40),
+        version=1,
+        backend=Backend(BackendKind.LIVE),
+        features=Features(),
+        polled_at=polled,
+        loaded=True,
+        frozen_at=polled,
+    )
+    assert say(status_line(quiet), UTC) == "Not updating since 14:01:20 UTC"
+    assert not is_live(quiet)
+    said = banner(quiet)
+    assert said is not None
+    assert say(said.words, UTC).startswith("No status poll has finished since 14:01:20 UTC: the")
+    fresh = replace(quiet, frozen_at=None)
+    assert (say(status_line(fresh), UTC), is_live(fresh), banner(fresh)) == ("Live", True, None)
