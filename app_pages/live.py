@@ -129,7 +129,7 @@ def sections() -> None:
     clicks.report_actions()
     if pushing:
         drawn = st.session_state[push.DRAWN] = push.digest(snap)
-        active.overflow(snap)
+        active.overflow(snap, counted_above=True)
     left, right = st.columns([2, 3])
     with left:
         queue.pending(snap, tz)

@@ -12,6 +12,7 @@ import pytest
 
 from sync_monitor import cookies
 from sync_monitor.push import route, token
+from sync_monitor.push.payload import MAX_CARDS
 from sync_monitor.push.protocol import NAMES, Mode
 from tests.support.apptest import Monitor
 
@@ -59,3 +60,33 @@ def test_push_mode_hands_the_header_and_cards_to_the_component(
     assert [c["name"] for c in data["state"]["cards"]] == ["Holiday Promo"]
     assert data["state"]["counts"] == [["Syncing now", 1], ["Queued", 1], ["Failed (24 h)", 0]]
     assert SESSION not in component.proto.json  # no Dotoro credential travels to the browser
+
+
+@pytest.mark.parametrize("push", [True, False], ids=["push", "fallback"])
+def test_the_syncs_beyond_the_cards_are_counted_once(
+    monitor_factory: Factory, monkeypatch: pytest.MonkeyPatch, push: bool
+) -> None:
+    """Pushed, the component says "2 more active syncs: see the table below." right above the
+    sections' table: the sections do not say it again. Without push, they say it themselves."""
+    m = monitor_factory(workers=MAX_CARDS + 2)
+    monkeypatch.setenv("SYNC_MONITOR_PUSH", "true" if push else "false")
+    monkeypatch.setenv("SYNC_MONITOR_PUSH_SECRET", SECRET)
+    for n in range(MAX_CARDS + 2):
+        m.api.create_set(name=f"Set {n}", queue=True, behaviour={"campaigns": 400})
+    m.wait(lambda s: len(s.active) == MAX_CARDS + 2)
+    assert not m.app.exception
+    captions = [c.value for c in m.app.caption if "more active syncs" in c.value]
+    assert [e.label for e in m.app.expander if e.label == "The other active syncs"] == [
+        "The other active syncs"
+    ]
+    if push:
+        [component] = [
+            e
+            for e in m.app
+            if getattr(e, "type", "") == "bidi_component"
+            and e.proto.component_name == "sync_monitor_live"
+        ]
+        assert json.loads(component.proto.json)["state"]["more"] == 2
+        assert captions == []
+    else:
+        assert captions == ["2 more active syncs:"]
