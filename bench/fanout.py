@@ -1,12 +1,16 @@
-"""Fan-out: what each open tab costs the one Streamlit process, pushed vs the timed fallback.
+"""Fan-out: how fresh every open tab stays, and what each costs the one Streamlit process.
 
-`streamlit run app.py` at the defaults against the local API with 10 active jobs; real Chromium
-tabs (one browser) open on the live page at 1, 5, 10 and 25 tabs. At each count, over a window:
-freshness in the first tab (a progress event written by the local API → the new count visible,
-both on this machine's wall clock), the Streamlit process's CPU and RSS, and the requests per
-minute the monitor sends the backend. Then the jobs are cancelled and the idle cost per tab is
-measured (25 tabs against 1, nothing changing). The same for the fragment fallback
-(SYNC_MONITOR_PUSH=false), in the same run. One command: `python bench/fanout.py` (< 10 min).
+`streamlit run app.py` at the defaults (push on) against the local API with the service's
+100 requests/min limit, in a realistic scene that changes all the time: 8 workers, one long
+watched sync beside short ones that keep finishing, a queue kept at 30 or more by a feeder that
+queues a new sync about every second, and 25 failures. Real Chromium tabs (one browser) on the
+live page at 1, 10, 25 and 50 tabs. At each count, over a window: freshness in **every** tab (a
+progress event of the watched sync written by the local API → its count visible in that tab, one
+wall clock) with p50/p95 over all tabs' samples, the process's CPU (share of one core) and RSS,
+RSS per extra tab, and the requests per minute the monitor sends the backend.
+
+`python bench/fanout.py` (about 10 min). `--hour`: the tabs then stay open an hour and are
+closed, and the RSS after is recorded against the RSS before they opened (sessions freed).
 """
 
 from __future__ import annotations
@@ -14,12 +18,13 @@ from __future__ import annotations
 import os
 import statistics
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import requests
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import BrowserContext, Page, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -28,14 +33,20 @@ from bench.record import percentile, record
 from dotoro_local import Contract, LocalApiServer, ServerConfig
 from tests.support.streamlit_app import CHROMIUM_ARGS, chromium_path, streamlit_app
 
-JOBS, WATCHED_TOTAL, OTHERS_TOTAL = 10, 4999, 5000
-SECONDS_EACH = 0.4
-TABS = (1, 5, 10, 25)
-WARMUP, WINDOW, IDLE_WINDOW = 4.0, 16.0, 12.0
+WORKERS, WATCHED_TOTAL, SECONDS_EACH = 8, 4999, 0.4
+SHORT = {"campaigns": 20, "seconds_per_campaign": 0.4}  # 8 s each: the cards keep changing
+QUEUED_AT_START, FAILURES, FEED_EVERY = 45, 25, 1.0
+TABS = (1, 10, 25, 50)
+WARMUP, WINDOW = 6.0, 20.0
+HOUR = 3600.0
 TICKS = os.sysconf("SC_CLK_TCK")
-# In the first tab: when each new count of the watched job first shows, wherever it is drawn
-# (the push component's shadow root, or the page Streamlit draws).
+HEAD = (
+    "| tabs | freshness p50 | p95 | samples | server CPU | server RSS | backend req/min "
+    "| waiting | failed |\n|---|---|---|---|---|---|---|---|---|"
+)
+# In a tab: when each new count of the watched sync first shows, wherever it is drawn.
 OBSERVER = """(total) => {
+  if (window.__seen) return;
   window.__seen = {};
   const re = new RegExp("(\\\\d+) of " + total + " campaigns synced");
   const roots = () => [document.body, ...[...document.querySelectorAll('*')]
@@ -61,10 +72,13 @@ class Step:
     tabs: int
     p50_ms: float
     p95_ms: float
-    seen: int
+    samples: int
+    tabs_seen: int  # tabs that showed at least one new count
     cpu: float  # share of one core
     rss_mb: float
     requests_per_min: float
+    waiting: int  # the queue's length at the end of the window
+    failed: int
 
 
 def cpu_seconds(pid: int) -> float:
@@ -84,171 +98,195 @@ def backend_requests(url: str) -> int:
     return sum(v for k, v in stats.items() if "/_local/" not in k and isinstance(v, int))
 
 
+def lists(server: LocalApiServer) -> tuple[int, int]:
+    """(waiting, failed) in the local API's own store (no request: nothing counted or limited)."""
+    return server.call(
+        lambda engine: (
+            len(engine.store.jobs_in_states(["created", "retry"])),
+            len(engine.store.jobs_in_states(["failed"])),
+        )
+    )
+
+
 def wait(page: Page, seconds: float) -> None:
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         page.wait_for_timeout(250)  # keeps Playwright's loop, and so every tab, serviced
 
 
-def settle(pid: int, page: Page, quiet: float = 0.05, longest: float = 90.0) -> None:
-    """Wait until the process has calmed down: under `quiet` of a core over 3 s."""
-    end = time.monotonic() + longest
-    while time.monotonic() < end:
-        before, started = cpu_seconds(pid), time.monotonic()
-        wait(page, 3.0)
-        if (cpu_seconds(pid) - before) / (time.monotonic() - started) < quiet:
-            return
-
-
 def open_tab(context: BrowserContext, url: str) -> Page:
     page = context.new_page()
-    page.goto(url, wait_until="commit", timeout=180_000)
-    page.wait_for_selector("[data-testid='stApp']", timeout=180_000)
+    page.goto(url, wait_until="commit", timeout=300_000)
+    page.wait_for_selector("[data-testid='stApp']", timeout=300_000)
+    page.evaluate(OBSERVER, WATCHED_TOTAL)
     return page
 
 
-def measure(pid: int, api_url: str, first: Page, written: dict[int, float], tabs: int) -> Step:
-    wait(first, WARMUP)
-    first.evaluate("window.__seen = {}")
+def create(url: str, **body: object) -> dict[str, str]:
+    response = requests.post(url + "/_local/sets", timeout=10, json=body)
+    response.raise_for_status()
+    created: dict[str, str] = response.json()
+    return created
+
+
+def feed(url: str, stop: threading.Event) -> None:
+    """Queue a short sync about every second, so the queue moves and stays long."""
+    n = 0
+    while not stop.wait(FEED_EVERY):
+        n += 1
+        platform = ("reddit", "google", "meta")[n % 3]
+        create(url, name=f"Fed set {n}", platform=platform, queue=True, behaviour=SHORT)
+
+
+def measure(pid: int, server: LocalApiServer, pages: list[Page], written: dict[int, float]) -> Step:
+    api_url = server.url
+    wait(pages[0], WARMUP)
+    for page in pages:
+        page.evaluate("window.__seen = {}")
     cpu0, req0, t0, wall0 = (
         cpu_seconds(pid),
         backend_requests(api_url),
         time.monotonic(),
         time.time(),
     )
-    wait(first, WINDOW)
+    wait(pages[0], WINDOW)
     elapsed = time.monotonic() - t0
     cpu = (cpu_seconds(pid) - cpu0) / elapsed
     per_min = (backend_requests(api_url) - req0) / elapsed * 60
-    seen = first.evaluate("window.__seen")
-    fresh = [
-        seen[str(n)] / 1000 - at for n, at in written.items() if str(n) in seen and at >= wall0
-    ]
+    fresh: list[float] = []
+    tabs_seen = 0
+    for page in pages:
+        seen = page.evaluate("window.__seen")
+        mine = [
+            seen[str(n)] / 1000 - at for n, at in written.items() if str(n) in seen and at >= wall0
+        ]
+        tabs_seen += bool(mine)
+        fresh += mine
     ms = [max(0.0, f) * 1000 for f in fresh] or [float("nan")]
+    waiting, failed = lists(server)
     return Step(
-        tabs, statistics.median(ms), percentile(ms, 95), len(fresh), cpu, rss_mb(pid), per_min
+        len(pages),
+        statistics.median(ms),
+        percentile(ms, 95),
+        len(fresh),
+        tabs_seen,
+        cpu,
+        rss_mb(pid),
+        per_min,
+        waiting,
+        failed,
     )
 
 
-def run(browser: Browser, push: bool) -> tuple[list[Step], float]:
+def show(value: float) -> str:
+    return "none shown" if value != value else f"{value:.0f} ms"  # NaN: no count shown at all
+
+
+def main() -> None:
+    hour = "--hour" in sys.argv
+    started = time.monotonic()
     config = ServerConfig(
-        contract=Contract.PLAN, simulate=False, seed_history=False, workers=JOBS
+        contract=Contract.PLAN, simulate=False, seed_history=False, workers=WORKERS
     )  # the service's own 100 requests/min limit stays on
-    env = {"SYNC_MONITOR_PUSH": "true" if push else "false"}
-    with LocalApiServer(config) as server, streamlit_app(server.url, **env) as (url, proc):
+    stop = threading.Event()
+    with (
+        sync_playwright() as p,
+        LocalApiServer(config) as server,
+        streamlit_app(server.url) as (url, proc),
+    ):
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         written = record_progress_writes(server, time.time, total=WATCHED_TOTAL)
-        jobs = []
-        for n in range(JOBS):
-            total = WATCHED_TOTAL if n == 0 else OTHERS_TOTAL
-            created = requests.post(
-                server.url + "/_local/sets",
-                timeout=5,
-                json={
-                    "name": f"Watched set {n + 1}",
-                    "platform": ("reddit", "google", "meta")[n % 3],
-                    "queue": True,
-                    "behaviour": {"campaigns": total, "seconds_per_campaign": SECONDS_EACH},
-                },
-            ).json()
-            jobs.append(created["jobId"])
+        create(
+            server.url,
+            name="Watched set",
+            platform="google",
+            queue=True,
+            behaviour={"campaigns": WATCHED_TOTAL, "seconds_per_campaign": SECONDS_EACH},
+        )
+        for n in range(FAILURES):
+            create(
+                server.url,
+                name=f"Failed set {n + 1}",
+                platform=("reddit", "google", "meta")[n % 3],
+                failed_error=(
+                    "Reddit Ads API error 429: Too Many Requests"
+                    if n % 3 == 0
+                    else "Google Ads API: AUTHENTICATION_ERROR, the token has expired"
+                ),
+            )
+        for n in range(QUEUED_AT_START):
+            create(server.url, name=f"Queued set {n + 1}", queue=True, behaviour=SHORT)
+        feeder = threading.Thread(target=feed, args=(server.url, stop), daemon=True)
+        feeder.start()
+        rss_before = rss_mb(proc.pid)
         context = browser.new_context(viewport={"width": 1280, "height": 900})
-        pages = [open_tab(context, url)]
-        pages[0].evaluate(OBSERVER, WATCHED_TOTAL)
+        pages: list[Page] = []
         steps = []
         for tabs in TABS:
             while len(pages) < tabs:
                 pages.append(open_tab(context, url))
-            step = measure(proc.pid, server.url, pages[0], written, tabs)
+            step = measure(proc.pid, server, pages, written)
             steps.append(step)
-            label = "push" if push else "fallback"
             print(
-                f"{label:>8} {tabs:>2} tabs: fresh p50 {step.p50_ms:.0f} ms p95 {step.p95_ms:.0f}"
-                f" ms (n={step.seen}), CPU {step.cpu * 100:.1f}%, RSS {step.rss_mb:.0f} MB, "
-                f"{step.requests_per_min:.0f} backend requests/min",
+                f"{tabs:>2} tabs: fresh p50 {show(step.p50_ms)} p95 {show(step.p95_ms)} "
+                f"(n={step.samples} in {step.tabs_seen} tabs), CPU {step.cpu * 100:.1f}%, "
+                f"RSS {step.rss_mb:.0f} MB, {step.requests_per_min:.0f} backend requests/min, "
+                f"{step.waiting} waiting, {step.failed} failed",
                 flush=True,
             )
-        # Idle: nothing changes any more; what does a tab cost then? (Once every tab has drawn
-        # the cancellations: each is a change that reruns every tab's sections once.)
-        for job in jobs:
-            requests.post(f"{server.url}/api/v1/sync/{job}/cancel", timeout=5)
-        # (The fallback never calms down: its timers rerun every tab whatever changes.)
-        settle(proc.pid, pages[0]) if push else wait(pages[0], 6.0)
-        cpu0, t0 = cpu_seconds(proc.pid), time.monotonic()
-        wait(pages[0], IDLE_WINDOW)
-        idle_many = (cpu_seconds(proc.pid) - cpu0) / (time.monotonic() - t0)
-        for page in pages[1:]:
-            page.close()
-        settle(proc.pid, pages[0]) if push else wait(pages[0], 6.0)
-        cpu0, t0 = cpu_seconds(proc.pid), time.monotonic()
-        wait(pages[0], IDLE_WINDOW)
-        idle_one = (cpu_seconds(proc.pid) - cpu0) / (time.monotonic() - t0)
-        context.close()
-    per_idle_tab = (idle_many - idle_one) / (TABS[-1] - 1)
-    print(f"{'push' if push else 'fallback':>8} idle: {share(per_idle_tab)} of a core per tab")
-    return steps, per_idle_tab
-
-
-def share(value: float) -> str:
-    """A share of one core; a small negative figure (two noisy windows) reads as 0."""
-    return f"{max(value, 0.0) * 100:.2f}%"
-
-
-def ms(value: float) -> str:
-    return "none shown" if value != value else f"{value:.0f} ms"  # NaN: no count shown at all
-
-
-def table(steps: list[Step]) -> str:
-    return "\n".join(
-        f"| {s.tabs} | {ms(s.p50_ms)} | {ms(s.p95_ms)} | {s.seen} | {s.cpu * 100:.1f}% | "
-        f"{s.rss_mb:.0f} MB | {s.requests_per_min:.0f} |"
-        for s in steps
-    )
-
-
-def main() -> None:
-    started = time.monotonic()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        pushed, push_idle = run(browser, push=True)
-        timed, timed_idle = run(browser, push=False)
+        after_hour = None
+        if hour:
+            wait(pages[0], HOUR)
+            before_close = rss_mb(proc.pid)
+            context.close()
+            time.sleep(120)  # Streamlit frees a closed tab's session after its own grace
+            after_hour = (before_close, rss_mb(proc.pid))
+        else:
+            context.close()
+        stop.set()
+        feeder.join(10)
         browser.close()
     minutes = (time.monotonic() - started) / 60
-    head = (
-        "| tabs | freshness p50 | p95 | counts seen | server CPU | server RSS | backend req/min |"
+    one, most = steps[0], steps[-1]
+    per_tab_cpu = (most.cpu - one.cpu) / (most.tabs - 1)
+    per_tab_rss = (most.rss_mb - one.rss_mb) / (most.tabs - 1)
+    rows = "\n".join(
+        f"| {s.tabs} | {show(s.p50_ms)} | {show(s.p95_ms)} | {s.samples} ({s.tabs_seen} tabs) | "
+        f"{s.cpu * 100:.1f}% | {s.rss_mb:.0f} MB | {s.requests_per_min:.0f} | {s.waiting} | "
+        f"{s.failed} |"
+        for s in steps
     )
-    rule = "|---|---|---|---|---|---|---|"
-    ten = next(s for s in pushed if s.tabs == 10)
+    hour_line = (
+        f"After an hour with {most.tabs} tabs open, closing them took the RSS from "
+        f"{after_hour[0]:.0f} MB to {after_hour[1]:.0f} MB (before they opened: "
+        f"{rss_before:.0f} MB)."
+        if after_hour
+        else "The hour-long run (`--hour`: tabs closed after an hour, sessions freed) was not part "
+        "of this run."
+    )
     record(
         "fanout",
-        f"""## Fan-out: push vs the timed fallback, 1 to 25 tabs (issue 9)
+        f"""## Fan-out: every tab's freshness, 1 to 50 tabs, in a scene that keeps changing
 
-`python bench/fanout.py` (this run: {minutes:.1f} min on this 2-core machine):
-`streamlit run app.py` at the defaults against the local API with {JOBS} active jobs (one
-event every {SECONDS_EACH} s each, the service's 100 requests/min limit on); Chromium tabs of one
-browser on the live page. Per tab count, over {WINDOW:.0f} s after {WARMUP:.0f} s: freshness in the
-first tab (a progress event written → its count visible, one wall clock), the Streamlit process's
-CPU (share of one core, all threads) and RSS, and the requests per minute the monitor sent the
-backend. Idle: the jobs cancelled, 25 tabs against 1 over {IDLE_WINDOW:.0f} s, per extra tab.
+`python bench/fanout.py` (this run: {minutes:.1f} min on this 2-core machine): `streamlit run
+app.py` at the defaults (push on) against the local API with the service's 100 requests/min
+limit; {WORKERS} workers running one long watched sync and short ones (8 s each) that keep
+finishing; a queue of {QUEUED_AT_START} at the start, fed a new sync every {FEED_EVERY:.0f} s;
+{FAILURES} failures. Chromium tabs of one browser on the live page. Per tab count, over
+{WINDOW:.0f} s after {WARMUP:.0f} s: freshness in **every** tab (a progress event of the watched
+sync written → its count visible in that tab, one wall clock), p50 and p95 over all tabs'
+samples; the Streamlit process's CPU (share of one core, all threads) and RSS; the requests
+per minute the monitor sent the backend; the queue's length and the failures at the end.
 
-**Push** (the default):
+{HEAD}
+{rows}
 
-{head}
-{rule}
-{table(pushed)}
+Per extra tab at {most.tabs}: **{per_tab_cpu * 100:.2f}% of a core** and **{per_tab_rss:.1f} MB**.
+{hour_line}
 
-Idle: **{share(push_idle)} of a core per additional tab**.
-
-**Fallback** (`SYNC_MONITOR_PUSH=false`: fragments on 1 s and 3 s timers, as before issue 9):
-
-{head}
-{rule}
-{table(timed)}
-
-Idle: **{share(timed_idle)} of a core per additional tab**.
-
-Targets: p95 ≤ 250 ms at 10 tabs (push: {ten.p95_ms:.0f} ms); ≤ 1 % of a core per additional
-idle tab (push: {share(push_idle)}); backend requests per minute the same at 1 and 25 tabs
-and under 100 (push: {pushed[0].requests_per_min:.0f} and {pushed[-1].requests_per_min:.0f}).
+Targets (issue 21): p95 ≤ 250 ms at 50 tabs (now: {show(most.p95_ms)}); ≤ 0.5 % of a core per
+open tab (now: {per_tab_cpu * 100:.2f}%); backend requests per minute the same at 1 and 50 tabs
+(now: {one.requests_per_min:.0f} and {most.requests_per_min:.0f}).
 """,
     )
 
