@@ -282,6 +282,9 @@ per minute the monitor sent the backend; the queue's length and the failures at 
 {rows}
 
 Per extra tab at {most.tabs}: **{per_tab_cpu * 100:.2f}% of a core** and **{per_tab_rss:.1f} MB**.
+The tabs' Chromium shares this machine's 2 cores with the server: once they saturate it, the
+server gets less CPU, not more (a lower bound per tab), its poll and streams slow down (fewer
+backend requests per minute), and tabs that see no new count in the window are counted above.
 {hour_line}
 
 Targets (issue 21): p95 ≤ 250 ms at 50 tabs (now: {show(most.p95_ms)}); ≤ 0.5 % of a core per
