@@ -140,7 +140,9 @@ def main() -> None:
     # The whole page drawn by Streamlit: the fallback, the heaviest run a viewer can cause.
     settings = load_settings(environ={"SYNC_MONITOR_PUSH": "false"})
     # The page reads snapshots and hands clicks to `hub.actions`; no click happens here.
-    hub = SimpleNamespace(snapshot=lambda: snap, settings=settings, actions=None)
+    hub = SimpleNamespace(
+        snapshot=lambda: snap, settings=settings, actions=None, operator_here=lambda: None
+    )
     real_services = runtime.services
     runtime.services = lambda: SimpleNamespace(  # type: ignore[assignment,return-value]
         settings=settings,
@@ -158,6 +160,12 @@ def main() -> None:
         assert not app.exception, app.exception
         drawn = (len(app.get("vega_lite_chart")), len(app.expander), len(app.metric))
         print(f"drawn: {drawn[0]} charts, {drawn[1]} expanders, {drawn[2]} metrics")
+        # The page reports its own failures in place (ui/problems.py), which AppTest does not
+        # count as an exception: a run that drew nothing must not be timed as a fast one.
+        failed = [e.value for e in app.error]
+        assert not failed, f"the page failed: {failed}"
+        assert drawn[2] == 3, "the page drew no header"
+        assert drawn[0] > 0, "the page drew no chart"
         runs = []
         for _ in range(RUNS):
             started = time.perf_counter()
