@@ -81,7 +81,7 @@ def test_the_session_token_reaches_no_browser_and_no_log(live: Start, tmp_path: 
     config = replace(m.api.server.config, faults=Faults(error_rate=1.0, error_status=429))
     port = int(m.api.url.rsplit(":", 1)[1])
     with LocalApiServer(config, port=port):
-        says = "rate-limiting this monitor"
+        says = "rate-limiting this monitor until"  # the banner (a failure's Retry says why too)
         expect(page.get_by_text(says).first).to_be_visible(timeout=ms(30))
         pages.append(_html(page))
 
