@@ -70,6 +70,7 @@ def sections_digest(snap: Snapshot) -> str:
     drawn = (
         snap.loaded,
         snap.backend.kind.value,
+        snap.frozen_at is not None,  # stale: the failures' Retry is unavailable, with why
         [
             (
                 p.key,

@@ -204,6 +204,11 @@ def test_sections_digest_changes_with_what_the_sections_draw_only() -> None:
     )
     done = Finished(NOW, Platform.META, JobState.COMPLETED, 30.0, "job-9")
     assert sections_digest(base) != sections_digest(snapshot(finished=(done,)))
+    # Going stale (the second failed poll: the same backend kind as the first) disables Retry.
+    down = Backend(BackendKind.UNREACHABLE, since=NOW, attempt=1)
+    assert sections_digest(snapshot(backend=down)) != sections_digest(
+        snapshot(backend=replace(down, attempt=2), frozen_at=NOW)
+    )
     # Waits go in steps (15 s, then minutes past ten): the sections rerun on a step, not
     # every second.
     assert sections_digest(snapshot(pending=(queued(1, 1, 31.0),))) == sections_digest(
