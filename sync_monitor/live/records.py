@@ -52,14 +52,26 @@ class JobRecord:
             self.watched is not None and self.watched.outcome is not None
         )
 
-    def aged(self, now: datetime, running: bool, waiting: bool, followed: bool) -> JobRecord:
+    def with_times_of(self, other: JobRecord) -> JobRecord:
+        """This record, with the first-seen times of `other` where it has none."""
+        return replace(
+            self,
+            running_since=self.running_since or other.running_since,
+            waiting_since=self.waiting_since or other.waiting_since,
+        )
+
+    def aged(
+        self, now: datetime, running: bool, waiting: bool, named: bool, followed: bool
+    ) -> JobRecord:
         """This record after a poll (bounded memory): a stream's end is forgotten a while after
-        its job left the lists, a confirmed cancel once its job left them, first-seen times as
-        soon as it did, and a stream's view once nothing follows the job (`followed`: a consumer
-        or our retry)."""
+        the service stopped naming its job in the lists (`named`: a row's own key; a head row's
+        job id learned from our retry does not count, as its set may be listed again for
+        another run), a confirmed cancel once its job left them, first-seen times as soon as it
+        did, and a stream's view once nothing follows the job (`followed`: a consumer or our
+        retry)."""
         listed = running or waiting
         ended, watched = self.ended_at, self.watched
-        if ended is not None and now - ended > FORGET_AFTER and not listed:
+        if ended is not None and now - ended > FORGET_AFTER and not named:
             ended, watched = None, None
         cancelled = self.cancelled_at
         if cancelled is not None and (not listed or now - cancelled > MARK_TIMEOUT):

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from sync_monitor.dotoro.events import StreamEvent
-from sync_monitor.dotoro.models import Features, JobState, Platform, StatusSummary, SyncJob
+from sync_monitor.dotoro.models import Features, JobState, Platform, StatusSummary
 
 from .endings import Told, endings
 from .jobstate import StreamEnd, StreamKind, StreamStatus, WatchedJob, apply, fold_poll
@@ -49,18 +49,14 @@ class Tracker:
         self.known = replace(self.known, sets=_put(self.known.sets, set_id, record))
 
     # -- identities -------------------------------------------------------------------------
-    def job_id_of(self, job: SyncJob) -> str | None:
-        """The job id of a summary row: its own, or the one our retry learned (head, §3.4)."""
-        return self.known.job_id_of(job)
-
     def listed_job_ids(self) -> set[str]:
         status = self.known.status or StatusSummary()
-        return {j for j in map(self.job_id_of, (*status.active, *status.pending)) if j}
+        return {j for j in map(self.known.job_id_of, (*status.active, *status.pending)) if j}
 
     def wanted_streams(self) -> dict[str, str]:
         """job id -> set id of every job that should have a stream consumer."""
         status = self.known.status or StatusSummary()
-        want = {j: row.campaign_set_id for row in status.active if (j := self.job_id_of(row))}
+        want = {j: row.campaign_set_id for row in status.active if (j := self.known.job_id_of(row))}
         for mark in self.known.retries().values():
             if mark.job_id:
                 want[mark.job_id] = mark.set_id  # watch the job our retry created
@@ -96,12 +92,13 @@ class Tracker:
         sets = {s: r.aged(now, s in listed_sets, s in failed_sets) for s, r in known.sets.items()}
         running = {known.identity(j) for j in status.active}
         waiting = {known.identity(j) for j in status.pending}
+        named = {j.key for j in (*status.active, *status.pending)}  # the service's own keys
         retried = {r.retry.job_id for r in sets.values() if r.retry and r.retry.job_id}
         jobs: dict[str, JobRecord] = {}
         for key in {*known.jobs, *running, *waiting}:
             record = known.jobs.get(key, JobRecord())
             followed = key in retried or key in watching
-            jobs[key] = record.aged(now, key in running, key in waiting, followed)
+            jobs[key] = record.aged(now, key in running, key in waiting, key in named, followed)
         for row in status.active:
             key = known.identity(row)
             record = jobs[key]
@@ -211,7 +208,7 @@ class Tracker:
             current, ended_at = replace(current, outcome=final), now
             status = self.known.status or StatusSummary()
             for job in status.active:
-                if self.job_id_of(job) == job_id:
+                if self.known.job_id_of(job) == job_id:
                     seen = self.known.job(job).running_since
                     self._record_finish(job.platform, final, job.started_at, seen, now, job_id)
                     break
@@ -243,6 +240,11 @@ class Tracker:
         record = self._set(set_id)
         mark = record.retry and replace(record.retry, job_id=job_id)
         self._put_set(set_id, replace(record, retry=mark, requeued_at=now, retried_job=job_id))
+        # A listed head row of this set is now known by this job id (§3.4): its times go along.
+        before = self._job(set_id)
+        if before.running_since is not None or before.waiting_since is not None:
+            self._put_job(job_id, self._job(job_id).with_times_of(before))
+            self._put_job(set_id, replace(before, running_since=None, waiting_since=None))
         self.watch(job_id)
 
     def retry_refused(self, set_id: str, reason: str, now: datetime) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from sync_monitor.dotoro.events import Completed, ProgressUpdate
@@ -9,7 +10,7 @@ from sync_monitor.dotoro.models import JobState, Platform, Progress, StatusSumma
 from sync_monitor.live.jobstate import StreamEnd, StreamKind, StreamStatus, silent_jobs
 from sync_monitor.live.records import FORGET_AFTER, MARK_TIMEOUT, REFUSAL_SHOWN
 from sync_monitor.live.tracker import Tracker
-from tests.support.rows import MONO, NOW, job_id, row, set_id, status
+from tests.support.rows import AT, MONO, NOW, built, job_id, row, set_id, status
 
 
 def test_finished_jobs_are_forgotten_after_a_while() -> None:
@@ -98,7 +99,7 @@ def test_retry_is_optimistic_then_confirmed_by_the_poll() -> None:
     queued = row(1, head=True, state=JobState.CREATED)
     tracker.absorb(status(pending=(queued,)), NOW, MONO, watching=())
     assert not tracker.retry_pending(set_id(1))
-    assert tracker.job_id_of(queued) == job_id(7)  # learned from the 202 (head rows carry none)
+    assert tracker.known.job_id_of(queued) == job_id(7)  # from the 202 (head rows carry none)
 
 
 def test_a_refused_retry_rolls_back() -> None:
@@ -135,3 +136,34 @@ def test_cancel_marks_then_settles_with_the_poll() -> None:
     assert job_id(1) not in tracker.wanted_streams()
     tracker.absorb(status(), NOW, MONO, watching=())  # no longer listed: settled
     assert not tracker.cancel_pending(job_id(1))
+
+
+def test_a_retried_jobs_end_does_not_hide_its_sets_next_run_for_ever() -> None:
+    """Head rows name no job: the job our retry learned names the set's rows while it is listed.
+    Its stream's end hides that run at once, and is forgotten after a while like any other,
+    even though the set is listed again for a new run (which then shows)."""
+    tracker = Tracker()
+    tracker.absorb(status(failed=(row(1, head=True, state=JobState.FAILED),)), NOW, MONO, ())
+    tracker.mark_retry(set_id(1), NOW)
+    tracker.retry_queued(set_id(1), job_id(7), NOW)
+    running = row(1, head=True)
+    tracker.absorb(status(active=(running,)), NOW, MONO, ())
+    tracker.end(job_id(7), StreamEnd.COMPLETED, None, NOW + timedelta(seconds=30))
+    assert built(tracker.known).active == ()  # ended: gone at once, though the poll lags
+    later = NOW + FORGET_AFTER + timedelta(minutes=1)
+    tracker.absorb(status(active=(running,)), later, MONO, ())  # the set runs again
+    assert [a.set_id for a in built(tracker.known, replace(AT, now=later)).active] == [set_id(1)]
+
+
+def test_a_listed_head_row_keeps_its_times_when_a_retry_names_its_job() -> None:
+    """A head row counts from first sight; a retry of its set's earlier failure teaches the
+    monitor a job id for the set's rows: the running row keeps counting from first sight."""
+    running, failed = row(1, head=True), row(1, head=True, state=JobState.FAILED)
+    tracker = Tracker()
+    tracker.absorb(
+        status(active=(running,), failed=(failed,)), NOW - timedelta(seconds=300), MONO, ()
+    )
+    tracker.mark_retry(set_id(1), NOW)
+    tracker.retry_queued(set_id(1), job_id(7), NOW)
+    tracker.absorb(status(active=(running,), failed=(failed,)), NOW, MONO, ())
+    assert [a.elapsed_s for a in built(tracker.known).active] == [300.0]
