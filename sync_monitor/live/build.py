@@ -8,7 +8,7 @@ on its own, and runs outside the live state's lock.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sync_monitor.dotoro.models import JobState, Platform, StatusSummary, SyncJob
 
@@ -16,6 +16,8 @@ from .estimates import DurationStats, estimate_queue, eta_seconds, infer_workers
 from .jobstate import StreamKind, is_stalled, shown_progress
 from .records import Known
 from .snapshot import ActiveView, FailedView, Finished, PendingView, Snapshot
+
+WAITED_GRACE = timedelta(seconds=10)  # waiting this long through polls: no worker is free
 
 
 @dataclass(frozen=True)
@@ -31,17 +33,17 @@ class Moment:
 
 
 def _frozen_at(known: Known, at: Moment) -> datetime | None:
-    """When the figures stopped being live, their times stop: when the backend stopped
-    answering (where that is known; not the poll before, or a running time shown a moment ago
-    would go back), or the last poll's time once no poll has finished for `silent_after`."""
+    """When the figures stopped being live, their times stop, at the moment they stopped: when
+    the backend became stale, or when no poll had finished for `silent_after`. (Not back at the
+    last poll: a running time shown a moment ago would go back.)"""
     polled = known.polled_at
     if polled is None:
         return None
     if known.backend.stale:
-        since = known.backend.since
+        since = known.backend.stale_since
         return max(polled, since) if since is not None else polled
-    silent = (at.now - polled).total_seconds() > at.silent_after
-    return polled if silent else None
+    silent_from = polled + timedelta(seconds=at.silent_after)
+    return silent_from if at.now > silent_from else None
 
 
 def _active(known: Known, at: Moment, job: SyncJob, frozen_at: datetime | None) -> ActiveView:
@@ -96,11 +98,12 @@ def _held(job: SyncJob, now: datetime) -> datetime | None:
 
 
 def _waited_through_a_poll(known: Known, pending: list[SyncJob], now: datetime) -> bool:
-    """Some job not held back (start_after) was already waiting at an earlier poll."""
+    """Some job not held back (start_after) was already waiting at a poll WAITED_GRACE or more
+    before the last (a worker fetches new jobs every few seconds, not at once)."""
     polled = known.polled_at
     return polled is not None and any(
         (since := known.job(j).waiting_since) is not None
-        and since < polled
+        and polled - since >= WAITED_GRACE
         and _held(j, now) is None
         for j in pending
     )
@@ -136,7 +139,8 @@ def build(known: Known, at: Moment) -> Snapshot:
     if _waited_through_a_poll(known, pending_jobs, at.now):
         # A job waiting since an earlier poll would have been taken by a free worker: every
         # worker is busy, whatever was seen or configured ("starts now" only when one is free).
-        workers = max(1, len(active))
+        # Every listed run counts, shown or not (one whose stream just ended may hold it still).
+        workers = max(1, len(status.active))
     remaining = [a.eta_s for a in active]
     pending: list[PendingView] = []
     ranks = [j.queue_rank for j in pending_jobs] + [None] * len(optimistic)

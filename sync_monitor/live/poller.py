@@ -115,6 +115,7 @@ class StatusPoller:
                     message=None,
                     queue=queue,
                     queue_problem=problem,
+                    stale_since=None,
                 )
             )
             tracker.absorb(
@@ -182,6 +183,10 @@ class StatusPoller:
                     attempt=self._failures,
                     message=message,
                 )
+            if backend.stale:  # from the failure that made it so: a running time never goes back
+                was = tracker.known.backend
+                kept = was.stale_since if was.stale else None
+                backend = replace(backend, stale_since=kept or now)
             tracker.set_backend(backend)
         return max(0.2, wait)
 

@@ -45,6 +45,7 @@ class Backend:
     is_local: bool = False
     queue: QueueSource = QueueSource.API
     queue_problem: str | None = None  # why pg-boss's table cannot be read, when it cannot
+    stale_since: datetime | None = None  # when it became stale: the figures' times stop there
 
     @property
     def stale(self) -> bool:

@@ -238,7 +238,7 @@ def notes(snap: Snapshot) -> str:
             f"The service's queue database cannot be read: {backend.queue_problem}. The page "
             "shows what the API says until it can."
         )
-    paused = held_back_by(backend)
+    paused = held_back_by(backend) if backend.stale else None  # one failed poll: a reconnect
     if snap.streams_wanted and paused:
         # Not the budget's doing: name what holds the streams back (the banner says more).
         said.append(f"Live updates for {snap.streams_wanted} syncs are paused: {paused}.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -88,9 +88,16 @@ def test_a_backend_down_for_long_is_asked_again_within_5_seconds() -> None:
     gone.stop()  # nothing answers on its port any more
     hub = Hub(DotoroClient(url, timeout=2), load_settings(environ={}))
     try:
-        delays = [hub.poller.poll_once() for _ in range(10)]
+        delays, stale_since = [], []
+        for _ in range(10):
+            delays.append(hub.poller.poll_once())
+            stale_since.append(hub.snapshot().backend.stale_since)
         backend = hub.snapshot().backend
         assert (backend.kind, backend.attempt) == (BackendKind.UNREACHABLE, 10)
+        # Stale from the second failure on, and from then: the figures' times stop there.
+        assert stale_since[0] is None
+        assert stale_since[1] is not None
+        assert set(stale_since[1:]) == {stale_since[1]}
         assert delays[0] < 2.0  # it still backs off: 1 s (with jitter) first
         assert max(delays) <= DOWN_PROBE_CAP * 1.2 <= 5.0
     finally:
@@ -125,7 +132,8 @@ def test_figures_no_poll_refreshes_go_stale_and_come_back() -> None:
             client.free.clear()  # the next poll hangs
             snap = wait_for(hub, lambda s: s.silent, timeout=60)
             assert snap.backend.kind is BackendKind.LIVE  # nothing failed: it went quiet
-            assert snap.frozen_at == snap.polled_at
+            assert snap.polled_at is not None
+            assert snap.frozen_at == snap.polled_at + timedelta(seconds=7)  # 1 + 2 * 0.5 + 5
             assert say(status_line(snap), UTC).startswith("Not updating since ")
             client.free.set()
             wait_for(hub, lambda s: s.frozen_at is None and not s.silent, timeout=30)

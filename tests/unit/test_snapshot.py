@@ -436,8 +436,11 @@ def test_stale_figures_are_as_of_the_last_poll_and_flag_no_stall() -> None:
     assert stale.frozen_at == last_poll == stale.as_of
     assert (stale.active[0].elapsed_s, stale.pending[0].waiting_s) == (40.0, 30.0)
     assert not stale.active[0].stalled
-    # Down since a failed poll after the last answer: times stop there, not back at the answer.
-    later = replace(down, backend=Backend(BackendKind.UNREACHABLE, since=ago(57), attempt=3))
+    # Stale since the failed poll that made it so: times stop there, not back at the answer.
+    later = replace(
+        down,
+        backend=Backend(BackendKind.UNREACHABLE, since=ago(59), attempt=3, stale_since=ago(57)),
+    )
     assert built(later).frozen_at == ago(57)
     assert built(later).active[0].elapsed_s == 43.0
     reconnecting = replace(
@@ -461,11 +464,12 @@ def _waiting(first: int, n: int = 3) -> tuple[SyncJob, ...]:
 
 def test_a_queue_that_waited_through_a_poll_never_starts_now() -> None:
     """Four syncs ran at once a while ago; now two run and three wait. Just queued, they may start
-    at once on the two workers seen idle; still waiting at the next poll, no worker was free."""
+    at once on the two workers seen idle; still waiting at a poll 12 s later, no worker was free
+    (a few seconds would not say so: a worker fetches new jobs every few seconds)."""
     tracker = Tracker(Known(durations=DURATIONS, backend=Backend(BackendKind.LIVE)))
     tracker.absorb(status(active=_running(4)), ago(60), MONO, ())
     lists = status(active=_running(2), pending=_waiting(10))
-    tracker.absorb(lists, ago(2), MONO, ())
+    tracker.absorb(lists, ago(12), MONO, ())
 
     fresh = built(tracker.known)
     assert fresh.workers == 4
@@ -501,6 +505,6 @@ def test_figures_no_poll_has_refreshed_for_a_while_are_stale_too() -> None:
     quiet = known(lists, polled_at=ago(40))
     assert built(quiet, replace(AT, silent_after=60)).frozen_at is None
     silent = built(quiet, replace(AT, silent_after=30))
-    assert silent.frozen_at == ago(40)
+    assert silent.frozen_at == ago(10)  # when it went quiet, not back at the last poll
     assert silent.silent
-    assert silent.active[0].elapsed_s == 60.0
+    assert silent.active[0].elapsed_s == 90.0

@@ -379,7 +379,7 @@ def test_streams_held_back_by_the_backend_are_not_blamed_on_the_budget(
     held = Snapshot(
         taken_at=now,
         version=1,
-        backend=Backend(kind),
+        backend=Backend(kind, attempt=2),
         features=Features(),
         polled_at=now,
         loaded=True,
