@@ -1,11 +1,13 @@
 """The live page: what syncs now, what waits, what failed, and summary charts.
 
-Live by push (issue 9): the header and the cards are a browser component that the process's one
-publisher keeps up to date, with no rerun; the queue, failures and charts are a keyed fragment that
-reruns only when the component reports that they changed, and then draws the very snapshot the
-component shows. When push does not work from this browser (a proxy blocks the route, an old
-browser), the page falls back by itself to fragments on timers: the header and cards every
-SYNC_MONITOR_REFRESH_SECONDS, the rest every few seconds. A pause freezes what the viewer reads.
+Live by push (issues 9 and 21): the header, cards, queue and failures are a browser component that
+the process's one publisher keeps up to date, with no rerun (what follows the clock is worded in
+the browser); the charts are a keyed fragment that reruns only when the component reports that
+what they draw changed, at most every 10 s. Nothing else reruns unless the viewer does something.
+When push does not work from this browser (a proxy blocks the route, an old browser), the page
+falls back by itself to fragments on timers, Streamlit drawing everything: the header and cards
+every SYNC_MONITOR_REFRESH_SECONDS, the rest every few seconds. A pause freezes what the viewer
+reads.
 """
 
 from __future__ import annotations
@@ -62,17 +64,13 @@ elif not me.may_act:
 pushing = mode is Mode.PUSH
 
 
-def current(for_sections: bool = False) -> Snapshot:
-    """The snapshot to draw: the one frozen when the viewer paused, else (for the sections, in
-    push mode) the one the component shows, else the hub's."""
+def current() -> Snapshot:
+    """The snapshot to draw: the one frozen when the viewer paused, else the hub's."""
     if paused:
         frozen: Snapshot = st.session_state.setdefault("frozen", hub.snapshot())
         return frozen
     st.session_state.pop("frozen", None)
-    latest = hub.snapshot()
-    if for_sections and pushing:
-        return push.shown_snapshot(publisher.snapshot_at, latest)
-    return latest
+    return hub.snapshot()
 
 
 fast = None if paused or pushing else services.settings.refresh_seconds
@@ -95,9 +93,6 @@ def live_now() -> None:
     if services.settings.push:
         message = publisher.latest()
         drawn = st.session_state.get(push.DRAWN)
-        if pushing and message is not None:
-            # The moment the component starts from; the sections draw it until it says more.
-            st.session_state[push.SEEN] = message.seq
         now = push.live(
             # The state for the first paint, in push mode only: the fallback draws its own.
             None if message is None or not pushing else message.state,
@@ -124,17 +119,18 @@ def live_now() -> None:
 @problems.reported("the live page's queue, failures and charts")
 def sections() -> None:
     still_admitted()
-    snap = current(for_sections=True)
+    snap = current()
     tz = viewer.zone()
     clicks.report_actions()
     if pushing:
         drawn = st.session_state[push.DRAWN] = push.digest(snap)
         active.overflow(snap, counted_above=True)
-    left, right = st.columns([2, 3])
-    with left:
-        queue.pending(snap, tz)
-    with right:
-        failures.failed(snap, sync_actions, who, tz)
+    else:
+        left, right = st.columns([2, 3])
+        with left:
+            queue.pending(snap, tz)
+        with right:
+            failures.failed(snap, sync_actions, who, tz)
     # Imported here, not at the top: Altair and pandas take a while to load in a new process,
     # and the header and skeleton above must not wait for them.
     from sync_monitor.ui import summary
@@ -142,11 +138,10 @@ def sections() -> None:
     summary.summary_charts(snap, tz)
     recent.recent_actions(services.audit, snap, tz)
     if pushing:
-        clicks.restore_focus()  # in the fragment that reruns (in push mode: this one)
-        # Where the component reads what the sections show, once drawn: it holds a state that
-        # changes them until then, so that header, cards and sections change together.
+        # Where the component reads what the charts show, once drawn: it asks them to rerun
+        # while what they draw differs from the pushed state.
         st.html(f'<span {SECTIONS_MARK}="{drawn}" hidden></span>', width="content")
-        push.sections_signal(drawn)  # how the component asks these sections to rerun
+        push.sections_signal(drawn)  # how the component asks these charts to rerun
 
 
 live_now()

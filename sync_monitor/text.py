@@ -104,12 +104,18 @@ def spreadsheet_safe(cell: str) -> str:
     return f"'{cell}" if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
+def _half_up(x: float) -> int:
+    """`x` to the nearest whole number, halves up, as JavaScript's Math.round (the push component
+    words the same times: component/shared.js), not Python's halves to even."""
+    return math.floor(x + 0.5)
+
+
 def duration(seconds: float | None) -> str:
     """'45 s', '3 min 20 s', '2 h 05 min'; '–' when unknown. Half a second rounds up, as in
     the push component (component/shared.js; tests/support/shared_cases.json)."""
     if seconds is None:
         return "–"
-    s = max(0, math.floor(seconds + 0.5))
+    s = max(0, _half_up(seconds))
     if s < 60:
         return f"{s} s"
     minutes, sec = divmod(s, 60)
@@ -123,7 +129,7 @@ def short_duration(seconds: float | None) -> str:
     """A duration for a narrow table cell: '45 s', '3 min', '2 h 05 min'; '–' when unknown."""
     if seconds is None:
         return "–"
-    s = max(0, round(seconds))
+    s = max(0, _half_up(seconds))
     if s < 60:
         return f"{s} s"
     minutes = (s + 30) // 60  # to the nearest minute, halves up
@@ -156,7 +162,7 @@ def wait_range(low: float | None, high: float | None) -> str:
         return "unknown"
     if low <= 0 and (high is None or high <= 0):
         return "now"
-    if high is None or round(high) <= round(low):
+    if high is None or _half_up(high) <= _half_up(low):
         return f"in ~{duration(low)}"
     return f"in ~{duration(low)} – {duration(high)}"
 
@@ -169,10 +175,10 @@ def relative(when: datetime | None, now: datetime) -> str:
     if seconds < 45:
         return "just now"
     if seconds < 3600:
-        return f"{round(seconds / 60)} min ago"
+        return f"{_half_up(seconds / 60)} min ago"
     if seconds < 86400:
-        return f"{round(seconds / 3600)} h ago"
-    return f"{round(seconds / 86400)} d ago"
+        return f"{_half_up(seconds / 3600)} h ago"
+    return f"{_half_up(seconds / 86400)} d ago"
 
 
 def zone_name(when: datetime) -> str:

@@ -1,4 +1,5 @@
-"""The live state the browser component draws: header and cards, worded, as JSON-ready data. Pure.
+"""The live state the browser component draws: header, cards, queue and failures, worded, as
+JSON-ready data. Pure.
 
 Built once per published version for every viewer (the publisher), so nothing in it depends on a
 viewer: times are epoch milliseconds the browser shows in its own zone, and an active sync's start
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from dataclasses import fields
 from typing import cast
 
@@ -21,6 +23,7 @@ from sync_monitor.words.status import (
     before_first_answer,
     counts,
     first_answer_pending,
+    held_back_by,
     is_live,
     notes,
     source,
@@ -29,6 +32,7 @@ from sync_monitor.words.status import (
 )
 
 from .protocol import Card, Payload
+from .rows import failure_rows, queue_rows
 
 ENDED_FOR_S = 120.0  # how long a job's end is kept for the component to announce it
 MAX_CARDS = 24  # as the page: beyond this, the rest of the active syncs are in a table below
@@ -56,39 +60,15 @@ def _card(said: CardWords, as_of_ms: int, frozen: bool) -> Card:
     return cast(Card, card)
 
 
-def _step(seconds: float | None) -> int | None:
-    """A wait as the sections' refresh sees it: in 15 s steps for ten minutes, then minutes.
-    (Streamlit draws the waits, so each step is a rerun; finer would be a timer again.)"""
-    if seconds is None:
-        return None
-    return int(seconds // 15) if seconds < 600 else 40 + int(seconds // 60)
-
-
 def sections_digest(snap: Snapshot) -> str:
-    """Changes exactly when something the queue, the failures or the charts draw has changed,
-    so that only then do they rerun."""
+    """Changes exactly when something the charts (or the table of active syncs beyond the cards)
+    draw has changed, so that only then do they rerun. Counts, not times: nothing here follows
+    the clock but the minute the charts' windows move by."""
     drawn = (
         snap.loaded,
-        snap.backend.kind.value,
-        snap.frozen_at is not None,  # stale: the failures' Retry is unavailable, with why
-        [
-            (
-                p.key,
-                p.position,
-                p.optimistic,
-                p.just_queued,
-                p.cancelling,
-                p.waiting_at_least,
-                _step(p.waiting_s),
-                _step(p.wait_low_s),
-                _step(p.wait_high_s),
-            )
-            for p in snap.pending
-        ],
-        [
-            (f.key, f.error, f.retrying, f.refused, f.failed_at and f.failed_at.isoformat())
-            for f in snap.failed
-        ],
+        snap.taken_at.replace(second=0, microsecond=0).isoformat(),
+        sorted(Counter(("pending", p.platform.value) for p in snap.pending).items()),
+        sorted(Counter(("failed", f.platform.value) for f in snap.failed).items()),
         [(a.key, a.platform.value) for a in snap.active],
         len(snap.finished),
         snap.finished[-1].at.isoformat() if snap.finished else None,
@@ -124,5 +104,10 @@ def payload(snap: Snapshot) -> Payload:
             for f in snap.finished
             if f.job_id is not None and (snap.taken_at - f.at).total_seconds() < ENDED_FOR_S
         },
+        "until": as_of_ms if frozen else None,
+        "queue": queue_rows(snap),
+        "workers": snap.workers,
+        "failures": failure_rows(snap),
+        "held_back": held_back_by(backend) if frozen else None,
         "sections": sections_digest(snap),
     }

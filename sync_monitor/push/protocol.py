@@ -5,10 +5,11 @@ their own. Pure.
 
     server → live component   ComponentData (its `state`: push/payload.py), over Streamlit
     server → live component   the push route's messages (push/route.py, push/delta.py)
-    live component → server   Report.PUSH (Works), Report.CANCEL (CancelAsked), Report.TOKEN
-    live component → sections Event.SECTIONS on the window (SectionsAsked), or NAMES.latest
-    sections → server         Report.ASKED (SectionsAsked): their fragment reruns
-    sections → live component the digest they drew, in the page (SECTIONS_MARK)
+    live component → server   Report.PUSH (Works), Report.CANCEL (CancelAsked), Report.RETRY
+                              (RetryAsked), Report.TOKEN
+    live component → charts   Event.SECTIONS on the window (SectionsAsked), or NAMES.latest
+    charts → server           Report.ASKED (SectionsAsked): their fragment reruns
+    charts → live component   the digest they drew, in the page (SECTIONS_MARK)
     live component → keeper   Event.BEAT on the window, for each pushed message
 """
 
@@ -21,7 +22,7 @@ from typing import NotRequired, TypedDict
 class Mode(StrEnum):
     """How a viewer's live page is live."""
 
-    PUSH = "push"  # the component draws the header and cards; the sections rerun on change
+    PUSH = "push"  # the component draws all that is live; the charts rerun on change
     FALLBACK = "fallback"  # Streamlit draws everything, on timers
 
 
@@ -37,6 +38,7 @@ class Report(StrEnum):
 
     PUSH = "push"  # the live component's state: Works
     CANCEL = "cancel"  # its trigger: a confirmed cancel, CancelAsked
+    RETRY = "retry"  # its trigger: a failure's Retry, RetryAsked
     TOKEN = "token"  # noqa: S105 (a name)  its trigger: a new push token, please
     ASKED = "asked"  # the sections' signal's state: SectionsAsked
 
@@ -45,19 +47,19 @@ class Key(StrEnum):
     """Streamlit keys of the live page's parts."""
 
     COMPONENT = "live-component"
-    LIVE = "live"  # the fragment of the header and cards (the fallback draws them)
-    SECTIONS = "sections"  # the fragment of the queue, failures and charts
-    SIGNAL = "sections-signal"  # the sections' signal
+    LIVE = "live"  # the fragment of the component (the fallback: of the header and cards)
+    SECTIONS = "sections"  # the fragment of the charts (the fallback: queue and failures too)
+    SIGNAL = "sections-signal"  # the charts' signal
 
 
 class Event(StrEnum):
     """Events on the window between the components."""
 
-    SECTIONS = "sync-monitor-sections"  # the live component asks the sections to redraw
+    SECTIONS = "sync-monitor-sections"  # the live component asks the charts to redraw
     BEAT = "sync-monitor-beat"  # a pushed message arrived (the keeper checks in on it)
 
 
-SECTIONS_MARK = "data-sm-sections"  # the attribute the sections write the digest they drew in
+SECTIONS_MARK = "data-sm-sections"  # the attribute the charts write the digest they drew in
 LATEST = "__syncMonitorSections"  # the window's copy of the last ask, for sections drawn later
 
 
@@ -68,6 +70,7 @@ class Names(TypedDict):
     latest: str
     push: str
     cancel: str
+    retry: str
     token: str
     asked: str
     on: str
@@ -82,6 +85,7 @@ NAMES: Names = {
     "latest": LATEST,
     "push": Report.PUSH.value,
     "cancel": Report.CANCEL.value,
+    "retry": Report.RETRY.value,
     "token": Report.TOKEN.value,
     "asked": Report.ASKED.value,
     "on": Works.ON.value,
@@ -123,6 +127,45 @@ class Card(TypedDict):
     cancel_note: str
 
 
+class QueueRow(TypedDict):
+    """One waiting sync (live/snapshot.py PendingView), worded; its times as epoch ms, which the
+    browser turns into "waiting 3 min" and "starts in ~1 min" as the clock runs."""
+
+    key: str
+    position: int
+    name: str  # never empty; at most NAME_LIMIT characters
+    platform: str
+    since: int  # queued at (or first seen, when `at_least`)
+    at_least: bool  # no queue time from the backend: counted from first sight
+    low: int | None  # estimated start, typical; None: no estimate
+    high: int | None  # estimated start, slow
+    free: bool  # a worker is free: it starts now (else never "now", however late)
+    optimistic: bool  # queued again by this monitor's retry, not yet confirmed
+    just_queued: bool
+    tries: list[int] | None  # [this try, tries allowed], from pg-boss's table
+    held: int | None  # pg-boss holds it back until then
+
+
+class FailureRow(TypedDict):
+    """One failure of the last 24 h (live/snapshot.py FailedView), worded as the page words it."""
+
+    key: str
+    set_id: str
+    name: str  # never empty; at most NAME_LIMIT characters
+    full_name: str | None  # the whole name, where `name` had to cut it
+    platform: str
+    at: int | None  # failed at; None: the service did not say
+    preview: str  # the error's first line, short, or that the service did not say why
+    kind: str  # the category's label, or "No reason given"
+    advice: str
+    retry_helps: bool  # else Retry is offered "anyway", after a reconnect
+    error: str | None  # the whole error as the service sent it
+    stack: str | None
+    tries: list[int] | None  # [tries made, tries allowed], from pg-boss's table
+    retrying: bool  # a retry was sent; the service has not answered yet
+    refused: str | None  # why the service refused a retry a moment ago
+
+
 class Payload(TypedDict):
     """The state the live component draws (push/payload.py), the same for every viewer."""
 
@@ -139,7 +182,12 @@ class Payload(TypedDict):
     cards: list[Card]
     more: int  # active syncs beyond the cards
     ended: dict[str, str]  # job id -> how it ended, for the screen-reader announcement
-    sections: str  # the digest of what the queue, failures and charts draw
+    until: int | None  # epoch ms: stale figures, whose times stop here; None: live
+    queue: list[QueueRow]
+    workers: int  # the estimates' assumption
+    failures: list[FailureRow]
+    held_back: str | None  # why actions cannot reach the service now (stale figures), if so
+    sections: str  # the digest of what the charts (and the table of more active syncs) draw
 
 
 class Zone(TypedDict):
@@ -176,6 +224,11 @@ class SignalData(TypedDict):
 
 class CancelAsked(TypedDict):
     job: str
+    name: str
+
+
+class RetryAsked(TypedDict):
+    set: str
     name: str
 
 

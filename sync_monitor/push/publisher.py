@@ -5,8 +5,7 @@ After a change it publishes the new state as a change against the previous one (
 once per `interval` (changes that arrive meanwhile are folded into the next message). It also looks
 once per `idle_check` seconds without a change, since time alone changes some words (a stall, "since
 14:02"). Connections pull what they have not sent yet (`since`): the changes when the publisher
-still holds them all, else the full state. The snapshots of recent messages are kept, so that the
-sections Streamlit draws can show the very moment the component shows (`snapshot_at`).
+still holds them all, else the full state.
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from .payload import payload
 from .protocol import Payload
 
 log = logging.getLogger(__name__)
-KEEP = 64  # messages (and snapshots) kept for connections that fell behind or resume
+KEEP = 64  # messages kept for connections that fell behind or resume
 
 
 class Source(Protocol):
@@ -45,7 +44,6 @@ class Message:
     state: Payload
     full: str  # the whole state, serialized once
     change: str  # the change from seq - 1, serialized once
-    snapshot: Snapshot
 
 
 class Publisher:
@@ -115,7 +113,6 @@ class Publisher:
                 change=json.dumps(
                     {"type": "delta", "epoch": self.epoch, "seq": seq, "now": now, "change": change}
                 ),
-                snapshot=snap,
             )
             self._messages.append(message)
             listeners = list(self._listeners)
@@ -147,14 +144,6 @@ class Publisher:
             if self._messages[0].seq <= seq < last.seq:
                 return last.seq, [m.change for m in self._messages if m.seq > seq]
             return last.seq, [last.full]
-
-    def snapshot_at(self, seq: int | None) -> Snapshot | None:
-        """The snapshot message `seq` was built from, while it is kept."""
-        with self._lock:
-            for m in reversed(self._messages):
-                if m.seq == seq:
-                    return m.snapshot
-        return None
 
     def listen(self, wake: Callable[[], None]) -> Callable[[], None]:
         """Call `wake` (from the publisher's thread; it must not block) after every message;

@@ -10,14 +10,13 @@ import streamlit as st
 from sync_monitor.live.actions import Actions
 from sync_monitor.live.snapshot import FailedView, Snapshot
 from sync_monitor.text import NAME_LIMIT, clock, escape_markdown, is_cut, quoted, relative, truncate
-from sync_monitor.words.categories import categorize
+from sync_monitor.words.categories import NO_REASON, categorize
 from sync_monitor.words.status import first_answer_pending, held_back_by
 
 from .clicks import Who, retry_clicked
 from .markup import focus_order
 
 FAILED_PAGE = 25
-NO_REASON = "the service did not say why"
 ERROR_LIMIT = 2_000  # characters of an error shown at first; "Show all" gives the rest
 
 

@@ -1,11 +1,11 @@
-"""The live header and cards as a browser component fed by the push channel (issue 9), and what
-the page does with what the component reports.
+"""The live header, cards, queue and failures as a browser component fed by the push channel
+(issues 9 and 21), and what the page does with what the component reports.
 
 The component (component/live.js) draws from the pushed state with no rerun. It reports whether
 push works; the page falls back to timed reruns while it does not (`Mode`). It reports when the
-queue, failures or charts changed: only those fragments rerun, drawing the very snapshot the
-component shows (`shown_snapshot`). And it hands over a confirmed cancel, which goes through the
-same hub action as the button of the server-drawn card.
+charts changed (at most every 10 s): only their fragment reruns. And it hands over a confirmed
+cancel and a retry, which go through the same hub actions as the server-drawn buttons (the hub
+checks the viewer's role and writes the audit trail).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from sync_monitor.live.actions import Actions
-from sync_monitor.live.snapshot import Snapshot
 from sync_monitor.push import route, token
 from sync_monitor.push.payload import sections_digest as digest
 from sync_monitor.push.protocol import (
@@ -37,28 +36,27 @@ from sync_monitor.push.protocol import (
 from sync_monitor.text import zone_name
 from sync_monitor.ui import viewer
 
-from .clicks import Who, cancel_clicked
+from .clicks import Who, cancel_clicked, retry_clicked
 
 HERE = Path(__file__).resolve().parent / "component"
 LIVE_PARTS = (
     "shared.js",
     "live.js",
     "live_socket.js",
-    "live_hold.js",
+    "live_charts.js",
     "live_cards.js",
     "live_cancel.js",
+    "live_queue.js",
+    "live_failures.js",
 )
 MODE = "sync_monitor_push_mode"  # session key: how this viewer's page is live now
-SEEN = "sync_monitor_push_seen"  # session key: the message the component showed last
-DRAWN = "sync_monitor_push_drawn"  # session key: the digest of the sections last drawn
+DRAWN = "sync_monitor_push_drawn"  # session key: the digest of the charts last drawn
 __all__ = [
     "DRAWN",
-    "SEEN",
     "digest",
     "live",
     "mode",
     "sections_signal",
-    "shown_snapshot",
 ]
 
 _live = st.components.v2.component(
@@ -85,16 +83,13 @@ def _push_reported() -> None:
         st.session_state[MODE] = (Mode.PUSH if reported == Works.ON else Mode.FALLBACK).value
 
 
-def _sections_changed() -> None:
-    """The sections' signal asked: they rerun (the signal is theirs, so its change reruns their
-    fragment alone) and draw the state the component showed when it asked."""
-    asked = st.session_state.get(Key.SIGNAL, {}).get(Report.ASKED) or {}
-    if isinstance(asked.get("seq"), int):
-        st.session_state[SEEN] = asked["seq"]
+def _charts_asked() -> None:
+    """The charts' signal asked: they rerun (the signal is theirs, so its change reruns their
+    fragment alone) and draw the latest snapshot."""
 
 
 def sections_signal(drawn: str) -> None:
-    """Mount, in the sections' fragment, the signal through which the component asks them to
+    """Mount, in the charts' fragment, the signal through which the component asks them to
     rerun (component/sections.js); `drawn`: the digest of what they draw now.
 
     The rerun is the fragment's own, sent by the browser in order with the viewer's clicks. A
@@ -103,7 +98,7 @@ def sections_signal(drawn: str) -> None:
     a menu click to another page during that callback was lost, the live page coming back."""
     data: SignalData = {"drawn": drawn, "names": NAMES}
     # Streamlit names a callback after the state it watches: on_<name>_change.
-    callbacks: dict[str, Any] = {f"on_{Report.ASKED}_change": _sections_changed}
+    callbacks: dict[str, Any] = {f"on_{Report.ASKED}_change": _charts_asked}
     _signal(key=Key.SIGNAL, data=data, default={Report.ASKED.value: None}, **callbacks)
 
 
@@ -117,6 +112,14 @@ def _cancel_asked(actions: Actions, who: Who) -> None:
     job, name = asked.get("job"), asked.get("name")
     if isinstance(job, str) and job:
         cancel_clicked(actions, who, job, name if isinstance(name, str) else "")
+
+
+def _retry_asked(actions: Actions, who: Who) -> None:
+    """A retry from the component: as the server knows the viewer, whatever the message says."""
+    asked = st.session_state.get(Key.COMPONENT, {}).get(Report.RETRY) or {}
+    set_id, name = asked.get("set"), asked.get("name")
+    if isinstance(set_id, str) and set_id:
+        retry_clicked(actions, who, set_id, name if isinstance(name, str) else "")
 
 
 def live(
@@ -161,15 +164,8 @@ def live(
     callbacks: dict[str, Any] = {
         f"on_{Report.PUSH}_change": _push_reported,
         f"on_{Report.CANCEL}_change": partial(_cancel_asked, actions, who),
+        f"on_{Report.RETRY}_change": partial(_retry_asked, actions, who),
         f"on_{Report.TOKEN}_change": _token_asked,
     }
     _live(key=Key.COMPONENT, data=data, default={Report.PUSH.value: None}, **callbacks)
     return Mode(st.session_state.get(MODE, shown.value))
-
-
-def shown_snapshot(snapshot_at: Any, latest: Snapshot) -> Snapshot:
-    """The snapshot the component showed when it asked the sections to rerun, while the
-    publisher keeps it: the whole page then shows one moment."""
-    seen = st.session_state.get(SEEN)
-    kept: Snapshot | None = snapshot_at(seen) if isinstance(seen, int) else None
-    return kept if kept is not None else latest

@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+NO_REASON = "the service did not say why"  # a failure with no error text (the deployed service)
+
 
 class CategoryKind(StrEnum):
     RATE_LIMIT = "rate_limit"

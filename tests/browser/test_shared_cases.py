@@ -21,11 +21,16 @@ SHARED = ROOT / "sync_monitor" / "ui" / "component" / "shared.js"
 CASES: dict[str, Any] = json.loads((ROOT / "tests" / "support" / "shared_cases.json").read_text())
 
 # Each case in the page, as the component meets it: `zone` set as the page hands it over.
-RUN = """({durations, clocks, deltas}) => ({
+RUN = """({durations, clocks, deltas, ranges = [], waits = [], agos = []}) => {
+const NOON = Date.UTC(2026, 11, 5, 12);
+return {
   durations: durations.map((c) => duration(c.seconds)),
+  ranges: ranges.map((c) => shortRange(c.low, c.high)),
+  waits: waits.map((c) => waitRange(c.low, c.high)),
+  agos: agos.map((c) => relative(NOON - c.seconds * 1000, NOON)),
   clocks: clocks.map((c) => { zone = c.zone; return clock(Date.parse(c.at), c.date); }),
   deltas: deltas.map(([old, change]) => applyChange(old, change)),
-})"""
+};}"""
 
 
 def run(browser: Browser, time_zone: str, cases: dict[str, list[Any]]) -> dict[str, list[Any]]:
@@ -45,7 +50,26 @@ def test_the_component_says_and_applies_what_the_server_does(browser: Browser) -
     server (Python rounds halves to even) and "3 s" in the browser."""
     wrong: list[str] = []
     deltas = [[c["old"], diff(c["old"], c["new"])] for c in CASES["delta"]]
-    said = run(browser, "UTC", {"durations": CASES["duration"], "clocks": [], "deltas": deltas})
+    said = run(
+        browser,
+        "UTC",
+        {
+            "durations": CASES["duration"],
+            "clocks": [],
+            "deltas": deltas,
+            "ranges": CASES["short_range"],
+            "waits": CASES["wait_range"],
+            "agos": CASES["relative"],
+        },
+    )
+    for kind, name, words_of in (
+        ("short_range", "shortRange", said["ranges"]),
+        ("wait_range", "waitRange", said["waits"]),
+        ("relative", "relative", said["agos"]),
+    ):
+        for case, words in zip(CASES[kind], words_of, strict=True):
+            if words != case["said"]:
+                wrong.append(f"{name}({case}): {words!r}")
     for case, words in zip(CASES["duration"], said["durations"], strict=True):
         if words != case["said"]:
             wrong.append(f"duration({case['seconds']}): {words!r}, not {case['said']!r}")

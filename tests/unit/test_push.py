@@ -190,36 +190,65 @@ def test_payload_shows_at_most_max_cards_and_counts_the_rest() -> None:
     assert state["more"] == 5
 
 
-def test_sections_digest_changes_with_what_the_sections_draw_only() -> None:
+def test_sections_digest_changes_with_what_the_charts_draw_only() -> None:
     base = snapshot()
     assert sections_digest(base) == sections_digest(
         snapshot(version=2, active=(card(1, done=9), card(2)))
-    ), "progress alone is drawn by the cards, not the sections"
+    ), "progress alone is drawn by the cards, not the charts"
     assert sections_digest(base) != sections_digest(snapshot(pending=()))
     assert sections_digest(base) != sections_digest(snapshot(active=(card(1),)))
     failed = FailedView("set-f", None, "set-f", "Broken", Platform.REDDIT, "boom", NOW)
     assert sections_digest(base) != sections_digest(snapshot(failed=(failed,)))
-    assert sections_digest(snapshot(failed=(failed,))) != sections_digest(
-        snapshot(failed=(replace(failed, retrying=True),))
-    )
     done = Finished(NOW, Platform.META, JobState.COMPLETED, 30.0, "job-9")
     assert sections_digest(base) != sections_digest(snapshot(finished=(done,)))
-    # Going stale (the second failed poll: the same backend kind as the first) disables Retry.
-    down = Backend(BackendKind.UNREACHABLE, since=NOW, attempt=1)
-    assert sections_digest(snapshot(backend=down)) != sections_digest(
-        snapshot(backend=replace(down, attempt=2), frozen_at=NOW)
+    # What the component draws (a retry under way, a queue's order and waits) reruns nothing.
+    assert sections_digest(snapshot(failed=(failed,))) == sections_digest(
+        snapshot(failed=(replace(failed, retrying=True),))
     )
-    # Waits go in steps (15 s, then minutes past ten): the sections rerun on a step, not
-    # every second.
-    assert sections_digest(snapshot(pending=(queued(1, 1, 31.0),))) == sections_digest(
-        snapshot(pending=(queued(1, 1, 44.0),))
+    two = (queued(1, 1, 31.0), queued(2, 2, 500.0))
+    assert sections_digest(snapshot(pending=two)) == sections_digest(
+        snapshot(
+            pending=(replace(two[1], position=1, waiting_s=520.0), replace(two[0], position=2))
+        )
     )
-    assert sections_digest(snapshot(pending=(queued(1, 1, 31.0),))) != sections_digest(
-        snapshot(pending=(queued(1, 1, 46.0),))
+    # The charts' windows move by the minute.
+    assert sections_digest(base) != sections_digest(snapshot(taken_at=NOW + timedelta(minutes=1)))
+
+
+def test_time_passing_changes_no_queue_row() -> None:
+    """Waits and estimated starts go as moments: 15 s later, the same queue is the same rows,
+    and nothing is pushed because time passed (issue 21)."""
+    first = replace(queued(1, 1, 30.0), wait_low_s=60.0, wait_high_s=121.0)
+    later = replace(queued(1, 1, 45.0), wait_low_s=45.2, wait_high_s=106.0)
+    now = payload(snapshot(pending=(first,)))["queue"]
+    then = payload(snapshot(pending=(later,), taken_at=NOW + timedelta(seconds=15)))["queue"]
+    assert now == then
+    [row] = now
+    ms = round(NOW.timestamp() * 1000)
+    assert (row["since"], row["low"], row["high"]) == (ms - 30_000, ms + 60_000, ms + 120_000)
+    assert row["free"] is False
+    assert payload(snapshot(pending=(replace(first, wait_low_s=0.0),)))["queue"][0]["free"]
+
+
+def test_failures_are_worded_as_the_page_words_them() -> None:
+    expired = FailedView(
+        "set-f", None, "set-f", "Broken", Platform.REDDIT, "401 token expired", NOW
     )
-    assert sections_digest(snapshot(pending=(queued(1, 1, 601.0),))) == sections_digest(
-        snapshot(pending=(queued(1, 1, 655.0),))
+    silent = FailedView("set-g", None, "set-g", "", Platform.META, None, None, retrying=True)
+    state = payload(snapshot(failed=(expired, silent)))
+    first, second = state["failures"]
+    assert first["kind"] == "Expired credentials" and not first["retry_helps"]
+    assert first["at"] == round(NOW.timestamp() * 1000)
+    assert (second["name"], second["preview"], second["kind"]) == (
+        "Unnamed set",
+        "the service did not say why",
+        "No reason given",
     )
+    assert second["retrying"] and state["held_back"] is None
+    down = Backend(BackendKind.UNREACHABLE, since=NOW, attempt=2)
+    frozen = payload(snapshot(backend=down, frozen_at=NOW, failed=(expired,)))
+    assert frozen["held_back"] == "the Dotoro API is down"
+    assert frozen["until"] == round(NOW.timestamp() * 1000)
 
 
 def test_payload_keeps_recent_ends_for_the_announcement() -> None:
@@ -235,8 +264,10 @@ def test_a_change_carries_only_what_changed() -> None:
     old = payload(snapshot())
     new = payload(snapshot(version=2, active=(card(1, done=6), card(2))))
     change = diff(old, new)
-    assert set(change) == {"cards"}
-    assert [c["key"] for c in change["cards"]] == ["job-1"]
+    assert set(change) == {"lists"}
+    assert set(change["lists"]) == {"cards"}
+    assert [c["key"] for c in change["lists"]["cards"]["items"]] == ["job-1"]
+    assert "order" not in change["lists"]["cards"]
     assert apply(old, change) == new
 
 
@@ -346,8 +377,6 @@ def test_the_publisher_sends_the_full_state_then_changes() -> None:
     assert publisher.since(2) == (2, [])
     # Numbers from another process (another epoch) get the full state, never changes.
     assert [json.loads(t)["type"] for t in publisher.since(1, "other")[1]] == ["full"]
-    assert publisher.snapshot_at(1) is first.snapshot
-    assert publisher.snapshot_at(99) is None
 
 
 def test_a_connection_too_far_behind_gets_the_full_state() -> None:

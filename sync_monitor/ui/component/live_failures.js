@@ -1,0 +1,177 @@
+// The failures of the last 24 hours, drawn in place from the pushed state: a disclosure each, with
+// the category, its advice, the error as sent (plain text) and Retry, which hands the page the
+// retry (the same hub action as the server-drawn button: one POST, roles checked and audited
+// there). A clicked Retry says "Retrying…" until the service has answered.
+// Methods of the live component (live.js), joined to it in one module by ui/push.py.
+
+const FAILED_PAGE = 25; // as ui/failures.py: failures shown at first, and per "Show more"
+const ERROR_LIMIT = 2000; // characters of an error shown at first; "Show all" gives the rest
+const RETRY_WAIT_MS = 30000; // a click the pushed state never answered stops saying "Retrying…"
+
+Object.assign(Live.prototype, {
+  buildFailures() {
+    const box = el("section", "sm-section sm-failures");
+    this.failuresHeading = el("h3", "sm-subheading", "Failed in the last 24 hours");
+    this.failuresHeading.tabIndex = -1;
+    this.failuresNote = el("p", "sm-note");
+    this.failuresOk = el("p", "sm-empty sm-success", "No failed syncs in the last 24 hours.");
+    this.failuresList = el("div", "sm-rows");
+    this.failuresShownNote = el("p", "sm-note");
+    this.failuresMore = el("button", "sm-button");
+    this.failuresMore.type = "button";
+    this.failuresMore.onclick = () => {
+      this.failedShown += FAILED_PAGE;
+      this.renderFailures(this.state);
+    };
+    box.append(this.failuresHeading, this.failuresNote, this.failuresOk, this.failuresList, this.failuresShownNote, this.failuresMore);
+    this.failureViews = new Map();
+    this.failedShown = FAILED_PAGE;
+    this.retriesAsked = new Map(); // set id -> { at, seen }: clicked, the service not heard from yet
+    return box;
+  },
+
+  renderFailures(state) {
+    const loaded = state.loaded;
+    this.failuresBox.hidden = !(loaded || state.skeleton);
+    const all = loaded ? state.failures : [];
+    this.failuresNote.hidden = loaded;
+    setText(this.failuresNote, "Loading failures…");
+    this.failuresOk.hidden = !loaded || all.length > 0;
+    const rows = all.slice(0, this.failedShown);
+    const seen = new Set();
+    let lostFocus = null;
+    rows.forEach((row, i) => {
+      seen.add(row.key);
+      let view = this.failureViews.get(row.key);
+      if (!view) {
+        view = this.newFailure();
+        this.failureViews.set(row.key, view);
+      }
+      this.fillFailure(view, row, state);
+      if (this.failuresList.children[i] !== view.node) this.failuresList.insertBefore(view.node, this.failuresList.children[i] || null);
+    });
+    for (const [key, view] of this.failureViews) {
+      if (seen.has(key)) continue;
+      if (view.node.contains(document.activeElement) || view.node.contains(this.root.activeElement)) {
+        lostFocus = [...this.failuresList.children].indexOf(view.node);
+      }
+      view.node.remove();
+      this.failureViews.delete(key);
+    }
+    for (const [set, asked] of this.retriesAsked) {
+      if (!all.some((r) => r.set_id === set) || Date.now() - asked.at > RETRY_WAIT_MS) this.retriesAsked.delete(set);
+    }
+    // A retried failure leaves the list once queued: focus moves to the one that took its place.
+    if (lostFocus !== null) {
+      const next = this.failuresList.children[Math.min(lostFocus, this.failuresList.childElementCount - 1)];
+      (next ? next.querySelector("summary") : this.failuresHeading).focus();
+    }
+    const more = all.length - rows.length;
+    this.failuresShownNote.hidden = more <= 0;
+    setText(this.failuresShownNote, `Showing ${rows.length} of ${all.length}, newest first.`);
+    this.failuresMore.hidden = more <= 0;
+    setText(this.failuresMore, `Show ${Math.min(FAILED_PAGE, more)} more`);
+    this.fillFailureTimes(state);
+  },
+
+  newFailure() {
+    const node = el("details", "sm-failure");
+    const summary = el("summary", "sm-failure-label");
+    const kind = el("p", "sm-failure-kind");
+    const kindName = el("strong");
+    const advice = el("span");
+    kind.append(kindName, " ", advice);
+    const when = el("p", "sm-note");
+    const tries = el("p", "sm-note");
+    const showAll = el("button", "sm-link");
+    showAll.type = "button";
+    showAll.setAttribute("aria-expanded", "false");
+    const fullName = el("pre", "sm-text");
+    const error = el("pre", "sm-text");
+    const stackToggle = el("button", "sm-link", "Show the stack trace");
+    stackToggle.type = "button";
+    stackToggle.setAttribute("aria-expanded", "false");
+    const stack = el("pre", "sm-text");
+    stack.hidden = true;
+    const retry = el("button", "sm-button");
+    retry.type = "button";
+    const note = el("p", "sm-note");
+    const retrying = el("p", "sm-note", "Retrying… waiting for the service to queue it.");
+    retrying.setAttribute("role", "status");
+    const refused = el("p", "sm-banner sm-warning");
+    node.append(summary, kind, when, tries, showAll, fullName, error, stackToggle, stack, retry, note, retrying, refused);
+    const view = { node, summary, kindName, advice, when, tries, showAll, fullName, error, stackToggle, stack, retry, note, retrying, refused, row: null, all: false };
+    showAll.onclick = () => {
+      view.all = !view.all;
+      this.fillFailure(view, view.row, this.state);
+    };
+    stackToggle.onclick = () => {
+      stack.hidden = !stack.hidden;
+      setText(stackToggle, stack.hidden ? "Show the stack trace" : "Hide the stack trace");
+      stackToggle.setAttribute("aria-expanded", String(!stack.hidden));
+    };
+    retry.onclick = () => this.retry(view);
+    return view;
+  },
+
+  fillFailure(view, row, state) {
+    view.row = row;
+    const when = row.at === null ? "time not given" : clock(row.at, true);
+    setText(view.summary, `${row.name} · ${row.platform} · ${when} — ${row.preview}`);
+    setText(view.kindName, `${row.kind}.`);
+    setText(view.advice, row.advice);
+    view.tries.hidden = !row.tries;
+    setText(view.tries, row.tries ? `Tried ${row.tries[0]} of ${row.tries[1]} times.` : "");
+    const text = row.error || "";
+    const long = text.length > ERROR_LIMIT;
+    view.showAll.hidden = !(long || row.full_name);
+    setText(view.showAll, view.all ? "Show less" : `Show all (${((row.full_name || row.name).length + text.length).toLocaleString("en-US")} characters)`);
+    view.showAll.setAttribute("aria-expanded", String(view.all));
+    view.fullName.hidden = !(view.all && row.full_name);
+    setText(view.fullName, row.full_name);
+    view.error.hidden = !text;
+    setText(view.error, view.all || !long ? text : `${text.slice(0, ERROR_LIMIT)}…`);
+    view.stackToggle.hidden = !row.stack;
+    setText(view.stack, row.stack);
+    // Retry: for operators (the hub refuses anyone else whatever reaches it); unavailable, with
+    // the reason, while the service cannot be reached.
+    const asked = this.retriesAsked.get(row.set_id);
+    if (asked && row.retrying) asked.seen = true;
+    if (asked && asked.seen && !row.retrying) this.retriesAsked.delete(row.set_id); // answered
+    const busy = row.retrying || this.retriesAsked.has(row.set_id);
+    const offered = this.data.canAct;
+    view.retry.hidden = !offered;
+    setText(view.retry, `Retry ${quoted(row.name)}${row.retry_helps ? "" : " anyway"}`);
+    view.retry.className = row.retry_helps ? "sm-button sm-primary" : "sm-button";
+    view.retry.title = row.retry_helps ? "" : "Only after the ad account has been reconnected.";
+    view.retry.disabled = Boolean(state.held_back);
+    // While retrying the button stays where it is (and keeps focus); a second click sends nothing.
+    view.retry.setAttribute("aria-disabled", String(busy || Boolean(state.held_back)));
+    const note = !offered ? "Retry is for operators." : state.held_back ? `Retry is unavailable: ${state.held_back}.` : "";
+    view.note.hidden = !note;
+    setText(view.note, note);
+    view.retrying.hidden = !busy;
+    view.refused.hidden = !row.refused || busy;
+    setText(view.refused, row.refused ? `The retry was refused. ${row.refused}` : "");
+  },
+
+  retry(view) {
+    const row = view.row;
+    if (!row || !this.data.canAct || this.state.held_back) return;
+    if (row.retrying || this.retriesAsked.has(row.set_id)) return; // one POST per click, not per wait
+    this.retriesAsked.set(row.set_id, { at: Date.now(), seen: false });
+    this.fillFailure(view, row, this.state);
+    const retry = { set: row.set_id, name: row.name, at: Date.now() };
+    this.send("retry", () => this.api.setTriggerValue(this.data.names.retry, retry));
+  },
+
+  // What follows the clock: "Failed 3 min ago".
+  fillFailureTimes(state) {
+    if (!state || !state.loaded) return;
+    const now = this.nowMs(state);
+    for (const view of this.failureViews.values()) {
+      const row = view.row;
+      setText(view.when, row.at === null ? "The service did not say when it failed." : `Failed ${relative(row.at, now)}, at ${clock(row.at, true)}`);
+    }
+  },
+});
