@@ -237,14 +237,16 @@ def test_failures_are_worded_as_the_page_words_them() -> None:
     silent = FailedView("set-g", None, "set-g", "", Platform.META, None, None, retrying=True)
     state = payload(snapshot(failed=(expired, silent)))
     first, second = state["failures"]
-    assert first["kind"] == "Expired credentials" and not first["retry_helps"]
+    assert first["kind"] == "Expired credentials"
+    assert not first["retry_helps"]
     assert first["at"] == round(NOW.timestamp() * 1000)
     assert (second["name"], second["preview"], second["kind"]) == (
         "Unnamed set",
         "the service did not say why",
         "No reason given",
     )
-    assert second["retrying"] and state["held_back"] is None
+    assert second["retrying"]
+    assert state["held_back"] is None
     down = Backend(BackendKind.UNREACHABLE, since=NOW, attempt=2)
     frozen = payload(snapshot(backend=down, frozen_at=NOW, failed=(expired,)))
     assert frozen["held_back"] == "the Dotoro API is down"
