@@ -77,18 +77,20 @@ class Live:
             "[data-test-script-state='notRunning']", state="attached", timeout=ms(timeout)
         )
 
-    def section(self, title: str) -> Locator:
-        """The page column under the subheading `title` (e.g. "Queue")."""
-        heading = self.page.get_by_role("heading", name=title, exact=True)
-        return self.page.get_by_test_id("stColumn").filter(has=heading).last
+    def section(self, title: str, page: Page | None = None) -> Locator:
+        """The part of the page under the subheading `title` (e.g. "Queue"): drawn by the live
+        component, or by Streamlit in a column (the fallback)."""
+        page = page or self.page
+        heading = page.get_by_role("heading", name=title, exact=True)
+        return page.locator(".sm-section:visible, [data-testid='stColumn']").filter(has=heading).last
 
-    def failures(self) -> Locator:
-        """The expanders of the failed-syncs list."""
-        return self.section("Failed in the last 24 hours").get_by_test_id("stExpander")
+    def failures(self, page: Page | None = None) -> Locator:
+        """The disclosures of the failed-syncs list (the component's, or Streamlit's expanders)."""
+        return self.section("Failed in the last 24 hours", page).locator("details")
 
-    def failure(self, name: str) -> Locator:
-        """The failed-sync expander whose label contains `name`."""
-        return self.failures().filter(has_text=name)
+    def failure(self, name: str, page: Page | None = None) -> Locator:
+        """The failed sync's disclosure whose label contains `name`."""
+        return self.failures(page).filter(has=self.page.locator("summary", has_text=name))
 
     def queue(self) -> Locator:
         return self.section("Queue")
