@@ -152,7 +152,7 @@ class FailureRow(TypedDict):
     key: str
     set_id: str
     name: str  # never empty; at most NAME_LIMIT characters
-    full_name: str | None  # the whole name, where `name` had to cut it
+    full_name: str | None  # the whole name as sent, where `name` had to cut it
     platform: str
     at: int | None  # failed at; None: the service did not say
     preview: str  # the error's first line, short, or that the service did not say why

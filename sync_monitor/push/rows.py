@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sync_monitor.live.snapshot import FailedView, PendingView, Snapshot
-from sync_monitor.text import NAME_LIMIT, is_cut, plain, truncate
+from sync_monitor.text import NAME_LIMIT, is_cut, truncate
 from sync_monitor.words.categories import NO_REASON, categorize
 
 from .protocol import FailureRow, QueueRow
@@ -57,7 +57,8 @@ def failure_row(item: FailedView) -> FailureRow:
         "key": item.key,
         "set_id": item.set_id,
         "name": truncate(item.name, NAME_LIMIT) or "Unnamed set",
-        "full_name": plain(item.name) if is_cut(item.name, NAME_LIMIT) else None,
+        # As the service sent it, beside the error (a code block, exact when copied).
+        "full_name": item.name if is_cut(item.name, NAME_LIMIT) else None,
         "platform": item.platform.label,
         "at": None if item.failed_at is None else _ms(item.failed_at),
         # The service as deployed gives neither (§3.4): said in words, never "unknown — Unknown".

@@ -1,6 +1,6 @@
 """The live page in push mode, as AppTest sees it (no browser runs the component): Streamlit
-draws the sections, and leaves the header and cards to the component, which it hands the
-worded state, a token for this session, and the route's path."""
+draws the charts, and leaves the header, cards, queue and failures to the component, which it
+hands the worded state, a token for this session, and the route's path."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ SECRET = "push-secret-for-tests-only-0123456789"
 SESSION = "dotoro-session-cookie-value-0123456789"
 
 
-def test_push_mode_hands_the_header_and_cards_to_the_component(
+def test_push_mode_hands_all_that_is_live_to_the_component(
     monitor_factory: Factory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     m = monitor_factory(workers=1)
@@ -35,12 +35,17 @@ def test_push_mode_hands_the_header_and_cards_to_the_component(
         behaviour={"campaigns": 400, "seconds_per_campaign": 0.05},
     )
     m.api.create_set(name="Waiting set", platform="meta", queue=True)
-    m.wait(lambda s: len(s.active) == 1 and len(s.pending) == 1)
+    m.api.create_set(name="Broken set", platform="reddit", failed_error="500 upstream outage")
+    m.wait(lambda s: len(s.active) == 1 and len(s.pending) == 1 and len(s.failed) == 1)
     assert not m.app.exception
     text = m.texts()
-    assert "Waiting set" in text  # the queue: drawn by Streamlit
-    assert "campaigns synced" not in text  # the cards: drawn by the component
+    # The cards, the queue and the failures: drawn by the component, not by Streamlit.
+    assert "campaigns synced" not in text
+    assert "Waiting set" not in text
+    assert "Broken set" not in text
+    assert [e.label for e in m.app.expander if "Broken set" in e.label] == []
     assert list(m.app.metric) == []  # the header's counts: drawn by the component
+    assert "Summary" in [h.value for h in m.app.subheader]  # the charts: Streamlit's
     components = {
         e.proto.component_name: e for e in m.app if getattr(e, "type", "") == "bidi_component"
     }
@@ -58,7 +63,17 @@ def test_push_mode_hands_the_header_and_cards_to_the_component(
     browser = cookies.browser_of(SECRET.encode(), {})
     assert token.check(SECRET.encode(), data["token"], browser, time.time()) is not None
     assert [c["name"] for c in data["state"]["cards"]] == ["Holiday Promo"]
-    assert data["state"]["counts"] == [["Syncing now", 1], ["Queued", 1], ["Failed (24 h)", 0]]
+    state = data["state"]
+    assert state["counts"] == [["Syncing now", 1], ["Queued", 1], ["Failed (24 h)", 1]]
+    assert [(r["position"], r["name"], r["platform"]) for r in state["queue"]] == [
+        (1, "Waiting set", "Meta")
+    ]
+    [failure] = state["failures"]
+    assert (failure["name"], failure["kind"], failure["retry_helps"]) == (
+        "Broken set",
+        "Platform outage",
+        True,
+    )
     assert SESSION not in component.proto.json  # no Dotoro credential travels to the browser
 
 

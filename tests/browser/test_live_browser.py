@@ -167,3 +167,29 @@ def test_charts_asked_in_vain_are_asked_again(live: Start) -> None:
     expect(mark).not_to_have_attribute(SECTIONS_MARK, drawn or "", timeout=ms(40))
     assert page.evaluate("window.__dropped") == 1, "no ask was lost: the test tested nothing"
     assert m.page_errors == []
+
+
+def test_a_refused_retry_says_why_in_full_and_sends_one_post_per_click(live: Start) -> None:
+    """Retry in the component (issue 21): "Retrying…" until the service answers, a second click
+    meanwhile sends nothing, and the service's refusal is shown in full, as text."""
+    m = live(workers=0, heartbeat_seconds=1.0)
+    name = "Harbor Bank – Lead Gen CA"
+    created = m.api.create_set(name=name, platform="google", failed_error=OUTAGE)
+    m.open()
+    failure = m.failure(name)
+    failure.locator("summary").click()
+    retry = failure.get_by_role("button", name=f"Retry “{name}”", exact=True)
+    expect(retry).to_be_visible()
+    # The service is slow, then fails: every API answer takes 2 s and is a 500.
+    m.api.set_faults(delay_seconds=2.0, error_rate=1.0, error_status=500)
+    retry.click()
+    expect(failure.get_by_text("Retrying… waiting for the service to queue it.")).to_be_visible()
+    # While the service has not answered the button says it is busy (aria-disabled), and a click
+    # (forced: Playwright waits for an enabled button otherwise) sends nothing more.
+    expect(retry).to_have_attribute("aria-disabled", "true")
+    retry.click(force=True)
+    refused = failure.get_by_text(re.compile(r"^The retry was refused\. .*\b500\b"))
+    expect(refused).to_be_visible(timeout=ms(30))
+    m.api.set_faults(delay_seconds=0.0, error_rate=0.0)
+    assert m.retries_sent() == {f"POST /api/v1/sync/{created['setId']}/retry": 1}
+    assert m.page_errors == []

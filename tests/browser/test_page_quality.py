@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
-from playwright.sync_api import Locator, Page, Request, expect
+from playwright.sync_api import Page, Request, expect
 
 from tests.support.browser import Live
 from tests.support.waiting import ms
@@ -66,16 +66,15 @@ def serious(page: Page) -> list[str]:
     ]
 
 
-def expander(page: Page, text: str) -> Locator:
-    return page.get_by_test_id("stExpander").filter(has_text=text)
+QUEUE_TABLE = ".sm-table"  # the rest of the queue, drawn by the live component
 
 
 def open_everything(m: Live, page: Page) -> None:
     """Open one failure and the queue's table, then pause so nothing changes under axe."""
     expect(page.get_by_role("progressbar").first).to_be_visible()
-    expander(page, "Nimbus Coffee").locator("summary").click()
+    m.failure("Nimbus Coffee", page).locator("summary").click()
     page.get_by_text("The rest of the queue").click()
-    expect(page.get_by_test_id("stTable")).to_be_visible()
+    expect(page.locator(QUEUE_TABLE)).to_be_visible()
     m.pause(page)
 
 
@@ -131,7 +130,7 @@ def test_times_are_in_the_viewers_zone_and_named(live: Start) -> None:
     with m.viewer(viewport={"width": 1400, "height": 1200}, timezone_id="Australia/Sydney") as page:
         line = re.compile(rf"updated \d\d:\d\d:\d\d {zone}")
         expect(page.get_by_text(line)).to_be_visible()
-        expect(expander(page, "Nimbus Coffee").locator("summary")).to_contain_text(f" {zone}, ")
+        expect(m.failure("Nimbus Coffee", page).locator("summary")).to_contain_text(f" {zone}, ")
         expect(page.get_by_text(re.compile(rf"hours in {zone}"))).to_be_visible()
         expect(page.get_by_text(re.compile(r"\bUTC\b"))).to_have_count(0)
 
@@ -145,7 +144,7 @@ def test_queue_table_shows_every_column_without_sideways_scrolling(live: Start, 
         m.api.create_set(name=name, platform=("reddit", "google", "meta")[i % 3], queue=True)
     with m.viewer(viewport={"width": width, "height": 1600}) as page:
         page.get_by_text("The rest of the queue").click()
-        table = page.get_by_test_id("stTable")
+        table = page.locator(QUEUE_TABLE)
         expect(table).to_be_visible()
         m.pause(page)
         headers = table.locator("th")
@@ -218,7 +217,7 @@ def test_copied_error_text_is_the_text_shown_with_no_link(live: Start) -> None:
     failure = m.failures()
     summary = failure.locator("summary")
     summary.click()
-    expect(failure.get_by_test_id("stCode")).to_be_visible()
+    expect(failure.locator("pre:visible")).to_be_visible()
     shown = summary.inner_text()
     assert "https://example.com/x HTTP 500" in shown
     assert not re.search("[\u200b-\u200d\u2060\ufeff]", shown)  # nothing invisible to paste
@@ -230,6 +229,6 @@ def test_copied_error_text_is_the_text_shown_with_no_link(live: Start) -> None:
     )
     assert "POST https://example.com/x HTTP 500 (upstream said: see www.example.com" in copied
     assert "\u2060" not in copied
-    expect(failure.get_by_test_id("stCode").locator("code")).to_have_text(WITH_URL)
+    expect(failure.locator("pre:visible")).to_have_text(WITH_URL)
     expect(page.get_by_test_id("stApp").locator("a[href*='example.com']")).to_have_count(0)
     assert m.page_errors == []

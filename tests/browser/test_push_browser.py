@@ -241,6 +241,10 @@ def test_read_only_cards_offer_no_cancel_and_nothing_is_written(live: Start) -> 
     expect(page.locator(".sm-card")).to_have_count(1, timeout=ms(20))
     expect(page.locator(".sm-card button:visible")).to_have_count(0)  # ("Show all": hidden)
     expect(page.get_by_text("Read-only: SYNC_MONITOR_READ_ONLY is set.")).to_be_visible()
+    # The failure, drawn by the component too, offers no Retry: it says who may.
+    m.failure("Broken").locator("summary").click()
+    expect(m.failure("Broken").get_by_text("Retry is for operators.")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile(r"^Retry"))).to_have_count(0)
     # A read-only monitor sends the service no write, ever: not even the probe of cancel.
     polls = "GET /api/v1/sync/status"
     before = m.api.get("/_local/stats").json()[polls]

@@ -82,7 +82,8 @@ class Live:
         component, or by Streamlit in a column (the fallback)."""
         page = page or self.page
         heading = page.get_by_role("heading", name=title, exact=True)
-        return page.locator(".sm-section:visible, [data-testid='stColumn']").filter(has=heading).last
+        parts = page.locator(".sm-section:visible, [data-testid='stColumn']")
+        return parts.filter(has=heading).last
 
     def failures(self, page: Page | None = None) -> Locator:
         """The disclosures of the failed-syncs list (the component's, or Streamlit's expanders)."""
@@ -90,7 +91,8 @@ class Live:
 
     def failure(self, name: str, page: Page | None = None) -> Locator:
         """The failed sync's disclosure whose label contains `name`."""
-        return self.failures(page).filter(has=self.page.locator("summary", has_text=name))
+        summary = (page or self.page).locator("summary", has_text=name)
+        return self.failures(page).filter(has=summary)
 
     def queue(self) -> Locator:
         return self.section("Queue")
