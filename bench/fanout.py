@@ -65,7 +65,8 @@ OBSERVER = """(total) => {
   watch(document.body);
   setInterval(() => {
     for (const e of document.querySelectorAll('*')) {
-      if (e.shadowRoot && !roots.has(e.shadowRoot)) { roots.add(e.shadowRoot); watch(e.shadowRoot); }
+      const root = e.shadowRoot;
+      if (root && !roots.has(root)) { roots.add(root); watch(root); }
     }
   }, 1000);
 }"""
