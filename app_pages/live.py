@@ -1,13 +1,12 @@
 """The live page: what syncs now, what waits, what failed, and summary charts.
 
-Live by push (issues 9 and 21): the header, cards, queue and failures are a browser component that
-the process's one publisher keeps up to date, with no rerun (what follows the clock is worded in
-the browser); the charts are a keyed fragment that reruns only when the component reports that
-what they draw changed, at most every 10 s. Nothing else reruns unless the viewer does something.
-When push does not work from this browser (a proxy blocks the route, an old browser), the page
-falls back by itself to fragments on timers, Streamlit drawing everything: the header and cards
-every SYNC_MONITOR_REFRESH_SECONDS, the rest every few seconds. A pause freezes what the viewer
-reads.
+Live by push (issues 9 and 21): the header, cards, queue, failures and charts are a browser
+component that the process's one publisher keeps up to date, with no rerun (what follows the clock
+is worded in the browser); below it, Streamlit draws only the recent actions. Nothing reruns
+unless the viewer does something. When push does not work from this browser (a proxy blocks the
+route, an old browser), the page falls back by itself to fragments on timers, Streamlit drawing
+everything: the header and cards every SYNC_MONITOR_REFRESH_SECONDS, the rest every few seconds.
+A pause freezes what the viewer reads.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ import streamlit as st
 from sync_monitor import runtime
 from sync_monitor.access import Caller
 from sync_monitor.live.snapshot import Snapshot
-from sync_monitor.push.protocol import SECTIONS_MARK, Key, Mode
+from sync_monitor.push.protocol import Key, Mode
 from sync_monitor.text import escape_markdown
 from sync_monitor.ui import active, clicks, failures, header, problems, push, queue, recent, viewer
 
@@ -92,7 +91,6 @@ def live_now() -> None:
     clicks.report_actions()
     if services.settings.push:
         message = publisher.latest()
-        drawn = st.session_state.get(push.DRAWN)
         now = push.live(
             # The state for the first paint, in push mode only: the fallback draws its own.
             None if message is None or not pushing else message.state,
@@ -103,7 +101,6 @@ def live_now() -> None:
             who,
             shown=mode,
             paused=paused,
-            sections=drawn,
             tz=viewer.zone(),
         )
         if now is not mode:
@@ -122,26 +119,20 @@ def sections() -> None:
     snap = current()
     tz = viewer.zone()
     clicks.report_actions()
-    if pushing:
-        drawn = st.session_state[push.DRAWN] = push.digest(snap)
-        active.overflow(snap, counted_above=True)
-    else:
+    if not pushing:  # else the component draws all of it
         left, right = st.columns([2, 3])
         with left:
             queue.pending(snap, tz)
         with right:
             failures.failed(snap, sync_actions, who, tz)
-    # Imported here, not at the top: Altair and pandas take a while to load in a new process,
-    # and the header and skeleton above must not wait for them.
-    from sync_monitor.ui import summary
+        # Imported here, not at the top: Altair and pandas take a while to load in a new
+        # process, and the header and skeleton above must not wait for them.
+        from sync_monitor.ui import summary
 
-    summary.summary_charts(snap, tz)
+        summary.summary_charts(snap, tz)
     recent.recent_actions(services.audit, snap, tz)
     if pushing:
-        # Where the component reads what the charts show, once drawn: it asks them to rerun
-        # while what they draw differs from the pushed state.
-        st.html(f'<span {SECTIONS_MARK}="{drawn}" hidden></span>', width="content")
-        push.sections_signal(drawn)  # how the component asks these charts to rerun
+        clicks.restore_focus()  # in the fragment that reruns on a click (in push mode: this one)
 
 
 live_now()

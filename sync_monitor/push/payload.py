@@ -8,12 +8,10 @@ is sent instead of its elapsed time, which the browser keeps counting.
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections import Counter
 from dataclasses import fields
 from typing import cast
 
+from sync_monitor.live.aggregates import hour_rows, rate_rows, state_rows
 from sync_monitor.live.snapshot import Snapshot
 from sync_monitor.words.cards import CardWords, card_words
 from sync_monitor.words.status import (
@@ -31,7 +29,7 @@ from sync_monitor.words.status import (
     status_line,
 )
 
-from .protocol import Card, Payload
+from .protocol import Card, Other, Payload, Summary
 from .rows import failure_rows, queue_rows
 
 ENDED_FOR_S = 120.0  # how long a job's end is kept for the component to announce it
@@ -60,20 +58,32 @@ def _card(said: CardWords, as_of_ms: int, frozen: bool) -> Card:
     return cast(Card, card)
 
 
-def sections_digest(snap: Snapshot) -> str:
-    """Changes exactly when something the charts (or the table of active syncs beyond the cards)
-    draw has changed, so that only then do they rerun. Counts, not times: nothing here follows
-    the clock but the minute the charts' windows move by."""
-    drawn = (
-        snap.loaded,
-        snap.taken_at.replace(second=0, microsecond=0).isoformat(),
-        sorted(Counter(("pending", p.platform.value) for p in snap.pending).items()),
-        sorted(Counter(("failed", f.platform.value) for f in snap.failed).items()),
-        [(a.key, a.platform.value) for a in snap.active],
-        len(snap.finished),
-        snap.finished[-1].at.isoformat() if snap.finished else None,
-    )
-    return hashlib.blake2b(json.dumps(drawn, default=str).encode(), digest_size=8).hexdigest()
+def summary(snap: Snapshot) -> Summary:
+    """What the summary charts draw, as rows (live/aggregates.py): counts, not times, so the
+    state changes when they do."""
+    hours = hour_rows(snap.finished, snap.taken_at)
+    starts = sorted({r.hour for r in hours})
+    index = {h: i for i, h in enumerate(starts)}
+    return {
+        "states": [[r.state, r.platform, r.syncs] for r in state_rows(snap)],
+        "rates": [
+            [r.platform, r.finished, r.failed] for r in rate_rows(snap.finished, snap.taken_at)
+        ],
+        "hours": [_ms(h.timestamp()) for h in starts],
+        "throughput": [[index[r.hour], r.platform, r.syncs] for r in hours if r.syncs],
+    }
+
+
+def _other(said: CardWords, as_of_ms: int) -> Other:
+    card = _card(said, as_of_ms, frozen=False)
+    return {
+        "key": said.key,
+        "name": said.name,
+        "platform": said.platform,
+        "progress": said.progress,
+        "started": card["started"],
+        "elapsed_prefix": said.elapsed_prefix,
+    }
 
 
 def payload(snap: Snapshot) -> Payload:
@@ -98,6 +108,7 @@ def payload(snap: Snapshot) -> Payload:
         "notes": notes(snap),
         "cards": cards,
         "more": max(0, len(snap.active) - MAX_CARDS),
+        "others": [_other(card_words(a, snap), as_of_ms) for a in snap.active[MAX_CARDS:]],
         # How the syncs that left the cards ended, for the screen-reader announcement.
         "ended": {
             f.job_id: f.outcome.value
@@ -109,5 +120,5 @@ def payload(snap: Snapshot) -> Payload:
         "workers": snap.workers,
         "failures": failure_rows(snap),
         "held_back": held_back_by(backend) if frozen else None,
-        "sections": sections_digest(snap),
+        "summary": summary(snap),
     }

@@ -1,28 +1,24 @@
 """The live page's protocol: what the server hands its browser components and what they report
-back. One source for both languages: the components (ui/component/live.js, sections.js,
-keeper.js) read every name below from the data they are given (`NAMES`), never from copies of
-their own. Pure.
+back. One source for both languages: the components (ui/component/live.js, keeper.js) read
+every name below from the data they are given (`NAMES`), never from copies of their own. Pure.
 
     server → live component   ComponentData (its `state`: push/payload.py), over Streamlit
     server → live component   the push route's messages (push/route.py, push/delta.py)
     live component → server   Report.PUSH (Works), Report.CANCEL (CancelAsked), Report.RETRY
                               (RetryAsked), Report.TOKEN
-    live component → charts   Event.SECTIONS on the window (SectionsAsked), or NAMES.latest
-    charts → server           Report.ASKED (SectionsAsked): their fragment reruns
-    charts → live component   the digest they drew, in the page (SECTIONS_MARK)
     live component → keeper   Event.BEAT on the window, for each pushed message
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import NotRequired, TypedDict
+from typing import TypedDict
 
 
 class Mode(StrEnum):
     """How a viewer's live page is live."""
 
-    PUSH = "push"  # the component draws all that is live; the charts rerun on change
+    PUSH = "push"  # the component draws all that is live; nothing reruns unless touched
     FALLBACK = "fallback"  # Streamlit draws everything, on timers
 
 
@@ -40,7 +36,6 @@ class Report(StrEnum):
     CANCEL = "cancel"  # its trigger: a confirmed cancel, CancelAsked
     RETRY = "retry"  # its trigger: a failure's Retry, RetryAsked
     TOKEN = "token"  # noqa: S105 (a name)  its trigger: a new push token, please
-    ASKED = "asked"  # the sections' signal's state: SectionsAsked
 
 
 class Key(StrEnum):
@@ -48,46 +43,32 @@ class Key(StrEnum):
 
     COMPONENT = "live-component"
     LIVE = "live"  # the fragment of the component (the fallback: of the header and cards)
-    SECTIONS = "sections"  # the fragment of the charts (the fallback: queue and failures too)
-    SIGNAL = "sections-signal"  # the charts' signal
+    SECTIONS = "sections"  # the fragment of the recent actions (the fallback: all below the cards)
 
 
 class Event(StrEnum):
     """Events on the window between the components."""
 
-    SECTIONS = "sync-monitor-sections"  # the live component asks the charts to redraw
     BEAT = "sync-monitor-beat"  # a pushed message arrived (the keeper checks in on it)
 
 
-SECTIONS_MARK = "data-sm-sections"  # the attribute the charts write the digest they drew in
-LATEST = "__syncMonitorSections"  # the window's copy of the last ask, for sections drawn later
-
-
 class Names(TypedDict):
-    sectionsEvent: str
     beat: str
-    sectionsMark: str
-    latest: str
     push: str
     cancel: str
     retry: str
     token: str
-    asked: str
     on: str
     off: str
     modePush: str
 
 
 NAMES: Names = {
-    "sectionsEvent": Event.SECTIONS.value,
     "beat": Event.BEAT.value,
-    "sectionsMark": SECTIONS_MARK,
-    "latest": LATEST,
     "push": Report.PUSH.value,
     "cancel": Report.CANCEL.value,
     "retry": Report.RETRY.value,
     "token": Report.TOKEN.value,
-    "asked": Report.ASKED.value,
     "on": Works.ON.value,
     "off": Works.OFF.value,
     "modePush": Mode.PUSH.value,
@@ -166,6 +147,26 @@ class FailureRow(TypedDict):
     refused: str | None  # why the service refused a retry a moment ago
 
 
+class Summary(TypedDict):
+    """What the summary charts draw (live/aggregates.py rows), for the component to draw."""
+
+    states: list[list[str | int]]  # [state, platform label, syncs], now
+    rates: list[list[str | int]]  # [platform label, finished, failed], last 24 h
+    hours: list[int]  # the start of each of the last 12 hours, epoch ms (empty: none finished)
+    throughput: list[list[str | int]]  # [index into hours, platform label, syncs finished]
+
+
+class Other(TypedDict):
+    """An active sync beyond the cards: one row of a table."""
+
+    key: str
+    name: str
+    platform: str
+    progress: str
+    started: int | None  # epoch ms; the browser counts the running time
+    elapsed_prefix: str
+
+
 class Payload(TypedDict):
     """The state the live component draws (push/payload.py), the same for every viewer."""
 
@@ -181,13 +182,14 @@ class Payload(TypedDict):
     notes: str
     cards: list[Card]
     more: int  # active syncs beyond the cards
+    others: list[Other]  # ... and their rows
     ended: dict[str, str]  # job id -> how it ended, for the screen-reader announcement
     until: int | None  # epoch ms: stale figures, whose times stop here; None: live
     queue: list[QueueRow]
     workers: int  # the estimates' assumption
     failures: list[FailureRow]
     held_back: str | None  # why actions cannot reach the service now (stale figures), if so
-    sections: str  # the digest of what the charts (and the table of more active syncs) draw
+    summary: Summary
 
 
 class Zone(TypedDict):
@@ -209,16 +211,9 @@ class ComponentData(TypedDict):
     state: Payload | None  # the publisher's, for a first paint
     seq: int
     epoch: str
-    sections: str | None  # the digest the sections drew last
     zone: Zone
+    colors: dict[str, str]  # the charts' platform colours, by label
     canAct: bool
-    names: Names
-
-
-class SignalData(TypedDict):
-    """What the sections' signal is mounted with."""
-
-    drawn: str  # the digest of what the sections draw now
     names: Names
 
 
@@ -230,9 +225,3 @@ class CancelAsked(TypedDict):
 class RetryAsked(TypedDict):
     set: str
     name: str
-
-
-class SectionsAsked(TypedDict):
-    seq: int  # the pushed message the live component shows
-    digest: str
-    attempt: NotRequired[int]  # asked again when an ask was lost (live.js)

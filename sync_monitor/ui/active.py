@@ -84,14 +84,12 @@ def active(snap: Snapshot, actions: Actions, who: Who) -> None:
     overflow(snap)
 
 
-def overflow(snap: Snapshot, counted_above: bool = False) -> None:
-    """The active syncs beyond the cards, in a table opened on demand. `counted_above`: the
-    push component, just above, already says how many (the count said twice read as a bug)."""
+def overflow(snap: Snapshot) -> None:
+    """The active syncs beyond the cards, in a table opened on demand."""
     if len(snap.active) > MAX_CARDS:
         rest = snap.active[MAX_CARDS:]
         # Fixed label: the open state is keyed by it (a count in it would close it on change).
-        if not counted_above:
-            st.caption(f"{len(rest)} more active syncs:")
+        st.caption(f"{len(rest)} more active syncs:")
         more = st.expander("The other active syncs", key="active-more", on_change="rerun")
         if more.open:  # lazy: the table is built only while someone looks at it
             more.dataframe(

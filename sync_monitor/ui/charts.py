@@ -7,8 +7,7 @@ import pandas as pd
 
 from sync_monitor.live.aggregates import STATES
 
-# Brand-like, but far enough apart to tell Google from Meta; the legend always names them.
-PLATFORM_COLORS = {"Reddit": "#ff4500", "Google": "#34a853", "Meta": "#0866ff", "Other": "#8c8c8c"}
+from .markup import PLATFORM_COLORS
 
 
 def platform_color(frame: pd.DataFrame) -> alt.Color:

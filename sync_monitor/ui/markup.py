@@ -13,6 +13,9 @@ from typing import Literal
 
 from sync_monitor.dotoro.models import Platform
 
+# The charts' platform colours (Altair's in the fallback, the push component's): brand-like, but
+# far enough apart to tell Google from Meta; the legend always names them.
+PLATFORM_COLORS = {"Reddit": "#ff4500", "Google": "#34a853", "Meta": "#0866ff", "Other": "#8c8c8c"}
 BAR_FILL = "#3b82f6"  # 3:1 or better against both the light and the dark background
 BAR_TRACK = "rgba(128, 128, 128, 0.25)"
 

@@ -1,11 +1,10 @@
-"""The live header, cards, queue and failures as a browser component fed by the push channel
+"""The live header, cards, queue, failures and charts as a browser component fed by the push channel
 (issues 9 and 21), and what the page does with what the component reports.
 
 The component (component/live.js) draws from the pushed state with no rerun. It reports whether
-push works; the page falls back to timed reruns while it does not (`Mode`). It reports when the
-charts changed (at most every 10 s): only their fragment reruns. And it hands over a confirmed
-cancel and a retry, which go through the same hub actions as the server-drawn buttons (the hub
-checks the viewer's role and writes the audit trail).
+push works; the page falls back to timed reruns while it does not (`Mode`). And it hands over a
+confirmed cancel and a retry, which go through the same hub actions as the server-drawn buttons
+(the hub checks the viewer's role and writes the audit trail). Nothing else reruns the page.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from sync_monitor.live.actions import Actions
 from sync_monitor.push import route, token
-from sync_monitor.push.payload import sections_digest as digest
 from sync_monitor.push.protocol import (
     NAMES,
     ComponentData,
@@ -29,7 +27,6 @@ from sync_monitor.push.protocol import (
     Mode,
     Payload,
     Report,
-    SignalData,
     Works,
     Zone,
 )
@@ -37,27 +34,21 @@ from sync_monitor.text import zone_name
 from sync_monitor.ui import viewer
 
 from .clicks import Who, cancel_clicked, retry_clicked
+from .markup import PLATFORM_COLORS
 
 HERE = Path(__file__).resolve().parent / "component"
 LIVE_PARTS = (
     "shared.js",
     "live.js",
     "live_socket.js",
-    "live_charts.js",
     "live_cards.js",
     "live_cancel.js",
     "live_queue.js",
     "live_failures.js",
+    "live_summary.js",
 )
 MODE = "sync_monitor_push_mode"  # session key: how this viewer's page is live now
-DRAWN = "sync_monitor_push_drawn"  # session key: the digest of the charts last drawn
-__all__ = [
-    "DRAWN",
-    "digest",
-    "live",
-    "mode",
-    "sections_signal",
-]
+__all__ = ["live", "mode"]
 
 _live = st.components.v2.component(
     "sync_monitor_live",
@@ -65,9 +56,6 @@ _live = st.components.v2.component(
     css=(HERE / "live.css").read_text(),
     # One module, in this order (live.js says what each part holds).
     js="\n".join((HERE / name).read_text() for name in LIVE_PARTS),
-)
-_signal = st.components.v2.component(
-    "sync_monitor_sections", html="", js=(HERE / "sections.js").read_text()
 )
 
 
@@ -81,25 +69,6 @@ def _push_reported() -> None:
     reported = st.session_state.get(Key.COMPONENT, {}).get(Report.PUSH)
     if reported in (Works.ON, Works.OFF):
         st.session_state[MODE] = (Mode.PUSH if reported == Works.ON else Mode.FALLBACK).value
-
-
-def _charts_asked() -> None:
-    """The charts' signal asked: they rerun (the signal is theirs, so its change reruns their
-    fragment alone) and draw the latest snapshot."""
-
-
-def sections_signal(drawn: str) -> None:
-    """Mount, in the charts' fragment, the signal through which the component asks them to
-    rerun (component/sections.js); `drawn`: the digest of what they draw now.
-
-    The rerun is the fragment's own, sent by the browser in order with the viewer's clicks. A
-    rerun asked for by the server, from a callback (`st.rerun(scope=...)`), is merged by
-    Streamlit with whatever the browser asked for meanwhile, and the later one names the page:
-    a menu click to another page during that callback was lost, the live page coming back."""
-    data: SignalData = {"drawn": drawn, "names": NAMES}
-    # Streamlit names a callback after the state it watches: on_<name>_change.
-    callbacks: dict[str, Any] = {f"on_{Report.ASKED}_change": _charts_asked}
-    _signal(key=Key.SIGNAL, data=data, default={Report.ASKED.value: None}, **callbacks)
 
 
 def _token_asked() -> None:
@@ -132,7 +101,6 @@ def live(
     *,
     shown: Mode,
     paused: bool,
-    sections: str | None,
     tz: tzinfo,
 ) -> Mode:
     """Mount the component; the mode the page should now be in (a change needs a full rerun)."""
@@ -156,8 +124,8 @@ def live(
         "state": publisher_state,
         "seq": seq,
         "epoch": epoch,
-        "sections": sections,
         "zone": zone,
+        "colors": PLATFORM_COLORS,
         "canAct": who().may_act,
         "names": NAMES,
     }

@@ -45,20 +45,18 @@ def test_push_mode_hands_all_that_is_live_to_the_component(
     assert "Broken set" not in text
     assert [e.label for e in m.app.expander if "Broken set" in e.label] == []
     assert list(m.app.metric) == []  # the header's counts: drawn by the component
-    assert "Summary" in [h.value for h in m.app.subheader]  # the charts: Streamlit's
+    assert m.app.subheader.values == []  # the queue, failures and charts: by the component too
+    assert not [e for e in m.app if getattr(e, "type", "") == "arrow_vega_lite_chart"]
     components = {
         e.proto.component_name: e for e in m.app if getattr(e, "type", "") == "bidi_component"
     }
-    # The header and cards; and the sections' signal, through which they are asked to rerun.
-    assert sorted(components) == ["sync_monitor_live", "sync_monitor_sections"], components
+    assert sorted(components) == ["sync_monitor_live"], components
     component = components["sync_monitor_live"]
-    signal = json.loads(components["sync_monitor_sections"].proto.json)
-    assert list(signal) == ["drawn", "names"]  # the digest of what the sections drew
     data = json.loads(component.proto.json)
     assert data["path"] == route.PATH
     assert data["mode"] == Mode.PUSH
-    # Every name the components share with the page comes from the one protocol module.
-    assert data["names"] == signal["names"] == NAMES
+    # Every name the component shares with the page comes from the one protocol module.
+    assert data["names"] == NAMES
     # Bound to this browser's cookies (AppTest has none: an empty jar's digest).
     browser = cookies.browser_of(SECRET.encode(), {})
     assert token.check(SECRET.encode(), data["token"], browser, time.time()) is not None
@@ -74,6 +72,7 @@ def test_push_mode_hands_all_that_is_live_to_the_component(
         "Platform outage",
         True,
     )
+    assert ["Failed (24 h)", "Reddit", 1] in state["summary"]["states"]
     assert SESSION not in component.proto.json  # no Dotoro credential travels to the browser
 
 
@@ -81,8 +80,8 @@ def test_push_mode_hands_all_that_is_live_to_the_component(
 def test_the_syncs_beyond_the_cards_are_counted_once(
     monitor_factory: Factory, monkeypatch: pytest.MonkeyPatch, push: bool
 ) -> None:
-    """Pushed, the component says "2 more active syncs: see the table below." right above the
-    sections' table: the sections do not say it again. Without push, they say it themselves."""
+    """Pushed, the component says "2 more active syncs, in the table below." and draws the
+    table: Streamlit draws neither. Without push, Streamlit says it and draws the table."""
     m = monitor_factory(workers=MAX_CARDS + 2)
     monkeypatch.setenv("SYNC_MONITOR_PUSH", "true" if push else "false")
     monkeypatch.setenv("SYNC_MONITOR_PUSH_SECRET", SECRET)
@@ -91,9 +90,7 @@ def test_the_syncs_beyond_the_cards_are_counted_once(
     m.wait(lambda s: len(s.active) == MAX_CARDS + 2)
     assert not m.app.exception
     captions = [c.value for c in m.app.caption if "more active syncs" in c.value]
-    assert [e.label for e in m.app.expander if e.label == "The other active syncs"] == [
-        "The other active syncs"
-    ]
+    tables = [e.label for e in m.app.expander if e.label == "The other active syncs"]
     if push:
         [component] = [
             e
@@ -101,7 +98,11 @@ def test_the_syncs_beyond_the_cards_are_counted_once(
             if getattr(e, "type", "") == "bidi_component"
             and e.proto.component_name == "sync_monitor_live"
         ]
-        assert json.loads(component.proto.json)["state"]["more"] == 2
+        state = json.loads(component.proto.json)["state"]
+        assert state["more"] == 2
+        assert len(state["others"]) == 2
         assert captions == []
+        assert tables == []
     else:
         assert captions == ["2 more active syncs:"]
+        assert tables == ["The other active syncs"]

@@ -5,6 +5,7 @@ stale; when the backend is back, the page is live again by itself."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -71,4 +72,54 @@ def test_cards_freeze_while_the_backend_is_down_and_the_page_is_live_again_after
         expect(retry).to_be_enabled(timeout=ms(30))
     finally:
         again.stop()
+    assert m.page_errors == []
+
+
+def _steady(page: Page, selector: str, seconds_: float) -> bool:
+    """Whether the text at `selector` stays the same, sampled every 0.5 s for `seconds_`."""
+    first = page.locator(selector).first.inner_text()
+    end = time.monotonic() + seconds_
+    while time.monotonic() < end:
+        page.wait_for_timeout(500)  # a sampling rate: the property is that nothing moves
+        if page.locator(selector).first.inner_text() != first:
+            return False
+    return True
+
+
+def test_rate_limited_the_page_is_stale_and_says_why_and_recovers_after_retry_after(
+    live: Start,
+) -> None:
+    """Rate-limited (429, Retry-After 60 s): stale with the reason, times frozen, Retry and
+    Cancel unavailable with why, the note naming the backend, not the budget; live again once
+    the service answers, without asking before its Retry-After."""
+    m = live()
+    m.api.create_set(name="Long sync", platform="google", behaviour=SLOW, queue=True)
+    broken = "Broken sync"
+    m.api.create_set(name=broken, platform="reddit", failed_error="Reddit Ads API error 503")
+    page = m.open()
+    expect(page.locator(".sm-progress-text")).to_contain_text(PROGRESS, timeout=ms(20))
+    failure = m.failure(broken)
+    failure.locator("summary").click()
+    retry = failure.get_by_role("button", name=f"Retry “{broken}”", exact=True)
+    expect(retry).to_be_enabled()
+
+    m.api.set_faults(error_rate=1.0, error_status=429)
+    limited = "the Dotoro API is rate-limiting this monitor"
+    expect(page.locator(".sm-banner")).to_contain_text(
+        "rate-limiting this monitor until", timeout=ms(30)
+    )
+    expect(page.locator(".sm-note", has_text="Stale: the last known figures")).to_be_visible()
+    expect(page.locator(".sm-cancel")).to_have_text(f"Cancel is unavailable: {limited}.")
+    expect(retry).to_be_disabled()
+    expect(failure).to_contain_text(f"Retry is unavailable: {limited}.")
+    # The note names the cause: the backend, not the request budget.
+    expect(page.locator(".sm-note", has_text=f"are paused: {limited}.")).to_be_visible()
+    expect(page.get_by_text("request budget")).to_have_count(0)
+    assert _steady(page, ".sm-elapsed", 3.0), "the running time went on while stale"
+
+    m.api.set_faults(error_rate=0.0)
+    # The service asked for 60 s: live again after that, and not long after.
+    expect(page.locator(".sm-line")).to_have_text("Live", timeout=ms(90))
+    expect(retry).to_be_enabled(timeout=ms(30))
+    expect(page.locator(".sm-cancel button")).to_be_visible(timeout=ms(30))
     assert m.page_errors == []

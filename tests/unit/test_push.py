@@ -25,7 +25,7 @@ from sync_monitor.live.snapshot import (
 )
 from sync_monitor.push import token
 from sync_monitor.push.delta import apply, diff
-from sync_monitor.push.payload import MAX_CARDS, payload, sections_digest
+from sync_monitor.push.payload import MAX_CARDS, payload
 from sync_monitor.push.protocol import Card
 from sync_monitor.push.publisher import KEEP, Publisher
 from sync_monitor.text import NAME_LIMIT, plain
@@ -190,29 +190,40 @@ def test_payload_shows_at_most_max_cards_and_counts_the_rest() -> None:
     assert state["more"] == 5
 
 
-def test_sections_digest_changes_with_what_the_charts_draw_only() -> None:
-    base = snapshot()
-    assert sections_digest(base) == sections_digest(
-        snapshot(version=2, active=(card(1, done=9), card(2)))
-    ), "progress alone is drawn by the cards, not the charts"
-    assert sections_digest(base) != sections_digest(snapshot(pending=()))
-    assert sections_digest(base) != sections_digest(snapshot(active=(card(1),)))
+def test_the_summary_is_counts_that_change_with_the_figures_not_the_clock() -> None:
     failed = FailedView("set-f", None, "set-f", "Broken", Platform.REDDIT, "boom", NOW)
-    assert sections_digest(base) != sections_digest(snapshot(failed=(failed,)))
-    done = Finished(NOW, Platform.META, JobState.COMPLETED, 30.0, "job-9")
-    assert sections_digest(base) != sections_digest(snapshot(finished=(done,)))
-    # What the component draws (a retry under way, a queue's order and waits) reruns nothing.
-    assert sections_digest(snapshot(failed=(failed,))) == sections_digest(
-        snapshot(failed=(replace(failed, retrying=True),))
+    done = Finished(NOW - timedelta(minutes=5), Platform.META, JobState.COMPLETED, 30.0, "job-9")
+    lost = Finished(NOW - timedelta(minutes=70), Platform.META, JobState.FAILED, 30.0, "job-8")
+    base = snapshot(failed=(failed,), finished=(done, lost))
+    shown = payload(base)["summary"]
+    assert sorted(shown["states"]) == [
+        ["Failed (24 h)", "Reddit", 1],
+        ["Queued", "Google", 1],
+        ["Syncing", "Meta", 2],
+    ]
+    assert shown["rates"] == [["Meta", 2, 1]]
+    assert len(shown["hours"]) == 12
+    assert shown["hours"][-1] == round(NOW.replace(minute=0, second=0).timestamp() * 1000)
+    # 13:57 and 12:52, in the hours starting 13:00 and 12:00; the last hour is 14:00.
+    assert sorted(shown["throughput"]) == [[9, "Meta", 1], [10, "Meta", 1]]
+    # Progress and waits are not in it: the state stays put while only they move.
+    moved = snapshot(
+        version=2,
+        active=(card(1, done=9), card(2)),
+        pending=(queued(1, 1, 45.0),),
+        failed=(failed,),
+        finished=(done, lost),
     )
-    two = (queued(1, 1, 31.0), queued(2, 2, 500.0))
-    assert sections_digest(snapshot(pending=two)) == sections_digest(
-        snapshot(
-            pending=(replace(two[1], position=1, waiting_s=520.0), replace(two[0], position=2))
-        )
-    )
-    # The charts' windows move by the minute.
-    assert sections_digest(base) != sections_digest(snapshot(taken_at=NOW + timedelta(minutes=1)))
+    assert payload(moved)["summary"] == shown
+    assert payload(snapshot(pending=()))["summary"] != payload(snapshot())["summary"]
+
+
+def test_the_syncs_beyond_the_cards_are_rows_with_their_start() -> None:
+    many = tuple(card(n) for n in range(MAX_CARDS + 2))
+    state = payload(snapshot(active=many))
+    assert [o["name"] for o in state["others"]] == [f"Acme {n}" for n in (24, 25)]
+    assert state["others"][0]["started"] == round((NOW.timestamp() - 80) * 1000)
+    assert state["others"][0]["progress"] == "50% · 5 of 10 campaigns synced"
 
 
 def test_time_passing_changes_no_queue_row() -> None:

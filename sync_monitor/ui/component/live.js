@@ -4,18 +4,18 @@
 // The page hands this component a token, the route's path and the state of the moment; the
 // component opens one WebSocket, applies the published changes (the same rules as push/delta.py)
 // and updates the page in place, with no Streamlit rerun: all it draws comes from one pushed
-// state, so header, cards, queue and failures agree by construction, and what follows the clock
-// (running for, waiting for, starts in, ago) is worded here, every second. It tells the page
-// four things: whether push works (so that the page falls back to timed reruns), when the charts
-// changed (through their own signal, sections.js, so that only they rerun, at most every 10 s),
-// a confirmed cancel and a retry. Backend text is only ever set with textContent. Every name the
-// page and the components share (reports, events, the charts' mark) comes in `data.names`, from
-// sync_monitor/push/protocol.py, the one source of the protocol.
+// state, so header, cards, queue, failures and charts agree by construction, and what follows
+// the clock (running for, waiting for, starts in, ago) is worded here, every second: a tab nobody
+// touches reruns no Streamlit script. It tells the page three things: whether push works (so
+// that the page falls back to timed reruns), a confirmed cancel, and a retry. Backend text is
+// only ever set with textContent. Every name the page and the components share (reports,
+// events) comes in `data.names`, from sync_monitor/push/protocol.py, the one source of the
+// protocol.
 //
 // One module, joined by ui/push.py in this order: shared.js (what the server computes alike),
 // this file (the component: its state, its life, what it reports), live_socket.js (the push
-// channel), live_charts.js (asking the charts to redraw), live_cards.js (header and cards),
-// live_cancel.js, live_queue.js, live_failures.js.
+// channel), live_cards.js (header and cards), live_cancel.js, live_queue.js, live_failures.js,
+// live_summary.js (the charts, and the table of the syncs beyond the cards).
 
 const SILENT_MS = 40000; // the route sends at least a heartbeat every 15 s: silence means a dead link
 const controllers = new WeakMap();
@@ -79,8 +79,7 @@ class Live {
     this.cards = new Map();
     this.leaving = new Map(); // cards gone whose end is not announced yet
     this.confirming = null;
-    this.sectionsAsked = { at: -Infinity, attempt: 0 }; // the last ask for the charts to redraw
-    this.chartsTimer = null;
+    this.summaryDrawn = null; // the figures the charts show
     this.pushReported = null;
     this.waiting = new Map(); // reports held while the viewer leaves the page: name -> send
     this.waitTimer = null;
@@ -111,11 +110,13 @@ class Live {
     this.more = el("p", "sm-note");
     this.announcer = el("div", "sm-sr");
     this.announcer.setAttribute("aria-live", "polite");
+    this.othersBox = this.buildOthers();
     this.sections = el("div", "sm-sections");
     this.queueBox = this.buildQueue();
     this.failuresBox = this.buildFailures();
     this.sections.append(this.queueBox, this.failuresBox);
-    this.box.append(this.headerBox, this.heading, this.empty, this.grid, this.more, this.sections, this.announcer);
+    this.summaryBox = this.buildSummary();
+    this.box.append(this.headerBox, this.heading, this.empty, this.grid, this.more, this.othersBox, this.sections, this.summaryBox, this.announcer);
     this.root.appendChild(this.box);
   }
 
@@ -161,8 +162,8 @@ class Live {
     for (const view of this.cards.values()) this.fillElapsed(view);
     this.fillQueueTimes(this.state);
     this.fillFailureTimes(this.state);
+    this.fillOthers(this.state);
     if (this.leaving.size) this.announceEnds(this.state);
-    this.askCharts();
   }
 
   render() {
@@ -170,9 +171,10 @@ class Live {
     if (!state || this.data.paused) return;
     this.renderHeader(state);
     this.renderCards(state);
+    this.fillOthers(state);
     this.renderQueue(state);
     this.renderFailures(state);
-    this.askCharts();
+    this.renderSummary(state);
   }
 
   close() {
@@ -180,7 +182,6 @@ class Live {
     clearInterval(this.timer);
     clearTimeout(this.retryTimer);
     clearTimeout(this.waitTimer);
-    clearTimeout(this.chartsTimer);
     this.retryTimer = null;
     if (this.socket) this.socket.close();
     this.socket = null;

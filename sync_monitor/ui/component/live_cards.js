@@ -68,7 +68,7 @@ Object.assign(Live.prototype, {
       for (const node of [...this.grid.querySelectorAll(".sm-placeholder")]) node.remove();
     }
     this.more.hidden = !state.more;
-    setText(this.more, state.more ? `${state.more} more active syncs: see the table below.` : "");
+    setText(this.more, state.more ? `${state.more} more active syncs, in the table below.` : "");
   },
 
   announceEnds(state) {
