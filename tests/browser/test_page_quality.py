@@ -66,7 +66,7 @@ def serious(page: Page) -> list[str]:
     ]
 
 
-QUEUE_TABLE = ".sm-table"  # the rest of the queue, drawn by the live component
+QUEUE_TABLE = ".sm-queue .sm-table"  # the rest of the queue, drawn by the live component
 
 
 def open_everything(m: Live, page: Page) -> None:

@@ -53,7 +53,7 @@ Object.assign(Live.prototype, {
     for (const [platform, n] of parts) {
       const segment = el("div", "sm-segment");
       segment.style.background = (this.data.colors || {})[platform] || "#8c8c8c";
-      segment.style.flexGrow = String(n);
+      segment.style.flexGrow = String(total ? n / total : 0); // shares of the stack, summing to 1
       fill.append(segment);
     }
     bar.append(fill);
