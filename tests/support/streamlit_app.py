@@ -165,6 +165,8 @@ def serve(
         if failed():
             _show_tail(log, url)
         errors = server_errors(log.read_text(errors="replace"), expected_errors)
+        if errors:
+            _show_errors(log, url)
         assert not errors, "the server logged errors:\n" + "\n".join(errors)
     finally:
         stop(proc)
@@ -174,6 +176,14 @@ def serve(
 def _show_tail(log: Path, url: str) -> None:
     tail = log.read_text(errors="replace").splitlines()[-LOG_TAIL:]
     print(f"--- the monitor's log, last {len(tail)} lines ({url}):", *tail, sep="\n")
+
+
+def _show_errors(log: Path, url: str, following: int = 40) -> None:
+    """Each error line of the log with the lines after it (its traceback)."""
+    lines = log.read_text(errors="replace").splitlines()
+    for i, line in enumerate(lines):
+        if _ERROR.search(line):
+            print(f"--- an error in the monitor's log ({url}):", *lines[i : i + following], sep="\n")
 
 
 def stop(proc: Popen[bytes]) -> None:
