@@ -183,7 +183,8 @@ def _show_errors(log: Path, url: str, following: int = 40) -> None:
     lines = log.read_text(errors="replace").splitlines()
     for i, line in enumerate(lines):
         if _ERROR.search(line):
-            print(f"--- an error in the monitor's log ({url}):", *lines[i : i + following], sep="\n")
+            print(f"--- an error in the monitor's log ({url}):", sep="\n")
+            print(*lines[i : i + following], sep="\n")
 
 
 def stop(proc: Popen[bytes]) -> None:
