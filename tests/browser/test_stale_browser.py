@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -14,7 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from dotoro_local import LocalApiServer
-from tests.support.browser import Live
+from tests.support.browser import Live, until
 from tests.support.pushed import PROGRESS, SLOW
 from tests.support.waiting import ms, seconds, wait_until
 
@@ -122,4 +123,53 @@ def test_rate_limited_the_page_is_stale_and_says_why_and_recovers_after_retry_af
     expect(page.locator(".sm-line")).to_have_text("Live", timeout=ms(90))
     expect(retry).to_be_enabled(timeout=ms(30))
     expect(page.locator(".sm-cancel button")).to_be_visible(timeout=ms(30))
+    assert m.page_errors == []
+
+
+RATE = re.compile(r"rate (\d+(?:\.\d)?)/min")
+NOW_OR_LATER = re.compile(r"starts (now|in ~)")
+
+
+def test_after_a_restart_with_fewer_workers_the_estimates_follow(
+    live: Start, tmp_path: Path
+) -> None:
+    """The service restarts with 2 workers where it had 3: the monitor learns the 2 (a worker
+    count falls as well as rises), says "starts now" for no queued sync while both are busy,
+    and rates each sync from its own recent progress (not a run's whole count over the few
+    seconds it has been seen since the restart)."""
+    m = live(workers=3, db_path=tmp_path / "api.sqlite3")
+    slow = {"campaigns": 3000, "seconds_per_campaign": 0.1}  # 600/min, for the whole test
+    for n in range(6):
+        m.api.create_set(name=f"Set {n}", platform="google", behaviour=slow, queue=True)
+    page = m.open()
+    expect(page.locator(".sm-card:not(.sm-placeholder)")).to_have_count(3, timeout=ms(30))
+    expect(m.queue()).to_contain_text("Estimates assume 3 workers", timeout=ms(60))
+    port = urlsplit(m.api.url).port
+    assert port is not None
+    m.api.server.stop()
+    expect(page.locator(".sm-note", has_text="Stale:")).to_be_visible(timeout=ms(30))
+
+    config = replace(m.api.server.config, workers=2)
+    again = LocalApiServer(config, port=port).start(timeout=seconds(20))
+    try:
+        expect(page.locator(".sm-line")).to_have_text("Live", timeout=ms(30))
+        expect(page.locator(".sm-card:not(.sm-placeholder)")).to_have_count(2, timeout=ms(30))
+        # From here, both workers are busy for minutes: no queued sync may start "now".
+        said: list[str] = []
+
+        def learned() -> bool:
+            whens = page.locator(".sm-qwhen").all_inner_texts()
+            said.extend(w for w in whens if "starts now" in w)
+            return "Estimates assume 2 workers" in m.queue().inner_text()
+
+        until(page, learned, "the monitor learns the 2 workers", timeout=60)
+        assert said == [], f"'starts now' while every worker was busy: {said[:3]}"
+        assert all(NOW_OR_LATER.search(w) for w in page.locator(".sm-qwhen").all_inner_texts())
+        rates = [
+            float(r) for r in RATE.findall(" ".join(page.locator(".sm-rest").all_inner_texts()))
+        ]
+        assert rates, "the cards say no rate"
+        assert max(rates) < 1200, f"rates of {rates}/min for syncs that do 600/min"
+    finally:
+        again.stop()
     assert m.page_errors == []

@@ -50,6 +50,12 @@ function el(tag, cls, text) {
   return node;
 }
 
+// Written only when it differs: fifty tabs draw every message, and a write restyles.
+function setHidden(node, hidden) {
+  const value = Boolean(hidden);
+  if (node.hidden !== value) node.hidden = value;
+}
+
 function setText(node, text) {
   const value = text === null || text === undefined ? "" : String(text);
   if (node.textContent !== value) node.textContent = value;
@@ -125,7 +131,7 @@ class Live {
     const first = this.data === null;
     this.data = data;
     if (data.zone) zone = data.zone;
-    this.box.hidden = data.mode !== data.names.modePush;
+    setHidden(this.box, data.mode !== data.names.modePush);
     if (first && data.state) {
       this.state = data.state;
       this.seq = data.seq || 0;
@@ -163,18 +169,27 @@ class Live {
     this.fillQueueTimes(this.state);
     this.fillFailureTimes(this.state);
     this.fillOthers(this.state);
+    if (this.retriesAsked.size) this.renderFailures(this.state, false); // a click unanswered
     if (this.leaving.size) this.announceEnds(this.state);
   }
 
-  render() {
+  // Draw the state; `change`: the pushed change that led to it, so that only the parts it
+  // touches are drawn again (null: all of them). Fifty tabs on one machine draw every message:
+  // a message that moves one card must cost one card.
+  render(change = null) {
     const state = this.state;
     if (!state || this.data.paused) return;
+    const lists = change ? change.lists || {} : null;
+    const touched = (...names) => change === null || names.some((n) => n in change || n in lists);
+    const everywhere = touched("loaded", "skeleton", "until");
     this.renderHeader(state);
-    this.renderCards(state);
-    this.fillOthers(state);
-    this.renderQueue(state);
-    this.renderFailures(state);
-    this.renderSummary(state);
+    // A pushed change keeps the items it does not name as they were (the same objects), so an
+    // item drawn from another object is one that changed.
+    if (everywhere || touched("cards", "more", "ended")) this.renderCards(state, everywhere || change === null);
+    if (everywhere || touched("others")) this.fillOthers(state);
+    if (everywhere || touched("queue", "workers")) this.renderQueue(state);
+    if (everywhere || touched("failures", "held_back")) this.renderFailures(state, everywhere || touched("held_back"));
+    if (everywhere || touched("summary")) this.renderSummary(state);
   }
 
   close() {

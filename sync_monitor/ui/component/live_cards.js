@@ -5,19 +5,23 @@ const ENDED_WAIT_MS = 5000; // a card gone with no outcome by then: "is no longe
 
 Object.assign(Live.prototype, {
   renderHeader(state) {
-    this.dot.className = state.live ? "sm-dot sm-ok" : "sm-dot sm-bad";
-    this.status.hidden = !state.loaded;
+    // Written only when they differ: fifty tabs draw every message, and a write restyles.
+    const dot = state.live ? "sm-dot sm-ok" : "sm-dot sm-bad";
+    if (this.dot.className !== dot) this.dot.className = dot;
+    setHidden(this.status, !state.loaded);
     setText(this.line, say(state.line));
     const updated = state.updated ? ` · updated ${say(state.updated)}` : "";
     setText(this.rest, `${updated} · ${say(state.source)}`);
-    this.banner.hidden = !state.banner;
-    if (state.banner) {
+    setHidden(this.banner, !state.banner);
+    if (state.banner && this.banner.className !== `sm-banner sm-${state.banner.level}`) {
       this.banner.className = `sm-banner sm-${state.banner.level}`;
+    }
+    if (state.banner) {
       setText(this.banner, say(state.banner.words));
     }
-    this.staleNote.hidden = !state.stale;
+    setHidden(this.staleNote, !state.stale);
     setText(this.staleNote, say(state.stale));
-    this.counts.hidden = !state.loaded;
+    setHidden(this.counts, !state.loaded);
     if (this.counts.childElementCount !== state.counts.length) {
       this.counts.replaceChildren(...state.counts.map(() => {
         const box = el("div", "sm-count");
@@ -30,14 +34,15 @@ Object.assign(Live.prototype, {
       setText(box.children[0], label);
       setText(box.children[1], n);
     });
-    this.notes.hidden = !state.notes;
+    setHidden(this.notes, !state.notes);
     setText(this.notes, state.notes);
   },
 
-  renderCards(state) {
+  // `all`: fill every card again (else only those whose words changed: live.js render).
+  renderCards(state, all = true) {
     const showCards = state.loaded || state.skeleton;
-    this.heading.hidden = !showCards;
-    this.empty.hidden = !(state.loaded && state.cards.length === 0);
+    setHidden(this.heading, !showCards);
+    setHidden(this.empty, !(state.loaded && state.cards.length === 0));
     const seen = new Set();
     const previous = new Map(this.cards);
     state.cards.forEach((card, i) => {
@@ -46,8 +51,10 @@ Object.assign(Live.prototype, {
       if (!view) {
         view = this.newCard(card.key);
         this.cards.set(card.key, view);
+        this.fillCard(view, card);
+      } else if (all || view.card !== card) {
+        this.fillCard(view, card);
       }
-      this.fillCard(view, card);
       if (this.grid.children[i] !== view.node) this.grid.insertBefore(view.node, this.grid.children[i] || null);
     });
     for (const [key, view] of previous) {
@@ -67,7 +74,7 @@ Object.assign(Live.prototype, {
       this.grid.classList.remove("sm-skeleton");
       for (const node of [...this.grid.querySelectorAll(".sm-placeholder")]) node.remove();
     }
-    this.more.hidden = !state.more;
+    setHidden(this.more, !state.more);
     setText(this.more, state.more ? `${state.more} more active syncs, in the table below.` : "");
   },
 
@@ -134,7 +141,7 @@ Object.assign(Live.prototype, {
     const old = view.card;
     view.card = card;
     setText(view.name, card.name);
-    view.more.hidden = !card.full_name;
+    setHidden(view.more, !card.full_name);
     if (!card.full_name) view.full.hidden = true;
     setText(view.full, card.full_name);
     setText(view.badge, card.platform);
@@ -154,7 +161,7 @@ Object.assign(Live.prototype, {
     if (card.stream) parts.push(card.stream);
     setText(view.rest, parts.length ? ` · ${parts.join(" · ")}` : "");
     setText(view.failed, card.failed ? ` · ${card.failed}` : "");
-    view.stalled.hidden = !card.stalled;
+    setHidden(view.stalled, !card.stalled);
     setText(view.stalled, card.stalled);
     const cancelKey = `${card.cancel}|${card.cancel_note}|${card.name}|${this.data.canAct}`;
     if (!old || view.cancelShown !== cancelKey) {

@@ -30,15 +30,23 @@ Object.assign(Live.prototype, {
     return box;
   },
 
-  renderFailures(state) {
+  // `refill`: fill every failure again (else only those whose words changed: live.js render).
+  renderFailures(state, refill = true) {
     const loaded = state.loaded;
-    this.failuresBox.hidden = !(loaded || state.skeleton);
+    setHidden(this.failuresBox, !(loaded || state.skeleton));
     const all = loaded ? state.failures : [];
-    this.failuresNote.hidden = loaded;
+    setHidden(this.failuresNote, loaded);
     setText(this.failuresNote, "Loading failures…");
-    this.failuresOk.hidden = !loaded || all.length > 0;
+    setHidden(this.failuresOk, !loaded || all.length > 0);
     const rows = all.slice(0, this.failedShown);
     const seen = new Set();
+    const given = new Set(); // retries clicked that the pushed state never answered
+    for (const [set, asked] of this.retriesAsked) {
+      if (!all.some((r) => r.set_id === set) || Date.now() - asked.at > RETRY_WAIT_MS) {
+        this.retriesAsked.delete(set);
+        given.add(set);
+      }
+    }
     let lostFocus = null;
     rows.forEach((row, i) => {
       seen.add(row.key);
@@ -46,8 +54,10 @@ Object.assign(Live.prototype, {
       if (!view) {
         view = this.newFailure();
         this.failureViews.set(row.key, view);
+        this.fillFailure(view, row, state);
+      } else if (refill || view.row !== row || this.retriesAsked.has(row.set_id) || given.has(row.set_id)) {
+        this.fillFailure(view, row, state);
       }
-      this.fillFailure(view, row, state);
       if (this.failuresList.children[i] !== view.node) this.failuresList.insertBefore(view.node, this.failuresList.children[i] || null);
     });
     for (const [key, view] of this.failureViews) {
@@ -58,18 +68,15 @@ Object.assign(Live.prototype, {
       view.node.remove();
       this.failureViews.delete(key);
     }
-    for (const [set, asked] of this.retriesAsked) {
-      if (!all.some((r) => r.set_id === set) || Date.now() - asked.at > RETRY_WAIT_MS) this.retriesAsked.delete(set);
-    }
     // A retried failure leaves the list once queued: focus moves to the one that took its place.
     if (lostFocus !== null) {
       const next = this.failuresList.children[Math.min(lostFocus, this.failuresList.childElementCount - 1)];
       (next ? next.querySelector("summary") : this.failuresHeading).focus();
     }
     const more = all.length - rows.length;
-    this.failuresShownNote.hidden = more <= 0;
+    setHidden(this.failuresShownNote, more <= 0);
     setText(this.failuresShownNote, `Showing ${rows.length} of ${all.length}, newest first.`);
-    this.failuresMore.hidden = more <= 0;
+    setHidden(this.failuresMore, more <= 0);
     setText(this.failuresMore, `Show ${Math.min(FAILED_PAGE, more)} more`);
     this.fillFailureTimes(state);
   },
@@ -120,18 +127,18 @@ Object.assign(Live.prototype, {
     setText(view.summary, `${row.name} · ${row.platform} · ${when} — ${row.preview}`);
     setText(view.kindName, `${row.kind}.`);
     setText(view.advice, row.advice);
-    view.tries.hidden = !row.tries;
+    setHidden(view.tries, !row.tries);
     setText(view.tries, row.tries ? `Tried ${row.tries[0]} of ${row.tries[1]} times.` : "");
     const text = row.error || "";
     const long = text.length > ERROR_LIMIT;
-    view.showAll.hidden = !(long || row.full_name);
+    setHidden(view.showAll, !(long || row.full_name));
     setText(view.showAll, view.all ? "Show less" : `Show all (${((row.full_name || row.name).length + text.length).toLocaleString("en-US")} characters)`);
     view.showAll.setAttribute("aria-expanded", String(view.all));
-    view.fullName.hidden = !(view.all && row.full_name);
+    setHidden(view.fullName, !(view.all && row.full_name));
     setText(view.fullName, row.full_name);
-    view.error.hidden = !text;
+    setHidden(view.error, !text);
     setText(view.error, view.all || !long ? text : `${text.slice(0, ERROR_LIMIT)}…`);
-    view.stackToggle.hidden = !row.stack;
+    setHidden(view.stackToggle, !row.stack);
     setText(view.stack, row.stack);
     // Retry: for operators (the hub refuses anyone else whatever reaches it); unavailable, with
     // the reason, while the service cannot be reached.
@@ -140,7 +147,7 @@ Object.assign(Live.prototype, {
     if (asked && asked.seen && !row.retrying) this.retriesAsked.delete(row.set_id); // answered
     const busy = row.retrying || this.retriesAsked.has(row.set_id);
     const offered = this.data.canAct;
-    view.retry.hidden = !offered;
+    setHidden(view.retry, !offered);
     setText(view.retry, `Retry ${quoted(row.name)}${row.retry_helps ? "" : " anyway"}`);
     view.retry.className = row.retry_helps ? "sm-button sm-primary" : "sm-button";
     view.retry.title = row.retry_helps ? "" : "Only after the ad account has been reconnected.";
@@ -148,10 +155,10 @@ Object.assign(Live.prototype, {
     // While retrying the button stays where it is (and keeps focus); a second click sends nothing.
     view.retry.setAttribute("aria-disabled", String(busy || Boolean(state.held_back)));
     const note = !offered ? "Retry is for operators." : state.held_back ? `Retry is unavailable: ${state.held_back}.` : "";
-    view.note.hidden = !note;
+    setHidden(view.note, !note);
     setText(view.note, note);
-    view.retrying.hidden = !busy;
-    view.refused.hidden = !row.refused || busy;
+    setHidden(view.retrying, !busy);
+    setHidden(view.refused, !row.refused || busy);
     setText(view.refused, row.refused ? `The retry was refused. ${row.refused}` : "");
   },
 

@@ -41,9 +41,9 @@ Object.assign(Live.prototype, {
 
   renderQueue(state) {
     const loaded = state.loaded;
-    this.queueBox.hidden = !(loaded || state.skeleton);
+    setHidden(this.queueBox, !(loaded || state.skeleton));
     const rows = loaded ? state.queue : [];
-    this.queueNote.hidden = loaded && rows.length > 0;
+    setHidden(this.queueNote, loaded && rows.length > 0);
     setText(this.queueNote, loaded ? "The queue is empty: new syncs start at once." : "Loading the queue…");
     const pinned = rows.filter((r, i) => i < QUEUE_SHOWN || r.optimistic || r.just_queued);
     const rest = rows.filter((r, i) => !(i < QUEUE_SHOWN || r.optimistic || r.just_queued));
@@ -60,7 +60,7 @@ Object.assign(Live.prototype, {
       setText(view.name, ` ${row.name} `);
       setText(view.badge, row.platform);
       view.badge.dataset.platform = row.platform.toLowerCase();
-      view.fresh.hidden = !row.just_queued;
+      setHidden(view.fresh, !row.just_queued);
       if (this.queueRows.children[i] !== view.node) this.queueRows.insertBefore(view.node, this.queueRows.children[i] || null);
     });
     for (const [key, view] of this.queueViews) {
@@ -68,12 +68,12 @@ Object.assign(Live.prototype, {
       view.node.remove();
       this.queueViews.delete(key);
     }
-    this.queueMore.hidden = rest.length === 0;
+    setHidden(this.queueMore, rest.length === 0);
     setText(this.queueMore, `${rest.length} more in the queue.`);
-    this.queueRest.hidden = rest.length === 0;
+    setHidden(this.queueRest, rest.length === 0);
     this.queueRestRows = rest;
     const timed = rows.some((r) => !r.optimistic && !r.at_least);
-    this.queueFoot.hidden = !loaded || rows.length === 0;
+    setHidden(this.queueFoot, !loaded || rows.length === 0);
     setText(this.queueFoot, timed
       ? `Estimates assume ${state.workers} worker${state.workers === 1 ? "" : "s"} and the durations seen per platform; ranges run from typical to slow.`
       : "This backend gives no queue times: the queue is in the order the monitor saw the syncs queued, and there are no start estimates.");

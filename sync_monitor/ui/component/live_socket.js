@@ -66,10 +66,12 @@ Object.assign(Live.prototype, {
       return;
     }
     if (typeof message.now === "number") this.skew = message.now - Date.now();
+    let change = null; // what to draw again: a full state, everything
     if (message.type === "full") {
       this.state = message.state;
     } else if (message.type === "delta" && this.state && message.epoch === this.epoch && message.seq === this.seq + 1) {
       this.state = applyChange(this.state, message.change);
+      change = message.change;
     } else if (message.type === "delta") {
       // Out of step (should not happen): start over with the full state.
       if (this.socket) this.socket.close();
@@ -80,7 +82,7 @@ Object.assign(Live.prototype, {
     }
     this.epoch = message.epoch;
     this.seq = message.seq;
-    if (!this.data.paused) this.render();
+    if (!this.data.paused) this.render(change);
   },
 
   showReconnecting() {

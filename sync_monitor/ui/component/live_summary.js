@@ -41,7 +41,7 @@ Object.assign(Live.prototype, {
 
   legend(chart, platforms) {
     chart.legend.replaceChildren(...platforms.flatMap((p) => [this.swatch(p), el("span", "sm-legend-name", p)]));
-    chart.legend.hidden = platforms.length === 0;
+    setHidden(chart.legend, platforms.length === 0);
   },
 
   // A bar of segments, one per platform, `total / max` of the track's width.
@@ -61,7 +61,7 @@ Object.assign(Live.prototype, {
   },
 
   renderSummary(state) {
-    this.summaryBox.hidden = !state.loaded;
+    setHidden(this.summaryBox, !state.loaded);
     if (!state.loaded) return;
     const summary = state.summary;
     const key = JSON.stringify([summary, this.data.zone, this.data.colors]);
@@ -171,7 +171,7 @@ Object.assign(Live.prototype, {
   // The table is filled only while someone looks at it; its running times follow the clock.
   fillOthers(state) {
     const rows = state && state.loaded ? state.others || [] : [];
-    this.othersBox.hidden = rows.length === 0;
+    setHidden(this.othersBox, rows.length === 0);
     if (!this.othersBox.open) return;
     const now = this.nowMs(state);
     while (this.othersBody.childElementCount > rows.length) this.othersBody.lastChild.remove();
