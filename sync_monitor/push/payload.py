@@ -42,17 +42,19 @@ def _ms(seconds: float) -> int:
 
 def _card(said: CardWords, as_of_ms: int, frozen: bool) -> Card:
     """A card as the page words it (CardWords, under its own names), for the browser: the start
-    in place of the elapsed time, since the browser keeps counting (up to `until`, when the
-    figures are stale)."""
+    in place of the elapsed time and the moment of the ETA in place of its seconds, since the
+    browser keeps counting (up to `until`, when the figures are stale)."""
     # Whole seconds: the start is fixed, but worked out again from each snapshot it would jitter.
     started = (
         None if said.elapsed_s is None else round((as_of_ms - _ms(said.elapsed_s)) / 1000) * 1000
     )
-    card = {f.name: getattr(said, f.name) for f in fields(said) if f.name != "elapsed_s"}
+    eta_at = None if said.eta_s is None else round((as_of_ms + _ms(said.eta_s)) / 1000) * 1000
+    timed = ("elapsed_s", "eta_s")
+    card = {f.name: getattr(said, f.name) for f in fields(said) if f.name not in timed}
     card |= {
         "started": started,
+        "eta_at": eta_at,
         "until": as_of_ms if frozen else None,
-        "details": list(said.details),
         "cancel": said.cancel.value,
     }
     return cast(Card, card)

@@ -87,7 +87,7 @@ class Banner(TypedDict):
 
 class Card(TypedDict):
     """One active sync's card: words/cards.py CardWords under its own names (a test holds them
-    equal), with `started` and `until` in place of `elapsed_s`."""
+    equal), with `started`, `eta_at` and `until` in place of `elapsed_s` and `eta_s`."""
 
     key: str
     job_id: str | None
@@ -100,7 +100,9 @@ class Card(TypedDict):
     elapsed_prefix: str
     started: int | None  # epoch ms, whole seconds; the browser counts the elapsed time
     until: int | None  # epoch ms: stale figures, whose elapsed time stops here; None: live
-    details: list[str]
+    rate: str | None  # "rate 4.0/min", where progress is known (then an ETA is said too)
+    eta_at: int | None  # epoch ms, whole seconds: the estimated end, which the browser counts to
+    tries: str | None
     failed: str | None
     stream: str | None
     stalled: str | None

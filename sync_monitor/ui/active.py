@@ -10,7 +10,7 @@ from sync_monitor.push.payload import (
     MAX_CARDS,  # beyond it, the rest of the active syncs go in a table
 )
 from sync_monitor.text import NAME_LIMIT, duration, escape_markdown, quoted
-from sync_monitor.words.cards import CancelState, card_words
+from sync_monitor.words.cards import CancelState, card_words, figures
 from sync_monitor.words.status import first_answer_pending
 
 from .clicks import Who, cancel_clicked
@@ -36,7 +36,7 @@ def _card(
             st.code(said.full_name, language=None, wrap_lines=True, height=320)
         # HTML, not st.progress: its bar is named "progress" whatever it measures (markup.py).
         st.html(progress_bar(said.bar_label, said.fraction, said.progress))
-        details = [f"{said.elapsed_prefix} {duration(said.elapsed_s)}", *said.details]
+        details = figures(said, said.elapsed_s, said.eta_s)
         if said.failed:
             details.append(f":orange[{said.failed}]")
         if said.stream:

@@ -44,12 +44,23 @@ class CardWords:
     bar_label: str  # the bar's accessible name: "Acme – Black Friday: 69 %"
     elapsed_prefix: str  # "Elapsed" or "Running for at least" (no start time from the backend)
     elapsed_s: float | None  # as of the snapshot's figures; the component counts on while live
-    details: tuple[str, ...]  # rate and ETA, where progress is known
+    rate: str | None  # "rate 4.0/min", where progress is known (then an ETA is said too)
+    eta_s: float | None  # as of the snapshot's figures; the component counts it down
+    tries: str | None  # "try 2 of 3": pg-boss retried it
     failed: str | None
     stream: str | None
     stalled: str | None
     cancel: CancelState
     cancel_note: str
+
+
+def figures(said: CardWords, elapsed_s: float | None, eta_s: float | None) -> list[str]:
+    """A card's line of figures, with its running time and ETA as of a moment: "Elapsed 1 min
+    20 s · rate 4.0/min · ETA 1 min 15 s · try 2 of 3" (the push component says the same from
+    the times it counts: component/live_cards.js)."""
+    said_eta = [f"ETA {duration(eta_s)}"] if said.rate is not None else []
+    parts = [f"{said.elapsed_prefix} {duration(elapsed_s)}", *filter(None, [said.rate])]
+    return [*parts, *said_eta, *filter(None, [said.tries])]
 
 
 def card_words(card: ActiveView, snap: Snapshot) -> CardWords:
@@ -64,9 +75,7 @@ def card_words(card: ActiveView, snap: Snapshot) -> CardWords:
         fraction = None
         progress = "Syncing – live progress not available from this backend"
         bar_label = f"{name}: progress not available"
-    details = (f"rate {rate(card.rate_per_min)}", f"ETA {duration(card.eta_s)}") if p.known else ()
-    if card.tries is not None and card.tries[0] > 1:  # pg-boss retried it (issue 12)
-        details = (*details, f"try {card.tries[0]} of {card.tries[1]}")
+    retried = card.tries is not None and card.tries[0] > 1  # by pg-boss (issue 12)
     stream = card.stream
     stream_words = None
     if stream is not None and stream.kind is StreamKind.RECONNECTING:
@@ -99,7 +108,9 @@ def card_words(card: ActiveView, snap: Snapshot) -> CardWords:
         bar_label=bar_label,
         elapsed_prefix="Running for at least" if card.elapsed_at_least else "Elapsed",
         elapsed_s=card.elapsed_s,
-        details=details,
+        rate=f"rate {rate(card.rate_per_min)}" if p.known else None,
+        eta_s=card.eta_s if p.known else None,
+        tries=f"try {card.tries[0]} of {card.tries[1]}" if retried and card.tries else None,
         failed=f"{p.failed} failed" if p.failed else None,
         stream=stream_words,
         stalled=(

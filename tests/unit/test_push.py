@@ -29,7 +29,7 @@ from sync_monitor.push.payload import MAX_CARDS, payload
 from sync_monitor.push.protocol import Card
 from sync_monitor.push.publisher import KEEP, Publisher
 from sync_monitor.text import NAME_LIMIT, plain
-from sync_monitor.words.cards import CardWords
+from sync_monitor.words.cards import CardWords, card_words, figures
 from tests.support.logs import LoggedErrors
 from tests.support.waiting import seconds
 
@@ -95,7 +95,9 @@ def test_payload_words_the_cards_as_the_page_does() -> None:
     assert shown["elapsed_prefix"] == "Elapsed"
     # The start, not the elapsed time: the browser keeps counting, and the payload stays put.
     assert shown["started"] == round((NOW.timestamp() - 80) * 1000)
-    assert shown["details"] == ["rate 4.0/min", "ETA 1 min 15 s"]
+    assert shown["rate"] == "rate 4.0/min"
+    # The ETA as a moment the browser counts down to, not "1 min 15 s" pushed every second.
+    assert shown["eta_at"] == round((NOW.timestamp() + 75) * 1000)
     assert shown["cancel"] == "offered"
     assert state["counts"] == [["Syncing now", 1], ["Queued", 1], ["Failed (24 h)", 0]]
     assert state["line"] == ["Live"]
@@ -107,7 +109,8 @@ def test_a_pushed_card_has_the_words_of_the_page_under_their_own_names() -> None
     """No renaming between the page's words and the wire: the protocol's Card is CardWords, with
     the start (and, when stale, the end) in place of the elapsed time (the browser counts it)."""
     worded = {f.name for f in fields(CardWords)}
-    assert set(Card.__annotations__) == worded - {"elapsed_s"} | {"started", "until"}
+    timed = {"elapsed_s", "eta_s"}
+    assert set(Card.__annotations__) == worded - timed | {"started", "eta_at", "until"}
     [shown] = payload(snapshot(active=(card(1, done=11, total=16),)))["cards"]
     assert set(shown) == set(Card.__annotations__)
 
@@ -141,7 +144,8 @@ def test_payload_says_what_the_backend_does_not_tell() -> None:
     assert shown["fraction"] is None
     assert shown["bar_label"] == "Acme 1: progress not available"
     assert shown["elapsed_prefix"] == "Running for at least"
-    assert shown["details"] == []
+    assert shown["rate"] is None
+    assert shown["eta_at"] is None
     assert (shown["cancel"], shown["cancel_note"]) == (
         "unavailable",
         "Cancel is not available on this backend.",
@@ -448,3 +452,27 @@ def test_the_publisher_carries_on_after_a_failed_build(logged_errors: LoggedErro
         assert logged_errors.matching("carries on")
     finally:
         publisher.stop()
+
+
+def test_time_passing_changes_no_card() -> None:
+    """Five seconds on, with no new progress, a card's running time is 5 s more and its ETA 5 s
+    less: the same pushed card (the browser counts both), so nothing is sent."""
+    now = payload(snapshot(active=(card(1),)))["cards"]
+    later = payload(
+        snapshot(
+            active=(card(1, elapsed_s=85.0, eta_s=70.0),), taken_at=NOW + timedelta(seconds=5)
+        )
+    )["cards"]
+    assert now == later
+
+
+def test_the_fallback_says_a_cards_figures_as_the_component_does() -> None:
+    said = card_words(card(1, tries=(2, 3)), snapshot())
+    assert figures(said, 80.0, 75.0) == [
+        "Elapsed 1 min 20 s",
+        "rate 4.0/min",
+        "ETA 1 min 15 s",
+        "try 2 of 3",
+    ]
+    unknown = card_words(card(1, progress=Progress(synced=0, total=0)), snapshot())
+    assert figures(unknown, None, None) == ["Elapsed –"]

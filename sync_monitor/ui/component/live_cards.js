@@ -157,9 +157,6 @@ Object.assign(Live.prototype, {
       view.fill.style.width = `${pct}%`;
     }
     this.fillElapsed(view);
-    const parts = [...card.details];
-    if (card.stream) parts.push(card.stream);
-    setText(view.rest, parts.length ? ` · ${parts.join(" · ")}` : "");
     setText(view.failed, card.failed ? ` · ${card.failed}` : "");
     setHidden(view.stalled, !card.stalled);
     setText(view.stalled, card.stalled);
@@ -170,11 +167,19 @@ Object.assign(Live.prototype, {
     }
   },
 
+  // The card's times, as the clock runs: running for, and the ETA (as words/cards.py figures).
   fillElapsed(view) {
     const card = view.card;
     // Stale figures stop at their time (`until`): a count that goes on would look live.
-    const end = card.until === null ? Date.now() + this.skew : card.until;
-    const seconds = card.started === null ? null : (end - card.started) / 1000;
+    const now = card.until === null ? Date.now() + this.skew : card.until;
+    const seconds = card.started === null ? null : (now - card.started) / 1000;
     setText(view.elapsed, `${card.elapsed_prefix} ${duration(seconds)}`);
+    const parts = [];
+    if (card.rate !== null) {
+      parts.push(card.rate, `ETA ${duration(card.eta_at === null ? null : (card.eta_at - now) / 1000)}`);
+    }
+    if (card.tries) parts.push(card.tries);
+    if (card.stream) parts.push(card.stream);
+    setText(view.rest, parts.length ? ` · ${parts.join(" · ")}` : "");
   },
 });
