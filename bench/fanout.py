@@ -45,7 +45,8 @@ HOUR = 3600.0
 TICKS = os.sysconf("SC_CLK_TCK")
 HEAD = (
     "| tabs | freshness p50 | p95 | samples | server CPU | Chromium CPU | server RSS "
-    "| backend req/min | waiting | failed |\n|---|---|---|---|---|---|---|---|---|---|"
+    "| backend req/min (polls, streams) | waiting | failed |\n"
+    "|---|---|---|---|---|---|---|---|---|---|"
 )
 # In a tab: when each new count of the watched sync first shows on its card. Only the cards'
 # progress lines are read at each change (reading the whole page's text at every mutation cost
@@ -86,6 +87,8 @@ class Step:
     browser_cpu: float  # the tabs' Chromium, in shares of one core
     rss_mb: float
     requests_per_min: float
+    polls_per_min: float  # of which: status polls
+    streams_per_min: float  # ... and stream opens (one per sync started, as the budget allows)
     waiting: int  # the queue's length at the end of the window
     failed: int
 
@@ -102,9 +105,13 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def backend_requests(url: str) -> int:
+def backend_requests(url: str) -> tuple[int, int, int]:
+    """Requests the backend has answered so far: all, status polls, stream opens."""
     stats = requests.get(url + "/_local/stats", timeout=5).json()
-    return sum(v for k, v in stats.items() if "/_local/" not in k and isinstance(v, int))
+    counted = {k: v for k, v in stats.items() if "/_local/" not in k and isinstance(v, int)}
+    polls = sum(v for k, v in counted.items() if k == "GET /api/v1/sync/status")
+    streams = sum(v for k, v in counted.items() if k.endswith("/sync-stream"))
+    return sum(counted.values()), polls, streams
 
 
 def lists(server: LocalApiServer) -> tuple[int, int]:
@@ -178,7 +185,9 @@ def measure(pid: int, server: LocalApiServer, pages: list[Page], written: dict[i
     elapsed = time.monotonic() - t0
     cpu = (cpu_seconds(pid) - cpu0) / elapsed
     browser = (browser_cpu_seconds() - browser0) / elapsed
-    per_min = (backend_requests(api_url) - req0) / elapsed * 60
+    per_min, polls, streams = (
+        (n - n0) / elapsed * 60 for n, n0 in zip(backend_requests(api_url), req0, strict=True)
+    )
     fresh: list[float] = []
     tabs_seen = 0
     for page in pages:
@@ -200,6 +209,8 @@ def measure(pid: int, server: LocalApiServer, pages: list[Page], written: dict[i
         browser,
         rss_mb(pid),
         per_min,
+        polls,
+        streams,
         waiting,
         failed,
     )
@@ -259,7 +270,8 @@ def main() -> None:
                 f"{tabs:>2} tabs: fresh p50 {show(step.p50_ms)} p95 {show(step.p95_ms)} "
                 f"(n={step.samples} in {step.tabs_seen} tabs), CPU {step.cpu * 100:.1f}% "
                 f"(Chromium {step.browser_cpu * 100:.0f}%), "
-                f"RSS {step.rss_mb:.0f} MB, {step.requests_per_min:.0f} backend requests/min, "
+                f"RSS {step.rss_mb:.0f} MB, {step.requests_per_min:.0f} backend requests/min "
+                f"({step.polls_per_min:.0f} polls, {step.streams_per_min:.0f} streams), "
                 f"{step.waiting} waiting, {step.failed} failed",
                 flush=True,
             )
@@ -282,7 +294,8 @@ def main() -> None:
     rows = "\n".join(
         f"| {s.tabs} | {show(s.p50_ms)} | {show(s.p95_ms)} | {s.samples} ({s.tabs_seen} tabs) | "
         f"{s.cpu * 100:.1f}% | {s.browser_cpu * 100:.0f}% | {s.rss_mb:.0f} MB | "
-        f"{s.requests_per_min:.0f} | {s.waiting} | {s.failed} |"
+        f"{s.requests_per_min:.0f} ({s.polls_per_min:.0f}, {s.streams_per_min:.0f}) | "
+        f"{s.waiting} | {s.failed} |"
         for s in steps
     )
     hour_line = (

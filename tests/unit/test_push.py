@@ -459,9 +459,7 @@ def test_time_passing_changes_no_card() -> None:
     less: the same pushed card (the browser counts both), so nothing is sent."""
     now = payload(snapshot(active=(card(1),)))["cards"]
     later = payload(
-        snapshot(
-            active=(card(1, elapsed_s=85.0, eta_s=70.0),), taken_at=NOW + timedelta(seconds=5)
-        )
+        snapshot(active=(card(1, elapsed_s=85.0, eta_s=70.0),), taken_at=NOW + timedelta(seconds=5))
     )["cards"]
     assert now == later
 

@@ -124,6 +124,7 @@ Object.assign(Live.prototype, {
   fillFailure(view, row, state) {
     view.row = row;
     const when = row.at === null ? "time not given" : clock(row.at, true);
+    view.at = when; // for the clock's every second (fillFailureTimes)
     setText(view.summary, `${row.name} · ${row.platform} · ${when} — ${row.preview}`);
     setText(view.kindName, `${row.kind}.`);
     setText(view.advice, row.advice);
@@ -178,7 +179,7 @@ Object.assign(Live.prototype, {
     const now = this.nowMs(state);
     for (const view of this.failureViews.values()) {
       const row = view.row;
-      setText(view.when, row.at === null ? "The service did not say when it failed." : `Failed ${relative(row.at, now)}, at ${clock(row.at, true)}`);
+      setText(view.when, row.at === null ? "The service did not say when it failed." : `Failed ${relative(row.at, now)}, at ${view.at}`);
     }
   },
 });

@@ -57,12 +57,22 @@ function relative(ms, nowMs) {
 // Intl's short names depend on the browser's language ("GMT+11" in en-US).
 let zone = { name: null, offset: null };
 
+// One formatter for the page (making one costs more than using it, and the page words times
+// every second).
+let clockFormatter = null;
+function clockFormat() {
+  if (clockFormatter === null) {
+    const options = { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZoneName: "short", day: "numeric", month: "short" };
+    clockFormatter = new Intl.DateTimeFormat("en-GB", options);
+  }
+  return clockFormatter;
+}
+
 function clock(ms, withDate) {
   if (ms === null || ms === undefined) return "unknown";
   const when = new Date(ms);
   const parts = {};
-  const options = { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZoneName: "short", day: "numeric", month: "short" };
-  for (const p of new Intl.DateTimeFormat("en-GB", options).formatToParts(when)) parts[p.type] = p.value;
+  for (const p of clockFormat().formatToParts(when)) parts[p.type] = p.value;
   const name = zone.name && -when.getTimezoneOffset() === zone.offset ? zone.name : parts.timeZoneName;
   const shown = `${parts.hour}:${parts.minute}:${parts.second} ${name}`;
   return withDate ? `${shown}, ${parts.day} ${parts.month}` : shown;
