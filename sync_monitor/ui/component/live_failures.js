@@ -26,7 +26,7 @@ Object.assign(Live.prototype, {
     box.append(this.failuresHeading, this.failuresNote, this.failuresOk, this.failuresList, this.failuresShownNote, this.failuresMore);
     this.failureViews = new Map();
     this.failedShown = FAILED_PAGE;
-    this.retriesAsked = new Map(); // set id -> { at, seen }: clicked, the service not heard from yet
+    this.retriesAsked = new Map(); // set id -> { at, seen, refused }: clicked, no answer seen yet
     return box;
   },
 
@@ -143,9 +143,12 @@ Object.assign(Live.prototype, {
     setText(view.stack, row.stack);
     // Retry: for operators (the hub refuses anyone else whatever reaches it); unavailable, with
     // the reason, while the service cannot be reached.
+    // Answered: the state said "retrying" and no longer does, or shows a new refusal (a quick
+    // one may come before any state said "retrying").
     const asked = this.retriesAsked.get(row.set_id);
     if (asked && row.retrying) asked.seen = true;
-    if (asked && asked.seen && !row.retrying) this.retriesAsked.delete(row.set_id); // answered
+    const refusedSince = asked && row.refused !== null && row.refused !== asked.refused;
+    if (asked && ((asked.seen && !row.retrying) || refusedSince)) this.retriesAsked.delete(row.set_id);
     const busy = row.retrying || this.retriesAsked.has(row.set_id);
     const offered = this.data.canAct;
     setHidden(view.retry, !offered);
@@ -167,7 +170,7 @@ Object.assign(Live.prototype, {
     const row = view.row;
     if (!row || !this.data.canAct || this.state.held_back) return;
     if (row.retrying || this.retriesAsked.has(row.set_id)) return; // one POST per click, not per wait
-    this.retriesAsked.set(row.set_id, { at: Date.now(), seen: false });
+    this.retriesAsked.set(row.set_id, { at: Date.now(), seen: false, refused: row.refused });
     this.fillFailure(view, row, this.state);
     const retry = { set: row.set_id, name: row.name, at: Date.now() };
     this.send("retry", () => this.api.setTriggerValue(this.data.names.retry, retry));
