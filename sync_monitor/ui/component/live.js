@@ -123,6 +123,9 @@ class Live {
     this.sections.append(this.queueBox, this.failuresBox);
     this.summaryBox = this.buildSummary();
     this.box.append(this.headerBox, this.heading, this.empty, this.grid, this.more, this.othersBox, this.sections, this.summaryBox, this.announcer);
+    // One box per component: a component Streamlit mounts again in the same element (its
+    // cleanup ran, then a new mount) must not find the old one's box still drawn beside its own.
+    for (const old of this.root.querySelectorAll(":scope > .sm-live")) old.remove();
     this.root.appendChild(this.box);
   }
 
