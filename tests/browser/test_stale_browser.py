@@ -173,10 +173,15 @@ def test_after_a_restart_with_fewer_workers_the_estimates_follow(
         assert said == [], f"'starts now' while every worker was busy: {said[:3]}"
         whens = page.locator(".sm-qwhen").all_inner_texts()
         assert all("starts in ~" in w for w in whens), whens
-        rates = [
-            float(r) for r in RATE.findall(" ".join(page.locator(".sm-rest").all_inner_texts()))
-        ]
-        assert rates, "the cards say no rate"
+        # A rate comes back with each sync's own progress since the restart (none at first).
+        rates: list[float] = []
+
+        def rated() -> bool:
+            details = " ".join(page.locator(".sm-card .sm-rest").all_inner_texts())
+            rates[:] = [float(r) for r in RATE.findall(details)]
+            return len(rates) == 2
+
+        until(page, rated, "both cards say a rate", timeout=30)
         assert max(rates) < 1200, f"rates of {rates}/min for syncs that do 600/min"
     finally:
         again.stop()
