@@ -111,6 +111,7 @@ class StreamConsumer:
         For a job that left the lists while its stream only sends heartbeats (it finished
         between lookup and subscribe, §3.2): the consumer's last attach then tells how it ended.
         """
+        self._wake.set()  # a consumer waiting its turn looks too
         if self._on_close is not None:
             self._on_close()
 
@@ -120,9 +121,16 @@ class StreamConsumer:
 
     def run(self) -> None:
         failures = 0
+        waited_turn = False  # for the request budget, with no failed connection since
         outcome, reason = StreamEnd.STOPPED, None
         try:
             while not self._stop.is_set():
+                if waited_turn and not failures and not self.sink.should_watch(self.job_id):
+                    # It left the lists while its stream waited its turn: the polls tell how
+                    # it ended. A last attach would spend a request per ended job, and where
+                    # syncs end faster than the budget opens streams, these waits pile up.
+                    outcome, reason = StreamEnd.GONE, "the job left the lists before its turn"
+                    return
                 # Once the job has left the lists, one last attach tells how it ended: a
                 # finished job answers at once with its final frame (§3.2).
                 final = bool(failures) and not self.sink.should_watch(self.job_id)
@@ -147,6 +155,7 @@ class StreamConsumer:
                     # Not a failure: the request budget says when this stream's turn comes.
                     state = StreamStatus(StreamKind.WAITING, 0, verdict.reason, verdict.wait)
                     self.sink.on_stream_state(self.job_id, state)
+                    waited_turn = True
                     if self._wait(verdict.wait, jitter=False):
                         return
                     continue

@@ -632,3 +632,34 @@ def test_a_spent_request_budget_waits_its_turn_without_counting_a_failure() -> N
     assert sink.states[:2] == [(False, 0, "waiting its turn", 0.01)] * 2
     assert sink.reconnects[2:] == [(1, "the connection dropped", 0.01)]  # attempt 1: not 3
     assert sink.ends == [(StreamEnd.COMPLETED, None)]
+
+
+class LeavesWhileWaiting(Sink):
+    """The job leaves the lists while its stream waits its turn for the request budget."""
+
+    def on_stream_state(self, job_id: str, status: StreamStatus) -> None:
+        super().on_stream_state(job_id, status)
+        if status.kind is StreamKind.WAITING:
+            self.watch = False
+
+
+def test_a_job_that_left_the_lists_while_its_stream_waited_its_turn_spends_no_request() -> None:
+    # Where syncs end faster than the budget opens streams, a last attach per ended job made the
+    # waiting consumers (a thread each) pile up without bound; the polls tell how they ended.
+    sink = LeavesWhileWaiting()
+    budget = ApiError(0, "BUDGET", "Waiting for the monitor's request budget.", retry_after=0.01)
+    script = run(sink, budget, [connected(), completed()])
+
+    assert len(script.calls) == 1  # the refused turn only: the attach was never made
+    assert sink.kinds == [StreamKind.WAITING]
+    assert sink.ends == [(StreamEnd.GONE, "the job left the lists before its turn")]
+
+
+def test_a_job_that_left_the_lists_after_its_stream_dropped_still_gets_its_last_attach() -> None:
+    sink = LeavesWhileWaiting()
+    budget = ApiError(0, "BUDGET", "Waiting for the monitor's request budget.", retry_after=0.01)
+    drop = requests.ConnectionError("reset")
+    script = run(sink, drop, budget, [completed()])  # a finished job: its final frame
+
+    assert len(script.calls) == 3  # it had reached the service: the last attach tells the end
+    assert sink.ends == [(StreamEnd.COMPLETED, None)]
