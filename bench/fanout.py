@@ -2,16 +2,20 @@
 
 `streamlit run app.py` at the defaults (push on) against the local API with the service's
 100 requests/min limit, in a realistic scene that changes all the time: 8 workers, one long
-watched sync beside short ones that keep finishing, a queue kept at 30 or more by a feeder that
-queues a new sync about every second, and 25 failures. Real Chromium tabs (one browser) on the
-live page at 1, 10, 25 and 50 tabs. At each count, over a window: freshness in **every** tab (a
-progress event of the watched sync written by the local API → its count visible in that tab, one
-wall clock) with p50/p95 over all tabs' samples, the process's CPU (share of one core) and RSS,
-RSS per extra tab, and the requests per minute the monitor sends the backend.
+watched sync beside short ones that keep finishing, a queue kept at its start's length by a
+feeder that queues a new sync about every second while it is shorter, and 25 failures. Real
+Chromium tabs (one browser) on the live page at 1, 10, 25 and 50 tabs. At each count, over a
+window: freshness in **every** tab (a progress event of the watched sync written by the local
+API → its count visible in that tab, one wall clock) with p50/p95 over all tabs' samples, the
+process's CPU (share of one core), RSS and threads, RSS per extra tab, and the requests per
+minute the monitor sends the backend.
 
 `python bench/fanout.py` (about 10 min). `--hour`: the tabs then stay open an hour and are
-closed, and the RSS after is recorded against the RSS before they opened (sessions freed).
-The figures go to docs/benchmarks.md.
+closed; past Streamlit's grace for a closed tab's session one more tab comes and goes (Streamlit
+drops stored sessions only when it stores another), and then the same tabs open again for five
+minutes and close: the RSS and threads after each round show whether sessions and per-job work
+are freed (a second round that grows the RSS again is a leak; memory the allocator keeps for
+reuse is not). The figures go to docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
-from playwright.sync_api import BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -43,12 +47,13 @@ TABS = (1, 10, 25, 50)
 # after WARMUP with its tabs open: the request budget is a sliding minute, and a shorter window
 # catches its bursts (a scene that starts a sync a second wants more streams than it allows).
 SETTLE, WARMUP, WINDOW = 60.0, 6.0, 60.0
-HOUR = 3600.0
+HOUR, AGAIN = 3600.0, 300.0
+GRACE = 150.0  # past Streamlit's 2 minutes for a closed tab's session to come back
 TICKS = os.sysconf("SC_CLK_TCK")
 HEAD = (
-    "| tabs | freshness p50 | p95 | samples | server CPU | Chromium CPU | server RSS "
+    "| tabs | freshness p50 | p95 | samples | server CPU | Chromium CPU | server RSS | threads "
     "| backend req/min (polls, streams) | waiting | failed |\n"
-    "|---|---|---|---|---|---|---|---|---|---|"
+    "|---|---|---|---|---|---|---|---|---|---|---|"
 )
 # In a tab: when each new count of the watched sync first shows on its card. Only the cards'
 # progress lines are read at each change (reading the whole page's text at every mutation cost
@@ -88,6 +93,7 @@ class Step:
     cpu: float  # share of one core
     browser_cpu: float  # the tabs' Chromium, in shares of one core
     rss_mb: float
+    threads: int  # the server's
     requests_per_min: float
     polls_per_min: float  # of which: status polls
     streams_per_min: float  # ... and stream opens (one per sync started, as the budget allows)
@@ -105,6 +111,20 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def threads(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("Threads:"):
+            return int(line.split()[1])
+    return 0
+
+
+def active_sessions(url: str) -> int:
+    """The sessions Streamlit serves with a connected tab (its own metrics)."""
+    answer = requests.get(url + "/_stcore/metrics", timeout=10, headers={"Accept": "text/plain"})
+    lines = answer.text.splitlines()
+    return next(int(float(n.split()[-1])) for n in lines if n.startswith("active_sessions"))
 
 
 def backend_requests(url: str) -> tuple[int, int, int]:
@@ -147,13 +167,17 @@ def create(url: str, **body: object) -> dict[str, str]:
     return created
 
 
-def feed(url: str, stop: threading.Event) -> None:
-    """Queue a short sync about every second, so the queue moves and stays long."""
+def feed(server: LocalApiServer, stop: threading.Event) -> None:
+    """Queue a short sync about every second while the queue is below its start, so it moves
+    all the time and stays as long (the workers take about one a second: an hour of unchecked
+    feeding would grow it, and the state every tab is sent, by hundreds)."""
     n = 0
     while not stop.wait(FEED_EVERY):
+        if lists(server)[0] >= QUEUED_AT_START:
+            continue
         n += 1
         platform = ("reddit", "google", "meta")[n % 3]
-        create(url, name=f"Fed set {n}", platform=platform, queue=True, behaviour=SHORT)
+        create(server.url, name=f"Fed set {n}", platform=platform, queue=True, behaviour=SHORT)
 
 
 def browser_cpu_seconds() -> float:
@@ -210,11 +234,50 @@ def measure(pid: int, server: LocalApiServer, pages: list[Page], written: dict[i
         cpu,
         browser,
         rss_mb(pid),
+        threads(pid),
         per_min,
         polls,
         streams,
         waiting,
         failed,
+    )
+
+
+@dataclass
+class Round:
+    """Tabs open for a while, then closed: the server before and after."""
+
+    tabs: int
+    minutes: float
+    rss_open: float
+    threads_open: int
+    rss_closed: float
+    threads_closed: int
+    sessions_closed: int  # Streamlit's active sessions after the close
+
+    def line(self) -> str:
+        return (
+            f"After {self.minutes:.0f} min with {self.tabs} tabs open: RSS {self.rss_open:.0f} MB, "
+            f"{self.threads_open} threads; closed (and past Streamlit's grace): RSS "
+            f"{self.rss_closed:.0f} MB, {self.threads_closed} threads, "
+            f"{self.sessions_closed} sessions active."
+        )
+
+
+def close_round(
+    browser: Browser, context: BrowserContext, url: str, pid: int, tabs: int, seconds: float
+) -> Round:
+    rss_open, threads_open = rss_mb(pid), threads(pid)
+    context.close()
+    time.sleep(GRACE)
+    # Streamlit drops the sessions it keeps for a reconnect only when it stores another: one
+    # tab comes and goes.
+    other = browser.new_context()
+    wait(open_tab(other, url), WARMUP)
+    other.close()
+    time.sleep(WARMUP)
+    return Round(
+        tabs, seconds / 60, rss_open, threads_open, rss_mb(pid), threads(pid), active_sessions(url)
     )
 
 
@@ -256,9 +319,9 @@ def main() -> None:
             )
         for n in range(QUEUED_AT_START):
             create(server.url, name=f"Queued set {n + 1}", queue=True, behaviour=SHORT)
-        feeder = threading.Thread(target=feed, args=(server.url, stop), daemon=True)
+        feeder = threading.Thread(target=feed, args=(server, stop), daemon=True)
         feeder.start()
-        rss_before = rss_mb(proc.pid)
+        rss_before, threads_before = rss_mb(proc.pid), threads(proc.pid)
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         time.sleep(SETTLE)
         pages: list[Page] = []
@@ -272,18 +335,22 @@ def main() -> None:
                 f"{tabs:>2} tabs: fresh p50 {show(step.p50_ms)} p95 {show(step.p95_ms)} "
                 f"(n={step.samples} in {step.tabs_seen} tabs), CPU {step.cpu * 100:.1f}% "
                 f"(Chromium {step.browser_cpu * 100:.0f}%), "
-                f"RSS {step.rss_mb:.0f} MB, {step.requests_per_min:.0f} backend requests/min "
+                f"RSS {step.rss_mb:.0f} MB, {step.threads} threads, "
+                f"{step.requests_per_min:.0f} backend requests/min "
                 f"({step.polls_per_min:.0f} polls, {step.streams_per_min:.0f} streams), "
                 f"{step.waiting} waiting, {step.failed} failed",
                 flush=True,
             )
-        after_hour = None
+        rounds: list[Round] = []
         if hour:
             wait(pages[0], HOUR)
-            before_close = rss_mb(proc.pid)
-            context.close()
-            time.sleep(120)  # Streamlit frees a closed tab's session after its own grace
-            after_hour = (before_close, rss_mb(proc.pid))
+            rounds.append(close_round(browser, context, url, proc.pid, len(pages), HOUR))
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            pages = [open_tab(context, url) for _ in range(len(pages))]
+            wait(pages[0], AGAIN)
+            rounds.append(close_round(browser, context, url, proc.pid, len(pages), AGAIN))
+            for r in rounds:
+                print(r.line(), flush=True)
         else:
             context.close()
         stop.set()
@@ -295,16 +362,15 @@ def main() -> None:
     per_tab_rss = (most.rss_mb - one.rss_mb) / (most.tabs - 1)
     rows = "\n".join(
         f"| {s.tabs} | {show(s.p50_ms)} | {show(s.p95_ms)} | {s.samples} ({s.tabs_seen} tabs) | "
-        f"{s.cpu * 100:.1f}% | {s.browser_cpu * 100:.0f}% | {s.rss_mb:.0f} MB | "
+        f"{s.cpu * 100:.1f}% | {s.browser_cpu * 100:.0f}% | {s.rss_mb:.0f} MB | {s.threads} | "
         f"{s.requests_per_min:.0f} ({s.polls_per_min:.0f}, {s.streams_per_min:.0f}) | "
         f"{s.waiting} | {s.failed} |"
         for s in steps
     )
     hour_line = (
-        f"After an hour with {most.tabs} tabs open, closing them took the RSS from "
-        f"{after_hour[0]:.0f} MB to {after_hour[1]:.0f} MB (before they opened: "
-        f"{rss_before:.0f} MB)."
-        if after_hour
+        f"Before any tab opened: RSS {rss_before:.0f} MB, {threads_before} threads. "
+        + " ".join(r.line() for r in rounds)
+        if rounds
         else "The hour-long run (`--hour`: tabs closed after an hour, sessions freed) was not part "
         "of this run."
     )
@@ -315,14 +381,15 @@ def main() -> None:
 `python bench/fanout.py` (this run: {minutes:.1f} min on this 2-core machine): `streamlit run
 app.py` at the defaults (push on) against the local API with the service's 100 requests/min
 limit; {WORKERS} workers running one long watched sync and short ones (8 s each) that keep
-finishing; a queue of {QUEUED_AT_START} at the start, fed a new sync every {FEED_EVERY:.0f} s;
+finishing; a queue of {QUEUED_AT_START}, fed a new sync every {FEED_EVERY:.0f} s while shorter;
 {FAILURES} failures. Chromium tabs of one browser on the live page. The first window starts
 {SETTLE:.0f} s after the monitor (its start-up's requests are not a steady minute's); per tab
 count, over {WINDOW:.0f} s after {WARMUP:.0f} s: freshness in **every** tab (a progress event of
 the watched sync written → its count visible in that tab, one wall clock), p50 and p95 over all
 tabs' samples; the Streamlit process's CPU (share of one core, all threads) and RSS; the CPU of
-the tabs' Chromium (all its processes, shares of one core); the requests per minute the monitor
-sent the backend; the queue's length and the failures at the end.
+the tabs' Chromium (all its processes, shares of one core); the server's threads (a stream
+each, beside Streamlit's own); the requests per minute the monitor sent the backend; the
+queue's length and the failures at the end.
 
 {HEAD}
 {rows}
