@@ -45,8 +45,12 @@ class DotoroClient:
         timeout: float = 10.0,
         budget: RequestBudget | None = None,
         clock: Callable[[], float] = time.monotonic,
+        fence: Callable[[], str | None] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        # Why this process may not call the service now (None: it may), asked before every
+        # request: a replica that no longer holds the collector's lease (fleet/election.py).
+        self.fence = fence
         self.timeout = timeout
         self._budget = budget  # None: no limit of our own (tests that count requests)
         self.rate_limited = 0  # 429s received: the budget's aim is that this stays 0
@@ -158,6 +162,9 @@ class DotoroClient:
         `retry=False`: not even a refused connection is retried. A background request finds
         the budget spent: ApiError code BUDGET, with `retry_after` the seconds until its turn.
         """
+        why_not = self.fence() if self.fence is not None else None
+        if why_not is not None:
+            raise ApiError(0, "FENCED", why_not)
         self._check_gate()
         self._spend(priority)
         try:

@@ -7,10 +7,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
+
 from dotoro_local import Contract, LocalApiServer
 from sync_monitor.dotoro.backoff import Backoff
 from sync_monitor.dotoro.budget import RequestBudget, reserve_for
 from sync_monitor.dotoro.client import PROBE_ID, DotoroClient
+from sync_monitor.dotoro.errors import ApiError
 from sync_monitor.dotoro.models import StatusSummary
 from sync_monitor.live.hub import Hub
 from sync_monitor.live.jobstate import StreamKind
@@ -221,3 +224,19 @@ def test_120_jobs_at_once_never_earn_a_429() -> None:
         assert client.rate_limited == 0
         assert BackendKind.RATE_LIMITED not in kinds
         assert BackendKind.UNREACHABLE not in kinds
+
+
+def test_a_fenced_client_sends_the_service_nothing(plan: Api) -> None:
+    # A replica that lost the collector's lease (issue 22): not one request more, whatever asks.
+    fenced: list[str | None] = [None]
+    client = DotoroClient(plan.url, fence=lambda: fenced[0])
+    client.status()
+    before = plan.get("/_local/stats").json()
+    fenced[0] = "this replica no longer collects"
+
+    for call in (client.status, lambda: client.retry("set-1"), lambda: client.cancel("job-1")):
+        with pytest.raises(ApiError, match="this replica no longer collects") as refused:
+            call()
+        assert refused.value.code == "FENCED"
+
+    assert plan.get("/_local/stats").json() == before
