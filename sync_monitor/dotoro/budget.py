@@ -76,6 +76,17 @@ class RequestBudget:
             self._sent.append(now)
         return wait
 
+    def sent(self, now: float) -> list[float]:
+        """When the requests of the last minute went (on the clock of `now`)."""
+        self._expire(now)
+        return list(self._sent)
+
+    def assume(self, times: list[float], now: float) -> None:
+        """Count requests sent by someone else at `times` (on this clock) as this budget's own:
+        a new collector takes over the minute its predecessor spent (the service counts per
+        client address, and the replicas share one)."""
+        self._sent = deque(sorted([*self._sent, *(t for t in times if t > now - WINDOW)]))
+
     def used(self, now: float) -> int:
         """Requests sent in the last minute."""
         self._expire(now)

@@ -59,6 +59,7 @@ class Follower:
         self._snapshot: Snapshot | None = None
         self._version = 0  # this replica's own count: a new collector's versions start again
         self.heard: Heard | None = None
+        self.spent: list[int] = []  # the collector's requests of its last minute (epoch ms)
         self._changed = threading.Condition()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -140,13 +141,15 @@ class Follower:
             self._set(saved, json.loads(saved.body))
             return 1
         self._last_id = event.id
-        self._set(event, {"seq": body["seq"], "full": state})
+        self._set(event, {**body, "full": state})
         return 1
 
     def _set(self, event: Event, body: Encoded) -> None:
         state = body["full"]
         snapshot = decode(state)
         with self._changed:
+            if "spent" in body:
+                self.spent = body["spent"]
             self._state, self._epoch, self._seq = state, event.epoch, body["seq"]
             self._version += 1
             self._snapshot = replace(snapshot, version=self._version)

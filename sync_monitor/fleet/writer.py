@@ -36,11 +36,16 @@ class Writer:
         interval: float = 0.2,
         beat: float = 1.0,
         save_every: float = 5.0,
+        spent: Callable[[], list[int]] = list,
         mono: Callable[[], float] = time.monotonic,
     ) -> None:
         self._source, self._journal, self.epoch = source, journal, epoch
         self.interval, self.beat, self.save_every = interval, beat, save_every
         self._mono = mono
+        # When the requests of the last minute went (epoch ms), from the Dotoro client's budget:
+        # a new collector counts them against its own (handover.py).
+        self._spent = spent
+        self._last_spent: list[int] = []
         self._last: Encoded | None = None
         self._seq = 0
         self._event_id = 0
@@ -73,22 +78,27 @@ class Writer:
     def write_once(self) -> int | None:
         """Publish the source's state if it changed (or a beat is due); the event's id."""
         encoded = encode(self._source.snapshot())
+        spent = self._spent()
         now = self._mono()
         if self._last is None:
             body: Encoded = {"seq": self._seq + 1, "full": encoded}
         else:
             changed = change(self._last, encoded)
-            if set(changed) <= CLOCK_ONLY and now - self._sent_at < self.beat:
+            quiet = set(changed) <= CLOCK_ONLY and spent == self._last_spent
+            if quiet and now - self._sent_at < self.beat:
                 return None
             body = {"seq": self._seq + 1, "change": changed}
+        if self._last is None or spent != self._last_spent:
+            body["spent"] = spent
         found = self._journal.append(self.epoch, json.dumps(body))
         if found is None:
             self.fenced.set()
             log.warning("the collector's lease (epoch %s) is gone: it stops publishing", self.epoch)
             return None
         self._last, self._seq, self._event_id, self._sent_at = encoded, self._seq + 1, found, now
+        self._last_spent = spent
         if now - self._saved_at >= self.save_every:
-            whole = json.dumps({"seq": self._seq, "full": encoded})
+            whole = json.dumps({"seq": self._seq, "full": encoded, "spent": spent})
             if not self._journal.save(self.epoch, found, whole):
                 self.fenced.set()
             self._saved_at = now

@@ -107,6 +107,21 @@ def test_a_follower_that_lost_its_connection_misses_nothing(engine: Engine) -> N
         follower.stop()
 
 
+def test_followers_learn_what_the_collector_spent_of_the_request_budget(engine: Engine) -> None:
+    scene, spent = Scene(), [1_000]
+    term = Lease(engine, "replica-a", ttl=30).take()
+    assert term is not None
+    writer = Writer(scene, Journal(engine, "replica-a"), term.epoch, spent=lambda: list(spent))
+    writer.write_once()
+    spent.append(2_000)  # a request, and nothing else changed
+    assert writer.write_once() is not None
+
+    follower = Follower(engine, Journal(engine, "replica-b"))
+    follower.catch_up()
+
+    assert follower.spent == [1_000, 2_000]
+
+
 def test_a_late_follower_starts_from_the_saved_state_when_older_changes_are_gone(
     engine: Engine,
 ) -> None:
@@ -114,7 +129,7 @@ def test_a_late_follower_starts_from_the_saved_state_when_older_changes_are_gone
     term = Lease(engine, "replica-a", ttl=30).take()
     assert term is not None
     journal = Journal(engine, "replica-a")
-    writer = Writer(scene, journal, term.epoch, save_every=0)
+    writer = Writer(scene, journal, term.epoch, save_every=0, spent=lambda: [5])
     writer.write_once()
     scene.step()
     writer.write_once()
@@ -125,6 +140,7 @@ def test_a_late_follower_starts_from_the_saved_state_when_older_changes_are_gone
     follower.catch_up()
 
     assert same(follower.snapshot(), scene.snapshot())
+    assert follower.spent == [5]
 
 
 def test_a_collector_whose_lease_was_taken_over_writes_nothing_more(engine: Engine) -> None:
