@@ -2,11 +2,10 @@
 
 It stands where the hub stands on the collecting replica (`snapshot()`, `wait_for_change()`),
 so this replica's publisher and pages work as they do there. One thread `LISTEN`s on its own
-connection and reads the rows after the last it applied at each notification (and every
-`every` seconds regardless: a notification is lost with its connection); after a reconnect it
-reads on from the same id, so nothing is lost. A change it cannot apply (a gap: events pruned
-while it was away, or a new collector whose first state it missed) sends it back to the saved
-state.
+connection (listen.py) and reads the rows after the last it applied at each notification;
+after a reconnect it reads on from the same id, so nothing is lost. A change it cannot apply
+(a gap: events pruned while it was away, or a new collector whose first state it missed) sends
+it back to the saved state.
 """
 
 from __future__ import annotations
@@ -19,16 +18,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-import psycopg
 from sqlalchemy import Engine
 
 from sync_monitor.live.snapshot import Snapshot
 
 from .codec import Encoded, apply, decode
 from .journal import CHANNEL, Event, Journal
+from .listen import Listening
 
 log = logging.getLogger(__name__)
-STOP_SLICE = 0.5  # seconds: how long stop() may wait for the thread
 
 
 @dataclass(frozen=True)
@@ -50,10 +48,7 @@ class Follower:
         every: float = 1.0,
         mono: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._conninfo = engine.url.set(drivername="postgresql").render_as_string(
-            hide_password=False
-        )
-        self._journal, self.every, self._mono = journal, every, mono
+        self._journal, self._mono = journal, mono
         self._state: Encoded | None = None
         self._epoch, self._seq, self._last_id = 0, 0, 0
         self._snapshot: Snapshot | None = None
@@ -61,9 +56,9 @@ class Follower:
         self.heard: Heard | None = None
         self.spent: list[int] = []  # the collector's requests of its last minute (epoch ms)
         self._changed = threading.Condition()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.problem: str | None = None  # why it cannot read the journal now
+        self._listening = Listening(
+            engine, CHANNEL, self.catch_up, every=every, name="fleet-follower"
+        )
 
     # -- the hub's place ----------------------------------------------------------------------
     def snapshot(self) -> Snapshot | None:
@@ -77,40 +72,16 @@ class Follower:
 
     # -- the thread -----------------------------------------------------------------------------
     def start(self) -> Follower:
-        self.catch_up()
-        self._thread = threading.Thread(target=self._run, name="fleet-follower", daemon=True)
-        self._thread.start()
+        self._listening.start()
         return self
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        self._listening.stop()
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                with psycopg.connect(self._conninfo, autocommit=True, connect_timeout=5) as db:
-                    db.execute(f"LISTEN {CHANNEL}")
-                    self.problem = None
-                    while not self._stop.is_set():
-                        self.catch_up()  # after LISTEN: nothing committed since is missed
-                        self._wait(db)
-            except psycopg.OperationalError as exc:
-                self.problem = f"the shared database did not answer ({str(exc).strip()[:200]})"
-                log.warning("the journal's follower lost its connection: %s", self.problem)
-            except Exception:
-                self.problem = "an unexpected error in the monitor"
-                log.exception("the journal's follower failed; it starts again")
-            self._stop.wait(1.0)
-
-    def _wait(self, db: psycopg.Connection[tuple[object, ...]]) -> None:
-        """Until a notification, `every` seconds, or stop(), whichever comes first (in slices:
-        psycopg's wait for notifications cannot be woken from another thread)."""
-        until = self._mono() + self.every
-        while not self._stop.is_set() and (left := until - self._mono()) > 0:
-            if any(True for _ in db.notifies(timeout=min(left, STOP_SLICE), stop_after=1)):
-                return
+    @property
+    def problem(self) -> str | None:
+        """Why it cannot read the journal now (None: it can)."""
+        return self._listening.problem
 
     def catch_up(self) -> int:
         """Apply every change after the last one applied; how many were."""

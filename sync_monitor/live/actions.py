@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from sync_monitor.access import Action, ActionLog, Caller, Entry, Verdict
@@ -47,10 +48,28 @@ def _guarded(work: Callable[[], ActionResult]) -> ActionResult:
         return ActionResult(False, "The monitor hit an unexpected error; see the server log.")
 
 
-def _done(result: ActionResult) -> Future[ActionResult]:
+def done(result: ActionResult) -> Future[ActionResult]:
     future: Future[ActionResult] = Future()
     future.set_result(result)
     return future
+
+
+def refused(
+    what: Action,
+    target: str,
+    caller: Caller,
+    audit: ActionLog | None,
+    wall: Callable[[], datetime],
+) -> Future[ActionResult] | None:
+    """A refusal for a caller who may not act (logged and audited with who tried), else None."""
+    if caller.may_act:
+        return None
+    log.warning("refused %s of %s: %s is a %s", what, target, caller.who, caller.role.value)
+    message = f"Only operators may {what} syncs. {caller.why_read_only}".strip()
+    if audit is not None:  # rate-limited: a viewer cannot flood the trail
+        entry = Entry(wall(), caller.who, caller.role.value, what, target, Verdict.REFUSED, message)
+        audit.refusal(entry)
+    return done(ActionResult(False, message))
 
 
 class SyncActions:
@@ -93,24 +112,7 @@ class SyncActions:
             self._audit.record(entry)
 
     def _refused(self, what: Action, target: str, caller: Caller) -> Future[ActionResult] | None:
-        """A refusal for a caller who may not act (logged and audited with who tried), else
-        None."""
-        if caller.may_act:
-            return None
-        log.warning("refused %s of %s: %s is a %s", what, target, caller.who, caller.role.value)
-        message = f"Only operators may {what} syncs. {caller.why_read_only}".strip()
-        if self._audit is not None:  # rate-limited: a viewer cannot flood the trail
-            entry = Entry(
-                self._state.wall(),
-                caller.who,
-                caller.role.value,
-                what,
-                target,
-                Verdict.REFUSED,
-                message,
-            )
-            self._audit.refusal(entry)
-        return _done(ActionResult(False, message))
+        return refused(what, target, caller, self._audit, self._state.wall)
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -175,7 +177,7 @@ class SyncActions:
                 else "Whether this backend can cancel is not known yet; try again in a moment."
             )
             self._record(Action.CANCEL, job_id, caller, Verdict.FAILED, message)
-            return _done(ActionResult(False, message))
+            return done(ActionResult(False, message))
 
         def work() -> ActionResult:
             try:

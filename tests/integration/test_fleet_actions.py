@@ -1,0 +1,65 @@
+"""Retry and cancel through the collector (issue 22), on a real PostgreSQL, against the local API
+over HTTP: a Retry clicked on each replica reaches Dotoro exactly once, the answer comes back
+to each click, and a viewer's click writes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, text
+
+from sync_monitor.access import Caller, Role
+from sync_monitor.fleet.actions import Executor, FleetActions
+from sync_monitor.fleet.lease import Lease
+from sync_monitor.fleet.requests import Requests
+from sync_monitor.history import History
+from tests.support.databases import postgres_database
+from tests.support.hub import hub_for, wait_for
+from tests.support.local_api import Api
+from tests.support.waiting import seconds
+
+OPS = Caller("ops@example.com", Role.OPERATOR)
+VIEWER = Caller("viewer@example.com", Role.VIEWER, why_read_only="Ask an operator.")
+
+
+@pytest.fixture
+def engine() -> Iterator[Engine]:
+    with postgres_database() as url:
+        history = History.open(url)
+        yield history.engine
+        history.engine.dispose()
+
+
+def test_a_retry_clicked_on_every_replica_reaches_dotoro_once(api: Api, engine: Engine) -> None:
+    api.set_workers(0)
+    cs = api.create_set(name="Retry me", failed_error="Session has expired")
+    term = Lease(engine, "replica-a", 30).take()
+    assert term is not None
+    requests = Requests(engine)
+    with hub_for(api.url) as hub:
+        wait_for(hub, lambda s: any(f.set_id == cs["setId"] for f in s.failed))
+        executor = Executor(engine, requests, hub.actions, "replica-a", term.epoch).start()
+        replicas = [FleetActions(requests, f"replica-{n}") for n in "abc"]
+        try:
+            clicks = [replica.retry(cs["setId"], OPS) for replica in replicas]
+            results = [click.result(seconds(30)) for click in clicks]
+        finally:
+            executor.stop()
+            for replica in replicas:
+                replica.shutdown()
+
+    assert all(r.ok for r in results), results
+    assert len({r.job_id for r in results}) == 1  # one job queued, the same answer to each
+    assert api.get("/_local/stats").json()[f"POST /api/v1/sync/{cs['setId']}/retry"] == 1
+
+
+def test_a_viewers_click_is_refused_where_it_was_made_and_writes_nothing(engine: Engine) -> None:
+    replica = FleetActions(Requests(engine), "replica-b")
+
+    result = replica.retry("set-1", VIEWER).result(seconds(10))
+
+    assert not result.ok
+    assert result.message == "Only operators may retry syncs. Ask an operator."
+    with engine.connect() as db:
+        assert db.execute(text("SELECT count(*) FROM fleet_requests")).scalar() == 0
