@@ -24,7 +24,7 @@ from sync_monitor.ui import active, clicks, failures, header, problems, push, qu
 # centered otherwise (Streamlit applies the entry script's layout only at the root URL).
 st.set_page_config(layout="wide")
 services = runtime.services()
-hub = services.hub
+hub = services.live  # the hub, or in a fleet the collector's as this replica follows it
 publisher = services.publisher
 sync_actions = hub.actions  # the narrow interface the views act through
 

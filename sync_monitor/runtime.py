@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 import secrets
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,10 +26,11 @@ from streamlit.errors import StreamlitSecretNotFoundError
 from sync_monitor import cookies
 from sync_monitor.dotoro.budget import ACTION_ROOM, RequestBudget, reserve_for
 from sync_monitor.dotoro.client import DotoroClient
-from sync_monitor.history import History
+from sync_monitor.fleet.replica import Replica
+from sync_monitor.history import History, engines
 from sync_monitor.history.audit import AuditLog
 from sync_monitor.history.recorder import Recorder
-from sync_monitor.live.hub import Hub
+from sync_monitor.live.hub import Hub, Live
 from sync_monitor.pgboss.reader import QueueReader
 from sync_monitor.push import route
 from sync_monitor.push.publisher import Publisher
@@ -45,7 +48,7 @@ _stoppers: list[Callable[[], None]] = []  # what services() started, newest last
 @dataclass(frozen=True)
 class Services:
     settings: Settings
-    hub: Hub
+    live: Live
     client: DotoroClient
     is_local: bool
     publisher: Publisher
@@ -138,12 +141,22 @@ def _start() -> Services:
     _stoppers.append(audit.close)  # stopped after the hub: its last actions are written
     # Closed by the hub's stop (after the recorder's, which also reads it at start).
     queue = QueueReader(config.pgboss_url.get_secret_value()) if config.pgboss_url else None
-    hub = Hub(client, config, is_local=is_local, audit=audit, queue=queue).start()
-    _stoppers.append(hub.stop)
-    publisher = Publisher(hub).start()
-    _stoppers.append(publisher.stop)
     history_url = config.history_url.get_secret_value() if config.history_url else None
-    recorder = Recorder(hub, lambda: History.open(history_url), client, queue).start()
+    live: Live
+    if config.collector == "this-process":
+        hub = Hub(client, config, is_local=is_local, audit=audit, queue=queue).start()
+        _stoppers.append(hub.stop)
+        live = hub
+        recording: Callable[[], bool] = lambda: True  # noqa: E731 (one process: it records)
+    else:
+        replica = _replica(config, client, is_local, audit, queue, history_url)
+        _stoppers.append(replica.stop)
+        live, recording = replica, replica.collecting
+    publisher = Publisher(live).start()
+    _stoppers.append(publisher.stop)
+    recorder = Recorder(
+        live, lambda: History.open(history_url), client, queue, recording=recording
+    ).start()
     _stoppers.append(recorder.stop)
     # The audit trail lives in the history while the recorder has it open and writing (else in
     # a file: no action and no page waits on a database that is timing out).
@@ -172,11 +185,36 @@ def _start() -> Services:
             signins=signins,
             sign_in=_sign_in,
             refuse=_refuse,
-            refused=lambda what, why, peer: _refused(audit, hub.wall, what, why, peer),
+            refused=lambda what, why, peer: _refused(audit, live.wall, what, why, peer),
             push=config.push,
         )
     )
-    return Services(config, hub, client, is_local, publisher, secret, audit, recorder, signins)
+    return Services(config, live, client, is_local, publisher, secret, audit, recorder, signins)
+
+
+def _replica(
+    config: Settings,
+    client: DotoroClient,
+    is_local: bool,
+    audit: AuditLog,
+    queue: QueueReader | None,
+    history_url: str | None,
+) -> Replica:
+    """This process as a replica of a fleet: it follows the collector in the shared database
+    and, with `elected`, stands to be it (settings.py checked the database is PostgreSQL)."""
+    name = config.replica_name or f"{socket.gethostname()}-{os.getpid()}"
+    replica = Replica(
+        engines.connect(history_url),
+        name,
+        client,
+        lambda: Hub(client, config, is_local=is_local, audit=audit, queue=queue),
+        elect=config.collector == "elected",
+        lease_seconds=config.lease_seconds,
+        per_minute=config.requests_per_minute,
+        audit=audit,
+    )
+    # The schema first (the journal's tables), tried again until the database answers.
+    return replica.start(prepare=lambda: History.open(history_url).close())
 
 
 def _sign_in() -> bool:

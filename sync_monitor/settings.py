@@ -62,6 +62,16 @@ class Settings(BaseSettings):
     # Signs the push route's tokens; unset: a random secret per process (tokens are bound to the
     # process's sessions anyway). Set it to mint tokens outside the process (the tests do).
     push_secret: SecretStr | None = None
+    # Who collects Dotoro's data (issue 22). "this-process": this process polls and streams (one
+    # process, the default). "elected": the replicas of a shared deployment elect one collector
+    # through a lease in the history database (PostgreSQL), and the others follow it. "elsewhere":
+    # this replica never collects; it follows a collector run on its own (sync-monitor-collector).
+    collector: Literal["this-process", "elected", "elsewhere"] = "this-process"
+    # This replica's name for the page ("Collected by web-2") and the lease; unset: its host name
+    # and process id.
+    replica_name: str | None = None
+    # The collector's lease: a collector that dies is replaced within this many seconds.
+    lease_seconds: float = Field(default=15.0, ge=3, le=300)
     # The monitor's own log on stderr, beside Streamlit's (whose level is --logger.level).
     # Credentials are never in it, at any level.
     log_level: Literal["debug", "info", "warning", "error"] = "info"
@@ -95,6 +105,21 @@ class Settings(BaseSettings):
         except ValueError:
             raise ValueError("has an unreadable port") from None
         return text
+
+    @field_validator("collector", mode="before")
+    @classmethod
+    def _shared(cls, value: object, info: ValidationInfo) -> object:
+        value = value.strip().lower() if isinstance(value, str) else value
+        if value in ("elected", "elsewhere"):
+            url = info.data.get("history_url")
+            text = url.get_secret_value() if isinstance(url, SecretStr) else ""
+            if not text.startswith(("postgresql://", "postgres://")):
+                now = "SQLite now" if text else "unset now (SQLite)"
+                raise ValueError(
+                    f"{value} needs SYNC_MONITOR_HISTORY_URL on PostgreSQL (the replicas share "
+                    f"the collector's lease and its changes there); it is {now}"
+                )
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod

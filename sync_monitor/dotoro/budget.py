@@ -87,6 +87,14 @@ class RequestBudget:
         client address, and the replicas share one)."""
         self._sent = deque(sorted([*self._sent, *(t for t in times if t > now - WINDOW)]))
 
+    def sent_ms(self, now: float, wall: float) -> list[int]:
+        """`sent` in epoch ms, `wall` being the epoch seconds at `now`."""
+        return [round((wall - (now - t)) * 1000) for t in self.sent(now)]
+
+    def assume_ms(self, moments_ms: list[int], now: float, wall: float) -> None:
+        """`assume` for moments in epoch ms, `wall` being the epoch seconds at `now`."""
+        self.assume([now - (wall - ms / 1000) for ms in moments_ms], now)
+
     def used(self, now: float) -> int:
         """Requests sent in the last minute."""
         self._expire(now)

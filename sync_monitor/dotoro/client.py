@@ -48,9 +48,7 @@ class DotoroClient:
         fence: Callable[[], str | None] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        # Why this process may not call the service now (None: it may), asked before every
-        # request: a replica that no longer holds the collector's lease (fleet/election.py).
-        self.fence = fence
+        self.fence = fence  # why not to call the service now (fleet/election.py); None: call
         self.timeout = timeout
         self._budget = budget  # None: no limit of our own (tests that count requests)
         self.rate_limited = 0  # 429s received: the budget's aim is that this stays 0
@@ -140,6 +138,17 @@ class DotoroClient:
                     retry_after=wait,
                 )
             time.sleep(min(wait, 1.0))
+
+    def spent_ms(self) -> list[int]:
+        """When the requests of the last minute went, in epoch ms (fleet/handover.py)."""
+        with self._lock:
+            return self._budget.sent_ms(self._clock(), time.time()) if self._budget else []
+
+    def assume_spent(self, moments_ms: list[int]) -> None:
+        """Count requests another process sent at `moments_ms` (epoch ms) as this one's."""
+        with self._lock:
+            if self._budget is not None:
+                self._budget.assume_ms(moments_ms, self._clock(), time.time())
 
     def _close_gate(self, seconds: float) -> None:
         with self._lock:

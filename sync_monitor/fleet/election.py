@@ -55,10 +55,13 @@ class Election:
         term = self.term
         if term is not None:
             self._lose("this replica is stopping")
-            try:
-                self.lease.release(term)
-            except Exception:
-                log.exception("could not let the collector's lease go; it expires by itself")
+            self._release(term)
+
+    def _release(self, term: Term) -> None:
+        try:
+            self.lease.release(term)
+        except Exception:
+            log.exception("could not let the collector's lease go; it expires by itself")
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -84,7 +87,12 @@ class Election:
             with self._lock:
                 self._term = found
             log.info("this replica collects now (epoch %s)", found.epoch)
-            self._elected(found)
+            try:
+                self._elected(found)
+            except Exception:
+                log.exception("this replica could not start collecting; it lets the lease go")
+                self._lose("it could not start collecting")
+                self._release(found)
         elif term is not None and (found is None or not self.lease.holds(found)):
             self._lose("its lease was taken over or ran out")
         elif found is not None:

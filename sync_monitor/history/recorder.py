@@ -48,8 +48,14 @@ class Recorder:
         *,
         retry_seconds: float = RETRY_SECONDS,
         clock: Callable[[], float] = time.monotonic,  # the client's budget's clock
+        recording: Callable[[], bool] = lambda: True,
     ) -> None:
         self._source = source
+        # In a fleet, only the collecting replica records (fleet/replica.py); the others open
+        # the history for their pages. One that starts recording reads the open attempts
+        # again: the collector before it has moved them on.
+        self._recording = recording
+        self._idle = False
         self._open_history = open_history
         self._client = client
         self._queue = queue
@@ -132,6 +138,12 @@ class Recorder:
     def step(self, snap: Snapshot) -> None:
         """Record what `snap` tells, and the backend's history once it is known to have one."""
         assert self._observer is not None
+        if not self._recording():
+            self._idle = True
+            return
+        if self._idle and self.history is not None:
+            self._observer = Observer(self.history.open_attempts(), self.history.latest_by_set)
+            self._idle = False
         for attempt in self._observer.observe(snap):
             self._pending[attempt.key] = attempt
         # After the first answer: the API's lists name the sets the queue's jobs belong to.

@@ -17,6 +17,7 @@ from typing import Protocol
 from sync_monitor.access import Action, ActionLog, Caller, Entry, Verdict
 from sync_monitor.dotoro.client import DotoroClient
 from sync_monitor.dotoro.errors import ApiError, describe
+from sync_monitor.dotoro.models import StatusSummary
 
 from .consumers import Consumers
 from .state import LiveState
@@ -70,6 +71,15 @@ def refused(
         entry = Entry(wall(), caller.who, caller.role.value, what, target, Verdict.REFUSED, message)
         audit.refusal(entry)
     return done(ActionResult(False, message))
+
+
+def _not_failed(status: StatusSummary | None, set_id: str) -> ActionResult | None:
+    """Why a retry of `set_id` must not be sent now (it is not failed), else None."""
+    if status is None or any(j.campaign_set_id == set_id for j in status.failed):
+        return None
+    if any(j.campaign_set_id == set_id for j in (*status.pending, *status.active)):
+        return ActionResult(True, "Already queued again a moment ago; nothing more was sent.")
+    return ActionResult(False, "This sync is not listed as failed now; nothing was sent.")
 
 
 class SyncActions:
@@ -154,6 +164,13 @@ class SyncActions:
             return ActionResult(True, queued.message or "Sync queued again.", queued.job_id)
 
         with self._state.change() as tracker:
+            stale = _not_failed(tracker.known.status, set_id)
+            if stale is not None and not tracker.retry_pending(set_id):
+                # Clicked on a page that had not yet heard of another retry (another tab, or in
+                # a fleet another replica): a second POST would queue the set twice.
+                verdict = Verdict.DONE if stale.ok else Verdict.FAILED
+                self._record(Action.RETRY, set_id, caller, verdict, stale.message)
+                return done(stale)
             future = self._once(
                 f"retry:{set_id}",
                 self._audited(Action.RETRY, set_id, caller, work),

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Protocol
 
 from sync_monitor.access import ActionLog
 from sync_monitor.dotoro.backoff import Backoff
@@ -20,13 +21,31 @@ from sync_monitor.dotoro.client import DotoroClient
 from sync_monitor.pgboss.reader import QueueReader
 from sync_monitor.settings import Settings
 
-from .actions import SyncActions
+from .actions import Actions, SyncActions
 from .consumers import ConnectorFactory, Consumers
 from .poller import StatusPoller
 from .records import Known
 from .snapshot import Backend, QueueSource, Snapshot
 from .state import LiveState
 from .tracker import Tracker
+
+
+class Live(Protocol):
+    """What the pages and the publisher read and act through: the hub of this process, or, in
+    a fleet (SYNC_MONITOR_COLLECTOR elected or elsewhere), this replica's view of the
+    collector's (sync_monitor/fleet/replica.py)."""
+
+    @property
+    def actions(self) -> Actions: ...
+
+    @property
+    def wall(self) -> Callable[[], datetime]: ...
+
+    def snapshot(self) -> Snapshot: ...
+
+    def wait_for_change(self, version: int, timeout: float) -> int: ...
+
+    def operator_here(self) -> None: ...
 
 
 class Hub:

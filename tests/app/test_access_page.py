@@ -259,8 +259,8 @@ def test_clearing_streamlits_caches_starts_nothing_twice(monitor_factory: Factor
     m.run()
     after = runtime.services()
     assert after is before
-    assert (after.hub, after.signins, after.push_secret) == (
-        before.hub,
+    assert (after.live, after.signins, after.push_secret) == (
+        before.live,
         before.signins,
         before.push_secret,
     )

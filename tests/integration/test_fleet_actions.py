@@ -54,6 +54,39 @@ def test_a_retry_clicked_on_every_replica_reaches_dotoro_once(api: Api, engine: 
     assert api.get("/_local/stats").json()[f"POST /api/v1/sync/{cs['setId']}/retry"] == 1
 
 
+def test_a_retry_clicked_on_a_replica_that_had_not_heard_of_the_first_sends_nothing(
+    api: Api, engine: Engine
+) -> None:
+    # The second tab still showed the failure: its click comes after the first retry was
+    # answered and the poll confirmed it. Retrying a set that is no longer failed would queue it
+    # twice.
+    api.set_workers(0)
+    cs = api.create_set(name="Retry me", failed_error="Session has expired")
+    term = Lease(engine, "replica-a", 30).take()
+    assert term is not None
+    requests = Requests(engine)
+    with hub_for(api.url) as hub:
+        wait_for(hub, lambda s: any(f.set_id == cs["setId"] for f in s.failed))
+        executor = Executor(engine, requests, hub.actions, "replica-a", term.epoch).start()
+        b, c = FleetActions(requests, "replica-b"), FleetActions(requests, "replica-c")
+        try:
+            first = b.retry(cs["setId"], OPS).result(seconds(30))
+            listed = lambda s: any(p.set_id == cs["setId"] and not p.optimistic for p in s.pending)  # noqa: E731
+            wait_for(hub, listed)  # the poll confirmed it: the first retry is settled
+            later = c.retry(cs["setId"], OPS).result(seconds(30))
+        finally:
+            executor.stop()
+            b.shutdown()
+            c.shutdown()
+
+    assert first.ok
+    assert (later.ok, later.message) == (
+        True,
+        "Already queued again a moment ago; nothing more was sent.",
+    )
+    assert api.get("/_local/stats").json()[f"POST /api/v1/sync/{cs['setId']}/retry"] == 1
+
+
 def test_a_viewers_click_is_refused_where_it_was_made_and_writes_nothing(engine: Engine) -> None:
     replica = FleetActions(Requests(engine), "replica-b")
 

@@ -29,11 +29,11 @@ class Monitor:
         self.run()
 
     def snapshot(self) -> Snapshot:
-        return runtime.services().hub.snapshot()
+        return runtime.services().live.snapshot()
 
     def wait(self, predicate: Callable[[Snapshot], bool], timeout: float = 15.0) -> None:
         """Wait until the shared hub's snapshot satisfies `predicate`, then rerun the page."""
-        hub = runtime.services().hub
+        hub = runtime.services().live
         deadline = time.monotonic() + seconds(timeout)
         version = -1
         while not predicate(hub.snapshot()):

@@ -36,3 +36,15 @@ def test_the_time_nobody_heard_of_is_counted_at_the_full_rate() -> None:
 def test_nothing_is_assumed_when_the_predecessor_let_the_lease_go() -> None:
     assert inherited([90_000], 100_000, 100_000, per_minute=90) == [90_000]
     assert inherited([], 100_000, 90_000, per_minute=90) == []  # expired before it was heard
+
+
+def test_spent_moments_travel_in_epoch_ms_between_clocks() -> None:
+    mine, theirs = RequestBudget(90), RequestBudget(90)
+    for t in (100.0, 130.5):
+        mine.take(Priority.POLL, t)
+
+    moments = mine.sent_ms(now=150.0, wall=1_700_000_050.0)  # their clocks differ; the wall not
+    theirs.assume_ms(moments, now=9_000.0, wall=1_700_000_051.0)
+
+    assert moments == [1_700_000_000_000, 1_700_000_030_500]
+    assert theirs.sent(9_000.0) == [8_949.0, 8_979.5]

@@ -179,3 +179,44 @@ def test_database_urls_are_checked_and_never_echoed() -> None:
         assert why in str(raised.value), raised.value
         assert "secret1" not in str(raised.value)
         assert "p@ss" not in str(raised.value)
+
+
+def test_one_process_collects_by_default() -> None:
+    settings = load_settings({}, {})
+
+    assert settings.collector == "this-process"
+    assert settings.replica_name is None
+    assert settings.lease_seconds == 15.0
+
+
+@pytest.mark.parametrize("collector", ["elected", "elsewhere"])
+@pytest.mark.parametrize(
+    ("history", "said"),
+    [(None, "unset now (SQLite)"), ("sqlite:///data/h.sqlite3", "SQLite now")],
+)
+def test_a_fleet_asked_for_on_sqlite_says_it_needs_postgresql(
+    collector: str, history: str | None, said: str
+) -> None:
+    environ = {"SYNC_MONITOR_COLLECTOR": collector}
+    if history:
+        environ["SYNC_MONITOR_HISTORY_URL"] = history
+
+    with pytest.raises(SettingsError) as raised:
+        load_settings({}, environ)
+
+    assert str(raised.value).startswith("SYNC_MONITOR_COLLECTOR: ")
+    assert f"{collector} needs SYNC_MONITOR_HISTORY_URL on PostgreSQL" in str(raised.value)
+    assert str(raised.value).endswith(f"it is {said}")
+
+
+def test_a_fleet_on_postgresql_is_taken_whatever_the_case() -> None:
+    settings = load_settings(
+        {},
+        {
+            "SYNC_MONITOR_COLLECTOR": " Elected ",
+            "SYNC_MONITOR_HISTORY_URL": "postgresql://monitor:pw@db/history",
+            "SYNC_MONITOR_REPLICA_NAME": "web-2",
+        },
+    )
+
+    assert (settings.collector, settings.replica_name) == ("elected", "web-2")

@@ -1,0 +1,125 @@
+"""Two replicas of the monitor (`streamlit run` each, SYNC_MONITOR_COLLECTOR=elected) sharing a
+real PostgreSQL, against one local API, each with a tab in Chromium (issue 22): one collects,
+both tabs show its state, a Retry clicked on each reaches Dotoro once, and when the collector
+stops the other takes over."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+
+import psycopg
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import POLL_SECONDS, VIEWPORT
+from tests.support.browser import Live
+from tests.support.databases import postgres_database
+from tests.support.local_api import Api, quiet_config, running
+from tests.support.streamlit_app import serve
+from tests.support.waiting import ms, wait_until
+
+pytestmark = pytest.mark.browser
+OUTAGE = "Reddit Ads API error 503: Service Unavailable"
+
+
+@dataclass
+class Replica:
+    name: str
+    live: Live
+    process: ExitStack  # closing it stops this replica's `streamlit run`
+
+
+@dataclass
+class Fleet:
+    api: Api
+    history: str  # the shared PostgreSQL's URL
+    replicas: list[Replica]
+
+    def collector(self) -> str | None:
+        with psycopg.connect(self.history) as db:
+            found = db.execute("SELECT holder FROM fleet_lease WHERE expires_at > now()").fetchone()
+        return None if found is None else str(found[0])
+
+
+def collected(page: Page) -> list[str]:
+    """The page's uncaught errors, as they come."""
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return errors
+
+
+@pytest.fixture
+def fleet(browser: Browser) -> Iterator[Fleet]:
+    with ExitStack() as stack:
+        api = stack.enter_context(running(quiet_config(workers=0)))
+        history = stack.enter_context(postgres_database())
+        replicas = []
+        for name in ("replica-a", "replica-b"):
+            env = {
+                "SYNC_MONITOR_POLL_SECONDS": POLL_SECONDS,
+                "SYNC_MONITOR_COLLECTOR": "elected",
+                "SYNC_MONITOR_HISTORY_URL": history,
+                "SYNC_MONITOR_REPLICA_NAME": name,
+                "SYNC_MONITOR_LEASE_SECONDS": "3",
+                "SYNC_MONITOR_HEARTBEAT_SECONDS": "1",
+            }
+            # Each its own stack: a replica can be stopped while the other serves on.
+            own = ExitStack()
+            stack.callback(own.close)
+            url, _ = own.enter_context(serve(api.url, env))
+            context = browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
+            stack.callback(context.close)
+            context.set_default_timeout(ms(20))
+            page = context.new_page()
+            errors = collected(page)
+            replicas.append(Replica(name, Live(api, url, page, errors), own))
+        yield Fleet(api, history, replicas)
+
+
+def test_two_replicas_show_one_state_and_a_retry_on_each_reaches_dotoro_once(
+    fleet: Fleet,
+) -> None:
+    name = "Nimbus Coffee – Brand Awareness UK"
+    created = fleet.api.create_set(name=name, platform="reddit", failed_error=OUTAGE)
+    tabs = [r.live for r in fleet.replicas]
+    for tab in tabs:
+        tab.open()
+        expect(tab.failure(name)).to_have_count(1, timeout=ms(30))
+
+    handles = []
+    for tab in tabs:
+        failure = tab.failure(name)
+        failure.locator("summary").click()
+        retry = failure.get_by_role("button", name=f"Retry “{name}”", exact=True)
+        expect(retry).to_be_enabled()
+        handles.append(retry.element_handle())
+    for handle in handles:  # two operators, one on each replica, click at the same moment
+        handle.evaluate("b => b.click()")
+
+    for tab in tabs:
+        expect(tab.failure(name)).to_have_count(0, timeout=ms(30))
+        expect(tab.queue()).to_contain_text(name, timeout=ms(30))
+    assert tabs[0].retries_sent() == {f"POST /api/v1/sync/{created['setId']}/retry": 1}
+    for tab in tabs:
+        assert tab.page_errors == []
+
+
+def test_when_the_collector_stops_the_other_replica_takes_over(fleet: Fleet) -> None:
+    fleet.api.create_set(name="Failed first", platform="meta", failed_error=OUTAGE)
+    for replica in fleet.replicas:
+        replica.live.open()
+        expect(replica.live.failure("Failed first")).to_have_count(1, timeout=ms(30))
+    first = fleet.collector()
+    assert first in ("replica-a", "replica-b")
+    collecting = next(r for r in fleet.replicas if r.name == first)
+    other = next(r for r in fleet.replicas if r.name != first)
+
+    collecting.process.close()  # stopped: it lets the lease go
+    wait_until(lambda: fleet.collector() == other.name, "the other takes over", timeout=60)
+    fleet.api.create_set(name="Failed later", platform="google", failed_error=OUTAGE)
+
+    expect(other.live.failure("Failed later")).to_have_count(1, timeout=ms(30))
+    expect(other.live.failure("Failed first")).to_have_count(1)
+    assert other.live.page_errors == []
