@@ -20,7 +20,7 @@ from . import errors
 from .config import ServerConfig
 from .control import control_routes
 from .engine import Engine
-from .guard import Guard
+from .guard import Arrivals, Guard
 from .pgboss_mirror import PgBossMirror
 from .routes import api_routes
 from .store import Store
@@ -76,13 +76,15 @@ def create_app(config: ServerConfig) -> Starlette:
                     await task
 
     requests: Counter[str] = Counter()
+    arrivals = Arrivals()
     app = Starlette(
         routes=[*api_routes(config.contract), *control_routes()],
-        middleware=[Middleware(Guard, config=config, requests=requests)],
+        middleware=[Middleware(Guard, config=config, requests=requests, arrivals=arrivals)],
         exception_handlers={HTTPException: _http_error, Exception: _crash},
         lifespan=lifespan,
     )
     app.state.requests = requests
+    app.state.arrivals = arrivals
     return app
 
 

@@ -98,9 +98,17 @@ async def stats(request: Request) -> Response:
     return JSONResponse(dict(request.app.state.requests))
 
 
+async def arrivals(request: Request) -> Response:
+    """When each /api/ request arrived and what it was (`[epoch ms, "METHOD path"]`, the newest
+    100,000), and how many the rate limit refused: a client's spending in any sliding minute."""
+    arrivals = request.app.state.arrivals
+    return JSONResponse({"seen": list(arrivals.seen), "limited": arrivals.limited})
+
+
 def control_routes() -> list[Route]:
     return [
         Route("/_local/stats", stats, methods=["GET"]),
+        Route("/_local/requests", arrivals, methods=["GET"]),
         Route("/_local/info", info, methods=["GET"]),
         Route("/_local/faults", faults, methods=["GET", "POST"]),
         Route("/_local/workers", workers, methods=["POST"]),

@@ -22,20 +22,37 @@ from .params import is_uuid
 SESSION_COOKIES = ("better-auth.session_token", "__Secure-better-auth.session_token")
 
 
+class Arrivals:
+    """When /api/ requests arrived (epoch ms and "METHOD path", the newest KEEP) and how many
+    the rate limit refused: for tests of a client's spending in any sliding minute
+    (`GET /_local/requests`)."""
+
+    KEEP = 100_000
+
+    def __init__(self) -> None:
+        self.seen: deque[tuple[int, str]] = deque(maxlen=self.KEEP)
+        self.limited = 0
+
+
 class Guard:
-    def __init__(self, app: ASGIApp, config: ServerConfig, requests: Counter[str]) -> None:
+    def __init__(
+        self, app: ASGIApp, config: ServerConfig, requests: Counter[str], arrivals: Arrivals
+    ) -> None:
         self.app = app
         self.config = config
         self.hits: dict[str, deque[float]] = {}
         self.rng = random.Random()  # faults need no reproducibility
         # Requests seen per "METHOD path", for tests that count what a client costs the service.
         self.requests = requests
+        self.arrivals = arrivals
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith("/api/"):
             await self.app(scope, receive, send)
             return
-        self.requests[f"{scope['method']} {scope['path']}"] += 1
+        key = f"{scope['method']} {scope['path']}"
+        self.requests[key] += 1
+        self.arrivals.seen.append((round(time.time() * 1000), key))
         rejection = await self.check(Request(scope))
         if rejection is not None:
             await rejection(scope, receive, send)
@@ -51,6 +68,7 @@ class Guard:
                 faults.error_status, errors.internal_error
             )()
         if self._over_rate_limit(request.client.host if request.client else "?"):
+            self.arrivals.limited += 1
             return errors.too_many_requests()
         if self.config.session_token is None:
             return None

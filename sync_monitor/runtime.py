@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import atexit
 import logging
-import os
 import secrets
-import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,18 +22,16 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from sync_monitor import cookies
-from sync_monitor.dotoro.budget import ACTION_ROOM, RequestBudget, reserve_for
 from sync_monitor.dotoro.client import DotoroClient
-from sync_monitor.fleet.replica import Replica
-from sync_monitor.history import History, engines
+from sync_monitor.history import History
 from sync_monitor.history.audit import AuditLog
 from sync_monitor.history.recorder import Recorder
-from sync_monitor.live.hub import Hub, Live
-from sync_monitor.pgboss.reader import QueueReader
+from sync_monitor.live.hub import Live
 from sync_monitor.push import route
 from sync_monitor.push.publisher import Publisher
 
 from .access import Action, Entry, Verdict, signed_in
+from .assembly import assemble
 from .settings import Settings, SettingsError, load_settings
 from .signins import SignIns
 
@@ -122,51 +118,11 @@ def _start() -> Services:
         _stoppers.append(server.stop)
         url = server.url
         log.info("started the bundled local API at %s", url)
-    token = config.session_token.get_secret_value() if config.session_token else None
-    per_minute = config.requests_per_minute
-    budget = RequestBudget(
-        per_minute,
-        reserve_for(per_minute, config.poll_seconds),
-        for_actions=min(ACTION_ROOM, per_minute // 10),
-    )
-    client = DotoroClient(
-        url,
-        session_token=token,
-        team_id=config.team_id,
-        user_id=config.user_id,
-        timeout=config.request_timeout_seconds,
-        budget=budget,
-    )
-    audit = AuditLog(config.audit_path)
-    _stoppers.append(audit.close)  # stopped after the hub: its last actions are written
-    # Closed by the hub's stop (after the recorder's, which also reads it at start).
-    queue = QueueReader(config.pgboss_url.get_secret_value()) if config.pgboss_url else None
-    history_url = config.history_url.get_secret_value() if config.history_url else None
-    live: Live
-    if config.collector == "this-process":
-        hub = Hub(client, config, is_local=is_local, audit=audit, queue=queue).start()
-        _stoppers.append(hub.stop)
-        live = hub
-        recording: Callable[[], bool] = lambda: True  # noqa: E731 (one process: it records)
-    else:
-        replica = _replica(config, client, is_local, audit, queue, history_url)
-        _stoppers.append(replica.stop)
-        live, recording = replica, replica.collecting
+    parts = assemble(config, url, is_local=is_local)
+    _stoppers.append(parts.stop)
+    live, client, audit, recorder = parts.live, parts.client, parts.audit, parts.recorder
     publisher = Publisher(live).start()
     _stoppers.append(publisher.stop)
-    recorder = Recorder(
-        live, lambda: History.open(history_url), client, queue, recording=recording
-    ).start()
-    _stoppers.append(recorder.stop)
-    # The audit trail lives in the history while the recorder has it open and writing (else in
-    # a file: no action and no page waits on a database that is timing out).
-    audit.use_history(
-        lambda: (
-            recorder.history.engine
-            if recorder.history and not recorder.problem and not recorder.stopped
-            else None
-        )
-    )
     secret = (
         config.push_secret.get_secret_value().encode()
         if config.push_secret
@@ -190,31 +146,6 @@ def _start() -> Services:
         )
     )
     return Services(config, live, client, is_local, publisher, secret, audit, recorder, signins)
-
-
-def _replica(
-    config: Settings,
-    client: DotoroClient,
-    is_local: bool,
-    audit: AuditLog,
-    queue: QueueReader | None,
-    history_url: str | None,
-) -> Replica:
-    """This process as a replica of a fleet: it follows the collector in the shared database
-    and, with `elected`, stands to be it (settings.py checked the database is PostgreSQL)."""
-    name = config.replica_name or f"{socket.gethostname()}-{os.getpid()}"
-    replica = Replica(
-        engines.connect(history_url),
-        name,
-        client,
-        lambda: Hub(client, config, is_local=is_local, audit=audit, queue=queue),
-        elect=config.collector == "elected",
-        lease_seconds=config.lease_seconds,
-        per_minute=config.requests_per_minute,
-        audit=audit,
-    )
-    # The schema first (the journal's tables), tried again until the database answers.
-    return replica.start(prepare=lambda: History.open(history_url).close())
 
 
 def _sign_in() -> bool:

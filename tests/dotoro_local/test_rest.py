@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -237,6 +238,19 @@ def test_rate_limit_answers_429_with_retry_after() -> None:
             "code": "TOO_MANY_REQUESTS",
             "retryAfter": 60,
         }
+
+
+def test_every_api_request_arrival_and_each_refusal_is_counted_for_tests() -> None:
+    with running(quiet_config(rate_limit_per_minute=3)) as api:
+        before = time.time() * 1000
+        for _ in range(4):
+            api.get("/api/v1/sync/status")
+        api.get("/_local/info")  # not /api/: not counted
+        seen = api.get("/_local/requests").json()
+
+    assert [key for _, key in seen["seen"]] == ["GET /api/v1/sync/status"] * 4
+    assert all(before - 1000 <= t <= time.time() * 1000 for t, _ in seen["seen"])
+    assert seen["limited"] == 1
 
 
 def test_injected_errors_use_the_service_bodies(api: Api) -> None:

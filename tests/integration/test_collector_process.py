@@ -1,0 +1,132 @@
+"""`sync-monitor-collector` as real processes (issue 22), two of them on one PostgreSQL against
+the local API with the service's 100 requests a minute: one collects; SIGKILL it mid-stream and
+the other takes over, with no change of the journal lost and the fleet within the service's
+minute throughout."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import psycopg
+
+from sync_monitor.fleet.follower import Follower
+from sync_monitor.fleet.journal import Journal
+from sync_monitor.history import engines
+from tests.support.databases import postgres_database
+from tests.support.local_api import Api, quiet_config, running
+from tests.support.waiting import wait_until
+
+POLL = "GET /api/v1/sync/status"
+POLL_SECONDS = 0.5
+
+
+@contextmanager
+def collector(
+    api: Api, history: str, name: str, scratch: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    log = (scratch / f"{name}.log").open("wb")
+    env = {
+        **os.environ,
+        "SYNC_MONITOR_API_URL": api.url,
+        "SYNC_MONITOR_HISTORY_URL": history,
+        "SYNC_MONITOR_REPLICA_NAME": name,
+        "SYNC_MONITOR_LEASE_SECONDS": "3",
+        "SYNC_MONITOR_POLL_SECONDS": str(POLL_SECONDS),
+        "SYNC_MONITOR_AUDIT_PATH": str(scratch / f"{name}-audit.sqlite3"),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sync_monitor.collector"], env=env, stdout=log, stderr=log
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        log.close()
+        if process.returncode not in (0, -signal.SIGKILL, -signal.SIGTERM):
+            print((scratch / f"{name}.log").read_text())
+
+
+def holder(history: str) -> str | None:
+    """Who holds the lease (None: nobody, or the collectors have not made its table yet)."""
+    with psycopg.connect(history) as db:
+        try:
+            found = db.execute("SELECT holder FROM fleet_lease WHERE expires_at > now()").fetchone()
+        except psycopg.errors.UndefinedTable:
+            return None
+    return None if found is None else str(found[0])
+
+
+def failed(follower: Follower) -> int:
+    snapshot = follower.snapshot()
+    return -1 if snapshot is None else len(snapshot.failed)
+
+
+def most_in_any(seen: list[tuple[int, str]], seconds: float, key: str | None = None) -> int:
+    """The most requests (of `key`, else all) in any window of `seconds`."""
+    times = sorted(t for t, k in seen if key is None or k == key)
+    most, start = 0, 0
+    for end, t in enumerate(times):
+        while t - times[start] >= seconds * 1000:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
+
+
+def test_the_standby_takes_over_from_a_killed_collector_and_nothing_is_lost(tmp_path: Path) -> None:
+    with ExitStack() as stack:
+        api = stack.enter_context(running(quiet_config(rate_limit_per_minute=100, workers=2)))
+        history = stack.enter_context(postgres_database())
+        api.create_set(
+            name="Long sync",
+            platform="google",
+            queue=True,
+            behaviour={"campaigns": 400, "seconds_per_campaign": 0.2},
+        )
+        api.create_set(name="Failed before", platform="reddit", failed_error="Token expired")
+        collectors = {
+            name: stack.enter_context(collector(api, history, name, tmp_path))
+            for name in ("collector-a", "collector-b")
+        }
+        engine = engines.connect(history)
+        stack.callback(engine.dispose)
+        wait_until(lambda: holder(history) is not None, "one collects", timeout=60)
+        follower = Follower(engine, Journal(engine, "test")).start()
+        stack.callback(follower.stop)
+        wait_until(lambda: failed(follower) == 1, "the state comes through", 60)
+
+        first = holder(history)
+        assert first is not None
+        collectors[first].send_signal(signal.SIGKILL)  # mid-stream: the long sync runs
+        other = next(name for name in collectors if name != first)
+        wait_until(lambda: holder(history) == other, "the standby takes over", timeout=60)
+        api.create_set(name="Failed after", platform="meta", failed_error="Token expired")
+        wait_until(lambda: failed(follower) == 2, "the new collector's state", 60)
+
+        with psycopg.connect(history) as db:
+            events = db.execute("SELECT epoch, body FROM fleet_events ORDER BY id").fetchall()
+        requests = api.get("/_local/requests").json()
+
+    by_epoch: dict[int, list[dict[str, object]]] = {}
+    for epoch, body in events:
+        by_epoch.setdefault(epoch, []).append(json.loads(body))
+    assert len(by_epoch) == 2  # one epoch each
+    for bodies in by_epoch.values():  # each starts whole, then every change in order
+        assert "full" in bodies[0]
+        assert [b["seq"] for b in bodies] == list(range(1, len(bodies) + 1))
+    seen = [(t, k) for t, k in requests["seen"]]
+    assert requests["limited"] == 0  # never over the service's minute, the handover included
+    assert most_in_any(seen, 60) <= 100
+    # One poller at a time: two would poll twice as often.
+    assert most_in_any(seen, 5, POLL) <= 1.5 * 5 / POLL_SECONDS
