@@ -10,15 +10,18 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
 from sync_monitor.fleet.follower import Follower
 from sync_monitor.fleet.journal import Journal
 from sync_monitor.history import engines
+from tests.support.cuttable import Cuttable
 from tests.support.databases import postgres_database
 from tests.support.local_api import Api, quiet_config, running
 from tests.support.waiting import wait_until
@@ -130,3 +133,37 @@ def test_the_standby_takes_over_from_a_killed_collector_and_nothing_is_lost(tmp_
     assert most_in_any(seen, 60) <= 100
     # One poller at a time: two would poll twice as often.
     assert most_in_any(seen, 5, POLL) <= 1.5 * 5 / POLL_SECONDS
+
+
+def test_a_collector_cut_off_from_the_database_stops_calling_dotoro(tmp_path: Path) -> None:
+    with ExitStack() as stack:
+        api = stack.enter_context(running(quiet_config(rate_limit_per_minute=100, workers=2)))
+        history = stack.enter_context(postgres_database())
+        parts = urlsplit(history)
+        cuttable = Cuttable(parts.hostname or "127.0.0.1", parts.port or 5432)
+        stack.callback(cuttable.close)
+        through = parts._replace(
+            netloc=f"{parts.username}:{parts.password}@127.0.0.1:{cuttable.port}"
+        )
+        a = stack.enter_context(collector(api, urlunsplit(through), "collector-a", tmp_path))
+        wait_until(lambda: holder(history) == "collector-a", "a collects", timeout=60)
+        stack.enter_context(collector(api, history, "collector-b", tmp_path))
+
+        cuttable.cut()  # a's database connections, and any it tries, fail from now on
+        wait_until(lambda: holder(history) == "collector-b", "b takes over", timeout=60)
+        taken_ms = time.time() * 1000
+        assert a.poll() is None  # a lives on, cut off: it must stop by itself
+
+        def polls_since() -> list[tuple[int, str]]:
+            seen = api.get("/_local/requests").json()["seen"]
+            return [(t, k) for t, k in seen if k == POLL and t > taken_ms]
+
+        wait_until(lambda: len(polls_since()) >= 20, "b polls on", timeout=60)
+        after, limited = polls_since(), api.get("/_local/requests").json()["limited"]
+        assert a.poll() is None
+
+    log = (tmp_path / "collector-a.log").read_text()
+    assert "this replica stops collecting" in log, log
+    # Had a gone on polling beside b, there would be twice b's polls in a few seconds.
+    assert most_in_any(after, 5, POLL) <= 1.5 * 5 / POLL_SECONDS
+    assert limited == 0
