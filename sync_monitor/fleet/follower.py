@@ -37,6 +37,7 @@ class Heard:
     event_id: int
     at: datetime  # the event's time, on the database's clock
     received: float  # this replica's monotonic clock when it read it
+    by: str  # the collector's name
 
 
 class Follower:
@@ -124,5 +125,6 @@ class Follower:
             self._state, self._epoch, self._seq = state, event.epoch, body["seq"]
             self._version += 1
             self._snapshot = replace(snapshot, version=self._version)
-            self.heard = Heard(event.epoch, event.id, event.at, self._mono())
+            by = body.get("by") or (self.heard.by if self.heard else "")
+            self.heard = Heard(event.epoch, event.id, event.at, self._mono(), by)
             self._changed.notify_all()

@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
@@ -23,7 +23,7 @@ from sync_monitor.access import ActionLog
 from sync_monitor.dotoro.client import DotoroClient
 from sync_monitor.dotoro.models import Features
 from sync_monitor.live.hub import Hub
-from sync_monitor.live.snapshot import Backend, Snapshot
+from sync_monitor.live.snapshot import Backend, Collector, Snapshot
 
 from .actions import Executor, FleetActions
 from .election import Election
@@ -61,10 +61,11 @@ class Replica:
         lease_seconds: float,
         per_minute: int,
         audit: ActionLog | None = None,
+        mono: Callable[[], float] = time.monotonic,
     ) -> None:
         self.name, self._engine, self._client, self._make_hub = name, engine, client, make_hub
-        self._per_minute = per_minute
-        self.follower = Follower(engine, Journal(engine, name))
+        self._per_minute, self._lease_seconds, self._mono = per_minute, lease_seconds, mono
+        self.follower = Follower(engine, Journal(engine, name), mono=mono)
         self._requests = Requests(engine)
         self.actions = FleetActions(self._requests, name, audit)
         self.election = (
@@ -89,7 +90,16 @@ class Replica:
 
     # -- what the pages and the publisher read (the hub's place) ------------------------------
     def snapshot(self) -> Snapshot:
-        return self.follower.snapshot() or self._waiting
+        """The collector's state as last heard, naming it; stale when it has been silent for
+        longer than its lease (it beats every second even when nothing changes)."""
+        snapshot, heard = self.follower.snapshot(), self.follower.heard
+        if snapshot is None or heard is None:
+            return self._waiting
+        silent = self._mono() - heard.received > self._lease_seconds
+        collector = Collector(heard.by, heard.at, silent)
+        if silent:
+            return replace(snapshot, collector=collector, frozen_at=snapshot.frozen_at or heard.at)
+        return replace(snapshot, collector=collector)
 
     def wait_for_change(self, version: int, timeout: float) -> int:
         return self.follower.wait_for_change(version, timeout)

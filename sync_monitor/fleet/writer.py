@@ -90,6 +90,7 @@ class Writer:
             body = {"seq": self._seq + 1, "change": changed}
         if self._last is None or spent != self._last_spent:
             body["spent"] = spent
+        body["by"] = self._journal.holder  # for the page: "collected by …"
         found = self._journal.append(self.epoch, json.dumps(body))
         if found is None:
             self.fenced.set()
@@ -98,7 +99,9 @@ class Writer:
         self._last, self._seq, self._event_id, self._sent_at = encoded, self._seq + 1, found, now
         self._last_spent = spent
         if now - self._saved_at >= self.save_every:
-            whole = json.dumps({"seq": self._seq, "full": encoded, "spent": spent})
+            whole = json.dumps(
+                {"seq": self._seq, "full": encoded, "spent": spent, "by": self._journal.holder}
+            )
             if not self._journal.save(self.epoch, found, whole):
                 self.fenced.set()
             self._saved_at = now

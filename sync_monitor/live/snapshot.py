@@ -122,6 +122,15 @@ class Finished:
 
 
 @dataclass(frozen=True)
+class Collector:
+    """In a fleet (issue 22): the replica that collects, as this one last heard from it."""
+
+    name: str
+    heard_at: datetime  # its last change or beat, on the database's clock
+    silent: bool = False  # not heard from for longer than its lease: the figures are stale
+
+
+@dataclass(frozen=True)
 class Snapshot:
     taken_at: datetime
     version: int
@@ -145,6 +154,7 @@ class Snapshot:
     # Stale (the backend stopped answering, or no poll finished for a while): the moment the
     # figures' own times (running for, waiting for) stop at; None while the figures are live.
     frozen_at: datetime | None = None
+    collector: Collector | None = None  # None: this process collects (no fleet)
 
     @property
     def silent(self) -> bool:

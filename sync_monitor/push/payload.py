@@ -101,7 +101,7 @@ def payload(snap: Snapshot) -> Payload:
         "live": is_live(snap),
         "line": as_json(status_line(snap)),
         "updated": None if stale or snap.polled_at is None else as_json((At(snap.polled_at),)),
-        "source": as_json(source(backend)),
+        "source": as_json(source(backend, snap.collector)),
         "banner": None
         if trouble is None
         else {"level": trouble.level.value, "words": as_json(trouble.words)},

@@ -53,7 +53,7 @@ def header(snap: Snapshot, tz: tzinfo = UTC, refresh: str = "") -> None:
     updated = "" if stale else f" · updated {clock(snap.polled_at, tz, date=False)}"
     st.markdown(
         f"{icon} **{say(status_line(snap), tz, escape_markdown)}**{updated} · "
-        f"{say(source(backend), tz, escape_markdown)}"
+        f"{say(source(backend, snap.collector), tz, escape_markdown)}"
     )
     trouble = banner(snap)
     if trouble is not None:

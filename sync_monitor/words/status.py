@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from enum import StrEnum
 
-from sync_monitor.live.snapshot import Backend, BackendKind, QueueSource, Snapshot
+from sync_monitor.live.snapshot import Backend, BackendKind, Collector, QueueSource, Snapshot
 from sync_monitor.text import clock, safe_url
 
 
@@ -107,15 +107,19 @@ def is_live(snap: Snapshot) -> bool:
 
 def status_line(snap: Snapshot) -> Words:
     """The header's connection state: the backend's, unless the polls themselves went quiet."""
+    if snap.collector is not None and snap.collector.silent:
+        return ("Collector silent since ", At(snap.collector.heard_at))
     if snap.loaded and snap.silent:
         return ("Not updating since ", At(snap.polled_at))
     return backend_line(snap.backend)
 
 
-def source(backend: Backend) -> Words:
-    """Where the figures come from, for the header's status line."""
+def source(backend: Backend, collector: Collector | None = None) -> Words:
+    """Where the figures come from, for the header's status line (and, in a fleet, which
+    replica collects them)."""
     what = "Bundled local API (simulated workload)" if backend.is_local else "Dotoro API"
-    return (f"{what} at ", Quoted(safe_url(backend.url)))
+    by: Words = () if collector is None else (", collected by ", Quoted(collector.name))
+    return (f"{what} at ", Quoted(safe_url(backend.url)), *by)
 
 
 def before_first_answer(backend: Backend) -> Banner:
@@ -184,6 +188,18 @@ def banner(snap: Snapshot) -> Banner | None:
         )
     if backend.kind is BackendKind.DENIED:
         return Banner(Level.ERROR, (Quoted(backend.message or "Access denied."),))
+    if snap.collector is not None and snap.collector.silent:
+        return Banner(
+            Level.WARNING,
+            (
+                "Nothing heard from the collecting replica ",
+                Quoted(snap.collector.name),
+                " since ",
+                At(snap.collector.heard_at),
+                ": the figures are from then. Another replica takes over once its lease runs "
+                "out; the page carries on by itself.",
+            ),
+        )
     if snap.silent:
         return Banner(
             Level.WARNING,

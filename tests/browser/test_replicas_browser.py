@@ -87,6 +87,9 @@ def test_two_replicas_show_one_state_and_a_retry_on_each_reaches_dotoro_once(
     for tab in tabs:
         tab.open()
         expect(tab.failure(name)).to_have_count(1, timeout=ms(30))
+    collector = fleet.collector()
+    for tab in tabs:  # both name the one replica that collects
+        expect(tab.page.get_by_text(f"collected by {collector}")).to_be_visible()
 
     handles = []
     for tab in tabs:

@@ -5,6 +5,7 @@ once, and when the collector stops the other takes over and carries on."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC
 
 import pytest
 from sqlalchemy import Engine
@@ -12,10 +13,14 @@ from sqlalchemy import Engine
 from sync_monitor.access import Caller, Role
 from sync_monitor.dotoro.budget import RequestBudget
 from sync_monitor.dotoro.client import DotoroClient
+from sync_monitor.fleet.journal import Journal
+from sync_monitor.fleet.lease import Lease
 from sync_monitor.fleet.replica import NOT_COLLECTING, Replica
+from sync_monitor.fleet.writer import Writer
 from sync_monitor.history import History
 from sync_monitor.live.hub import Hub
 from sync_monitor.settings import load_settings
+from sync_monitor.words.status import banner, say, source, status_line
 from tests.support.databases import postgres_database
 from tests.support.local_api import Api
 from tests.support.waiting import seconds, wait_until
@@ -74,3 +79,40 @@ def test_one_collects_every_replica_shows_its_state_and_another_takes_over(
     finally:
         for r in replicas:
             r.stop()
+
+
+def test_a_replica_names_the_collector_and_goes_stale_when_it_falls_silent(
+    engine: Engine, plan: Api
+) -> None:
+    now = [1000.0]
+    term = Lease(engine, "replica-a", ttl=30).take()
+    assert term is not None
+    hub_scene = Hub(DotoroClient(plan.url), load_settings(environ={}))
+    Writer(hub_scene, Journal(engine, "replica-a"), term.epoch).write_once()
+    follower = Replica(
+        engine,
+        "replica-b",
+        DotoroClient(plan.url),
+        lambda: hub_scene,
+        elect=False,
+        lease_seconds=3,
+        per_minute=90,
+        mono=lambda: now[0],
+    )
+    follower.follower.catch_up()
+
+    heard = follower.snapshot()
+    assert heard.collector is not None
+    assert (heard.collector.name, heard.collector.silent) == ("replica-a", False)
+    assert heard.frozen_at is None
+    assert say(source(heard.backend, heard.collector), UTC).endswith("collected by replica-a")
+
+    now[0] += 3.5  # no change, no beat: longer than the lease
+    silent = follower.snapshot()
+    assert silent.collector is not None
+    assert silent.collector.silent
+    assert silent.frozen_at == heard.collector.heard_at
+    assert say(status_line(silent), UTC).startswith("Collector silent since ")
+    trouble = banner(silent)
+    assert trouble is not None
+    assert say(trouble.words, UTC).startswith("Nothing heard from the collecting replica replica-a")
