@@ -19,7 +19,7 @@ import os
 import signal
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from subprocess import Popen
@@ -121,18 +121,73 @@ http {{
 """
 
 
+SHIPPED = Path(__file__).resolve().parents[2] / "deploy" / "nginx.conf"
+
+
+def shipped_conf(replicas: list[str], port: int) -> str:
+    """nginx.conf around the shipped deploy/nginx.conf, as is but for its ADDRESS lines: nginx
+    on 127.0.0.1:`port`, one upstream server per replica (base URLs such as
+    http://127.0.0.1:8501); relative paths are under the prefix (`-p`)."""
+    lines = []
+    for line in SHIPPED.read_text().splitlines():
+        if "# ADDRESS" in line and line.strip().startswith("server "):
+            indent = line[: len(line) - len(line.lstrip())]
+            lines += [f"{indent}server {urlsplit(r).netloc};" for r in replicas]
+        elif "# ADDRESS" in line and line.strip().startswith("listen "):
+            lines.append(line.split("listen")[0] + f"listen 127.0.0.1:{port};")
+        else:
+            lines.append(line)
+    if len(lines) != len(SHIPPED.read_text().splitlines()) + len(replicas) - 1:
+        raise AssertionError("deploy/nginx.conf: its ADDRESS lines are not where expected")
+    temp = "\n".join(f"    {name}_temp_path {name}_temp;" for name in _TEMP_PATHS)
+    shipped = "\n".join(f"    {line}" if line else "" for line in lines)
+    return f"""\
+daemon off;
+master_process off;
+worker_processes 1;
+pid nginx.pid;
+error_log error.log info;
+
+events {{
+    worker_connections 1024;
+}}
+
+http {{
+    access_log access.log;
+{temp}
+
+{shipped}
+}}
+"""
+
+
+@contextmanager
+def nginx_fleet(replicas: list[str]) -> Iterator[str]:
+    """nginx with the shipped deploy/nginx.conf in front of `replicas`; yields its base URL."""
+    with _nginx(lambda port: shipped_conf(replicas, port), f"{len(replicas)} replicas") as url:
+        yield url
+
+
 @contextmanager
 def nginx_proxy(upstream: str, *, forward_headers: bool = True) -> Iterator[str]:
     """nginx in front of `upstream` (e.g. http://127.0.0.1:8501) on a free loopback port;
     yields its base URL (http://127.0.0.1:<port>) once it answers, stops it at the end. A proxy
     that will not start fails the test with nginx's error log."""
+    with _nginx(
+        lambda port: nginx_conf(upstream, port, forward_headers=forward_headers), upstream
+    ) as url:
+        yield url
+
+
+@contextmanager
+def _nginx(conf_for: Callable[[int], str], upstream: str) -> Iterator[str]:
     nginx = require_nginx()
     with tempfile.TemporaryDirectory(prefix="sync-monitor-nginx-") as scratch:
         prefix = Path(scratch)
         for attempt in range(3):  # another process may take the free port before nginx does
             port = free_port()
             conf = prefix / "nginx.conf"
-            conf.write_text(nginx_conf(upstream, port, forward_headers=forward_headers))
+            conf.write_text(conf_for(port))
             proc = _start(nginx, prefix, conf)
             url = f"http://127.0.0.1:{port}"
             try:
