@@ -95,9 +95,12 @@ class Executor:
         epoch: int,
         *,
         every: float = 1.0,
+        operator_here: Callable[[], None] = lambda: None,
     ) -> None:
         self._requests, self._actions = requests, actions
         self.holder, self.epoch = holder, epoch
+        # Told once someone who may act has opened any replica (the hub's probes that write).
+        self._operator_here, self._operator_told = operator_here, False
         self._listening = Listening(
             engine, ASKED, self.run_once, every=every, name="fleet-executor"
         )
@@ -114,6 +117,9 @@ class Executor:
 
     def run_once(self) -> int:
         """Make every request not yet taken; how many."""
+        if not self._operator_told and self._requests.operator_noted():
+            self._operator_told = True
+            self._operator_here()
         taken = self._requests.take(self.holder, self.epoch)
         for request in taken:
             self._requests.answer(request.id, self._make(request))

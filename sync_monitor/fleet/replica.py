@@ -75,6 +75,7 @@ class Replica:
         )
         client.fence = self.fence
         self._collecting: Collecting | None = None
+        self._operator_noted = False
         self._lock = threading.Lock()
         self._stopped = threading.Event()
         self._started = False
@@ -105,8 +106,15 @@ class Replica:
         return self.follower.wait_for_change(version, timeout)
 
     def operator_here(self) -> None:
-        """The hub's probe of cancel (a write) waits for an operator; in a fleet the collector
-        probes it as soon as it collects (it cannot tell who has which replica open)."""
+        """Someone who may act has this replica open: the collector's probes that write (the
+        probe of cancel) may go. Noted once per process in the shared database."""
+        if self._operator_noted:
+            return
+        try:
+            self._requests.note_operator()
+            self._operator_noted = True
+        except Exception:  # the page goes on; the next page run tries again
+            log.exception("could not tell the collector that an operator is here")
 
     @property
     def hub(self) -> Hub | None:
@@ -170,12 +178,18 @@ class Replica:
         started: list[Callable[[], None]] = []  # stopped again if the rest does not start
         try:
             hub = self._make_hub()
-            hub.operator_here()
             started.append(hub.start().stop)
             journal = Journal(self._engine, self.name)
             writer = Writer(hub, journal, term.epoch, spent=self._client.spent_ms).start()
             started.append(writer.stop)
-            executor = Executor(self._engine, self._requests, hub.actions, self.name, term.epoch)
+            executor = Executor(
+                self._engine,
+                self._requests,
+                hub.actions,
+                self.name,
+                term.epoch,
+                operator_here=hub.operator_here,
+            )
             started.append(executor.start().stop)
         except BaseException:
             for stop in reversed(started):

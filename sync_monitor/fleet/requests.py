@@ -59,6 +59,16 @@ _ABANDONED = text(
     """
 )
 _NOTIFY = text("SELECT pg_notify(:channel, CAST(:id AS text))")
+# Someone who may act has opened a replica: the collector's probes that write may go (the hub's
+# operator_here). A row in the state table, kept: a collector that comes later finds it.
+OPERATOR = "operator-here"
+_NOTE_OPERATOR = text(
+    """
+    INSERT INTO fleet_state (name, epoch, event_id, at, body)
+    VALUES (:name, 0, 0, now(), '') ON CONFLICT (name) DO NOTHING
+    """
+)
+_OPERATOR_NOTED = text("SELECT 1 FROM fleet_state WHERE name = :name")
 _OUTCOME = text("SELECT outcome FROM fleet_requests WHERE id = :id AND answered_at IS NOT NULL")
 
 
@@ -121,6 +131,16 @@ class Requests:
             for row in found:
                 db.execute(_NOTIFY, {"channel": ANSWERED, "id": row.id})
         return len(found)
+
+    def note_operator(self) -> None:
+        """Someone who may act has a replica open (the collector is told at once)."""
+        with self.engine.begin() as db:
+            db.execute(_NOTE_OPERATOR, {"name": OPERATOR})
+            db.execute(_NOTIFY, {"channel": ASKED, "id": 0})
+
+    def operator_noted(self) -> bool:
+        with self.engine.connect() as db:
+            return db.execute(_OPERATOR_NOTED, {"name": OPERATOR}).first() is not None
 
     def outcome(self, request_id: int) -> Outcome | None:
         with self.engine.connect() as db:

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from sync_monitor.access import Caller, Role
 from sync_monitor.dotoro.budget import RequestBudget
-from sync_monitor.dotoro.client import DotoroClient
+from sync_monitor.dotoro.client import PROBE_ID, DotoroClient
 from sync_monitor.fleet.journal import Journal
 from sync_monitor.fleet.lease import Lease
 from sync_monitor.fleet.replica import NOT_COLLECTING, Replica
@@ -67,6 +67,12 @@ def test_one_collects_every_replica_shows_its_state_and_another_takes_over(
         collector, other = collecting[0], next(r for r in replicas if r.hub is None)
         assert other.fence() == NOT_COLLECTING
         assert collector.fence() is None
+
+        # The probe of cancel is a write: not before someone who may act opens a replica.
+        probe = f"POST /api/v1/sync/{PROBE_ID}/cancel"
+        assert probe not in plan.get("/_local/stats").json()
+        other.operator_here()
+        wait_until(lambda: probe in plan.get("/_local/stats").json(), "the collector probes", 30)
 
         retried = other.actions.retry(first["setId"], OPS).result(seconds(30))
         assert retried.ok, retried
