@@ -85,8 +85,15 @@ class Follower:
         return self._listening.problem
 
     def catch_up(self) -> int:
-        """Apply every change after the last one applied; how many were."""
+        """Apply every change after the last one applied; how many were. A follower that has
+        nothing yet starts from the saved state (not from every change kept)."""
         applied = 0
+        if self._state is None and self._last_id == 0:
+            saved = self._journal.state()
+            if saved is not None:
+                self._last_id = saved.id
+                self._set(saved, json.loads(saved.body))
+                applied += 1
         while True:
             events = self._journal.after(self._last_id)
             if not events:

@@ -84,7 +84,7 @@ class Replica:
         self._waiting = Snapshot(  # until the first state arrives from the collector
             taken_at=datetime.now(UTC),
             version=0,
-            backend=Backend(),
+            backend=Backend(url=client.base_url),
             features=Features(),
             polled_at=None,
         )
