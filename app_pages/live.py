@@ -24,9 +24,9 @@ from sync_monitor.ui import active, clicks, failures, header, problems, push, qu
 # centered otherwise (Streamlit applies the entry script's layout only at the root URL).
 st.set_page_config(layout="wide")
 services = runtime.services()
-hub = services.live  # the hub, or in a fleet the collector's as this replica follows it
+live = services.live  # the hub; in a fleet, the collector's state as this replica follows it
 publisher = services.publisher
-sync_actions = hub.actions  # the narrow interface the views act through
+sync_actions = live.actions  # the narrow interface the views act through
 
 top = st.columns([6, 1])
 top[0].title("Sync Monitor")
@@ -53,7 +53,7 @@ def still_admitted() -> None:
 
 me = who()
 if me.may_act:
-    hub.operator_here()  # cancel's probe (a write) may go now: see StatusPoller.operator_here
+    live.operator_here()  # cancel's probe (a write) may go now: see StatusPoller.operator_here
 if viewer.sign_in_configured():
     signed = st.columns([6, 1])
     signed[0].caption(f"Signed in as {escape_markdown(me.who)} ({me.role.value}).")
@@ -64,12 +64,12 @@ pushing = mode is Mode.PUSH
 
 
 def current() -> Snapshot:
-    """The snapshot to draw: the one frozen when the viewer paused, else the hub's."""
+    """The snapshot to draw: the one frozen when the viewer paused, else the live one."""
     if paused:
-        frozen: Snapshot = st.session_state.setdefault("frozen", hub.snapshot())
+        frozen: Snapshot = st.session_state.setdefault("frozen", live.snapshot())
         return frozen
     st.session_state.pop("frozen", None)
-    return hub.snapshot()
+    return live.snapshot()
 
 
 fast = None if paused or pushing else services.settings.refresh_seconds
