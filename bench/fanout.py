@@ -180,6 +180,30 @@ def feed(server: LocalApiServer, stop: threading.Event) -> None:
         create(server.url, name=f"Fed set {n}", platform=platform, queue=True, behaviour=SHORT)
 
 
+def scene(server: LocalApiServer) -> None:
+    """The watched sync, the failures and the queue at the start."""
+    create(
+        server.url,
+        name="Watched set",
+        platform="google",
+        queue=True,
+        behaviour={"campaigns": WATCHED_TOTAL, "seconds_per_campaign": SECONDS_EACH},
+    )
+    for n in range(FAILURES):
+        create(
+            server.url,
+            name=f"Failed set {n + 1}",
+            platform=("reddit", "google", "meta")[n % 3],
+            failed_error=(
+                "Reddit Ads API error 429: Too Many Requests"
+                if n % 3 == 0
+                else "Google Ads API: AUTHENTICATION_ERROR, the token has expired"
+            ),
+        )
+    for n in range(QUEUED_AT_START):
+        create(server.url, name=f"Queued set {n + 1}", queue=True, behaviour=SHORT)
+
+
 def browser_cpu_seconds() -> float:
     """CPU seconds of every Chromium process on the machine (the tabs' renderers included)."""
     total = 0.0
@@ -299,26 +323,7 @@ def main() -> None:
     ):
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         written = record_progress_writes(server, time.time, total=WATCHED_TOTAL)
-        create(
-            server.url,
-            name="Watched set",
-            platform="google",
-            queue=True,
-            behaviour={"campaigns": WATCHED_TOTAL, "seconds_per_campaign": SECONDS_EACH},
-        )
-        for n in range(FAILURES):
-            create(
-                server.url,
-                name=f"Failed set {n + 1}",
-                platform=("reddit", "google", "meta")[n % 3],
-                failed_error=(
-                    "Reddit Ads API error 429: Too Many Requests"
-                    if n % 3 == 0
-                    else "Google Ads API: AUTHENTICATION_ERROR, the token has expired"
-                ),
-            )
-        for n in range(QUEUED_AT_START):
-            create(server.url, name=f"Queued set {n + 1}", queue=True, behaviour=SHORT)
+        scene(server)
         feeder = threading.Thread(target=feed, args=(server, stop), daemon=True)
         feeder.start()
         rss_before, threads_before = rss_mb(proc.pid), threads(proc.pid)

@@ -24,7 +24,6 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
 from playwright.sync_api import Browser, Page, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -32,13 +31,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.fanout import (
     FAILURES,
     QUEUED_AT_START,
-    SECONDS_EACH,
-    SHORT,
     WATCHED_TOTAL,
     backend_requests,
-    create,
     feed,
     open_tab,
+    scene,
     show,
     wait,
 )
@@ -46,6 +43,7 @@ from bench.instrument import record_progress_writes
 from bench.record import percentile, record
 from dotoro_local import Contract, LocalApiServer, ServerConfig
 from tests.support.databases import postgres_database
+from tests.support.fleet import holder
 from tests.support.streamlit_app import CHROMIUM_ARGS, chromium_path, streamlit_app
 
 WORKERS, TABS_EACH, LEASE = 8, 3, 5.0
@@ -61,34 +59,6 @@ class Fleet:
     requests_per_min: float
     takeover_s: float | None = None  # SIGKILL → another replica holds the lease
     back_s: float | None = None  # SIGKILL → every surviving tab shows a newer count
-
-
-def holder(history: str) -> str | None:
-    with psycopg.connect(history) as db:
-        try:
-            found = db.execute("SELECT holder FROM fleet_lease WHERE expires_at > now()").fetchone()
-        except psycopg.errors.UndefinedTable:
-            return None
-    return None if found is None else str(found[0])
-
-
-def scene(server: LocalApiServer) -> None:
-    create(
-        server.url,
-        name="Watched set",
-        platform="google",
-        queue=True,
-        behaviour={"campaigns": WATCHED_TOTAL, "seconds_per_campaign": SECONDS_EACH},
-    )
-    for n in range(FAILURES):
-        create(
-            server.url,
-            name=f"Failed set {n + 1}",
-            platform=("reddit", "google", "meta")[n % 3],
-            failed_error="Reddit Ads API error 429: Too Many Requests",
-        )
-    for n in range(QUEUED_AT_START):
-        create(server.url, name=f"Queued set {n + 1}", queue=True, behaviour=SHORT)
 
 
 def freshness(pages: list[Page], written: dict[int, float], since: float) -> list[float]:

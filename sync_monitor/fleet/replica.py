@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from sync_monitor.access import ActionLog
 from sync_monitor.dotoro.client import DotoroClient
 from sync_monitor.dotoro.models import Features
+from sync_monitor.history.engines import NOT_ANSWERING
 from sync_monitor.live.hub import Hub
 from sync_monitor.live.snapshot import Backend, Collector, Snapshot
 
@@ -76,6 +77,7 @@ class Replica:
         client.fence = self.fence
         self._collecting: Collecting | None = None
         self._operator_noted = False
+        self._operator_wanted = False  # asked before the schema was there
         self._lock = threading.Lock()
         self._stopped = threading.Event()
         self._started = False
@@ -108,13 +110,23 @@ class Replica:
     def operator_here(self) -> None:
         """Someone who may act has this replica open: the collector's probes that write (the
         probe of cancel) may go. Noted once per process in the shared database."""
-        if self._operator_noted:
-            return
+        with self._lock:
+            self._operator_wanted = True
+            if self._operator_noted or not self._started:  # noted once the schema is there
+                return
+        self._note_operator()
+
+    def _note_operator(self) -> None:
         try:
             self._requests.note_operator()
-            self._operator_noted = True
-        except Exception:  # the page goes on; the next page run tries again
+        except NOT_ANSWERING as exc:  # the page goes on; its next run tries again
+            log.warning("could not tell the collector that an operator is here: %s", exc)
+            return
+        except Exception:
             log.exception("could not tell the collector that an operator is here")
+            return
+        with self._lock:
+            self._operator_noted = True
 
     @property
     def hub(self) -> Hub | None:
@@ -156,6 +168,9 @@ class Replica:
             if self.election is not None:
                 self.election.start()
             self._started = True
+            wanted = self._operator_wanted
+        if wanted:
+            self._note_operator()
 
     def stop(self) -> None:
         with self._lock:

@@ -15,9 +15,9 @@ import requests
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import POLL_SECONDS, VIEWPORT
-from tests.integration.test_collector_process import most_in_any
 from tests.support.browser import Live
 from tests.support.databases import postgres_database
+from tests.support.fleet import most_in_any, replica_env
 from tests.support.local_api import Api, quiet_config, running
 from tests.support.proxy import nginx_fleet
 from tests.support.streamlit_app import serve
@@ -75,14 +75,7 @@ def fleet(browser: Browser) -> Iterator[tuple[Api, dict[str, Live]]]:
         history = stack.enter_context(postgres_database())
         replicas = {}
         for name in NAMES:
-            env = {
-                "SYNC_MONITOR_POLL_SECONDS": POLL_SECONDS,
-                "SYNC_MONITOR_COLLECTOR": "elected",
-                "SYNC_MONITOR_HISTORY_URL": history,
-                "SYNC_MONITOR_REPLICA_NAME": name,
-                "SYNC_MONITOR_LEASE_SECONDS": "3",
-                "SYNC_MONITOR_HEARTBEAT_SECONDS": "1",
-            }
+            env = replica_env(name, history, POLL_SECONDS, lease_seconds="3")
             replicas[name], _ = stack.enter_context(serve(api.url, env))
         proxy = stack.enter_context(nginx_fleet(list(replicas.values())))
         tabs: dict[str, Live] = {}

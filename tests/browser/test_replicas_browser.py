@@ -9,13 +9,13 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 
-import psycopg
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import POLL_SECONDS, VIEWPORT
 from tests.support.browser import Live
 from tests.support.databases import postgres_database
+from tests.support.fleet import holder, replica_env
 from tests.support.local_api import Api, quiet_config, running
 from tests.support.streamlit_app import serve
 from tests.support.waiting import ms, wait_until
@@ -38,9 +38,7 @@ class Fleet:
     replicas: list[Replica]
 
     def collector(self) -> str | None:
-        with psycopg.connect(self.history) as db:
-            found = db.execute("SELECT holder FROM fleet_lease WHERE expires_at > now()").fetchone()
-        return None if found is None else str(found[0])
+        return holder(self.history)
 
 
 def collected(page: Page) -> list[str]:
@@ -57,14 +55,7 @@ def fleet(browser: Browser) -> Iterator[Fleet]:
         history = stack.enter_context(postgres_database())
         replicas = []
         for name in ("replica-a", "replica-b", "replica-c"):
-            env = {
-                "SYNC_MONITOR_POLL_SECONDS": POLL_SECONDS,
-                "SYNC_MONITOR_COLLECTOR": "elected",
-                "SYNC_MONITOR_HISTORY_URL": history,
-                "SYNC_MONITOR_REPLICA_NAME": name,
-                "SYNC_MONITOR_LEASE_SECONDS": "3",
-                "SYNC_MONITOR_HEARTBEAT_SECONDS": "1",
-            }
+            env = replica_env(name, history, POLL_SECONDS, lease_seconds="3")
             # Each its own stack: a replica can be stopped while the other serves on.
             own = ExitStack()
             stack.callback(own.close)

@@ -23,6 +23,7 @@ from sync_monitor.fleet.journal import Journal
 from sync_monitor.history import engines
 from tests.support.cuttable import Cuttable
 from tests.support.databases import postgres_database
+from tests.support.fleet import holder, most_in_any
 from tests.support.local_api import Api, quiet_config, running
 from tests.support.waiting import wait_until
 
@@ -61,30 +62,9 @@ def collector(
             print((scratch / f"{name}.log").read_text())
 
 
-def holder(history: str) -> str | None:
-    """Who holds the lease (None: nobody, or the collectors have not made its table yet)."""
-    with psycopg.connect(history) as db:
-        try:
-            found = db.execute("SELECT holder FROM fleet_lease WHERE expires_at > now()").fetchone()
-        except psycopg.errors.UndefinedTable:
-            return None
-    return None if found is None else str(found[0])
-
-
 def failed(follower: Follower) -> int:
     snapshot = follower.snapshot()
     return -1 if snapshot is None else len(snapshot.failed)
-
-
-def most_in_any(seen: list[tuple[int, str]], seconds: float, key: str | None = None) -> int:
-    """The most requests (of `key`, else all) in any window of `seconds`."""
-    times = sorted(t for t, k in seen if key is None or k == key)
-    most, start = 0, 0
-    for end, t in enumerate(times):
-        while t - times[start] >= seconds * 1000:
-            start += 1
-        most = max(most, end - start + 1)
-    return most
 
 
 def test_the_standby_takes_over_from_a_killed_collector_and_nothing_is_lost(tmp_path: Path) -> None:

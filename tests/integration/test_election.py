@@ -12,8 +12,7 @@ from sqlalchemy import Engine
 
 from sync_monitor.fleet.election import Election
 from sync_monitor.fleet.lease import Lease, Term
-from sync_monitor.history import History
-from tests.support.databases import postgres_database
+from tests.support.fleet import migrated_postgres
 from tests.support.waiting import wait_until
 
 TTL = 1.5
@@ -33,10 +32,8 @@ class Replica:
 
 @pytest.fixture
 def engine() -> Iterator[Engine]:
-    with postgres_database() as url:
-        history = History.open(url)
-        yield history.engine
-        history.engine.dispose()
+    with migrated_postgres() as engine:
+        yield engine
 
 
 def test_one_replica_collects_and_another_takes_over_when_it_stops(engine: Engine) -> None:

@@ -13,8 +13,7 @@ from sync_monitor.access import Caller, Role
 from sync_monitor.fleet.actions import Executor, FleetActions
 from sync_monitor.fleet.lease import Lease
 from sync_monitor.fleet.requests import Requests
-from sync_monitor.history import History
-from tests.support.databases import postgres_database
+from tests.support.fleet import migrated_postgres
 from tests.support.hub import hub_for, wait_for
 from tests.support.local_api import Api
 from tests.support.waiting import seconds
@@ -25,10 +24,8 @@ VIEWER = Caller("viewer@example.com", Role.VIEWER, why_read_only="Ask an operato
 
 @pytest.fixture
 def engine() -> Iterator[Engine]:
-    with postgres_database() as url:
-        history = History.open(url)
-        yield history.engine
-        history.engine.dispose()
+    with migrated_postgres() as engine:
+        yield engine
 
 
 def test_a_retry_clicked_on_every_replica_reaches_dotoro_once(api: Api, engine: Engine) -> None:

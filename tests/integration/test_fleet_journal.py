@@ -18,9 +18,8 @@ from sync_monitor.fleet.follower import Follower
 from sync_monitor.fleet.journal import Journal
 from sync_monitor.fleet.lease import Lease, Term
 from sync_monitor.fleet.writer import Writer
-from sync_monitor.history import History
 from sync_monitor.live.snapshot import Snapshot
-from tests.support.databases import postgres_database
+from tests.support.fleet import migrated_postgres
 from tests.support.rows import AT, NOW, built, known, row, status
 from tests.support.waiting import wait_until
 
@@ -59,10 +58,8 @@ def same(a: Snapshot | None, b: Snapshot) -> bool:
 
 @pytest.fixture
 def engine() -> Iterator[Engine]:
-    with postgres_database() as url:
-        history = History.open(url)
-        yield history.engine
-        history.engine.dispose()
+    with migrated_postgres() as engine:
+        yield engine
 
 
 def collector(engine: Engine, scene: Scene, holder: str = "replica-a") -> tuple[Term, Writer]:

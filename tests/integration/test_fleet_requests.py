@@ -13,8 +13,7 @@ from sqlalchemy import Engine
 from sync_monitor.access import Action, Caller, Role
 from sync_monitor.fleet.lease import Lease, Term
 from sync_monitor.fleet.requests import UNKNOWN, Outcome, Request, Requests
-from sync_monitor.history import History
-from tests.support.databases import postgres_database
+from tests.support.fleet import migrated_postgres
 from tests.support.waiting import wait_until
 
 OPERATOR = Caller("ops@example.com", Role.OPERATOR)
@@ -22,10 +21,8 @@ OPERATOR = Caller("ops@example.com", Role.OPERATOR)
 
 @pytest.fixture
 def engine() -> Iterator[Engine]:
-    with postgres_database() as url:
-        history = History.open(url)
-        yield history.engine
-        history.engine.dispose()
+    with migrated_postgres() as engine:
+        yield engine
 
 
 def term_of(engine: Engine, holder: str, ttl: float = 30) -> Term:

@@ -12,16 +12,14 @@ from sqlalchemy import Engine
 
 from sync_monitor.fleet.lease import MARGIN, Lease, Term
 from sync_monitor.history import History
-from tests.support.databases import postgres_database
+from tests.support.fleet import migrated_postgres
 from tests.support.waiting import wait_until
 
 
 @pytest.fixture
 def engine() -> Iterator[Engine]:
-    with postgres_database() as url:
-        history = History.open(url)
-        yield history.engine
-        history.engine.dispose()
+    with migrated_postgres() as engine:
+        yield engine
 
 
 def test_one_holder_at_a_time_and_a_new_epoch_each_time_it_changes_hands(engine: Engine) -> None:

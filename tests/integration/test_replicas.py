@@ -17,11 +17,10 @@ from sync_monitor.fleet.journal import Journal
 from sync_monitor.fleet.lease import Lease
 from sync_monitor.fleet.replica import NOT_COLLECTING, Replica
 from sync_monitor.fleet.writer import Writer
-from sync_monitor.history import History
 from sync_monitor.live.hub import Hub
 from sync_monitor.settings import load_settings
 from sync_monitor.words.status import banner, say, source, status_line
-from tests.support.databases import postgres_database
+from tests.support.fleet import migrated_postgres
 from tests.support.local_api import Api
 from tests.support.waiting import seconds, wait_until
 
@@ -30,10 +29,8 @@ OPS = Caller("ops@example.com", Role.OPERATOR)
 
 @pytest.fixture
 def engine() -> Iterator[Engine]:
-    with postgres_database() as url:
-        history = History.open(url)
-        yield history.engine
-        history.engine.dispose()
+    with migrated_postgres() as engine:
+        yield engine
 
 
 def replica(engine: Engine, api: Api, name: str) -> Replica:
