@@ -17,6 +17,7 @@ from collections.abc import Callable
 from .lease import Lease, Term
 
 log = logging.getLogger(__name__)
+TAKE_AGAIN = 0.05  # seconds: after a lease ran out, or was just found free
 
 
 class Election:
@@ -66,7 +67,24 @@ class Election:
     def _run(self) -> None:
         while not self._stop.is_set():
             self.once()
-            self._stop.wait(self.lease.ttl / 3)
+            self._stop.wait(self.pause())
+
+    def pause(self) -> float:
+        """Until the next round: a third of the lease's time while holding it (renewals);
+        otherwise until the holder's lease runs out, if that is sooner, so that a dead holder is
+        replaced within its lease's time, not a third of it later."""
+        third = self.lease.ttl / 3
+        if self.term is not None:
+            return third
+        try:
+            holder = self.lease.current()
+        except Exception as exc:
+            log.warning("could not read the collector's lease: %s", exc)
+            return third
+        if holder is None or not holder.live:
+            return min(third, TAKE_AGAIN)
+        left = (holder.expires_at - holder.now).total_seconds()
+        return max(TAKE_AGAIN, min(third, left + TAKE_AGAIN))
 
     def once(self) -> None:
         """One round: take the lease, or renew it; give up at the first failure."""

@@ -87,3 +87,17 @@ def test_a_collector_whose_renewal_fails_stops_collecting_at_once(engine: Engine
 
     assert not a.collecting
     assert a.deposed == ["its lease could not be renewed (ProgrammingError)"]
+
+
+def test_a_standby_tries_again_when_the_holders_lease_runs_out_not_a_third_later(
+    engine: Engine,
+) -> None:
+    a = Election(Lease(engine, "replica-a", 1.5), lambda term: None, lambda why: None)
+    b = Election(Lease(engine, "replica-b", 30), lambda term: None, lambda why: None)
+    a.once()
+    b.once()
+    assert a.collecting()
+    assert not b.collecting()
+
+    assert 0 < b.pause() <= 1.6  # a's lease ends within 1.5 s: b's third would be 10 s
+    assert a.pause() == 0.5  # the holder renews every third of its own
