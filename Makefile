@@ -126,6 +126,7 @@ bench: setup browser-deps postgres
 	$(PY) bench/viewer_cpu.py
 	$(PY) bench/soak.py
 	$(PY) bench/fanout.py
+	$(PY) bench/replicas.py
 	$(PY) bench/analysis.py
 	$(PY) bench/recording.py
 	$(PY) bench/pgboss.py
