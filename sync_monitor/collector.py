@@ -34,13 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"sync-monitor-collector: {exc}", file=sys.stderr)
         return 2
-    if config.api_url is None:
-        print(
-            "sync-monitor-collector: SYNC_MONITOR_API_URL is not set: the replicas share one "
-            "Dotoro API (the bundled one is started by a single monitor, not by a collector)",
-            file=sys.stderr,
-        )
-        return 2
+    assert config.api_url is not None  # the settings refuse a collector without one
     logging.basicConfig(
         level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

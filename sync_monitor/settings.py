@@ -119,6 +119,13 @@ class Settings(BaseSettings):
                     f"{value} needs SYNC_MONITOR_HISTORY_URL on PostgreSQL (the replicas share "
                     f"the collector's lease and its changes there); it is {now}"
                 )
+            # Unset, each process would start a bundled local API of its own: the replicas
+            # would each watch a different one. (A bad URL has its own message already.)
+            if "api_url" in info.data and info.data["api_url"] is None:
+                raise ValueError(
+                    f"{value} needs SYNC_MONITOR_API_URL: the replicas share one Dotoro API "
+                    "(the bundled local one is for a single process)"
+                )
         return value
 
     @field_validator("log_level", mode="before")

@@ -6,6 +6,7 @@ from sync_monitor.settings import Settings, SettingsError, load_settings
 
 TOKEN = "s3cr3t-session-token-value"
 TEAM = "3f2b8c1a-9d4e-4f6a-8b7c-0123456789ab"
+API = "https://dotoro.example.com"
 
 
 def test_defaults_start_the_bundled_api_with_the_documented_timings() -> None:
@@ -197,7 +198,7 @@ def test_one_process_collects_by_default() -> None:
 def test_a_fleet_asked_for_on_sqlite_says_it_needs_postgresql(
     collector: str, history: str | None, said: str
 ) -> None:
-    environ = {"SYNC_MONITOR_COLLECTOR": collector}
+    environ = {"SYNC_MONITOR_COLLECTOR": collector, "SYNC_MONITOR_API_URL": API}
     if history:
         environ["SYNC_MONITOR_HISTORY_URL"] = history
 
@@ -215,8 +216,28 @@ def test_a_fleet_on_postgresql_is_taken_whatever_the_case() -> None:
         {
             "SYNC_MONITOR_COLLECTOR": " Elected ",
             "SYNC_MONITOR_HISTORY_URL": "postgresql://monitor:pw@db/history",
+            "SYNC_MONITOR_API_URL": API,
             "SYNC_MONITOR_REPLICA_NAME": "web-2",
         },
     )
 
     assert (settings.collector, settings.replica_name) == ("elected", "web-2")
+
+
+@pytest.mark.parametrize("collector", ["elected", "elsewhere"])
+def test_a_fleet_without_an_api_url_says_the_replicas_need_one(collector: str) -> None:
+    environ = {
+        "SYNC_MONITOR_COLLECTOR": collector,
+        "SYNC_MONITOR_HISTORY_URL": "postgresql://monitor:pw@db/history",
+    }
+
+    with pytest.raises(SettingsError) as raised:
+        load_settings({}, environ)
+
+    assert str(raised.value).startswith("SYNC_MONITOR_COLLECTOR: ")
+    assert f"{collector} needs SYNC_MONITOR_API_URL" in str(raised.value)
+    assert "pw" not in str(raised.value)
+
+
+def test_one_process_collecting_needs_no_api_url() -> None:
+    assert load_settings({}, {"SYNC_MONITOR_COLLECTOR": "this-process"}).api_url is None
