@@ -9,9 +9,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Protocol
 
-from sync_monitor.live.snapshot import Snapshot
+from sync_monitor.live.snapshot import Snapshots
 
 from .codec import Encoded, change, encode
 from .journal import Journal
@@ -20,16 +19,10 @@ log = logging.getLogger(__name__)
 CLOCK_ONLY = {"taken_at", "version"}  # a change of these alone says only that time passed
 
 
-class Source(Protocol):
-    def snapshot(self) -> Snapshot: ...
-
-    def wait_for_change(self, version: int, timeout: float) -> int: ...
-
-
 class Writer:
     def __init__(
         self,
-        source: Source,
+        source: Snapshots,
         journal: Journal,
         epoch: int,
         *,

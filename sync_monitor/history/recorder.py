@@ -12,13 +12,12 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from sync_monitor.dotoro.client import DotoroClient
 from sync_monitor.dotoro.errors import ApiError
-from sync_monitor.live.snapshot import Snapshot
+from sync_monitor.live.snapshot import Snapshot, Snapshots
 from sync_monitor.pgboss.reader import QueueReader, QueueUnavailable
 
 from .attempt import Attempt, from_listing, from_queue
@@ -32,16 +31,10 @@ RETRY_SECONDS = 15.0
 MAX_PENDING = 10_000
 
 
-class Source(Protocol):
-    def snapshot(self) -> Snapshot: ...
-
-    def wait_for_change(self, version: int, timeout: float) -> int: ...
-
-
 class Recorder:
     def __init__(
         self,
-        source: Source,
+        source: Snapshots,
         open_history: Callable[[], History],
         client: DotoroClient | None = None,
         queue: QueueReader | None = None,

@@ -25,12 +25,12 @@ from .actions import Actions, SyncActions
 from .consumers import ConnectorFactory, Consumers
 from .poller import StatusPoller
 from .records import Known
-from .snapshot import Backend, QueueSource, Snapshot
+from .snapshot import Backend, QueueSource, Snapshot, Snapshots
 from .state import LiveState
 from .tracker import Tracker
 
 
-class Live(Protocol):
+class Live(Snapshots, Protocol):
     """What the pages and the publisher read and act through: the hub of this process, or, in
     a fleet (SYNC_MONITOR_COLLECTOR elected or elsewhere), this replica's view of the
     collector's (sync_monitor/fleet/replica.py)."""
@@ -40,10 +40,6 @@ class Live(Protocol):
 
     @property
     def wall(self) -> Callable[[], datetime]: ...
-
-    def snapshot(self) -> Snapshot: ...
-
-    def wait_for_change(self, version: int, timeout: float) -> int: ...
 
     def operator_here(self) -> None: ...
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
 from sync_monitor.dotoro.models import Features, JobState, Platform, Progress
 
@@ -166,3 +167,12 @@ class Snapshot:
     def as_of(self) -> datetime:
         """The moment the figures describe: now, or the last poll's time when they are stale."""
         return self.frozen_at or self.taken_at
+
+
+class Snapshots(Protocol):
+    """Where a snapshot is read, and waited for when it changes: the hub, or a replica's view of
+    the collector's. What the publisher, the history's recorder and the fleet's writer follow."""
+
+    def snapshot(self) -> Snapshot: ...
+
+    def wait_for_change(self, version: int, timeout: float) -> int: ...

@@ -18,9 +18,8 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
-from sync_monitor.live.snapshot import Snapshot
+from sync_monitor.live.snapshot import Snapshots
 
 from .delta import diff
 from .payload import payload
@@ -28,14 +27,6 @@ from .protocol import Payload
 
 log = logging.getLogger(__name__)
 KEEP = 64  # messages kept for connections that fell behind or resume
-
-
-class Source(Protocol):
-    """What the publisher needs of the hub."""
-
-    def snapshot(self) -> Snapshot: ...
-
-    def wait_for_change(self, version: int, timeout: float) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -49,7 +40,7 @@ class Message:
 class Publisher:
     def __init__(
         self,
-        source: Source,
+        source: Snapshots,
         *,
         interval: float = 0.1,
         idle_check: float = 1.0,
