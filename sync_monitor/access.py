@@ -188,6 +188,7 @@ class Action(StrEnum):
 
     RETRY = "retry"
     CANCEL = "cancel"
+    GROUP_RETRY = "group retry"  # a batch's start, pause, resume, cancel or stop (triage/batch.py)
     CHECK_IN = "check-in"  # the sign-in keeper's (push/route.py)
     PUSH = "push connection"
 
