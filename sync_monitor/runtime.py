@@ -29,6 +29,7 @@ from sync_monitor.history.recorder import Recorder
 from sync_monitor.live.hub import Live
 from sync_monitor.push import route
 from sync_monitor.push.publisher import Publisher
+from sync_monitor.triage.batches import Batches
 
 from .access import Action, Entry, Verdict, signed_in
 from .assembly import assemble
@@ -53,6 +54,7 @@ class Services:
     audit: AuditLog
     recorder: Recorder  # writes the failure history; the analysis page reads it
     signins: SignIns  # whose sign-in still holds (used only with sign-in)
+    batches: Batches  # group retries: one at a time, outliving the page that started one
 
     def history(self) -> History | None:
         """The history, once the recorder has opened it (None while it cannot)."""
@@ -121,7 +123,9 @@ def _start() -> Services:
     parts = assemble(config, url, is_local=is_local)
     _stoppers.append(parts.stop)
     live, client, audit, recorder = parts.live, parts.client, parts.audit, parts.recorder
-    publisher = Publisher(live).start()
+    batches = Batches(live.actions, live.snapshot, audit, live.wall)
+    _stoppers.append(batches.stop)
+    publisher = Publisher(live, batch=batches.latest).start()
     _stoppers.append(publisher.stop)
     secret = (
         config.push_secret.get_secret_value().encode()
@@ -145,7 +149,9 @@ def _start() -> Services:
             push=config.push,
         )
     )
-    return Services(config, live, client, is_local, publisher, secret, audit, recorder, signins)
+    return Services(
+        config, live, client, is_local, publisher, secret, audit, recorder, signins, batches
+    )
 
 
 def _sign_in() -> bool:

@@ -19,7 +19,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 State = dict[str, Any]
-KEYED = ("cards", "queue", "failures")  # the published state's lists of items with a "key"
+KEYED = ("cards", "queue", "failures", "groups")  # the published state's lists with a "key"
 LISTS, RUNS = "lists", "runs"
 
 

@@ -13,6 +13,8 @@ from typing import cast
 
 from sync_monitor.live.aggregates import hour_rows, rate_rows, state_rows
 from sync_monitor.live.snapshot import Snapshot
+from sync_monitor.triage.groups import attention, failure_groups
+from sync_monitor.triage.progress import BatchView
 from sync_monitor.words.cards import CardWords, card_words
 from sync_monitor.words.status import (
     At,
@@ -30,7 +32,7 @@ from sync_monitor.words.status import (
 )
 
 from .protocol import Card, Other, Payload, Summary
-from .rows import failure_rows, queue_rows
+from .rows import attention_row, batch_row, failure_rows, group_row, queue_rows
 
 ENDED_FOR_S = 120.0  # how long a job's end is kept for the component to announce it
 MAX_CARDS = 24  # as the page: beyond this, the rest of the active syncs are in a table below
@@ -88,13 +90,15 @@ def _other(said: CardWords, as_of_ms: int) -> Other:
     }
 
 
-def payload(snap: Snapshot) -> Payload:
-    """Everything the component draws, for one snapshot."""
+def payload(snap: Snapshot, batch: BatchView | None = None) -> Payload:
+    """Everything the component draws, for one snapshot (and the group retry under way, or the
+    last one)."""
     as_of_ms, frozen = _ms(snap.as_of.timestamp()), snap.frozen_at is not None
     backend = snap.backend
     stale = stale_note(snap)
     trouble = banner(snap) if snap.loaded else before_first_answer(backend)
     cards = [_card(card_words(a, snap), as_of_ms, frozen) for a in snap.active[:MAX_CARDS]]
+    groups = failure_groups(snap.failed)
     return {
         "loaded": snap.loaded,
         "skeleton": first_answer_pending(snap),
@@ -121,6 +125,9 @@ def payload(snap: Snapshot) -> Payload:
         "queue": queue_rows(snap),
         "workers": snap.workers,
         "failures": failure_rows(snap),
+        "groups": [group_row(g) for g in groups],
+        "attention": attention_row(attention(snap, groups), snap.as_of),
+        "batch": None if batch is None else batch_row(batch, snap),
         "held_back": held_back_by(backend) if frozen else None,
         "summary": summary(snap),
     }

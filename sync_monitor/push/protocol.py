@@ -5,7 +5,8 @@ every name below from the data they are given (`NAMES`), never from copies of th
     server → live component   ComponentData (its `state`: push/payload.py), over Streamlit
     server → live component   the push route's messages (push/route.py, push/delta.py)
     live component → server   Report.PUSH (Works), Report.CANCEL (CancelAsked), Report.RETRY
-                              (RetryAsked), Report.TOKEN
+                              (RetryAsked), Report.GROUP (GroupAsked), Report.BATCH
+                              (BatchAsked), Report.TOKEN
     live component → keeper   Event.BEAT on the window, for each pushed message
 """
 
@@ -35,6 +36,8 @@ class Report(StrEnum):
     PUSH = "push"  # the live component's state: Works
     CANCEL = "cancel"  # its trigger: a confirmed cancel, CancelAsked
     RETRY = "retry"  # its trigger: a failure's Retry, RetryAsked
+    GROUP = "group"  # its trigger: "Retry this group…", GroupAsked (the page shows the dry run)
+    BATCH = "batch"  # its trigger: pause, resume or cancel of a group retry, BatchAsked
     TOKEN = "token"  # noqa: S105 (a name)  its trigger: a new push token, please
 
 
@@ -57,6 +60,8 @@ class Names(TypedDict):
     push: str
     cancel: str
     retry: str
+    group: str
+    batch: str
     token: str
     on: str
     off: str
@@ -68,6 +73,8 @@ NAMES: Names = {
     "push": Report.PUSH.value,
     "cancel": Report.CANCEL.value,
     "retry": Report.RETRY.value,
+    "group": Report.GROUP.value,
+    "batch": Report.BATCH.value,
     "token": Report.TOKEN.value,
     "on": Works.ON.value,
     "off": Works.OFF.value,
@@ -149,6 +156,49 @@ class FailureRow(TypedDict):
     refused: str | None  # why the service refused a retry a moment ago
 
 
+class GroupRow(TypedDict):
+    """The failures of one cause (triage/groups.py FailureGroup), worded."""
+
+    key: str
+    label: str  # the category
+    platform: str
+    example: str  # the newest failure's error, short (or that the service did not say why)
+    advice: str
+    retry_helps: bool
+    count: int  # failures
+    sets: int  # campaign sets among them
+    first: int | None  # epoch ms: the oldest failure (None: the service gave no times)
+    last: int | None  # ... the newest
+    members: list[str]  # the keys of its rows in `failures`, newest first
+
+
+class AttentionRow(TypedDict):
+    """The triage line: what is failing, what is stuck, what waits longest."""
+
+    causes: int
+    failures: int
+    stalled: int
+    longest: str | None  # the name of the set waiting longest
+    longest_since: int | None  # epoch ms: queued at (the browser counts the wait)
+
+
+class BatchRow(TypedDict):
+    """The group retry under way, or the last one (triage/batch.py BatchView)."""
+
+    id: str
+    what: str
+    by: str
+    state: str  # BatchState
+    total: int  # sets in its plan
+    done: int  # sets whose turn has come (retried, or found not failed any more)
+    posted: int
+    failed_again: int
+    succeeded: int
+    skipped: int  # left out by its dry run
+    why: str | None  # why it stopped by itself
+    next_at: int | None  # epoch ms of its next POST, while running
+
+
 class Summary(TypedDict):
     """What the summary charts draw (live/aggregates.py rows), for the component to draw."""
 
@@ -190,6 +240,9 @@ class Payload(TypedDict):
     queue: list[QueueRow]
     workers: int  # the estimates' assumption
     failures: list[FailureRow]
+    groups: list[GroupRow]  # the failures by cause
+    attention: AttentionRow
+    batch: BatchRow | None
     held_back: str | None  # why actions cannot reach the service now (stale figures), if so
     summary: Summary
 
@@ -227,3 +280,12 @@ class CancelAsked(TypedDict):
 class RetryAsked(TypedDict):
     set: str
     name: str
+
+
+class GroupAsked(TypedDict):
+    keys: list[str]  # GroupRow keys
+
+
+class BatchAsked(TypedDict):
+    id: str
+    do: str  # "pause", "resume" or "cancel"

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sync_monitor.live.snapshot import Snapshots
+from sync_monitor.triage.progress import BatchView
 
 from .delta import diff
 from .payload import payload
@@ -42,11 +43,15 @@ class Publisher:
         self,
         source: Snapshots,
         *,
+        batch: Callable[[], BatchView | None] = lambda: None,
         interval: float = 0.1,
         idle_check: float = 1.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._source = source
+        # The group retry under way (or the last): its progress changes no snapshot, so each
+        # idle check (every `idle_check` s) publishes it too.
+        self._batch = batch
         self.interval = interval
         self.idle_check = idle_check
         self._clock = clock
@@ -86,7 +91,7 @@ class Publisher:
         """Publish the hub's current state if it differs from the last message's."""
         snap = self._source.snapshot()
         self._version = snap.version
-        state = payload(snap)
+        state = payload(snap, self._batch())
         self.builds += 1
         with self._lock:
             last = self._messages[-1] if self._messages else None

@@ -14,9 +14,11 @@ from datetime import datetime
 
 from sync_monitor.live.snapshot import FailedView, PendingView, Snapshot
 from sync_monitor.text import NAME_LIMIT, is_cut, truncate
+from sync_monitor.triage.groups import Attention, FailureGroup
+from sync_monitor.triage.progress import BatchView, outcomes
 from sync_monitor.words.categories import NO_REASON, categorize
 
-from .protocol import FailureRow, QueueRow
+from .protocol import AttentionRow, BatchRow, FailureRow, GroupRow, QueueRow
 
 ESTIMATE_STEP_S = 5  # estimated starts are sent to this many seconds
 
@@ -80,3 +82,55 @@ def queue_rows(snap: Snapshot) -> list[QueueRow]:
 
 def failure_rows(snap: Snapshot) -> list[FailureRow]:
     return [failure_row(f) for f in snap.failed]
+
+
+def _ms_or_none(when: datetime | None) -> int | None:
+    return None if when is None else _ms(when)
+
+
+def group_row(group: FailureGroup) -> GroupRow:
+    return {
+        "key": group.key,
+        "label": group.label,
+        "platform": group.platform.label,
+        "example": group.example,
+        "advice": group.advice,
+        "retry_helps": group.retry_helps,
+        "count": group.count,
+        "sets": len(group.set_ids),
+        "first": _ms_or_none(group.first_at),
+        "last": _ms_or_none(group.last_at),
+        "members": [f.key for f in group.failures],
+    }
+
+
+def attention_row(found: Attention, as_of: datetime) -> AttentionRow:
+    longest = found.longest
+    return {
+        "causes": found.causes,
+        "failures": found.failures,
+        "stalled": found.stalled,
+        "longest": None if longest is None else truncate(longest.name, NAME_LIMIT) or "Unnamed set",
+        # Whole seconds, as the queue's rows: worked out again from every snapshot.
+        "longest_since": None
+        if longest is None
+        else _step(as_of.timestamp() - longest.waiting_s, 1),
+    }
+
+
+def batch_row(view: BatchView, snap: Snapshot) -> BatchRow:
+    found = outcomes(view.sent, snap)
+    return {
+        "id": view.id,
+        "what": view.plan.what,
+        "by": view.by,
+        "state": view.state.value,
+        "total": len(view.plan.items),
+        "done": len(view.sent),
+        "posted": view.posted,
+        "failed_again": found.failed_again,
+        "succeeded": found.succeeded,
+        "skipped": len(view.plan.skipped),
+        "why": view.why,
+        "next_at": _ms_or_none(view.next_at),
+    }

@@ -14,92 +14,18 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import datetime
-from enum import StrEnum
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 from sync_monitor.access import Action, ActionLog, Caller, Entry, Verdict
-from sync_monitor.dotoro.models import JobState
-from sync_monitor.live.actions import ActionResult, Actions
+from sync_monitor.live.actions import Actions
 from sync_monitor.live.snapshot import Snapshot
 
 from .plan import Item, Plan
+from .progress import Answer, BatchState, BatchView, Sent, outcomes, should_stop
 
 log = logging.getLogger(__name__)
-STOP_AFTER = 3  # syncs that failed again before the batch may judge that retrying does not help
 ANSWER_S = 90.0  # the longest a retry's answer is waited for (a fleet's collector: 60 s)
-
-
-class BatchState(StrEnum):
-    RUNNING = "running"
-    PAUSED = "paused"
-    CANCELLED = "cancelled"
-    STOPPED = "stopped"  # by itself: most retried syncs failed again
-    DONE = "done"  # every set of the plan was retried (or found not failed any more)
-
-
-@dataclass(frozen=True)
-class Sent:
-    """A set of the plan, as the batch left it."""
-
-    item: Item
-    at: datetime
-    result: ActionResult | None  # None: not sent (no longer failed when its turn came)
-
-
-@dataclass(frozen=True)
-class Outcomes:
-    failed_again: int
-    succeeded: int
-
-
-@dataclass(frozen=True)
-class BatchView:
-    """What the page shows of a batch: immutable, read from any thread."""
-
-    id: str
-    plan: Plan
-    by: str
-    started_at: datetime
-    state: BatchState
-    sent: tuple[Sent, ...]
-    why: str | None = None  # why it stopped by itself
-    next_at: float | None = None  # monotonic time of the next POST, while running
-
-    @property
-    def posted(self) -> int:
-        return sum(1 for s in self.sent if s.result is not None)
-
-    @property
-    def left(self) -> int:
-        return len(self.plan.items) - len(self.sent)
-
-    @property
-    def active(self) -> bool:
-        return self.state in (BatchState.RUNNING, BatchState.PAUSED)
-
-
-def outcomes(sent: tuple[Sent, ...], snap: Snapshot) -> Outcomes:
-    """How the retried syncs ended, as far as `snap` knows: a retried job listed as failed (or a
-    set failed again after its retry was sent), or seen to complete."""
-    jobs = {s.result.job_id: s for s in sent if s.result and s.result.ok and s.result.job_id}
-    sets = {s.item.set_id: s for s in sent if s.result and s.result.ok}
-    failed: set[str] = set()
-    for f in snap.failed:
-        by_set = sets.get(f.set_id)
-        if f.job_id in jobs or (by_set and f.failed_at and f.failed_at > by_set.at):
-            failed.add(f.set_id)
-    done = {e.job_id for e in snap.finished if e.outcome is JobState.COMPLETED}
-    for e in snap.finished:
-        if e.outcome is JobState.FAILED and e.job_id in jobs:
-            failed.add(jobs[e.job_id].item.set_id)
-    succeeded = {s.item.set_id for j, s in jobs.items() if j in done} - failed
-    return Outcomes(len(failed), len(succeeded))
-
-
-def should_stop(found: Outcomes) -> bool:
-    """Most of the retried syncs whose end is known failed again (and enough to tell)."""
-    return found.failed_again >= STOP_AFTER and found.failed_again > found.succeeded
 
 
 class Batch:
@@ -160,6 +86,19 @@ class Batch:
             return f"The group retry has already {_ended(state)}."
         return self._control(caller, state, BatchState.CANCELLED, "Cancelled")
 
+    def halt(self) -> None:
+        """The process stops: a batch under way ends here (audited as the monitor's doing)."""
+        with self._changed:
+            if not self._view.active:
+                return
+            self._view = replace(self._view, state=BatchState.CANCELLED, next_at=None)
+            message = (
+                f"Cancelled: the monitor stopped after {len(self._view.sent)} of "
+                f"{len(self._view.plan.items)}."
+            )
+            self._changed.notify_all()
+        self._record(Verdict.FAILED, message)
+
     def _control(self, caller: Caller, was: BatchState, now: BatchState, done: str) -> str:
         if not caller.may_act:
             message = f"Only operators may pause or cancel a group retry. {caller.why_read_only}"
@@ -217,19 +156,21 @@ class Batch:
                 if state is BatchState.RUNNING and (due is None or now >= due):
                     self._view = replace(self._view, next_at=None)
                     return True
-                if state is BatchState.RUNNING:
-                    self._view = replace(self._view, next_at=due)
+                if state is BatchState.RUNNING and due is not None:
+                    at = self._wall() + timedelta(seconds=due - now)
+                    self._view = replace(self._view, next_at=at)
                 self._changed.wait(None if due is None or state is BatchState.PAUSED else due - now)
 
-    def _retry(self, item: Item) -> ActionResult | None:
+    def _retry(self, item: Item) -> Answer | None:
         """One POST for the set, unless it is not failed any more (another retry came first)."""
         if not any(f.set_id == item.set_id for f in self._snapshot().failed):
             return None
         future = self._actions.retry(item.set_id, self._caller)
         try:
-            return future.result(timeout=ANSWER_S)
+            result = future.result(timeout=ANSWER_S)
         except TimeoutError:
-            return ActionResult(False, "No answer in time: the retry may still be made.")
+            return Answer(False, "No answer in time: the retry may still be made.")
+        return Answer(result.ok, result.message, result.job_id)
 
     def _end(self, state: BatchState, why: str | None) -> None:
         with self._changed:

@@ -12,8 +12,9 @@ from sync_monitor.access import Action, ActionLog, Caller, Entry, Verdict
 from sync_monitor.live.actions import Actions
 from sync_monitor.live.snapshot import Snapshot
 
-from .batch import Batch, BatchView
+from .batch import Batch
 from .plan import Plan
+from .progress import BatchView
 
 KEPT = 5  # ended batches kept for the page
 
@@ -71,3 +72,10 @@ class Batches:
         with self._lock:
             views = [b.view() for b in self._batches]
         return next((v for v in views if v.active), views[-1] if views else None)
+
+    def stop(self) -> None:
+        """End any batch under way (the process stops)."""
+        with self._lock:
+            batches = list(self._batches)
+        for batch in batches:
+            batch.halt()

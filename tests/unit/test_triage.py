@@ -18,10 +18,11 @@ from sync_monitor.live.snapshot import (
     PendingView,
     Snapshot,
 )
-from sync_monitor.triage.batch import Batch, BatchState, Outcomes, Sent, outcomes, should_stop
+from sync_monitor.triage.batch import Batch
 from sync_monitor.triage.batches import Batches
 from sync_monitor.triage.groups import attention, failure_groups
 from sync_monitor.triage.plan import Item, plan
+from sync_monitor.triage.progress import Answer, BatchState, Outcomes, Sent, outcomes, should_stop
 
 NOW = datetime(2026, 12, 5, 14, 0, tzinfo=UTC)
 OPERATOR = Caller("ops@acme.com", Role.OPERATOR)
@@ -130,7 +131,7 @@ def test_outcomes_know_a_retried_job_that_failed_again_or_completed() -> None:
         Sent(
             Item(s, f"Set {s}", Platform.REDDIT, "Rate limit"),
             NOW,
-            ActionResult(True, "ok", f"new-{s}"),
+            Answer(True, "ok", f"new-{s}"),
         )
         for s in ("a", "b", "c")
     )
