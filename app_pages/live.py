@@ -18,7 +18,18 @@ from sync_monitor.access import Caller
 from sync_monitor.live.snapshot import Snapshot
 from sync_monitor.push.protocol import Key, Mode
 from sync_monitor.text import escape_markdown
-from sync_monitor.ui import active, clicks, failures, header, problems, push, queue, recent, viewer
+from sync_monitor.ui import (
+    active,
+    batch,
+    clicks,
+    failures,
+    header,
+    problems,
+    push,
+    queue,
+    recent,
+    viewer,
+)
 
 # Again here, not only in app.py: a page opened from a link (/live, /analysis?…) is drawn
 # centered otherwise (Streamlit applies the entry script's layout only at the root URL).
@@ -99,12 +110,15 @@ def live_now() -> None:
             services.push_secret,
             sync_actions,
             who,
+            services.batches,
             shown=mode,
             paused=paused,
             tz=viewer.zone(),
         )
         if now is not mode:
             st.rerun()  # the layout and the timers change with the mode: a full run
+    batch.report()
+    batch.dry_run_if_asked(live.snapshot, services.batches, who)
     if not pushing:
         snap = current()
         header.header(snap, viewer.zone(), refresh_note)
@@ -120,11 +134,12 @@ def sections() -> None:
     tz = viewer.zone()
     clicks.report_actions()
     if not pushing:  # else the component draws all of it
-        left, right = st.columns([2, 3])
-        with left:
-            queue.pending(snap, tz)
-        with right:
+        batch.progress(services.batches.latest(), snap, services.batches, who)
+        batch.dry_run_if_asked(live.snapshot, services.batches, who)
+        with st.container(key="section-failures"):
             failures.failed(snap, sync_actions, who, tz)
+        with st.container(key="section-queue"):
+            queue.pending(snap, tz)
         # Imported here, not at the top: Altair and pandas take a while to load in a new
         # process, and the header and skeleton above must not wait for them.
         from sync_monitor.ui import summary

@@ -1,4 +1,5 @@
-"""Failures of the last 24 hours: an expander each, with category, advice, full text and Retry."""
+"""Failures of the last 24 hours as the fallback draws them: grouped by cause, then an expander
+each, with category, advice, full text and Retry."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import streamlit as st
 from sync_monitor.live.actions import Actions
 from sync_monitor.live.snapshot import FailedView, Snapshot
 from sync_monitor.text import NAME_LIMIT, clock, escape_markdown, is_cut, quoted, relative, truncate
+from sync_monitor.triage.groups import FailureGroup, failure_groups
 from sync_monitor.words.categories import NO_REASON, categorize
 from sync_monitor.words.status import first_answer_pending, held_back_by
 
+from .batch import ASKED
 from .clicks import Who, retry_clicked
 from .markup import focus_order
 
@@ -113,6 +116,8 @@ def _scrolling(text: str) -> int | Literal["content"]:
 
 
 def failed(snap: Snapshot, actions: Actions, who: Who, tz: tzinfo = UTC) -> None:
+    """The failures grouped by cause (issue 23): a line per cause with its category, platform,
+    counts and times, and "Retry this group…" (the dry run); its failures under it."""
     if not snap.loaded:
         if first_answer_pending(snap):  # else the header says why there is nothing to show
             st.subheader("Failed in the last 24 hours")
@@ -122,20 +127,54 @@ def failed(snap: Snapshot, actions: Actions, who: Who, tz: tzinfo = UTC) -> None
     if not snap.failed:
         st.success("No failed syncs in the last 24 hours.", icon=":material/check_circle:")
         return
+    groups = failure_groups(snap.failed)
     shown = st.session_state.get("failed-shown", FAILED_PAGE)
-    items = snap.failed[:shown]
+    items = [f for g in groups[:shown] for f in g.failures]
     keys = [f"failed-{item.key}" for item in items]
-    for i, item in enumerate(items):
-        # A retried failure leaves the list once queued: focus then moves to the one beside it.
-        focus_next = focus_order(keys, i, "Failed in the last 24 hours")
-        _failure(item, snap, actions, who, tz, focus_next)
-    if len(snap.failed) > shown:
-        st.caption(f"Showing {shown} of {len(snap.failed)}, newest first.")
+    at = 0
+    for group in groups[:shown]:
+        _group(group, snap, who, tz)
+        for item in group.failures:
+            # A retried failure leaves the list once queued: focus then moves to the one beside it.
+            focus_next = focus_order(keys, at, "Failed in the last 24 hours")
+            _failure(item, snap, actions, who, tz, focus_next)
+            at += 1
+    if len(groups) > shown:
+        st.caption(f"Showing {shown} of {len(groups)} causes, the most failures first.")
         st.button(
-            f"Show {min(FAILED_PAGE, len(snap.failed) - shown)} more",
+            f"Show {min(FAILED_PAGE, len(groups) - shown)} more causes",
             key="failed-more",
             on_click=_show_more,
         )
+
+
+def _group(group: FailureGroup, snap: Snapshot, who: Who, tz: tzinfo) -> None:
+    sets = len(group.set_ids)
+    count = f"{group.count} {'failure' if group.count == 1 else 'failures'}"
+    in_sets = "" if sets == group.count else f" in {sets} {'set' if sets == 1 else 'sets'}"
+    when = (
+        f", first {clock(group.first_at, tz)}, last {clock(group.last_at, tz)}"
+        if group.first_at and group.last_at
+        else ""
+    )
+    st.markdown(
+        f"**{escape_markdown(group.label)} · {group.platform.label}** — {count}{in_sets}{when}  \n"
+        f"{escape_markdown(group.example)}"
+    )
+    if who().may_act:
+        # Stale: the service cannot be reached, so neither can a batch (the failures' own
+        # Retry buttons say why).
+        st.button(
+            "Retry this group…",
+            key=f"group-{group.key}",
+            on_click=_group_asked,
+            args=(group.key,),
+            disabled=snap.frozen_at is not None and held_back_by(snap.backend) is not None,
+        )
+
+
+def _group_asked(key: str) -> None:
+    st.session_state[ASKED] = [key]
 
 
 def _show_more() -> None:

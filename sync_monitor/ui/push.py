@@ -31,7 +31,8 @@ from sync_monitor.push.protocol import (
     Zone,
 )
 from sync_monitor.text import zone_name
-from sync_monitor.ui import viewer
+from sync_monitor.triage.batches import Batches
+from sync_monitor.ui import batch, viewer
 
 from .clicks import Who, cancel_clicked, retry_clicked
 from .markup import PLATFORM_COLORS
@@ -46,6 +47,7 @@ LIVE_PARTS = (
     "live_queue.js",
     "live_failures.js",
     "live_summary.js",
+    "live_triage.js",
 )
 MODE = "sync_monitor_push_mode"  # session key: how this viewer's page is live now
 __all__ = ["live", "mode"]
@@ -98,6 +100,7 @@ def live(
     secret: bytes,
     actions: Actions,
     who: Who,
+    batches: Batches,
     *,
     shown: Mode,
     paused: bool,
@@ -133,6 +136,8 @@ def live(
         f"on_{Report.PUSH}_change": _push_reported,
         f"on_{Report.CANCEL}_change": partial(_cancel_asked, actions, who),
         f"on_{Report.RETRY}_change": partial(_retry_asked, actions, who),
+        f"on_{Report.GROUP}_change": batch.group_asked,
+        f"on_{Report.BATCH}_change": partial(batch.batch_asked, batches, who),
         f"on_{Report.TOKEN}_change": _token_asked,
     }
     _live(key=Key.COMPONENT, data=data, default={Report.PUSH.value: None}, **callbacks)

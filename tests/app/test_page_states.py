@@ -57,7 +57,7 @@ def test_down_after_a_first_poll_shows_the_last_figures_marked_stale(
     assert not any(" · updated " in e.value for e in m.app.markdown)  # not claimed fresh
     assert "Waiting" in m.texts()  # the last known sections stay
     # A retry could not reach the service: the button stays in its place, disabled, with why.
-    [retry] = [b for b in m.app.button if b.label.startswith("Retry")]
+    [retry] = [b for b in m.app.button if b.label.startswith("Retry “")]
     assert retry.disabled
     assert "Retry is unavailable: the Dotoro API is down." in [c.value for c in m.app.caption]
 

@@ -82,17 +82,33 @@ class Live:
         component, or by Streamlit in a column (the fallback)."""
         page = page or self.page
         heading = page.get_by_role("heading", name=title, exact=True)
-        parts = page.locator(".sm-section:visible, [data-testid='stColumn']")
+        parts = page.locator(
+            ".sm-section:visible, [data-testid='stColumn'], [class*='st-key-section-']"
+        )
         return parts.filter(has=heading).last
 
     def failures(self, page: Page | None = None) -> Locator:
-        """The disclosures of the failed-syncs list (the component's, or Streamlit's expanders)."""
-        return self.section("Failed in the last 24 hours", page).locator("details")
+        """The disclosures of the failed-syncs list, one per failure (the component's, inside
+        their cause's group, or Streamlit's expanders)."""
+        section = self.section("Failed in the last 24 hours", page)
+        return section.locator("details.sm-failure, [data-testid='stExpander'] details")
 
     def failure(self, name: str, page: Page | None = None) -> Locator:
         """The failed sync's disclosure whose label contains `name`."""
         summary = (page or self.page).locator("summary", has_text=name)
         return self.failures(page).filter(has=summary)
+
+    def groups(self, page: Page | None = None) -> Locator:
+        """The failures' causes (the component's group disclosures)."""
+        return self.section("Failed in the last 24 hours", page).locator("details.sm-group")
+
+    def reveal(self, name: str, page: Page | None = None) -> Locator:
+        """The failed sync's disclosure, its cause's group opened first where it is closed."""
+        failure = self.failure(name, page)
+        group = self.groups(page).filter(has=(page or self.page).locator("summary", has_text=name))
+        if group.count() and group.first.get_attribute("open") is None:
+            group.first.locator("summary").first.click()
+        return failure
 
     def queue(self) -> Locator:
         return self.section("Queue")

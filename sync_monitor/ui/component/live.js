@@ -15,7 +15,8 @@
 // One module, joined by ui/push.py in this order: shared.js (what the server computes alike),
 // this file (the component: its state, its life, what it reports), live_socket.js (the push
 // channel), live_cards.js (header and cards), live_cancel.js, live_queue.js, live_failures.js,
-// live_summary.js (the charts, and the table of the syncs beyond the cards).
+// live_summary.js (the charts, and the table of the syncs beyond the cards), live_triage.js (the
+// attention line and the group retry under way).
 
 const SILENT_MS = 40000; // the route sends at least a heartbeat every 15 s: silence means a dead link
 const controllers = new WeakMap();
@@ -107,7 +108,8 @@ class Live {
     this.staleNote = el("p", "sm-note");
     this.counts = el("div", "sm-counts");
     this.notes = el("p", "sm-note");
-    this.headerBox.append(this.status, this.banner, this.staleNote, this.counts, this.notes);
+    this.attentionLine = this.buildAttention();
+    this.headerBox.append(this.status, this.banner, this.staleNote, this.counts, this.attentionLine, this.notes);
     this.heading = el("h3", "sm-heading", "Syncing now");
     this.heading.id = "syncing-now";
     this.heading.tabIndex = -1;
@@ -117,12 +119,15 @@ class Live {
     this.announcer = el("div", "sm-sr");
     this.announcer.setAttribute("aria-live", "polite");
     this.othersBox = this.buildOthers();
+    // Triage first (issue 23): the group retry and the failures by cause come before the
+    // running syncs, so that failures are on the first screen however many syncs run.
+    this.batchBox = this.buildBatch();
+    this.failuresBox = this.buildFailures();
     this.sections = el("div", "sm-sections");
     this.queueBox = this.buildQueue();
-    this.failuresBox = this.buildFailures();
-    this.sections.append(this.queueBox, this.failuresBox);
+    this.sections.append(this.queueBox);
     this.summaryBox = this.buildSummary();
-    this.box.append(this.headerBox, this.heading, this.empty, this.grid, this.more, this.othersBox, this.sections, this.summaryBox, this.announcer);
+    this.box.append(this.headerBox, this.batchBox, this.failuresBox, this.heading, this.empty, this.grid, this.more, this.othersBox, this.sections, this.summaryBox, this.announcer);
     // One box per component: a component Streamlit mounts again in the same element (its
     // cleanup ran, then a new mount) must not find the old one's box still drawn beside its own.
     for (const old of this.root.querySelectorAll(":scope > .sm-live")) old.remove();
@@ -172,6 +177,10 @@ class Live {
     this.fillQueueTimes(this.state);
     this.fillFailureTimes(this.state);
     this.fillOthers(this.state);
+    if (this.state && this.state.loaded) {
+      this.renderAttention(this.state); // the longest wait, counted on
+      if (this.state.batch) this.renderBatch(this.state); // "next in 4 s"
+    }
     if (this.retriesAsked.size) this.renderFailures(this.state, false); // a click unanswered
     if (this.leaving.size) this.announceEnds(this.state);
   }
@@ -191,7 +200,9 @@ class Live {
     if (everywhere || touched("cards", "more", "ended")) this.renderCards(state, everywhere || change === null);
     if (everywhere || touched("others")) this.fillOthers(state);
     if (everywhere || touched("queue", "workers")) this.renderQueue(state);
-    if (everywhere || touched("failures", "held_back")) this.renderFailures(state, everywhere || touched("held_back"));
+    if (everywhere || touched("failures", "groups", "held_back")) this.renderFailures(state, everywhere || touched("held_back"));
+    if (everywhere || touched("attention")) this.renderAttention(state);
+    if (everywhere || touched("batch")) this.renderBatch(state);
     if (everywhere || touched("summary")) this.renderSummary(state);
   }
 

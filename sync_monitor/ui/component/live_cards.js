@@ -2,6 +2,7 @@
 // Methods of the live component (live.js), joined to it in one module by ui/push.py.
 
 const ENDED_WAIT_MS = 5000; // a card gone with no outcome by then: "is no longer syncing"
+const COMPACT_AT = 6; // more running syncs than this: one row each (live.css .sm-compact)
 
 Object.assign(Live.prototype, {
   renderHeader(state) {
@@ -74,6 +75,8 @@ Object.assign(Live.prototype, {
       this.grid.classList.remove("sm-skeleton");
       for (const node of [...this.grid.querySelectorAll(".sm-placeholder")]) node.remove();
     }
+    const compact = state.cards.length > COMPACT_AT;
+    if (this.grid.classList.contains("sm-compact") !== compact) this.grid.classList.toggle("sm-compact", compact);
     setHidden(this.more, !state.more);
     setText(this.more, state.more ? `${state.more} more active syncs, in the table below.` : "");
   },

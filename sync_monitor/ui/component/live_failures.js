@@ -1,10 +1,13 @@
-// The failures of the last 24 hours, drawn in place from the pushed state: a disclosure each, with
-// the category, its advice, the error as sent (plain text) and Retry, which hands the page the
-// retry (the same hub action as the server-drawn button: one POST, roles checked and audited
-// there). A clicked Retry says "Retrying…" until the service has answered.
+// The failures of the last 24 hours, drawn in place from the pushed state, grouped by cause
+// (category × error signature × platform, triage/groups.py): a disclosure per group whose line
+// says the category, the platform, how many failures in how many sets and when, and inside it
+// a disclosure per failure with its advice, the error as sent (plain text) and Retry, which
+// hands the page the retry (the same hub action as the server-drawn button: one POST, roles
+// checked and audited there). A clicked Retry says "Retrying…" until the service has answered.
+// "Retry this group…" hands the page the group, which shows the dry run (ui/batch.py).
 // Methods of the live component (live.js), joined to it in one module by ui/push.py.
 
-const FAILED_PAGE = 25; // as ui/failures.py: failures shown at first, and per "Show more"
+const GROUPS_PAGE = 25; // groups shown at first, and per "Show more"
 const ERROR_LIMIT = 2000; // characters of an error shown at first; "Show all" gives the rest
 const RETRY_WAIT_MS = 30000; // a click the pushed state never answered stops saying "Retrying…"
 
@@ -20,12 +23,13 @@ Object.assign(Live.prototype, {
     this.failuresMore = el("button", "sm-button");
     this.failuresMore.type = "button";
     this.failuresMore.onclick = () => {
-      this.failedShown += FAILED_PAGE;
+      this.groupsShown += GROUPS_PAGE;
       this.renderFailures(this.state);
     };
     box.append(this.failuresHeading, this.failuresNote, this.failuresOk, this.failuresList, this.failuresShownNote, this.failuresMore);
     this.failureViews = new Map();
-    this.failedShown = FAILED_PAGE;
+    this.groupViews = new Map();
+    this.groupsShown = GROUPS_PAGE;
     this.retriesAsked = new Map(); // set id -> { at, seen, refused }: clicked, no answer seen yet
     return box;
   },
@@ -35,11 +39,14 @@ Object.assign(Live.prototype, {
     const loaded = state.loaded;
     setHidden(this.failuresBox, !(loaded || state.skeleton));
     const all = loaded ? state.failures : [];
+    const groups = loaded ? state.groups || [] : [];
     setHidden(this.failuresNote, loaded);
     setText(this.failuresNote, "Loading failures…");
     setHidden(this.failuresOk, !loaded || all.length > 0);
-    const rows = all.slice(0, this.failedShown);
+    const byKey = new Map(all.map((row) => [row.key, row]));
+    const shownGroups = groups.slice(0, this.groupsShown);
     const seen = new Set();
+    const seenGroups = new Set();
     const given = new Set(); // retries clicked that the pushed state never answered
     for (const [set, asked] of this.retriesAsked) {
       if (!all.some((r) => r.set_id === set) || Date.now() - asked.at > RETRY_WAIT_MS) {
@@ -48,37 +55,104 @@ Object.assign(Live.prototype, {
       }
     }
     let lostFocus = null;
-    rows.forEach((row, i) => {
-      seen.add(row.key);
-      let view = this.failureViews.get(row.key);
-      if (!view) {
-        view = this.newFailure();
-        this.failureViews.set(row.key, view);
-        this.fillFailure(view, row, state);
-      } else if (refill || view.row !== row || this.retriesAsked.has(row.set_id) || given.has(row.set_id)) {
-        this.fillFailure(view, row, state);
+    shownGroups.forEach((group, g) => {
+      seenGroups.add(group.key);
+      let gview = this.groupViews.get(group.key);
+      if (!gview) {
+        gview = this.newGroup();
+        // One cause only: its failures are shown at once (nothing to choose between).
+        gview.node.open = groups.length === 1;
+        this.groupViews.set(group.key, gview);
       }
-      if (this.failuresList.children[i] !== view.node) this.failuresList.insertBefore(view.node, this.failuresList.children[i] || null);
+      if (refill || gview.group !== group) this.fillGroup(gview, group, state);
+      if (this.failuresList.children[g] !== gview.node) this.failuresList.insertBefore(gview.node, this.failuresList.children[g] || null);
+      group.members.forEach((key, i) => {
+        const row = byKey.get(key);
+        if (!row) return;
+        seen.add(key);
+        let view = this.failureViews.get(key);
+        if (!view) {
+          view = this.newFailure();
+          this.failureViews.set(key, view);
+          this.fillFailure(view, row, state);
+        } else if (refill || view.row !== row || this.retriesAsked.has(row.set_id) || given.has(row.set_id)) {
+          this.fillFailure(view, row, state);
+        }
+        if (gview.list.children[i] !== view.node) gview.list.insertBefore(view.node, gview.list.children[i] || null);
+      });
     });
     for (const [key, view] of this.failureViews) {
       if (seen.has(key)) continue;
       if (view.node.contains(document.activeElement) || view.node.contains(this.root.activeElement)) {
-        lostFocus = [...this.failuresList.children].indexOf(view.node);
+        const gview = [...this.groupViews.values()].find((v) => v.list.contains(view.node));
+        lostFocus = gview && seenGroups.has(gview.group.key) ? { gview, at: [...gview.list.children].indexOf(view.node) } : { gview: null, at: 0 };
       }
       view.node.remove();
       this.failureViews.delete(key);
     }
-    // A retried failure leaves the list once queued: focus moves to the one that took its place.
-    if (lostFocus !== null) {
-      const next = this.failuresList.children[Math.min(lostFocus, this.failuresList.childElementCount - 1)];
-      (next ? next.querySelector("summary") : this.failuresHeading).focus();
+    for (const [key, gview] of this.groupViews) {
+      if (seenGroups.has(key)) continue;
+      if (!lostFocus && (gview.node.contains(document.activeElement) || gview.node.contains(this.root.activeElement))) lostFocus = { gview: null, at: 0 };
+      gview.node.remove();
+      this.groupViews.delete(key);
     }
-    const more = all.length - rows.length;
+    // A retried failure leaves the list once queued: focus moves to the one that took its place
+    // (in its group, else the group's line, else the heading).
+    if (lostFocus !== null) {
+      const list = lostFocus.gview ? lostFocus.gview.list : null;
+      const next = list ? list.children[Math.min(lostFocus.at, list.childElementCount - 1)] : null;
+      const target = next ? next.querySelector("summary") : lostFocus.gview ? lostFocus.gview.summary : this.failuresList.querySelector("summary");
+      (target || this.failuresHeading).focus();
+    }
+    const more = groups.length - shownGroups.length;
     setHidden(this.failuresShownNote, more <= 0);
-    setText(this.failuresShownNote, `Showing ${rows.length} of ${all.length}, newest first.`);
+    setText(this.failuresShownNote, `Showing ${shownGroups.length} of ${groups.length} causes, the most failures first.`);
     setHidden(this.failuresMore, more <= 0);
-    setText(this.failuresMore, `Show ${Math.min(FAILED_PAGE, more)} more`);
+    setText(this.failuresMore, `Show ${Math.min(GROUPS_PAGE, more)} more causes`);
     this.fillFailureTimes(state);
+  },
+
+  newGroup() {
+    const node = el("details", "sm-group");
+    const summary = el("summary", "sm-group-label");
+    const line = el("span", "sm-group-line");
+    const example = el("span", "sm-group-example");
+    summary.append(line, example);
+    const advice = el("p", "sm-note");
+    const when = el("p", "sm-note");
+    const retry = el("button", "sm-button");
+    retry.type = "button";
+    const note = el("p", "sm-note");
+    const list = el("div", "sm-rows");
+    node.append(summary, advice, when, retry, note, list);
+    const view = { node, summary, line, example, advice, when, retry, note, list, group: null };
+    retry.onclick = () => this.retryGroup(view);
+    return view;
+  },
+
+  fillGroup(view, group, state) {
+    view.group = group;
+    const failures = `${group.count} ${group.count === 1 ? "failure" : "failures"}`;
+    const sets = group.sets === group.count ? "" : ` in ${group.sets} ${group.sets === 1 ? "set" : "sets"}`;
+    const last = group.last === null ? "" : ` · last ${clock(group.last, true)}`;
+    setText(view.line, `${group.label} · ${group.platform} · ${failures}${sets}${last}`);
+    setText(view.example, ` — ${group.example}`);
+    setText(view.advice, group.advice);
+    const since = group.first === null ? "The service did not say when they failed." : `First seen ${clock(group.first, true)}, last seen ${clock(group.last, true)}.`;
+    setText(view.when, since);
+    const offered = this.data.canAct && group.sets > 0;
+    setHidden(view.retry, !offered);
+    setText(view.retry, group.retry_helps ? "Retry this group…" : "Retry this group… (a reconnect first)");
+    view.retry.disabled = Boolean(state.held_back);
+    const note = !this.data.canAct ? "" : state.held_back ? `Retry is unavailable: ${state.held_back}.` : "";
+    setHidden(view.note, !note);
+    setText(view.note, note);
+  },
+
+  retryGroup(view) {
+    if (!view.group || !this.data.canAct || this.state.held_back) return;
+    const asked = { keys: [view.group.key], at: Date.now() };
+    this.send("group", () => this.api.setTriggerValue(this.data.names.group, asked));
   },
 
   newFailure() {
