@@ -45,7 +45,7 @@ READ = """(names) => {
   const cards = deep('.sm-card:not(.sm-placeholder)');
   const queue = column('Queue');
   const failed = column('Failed in the last 24 hours');
-  const failures = failed ? [...failed.querySelectorAll('details')] : [];
+  const failures = failed ? [...failed.querySelectorAll('details.sm-failure')] : [];
   const queueText = queue ? queue.innerText : '';
   const has = (text) => names.filter(n => text.includes(n));
   return {

@@ -142,7 +142,7 @@ Object.assign(Live.prototype, {
     setText(view.when, since);
     const offered = this.data.canAct && group.sets > 0;
     setHidden(view.retry, !offered);
-    setText(view.retry, group.retry_helps ? "Retry this group…" : "Retry this group… (a reconnect first)");
+    setText(view.retry, "Retry this group…");
     view.retry.disabled = Boolean(state.held_back);
     const note = !this.data.canAct ? "" : state.held_back ? `Retry is unavailable: ${state.held_back}.` : "";
     setHidden(view.note, !note);
