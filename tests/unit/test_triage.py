@@ -18,6 +18,7 @@ from sync_monitor.live.snapshot import (
     PendingView,
     Snapshot,
 )
+from sync_monitor.push.payload import payload
 from sync_monitor.triage.batch import Batch
 from sync_monitor.triage.batches import Batches
 from sync_monitor.triage.groups import attention, failure_groups
@@ -296,3 +297,42 @@ def test_one_group_retry_at_a_time_operators_only() -> None:
     latest = batches.latest()
     assert latest is not None
     assert latest.state is BatchState.CANCELLED
+
+
+def test_the_pushed_state_carries_the_groups_their_failures_the_attention_line_and_the_batch() -> (
+    None
+):
+    failed = (
+        failure("a", LIMIT.format(6, "9f2c77aa01"), 1),
+        failure("b", LIMIT.format(9, "9f2c77aa02"), 2),
+        failure("x", EXPIRED, 3, platform=Platform.META),
+    )
+    snap = snapshot(failed=failed, pending=(pending("q", 90.0),), loaded=True)
+    actions = FakeActions()
+    chosen = plan(snap, failure_groups(snap.failed), pace_s=0.01)
+    batch = Batch(chosen, actions, lambda: snap, OPERATOR, None, lambda: NOW).start()
+    wait_state(batch, BatchState.DONE)
+
+    state = payload(snap, batch.view())
+
+    rows = {r["key"]: r for r in state["failures"]}
+    assert [(g["label"], g["platform"], g["count"], g["sets"]) for g in state["groups"]] == [
+        ("Rate limit", "Reddit", 2, 2),
+        ("Expired credentials", "Meta", 1, 1),
+    ]
+    assert [rows[k]["name"] for k in state["groups"][0]["members"]] == ["Set a", "Set b"]
+    assert state["groups"][0]["last"] == round((NOW - timedelta(minutes=1)).timestamp() * 1000)
+    assert state["attention"] == {
+        "causes": 2,
+        "failures": 3,
+        "stalled": 0,
+        "longest": "Set q",
+        "longest_since": round((NOW - timedelta(seconds=90)).timestamp() * 1000),
+    }
+    assert state["batch"] is not None
+    assert (state["batch"]["state"], state["batch"]["total"], state["batch"]["posted"]) == (
+        "done",
+        2,
+        2,
+    )
+    assert state["batch"]["skipped"] == 1  # the expired credentials' set
