@@ -70,19 +70,19 @@ def filters_query(filters: Filters) -> tuple[Query, list[str]]:
     elif dated and str(window) != "custom":
         notes.append(f"start and end are for window='custom', left out with {str(window)!r}.")
     query = {
-        "window": _values(window),
-        "from": _values(filters.get("start")),
-        "to": _values(filters.get("end")),
-        "platform": _values(filters.get("platform")),
-        "set": _values(filters.get("set_id")),
-        "category": _values(filters.get("category")),
-        "state": _values(filters.get("state")),
-        "compare": _values(filters.get("compare")),
+        "window": _listed(window),
+        "from": _listed(filters.get("start")),
+        "to": _listed(filters.get("end")),
+        "platform": _listed(filters.get("platform")),
+        "set": _listed(filters.get("set_id")),
+        "category": _listed(filters.get("category")),
+        "state": _listed(filters.get("state")),
+        "compare": _listed(filters.get("compare")),
     }
     return {name: values for name, values in query.items() if values}, notes
 
 
-def _values(value: object) -> list[str]:
+def _listed(value: object) -> list[str]:
     """A keyword's value as the URL's values of its parameter (the enums are str: their value)."""
     if value is None:
         return []
