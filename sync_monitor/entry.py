@@ -9,6 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from sync_monitor import runtime
+from sync_monitor.history.params import PAGE as ANALYSIS
 from sync_monitor.ui import keeper, problems, viewer
 
 from .settings import SettingsError
@@ -43,7 +44,7 @@ def main(icon: Path) -> None:
     live = st.Page("app_pages/live.py", title="Live", default=True, url_path="now")
     pages = [
         live,
-        st.Page("app_pages/analysis.py", title="Failure analysis", url_path="analysis"),
+        st.Page("app_pages/analysis.py", title="Failure analysis", url_path=ANALYSIS),
         st.Page(partial(st.switch_page, live), title="Live", url_path="live", visibility="hidden"),
     ]
     # A top bar with the pages (config.toml turns the sidebar's off).

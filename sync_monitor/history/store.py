@@ -2,8 +2,9 @@
 the schema kept by Alembic migrations applied at open.
 
     history = History.open("postgresql://monitor@db/sync")   # or None: data/history.sqlite3
-    frame = history.attempts(window="7d", platform="reddit")
+    frame = history.attempts(window="7d", platform="reddit,meta")
     print(history.analysis(View(window=Window.MONTH, compare=True)).figures)
+    print(history.analysis(View.from_url(link_copied_from_the_page)).figures)
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import pandas as pd
 from alembic import command
@@ -25,16 +26,16 @@ from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from sync_monitor.dotoro.models import Platform
 from sync_monitor.history import queries
 from sync_monitor.text import without_credentials
 
 from .analysis import Analysis
 from .attempt import Attempt, to_ms
 from .engines import NOT_ANSWERING, connect, one_transaction
+from .params import Filters, warn
 from .rows import FINAL, as_row, from_row, is_final
 from .schema import attempts, campaign_sets
-from .view import View, Window
+from .view import View, read_filters
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -202,18 +203,16 @@ class History:
         self,
         view: View | None = None,
         *,
-        window: str | None = None,
-        platform: str | None = None,
         now: datetime | None = None,
         limit: int | None = None,
+        **filters: Unpack[Filters],
     ) -> pd.DataFrame:
-        """The attempts of a view (or of `window` and `platform`), newest first, one row each,
-        times as UTC timestamps."""
-        view = view or View(
-            window=Window(window) if window else View().window,
-            platforms=(Platform(platform),) if platform else (),
-        )
-        start, end = view.bounds(now or datetime.now(UTC))
+        """The attempts of a view, or of the page's filters as keywords (`window="30d",
+        platform="meta,reddit"`: see `View.of`, whose warnings these give), newest first, one
+        row each, times as UTC timestamps."""
+        now = now or datetime.now(UTC)
+        view = _chosen(view, filters, now)
+        start, end = view.bounds(now)
         query = queries.filtered(select(attempts), view, start, end)
         # Newest first by hour, then time: the hour leads an index, so the newest `limit`
         # rows are found without sorting the window.
@@ -224,10 +223,15 @@ class History:
             frame = pd.read_sql(query, connection)
         return queries.readable(frame)
 
-    def analysis(self, view: View, now: datetime | None = None) -> Analysis:
-        """Every figure, chart and table of the analysis page for `view`."""
+    def analysis(
+        self, view: View | None = None, now: datetime | None = None, **filters: Unpack[Filters]
+    ) -> Analysis:
+        """Every figure, chart and table of the analysis page for `view`, or for the page's
+        filters as keywords (`window="30d", compare=True`: see `View.of`)."""
         started = time.perf_counter()
-        result = queries.analysis(self.engine, view, now or datetime.now(UTC))
+        now = now or datetime.now(UTC)
+        view = _chosen(view, filters, now)
+        result = queries.analysis(self.engine, view, now)
         log.debug("analysis of %s in %.0f ms", view.name(), (time.perf_counter() - started) * 1e3)
         return result
 
@@ -240,6 +244,18 @@ class History:
     def count(self) -> int:
         with self.engine.connect() as connection:
             return int(connection.execute(select(func.count()).select_from(attempts)).scalar_one())
+
+
+def _chosen(view: View | None, filters: Filters, now: datetime) -> View:
+    """The view a reading asks for: `view`, else its filters read as the page reads its URL,
+    a `ViewWarning` for each value left out, blamed on the line that called the reading."""
+    if view is None:
+        parsed = read_filters(filters, now.astimezone(UTC).date())
+        warn(parsed.notes, stacklevel=3)
+        return parsed.view
+    if filters:  # which would win is a guess: the caller says
+        raise TypeError(f"view: given with filters ({', '.join(filters)}); pass one or the other")
+    return view
 
 
 def _renumber(connection: Any, rows: list[dict[str, Any]]) -> None:

@@ -1,18 +1,24 @@
 """What the analysis page shows: a window, filters and the compare switch, read from and written
 to the page's URL (pure). Every query value is untrusted: an invalid one is dropped with a note
-that says which and why, never an exception."""
+that says which and why, never an exception.
+
+A notebook reads views through the same `parse` (`View.from_url`, `View.of`, the filters of
+`History.attempts` and `History.analysis`), so Python and the page agree on every value; there
+the notes are `ViewWarning`s."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Unpack
 
 from sync_monitor.dotoro.models import Platform
 from sync_monitor.words.categories import CategoryKind
 
 from .attempt import Outcome
+from .params import Filters, filters_query, link_query, warn
 
 
 class Window(StrEnum):
@@ -33,6 +39,7 @@ DEFAULT_WINDOW = Window.WEEK
 LONGEST_CUSTOM = timedelta(days=366)
 MAX_VALUE = 200  # characters of a query value worth reading
 PLATFORMS = (Platform.REDDIT, Platform.GOOGLE, Platform.META)
+STATES = tuple(o for o in Outcome if o.final)
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,25 @@ class View:
     categories: tuple[str, ...] = ()
     states: tuple[Outcome, ...] = ()
     compare: bool = False
+
+    @classmethod
+    def from_url(cls, link: str, *, today: date | None = None) -> View:
+        """The view the analysis page shows for `link`, copied from the page: the whole URL
+        (`http://host:8501/analysis?window=30d&compare=1`) or its query. A value the page leaves
+        out with a note is left out with that note as a `ViewWarning` (`read_url`: the notes as
+        a list). `today`: the UTC day the page would be opened (a custom window's bounds)."""
+        parsed = read_url(link, today or datetime.now(UTC).date())
+        warn(parsed.notes, stacklevel=2)
+        return parsed.view
+
+    @classmethod
+    def of(cls, *, today: date | None = None, **filters: Unpack[Filters]) -> View:
+        """The view of the page's filters given as keywords (`window="30d"`, `platform="meta,
+        reddit"`, `start=date(2026, 1, 1)`, ...), read as the page reads its URL: an unknown
+        value is left out with a `ViewWarning`, as the page leaves it out with a note."""
+        parsed = read_filters(filters, today or datetime.now(UTC).date())
+        warn(parsed.notes, stacklevel=2)
+        return parsed.view
 
     def bounds(self, now: datetime) -> tuple[datetime, datetime]:
         """[start, end) of the window, in UTC."""
@@ -94,17 +120,49 @@ def _shown(value: str) -> str:
     return value[:40] + ("…" if len(value) > 40 else "")
 
 
+def _known(values: Iterable[str]) -> str:
+    *most, last = values
+    return f"{', '.join(most)} or {last}"
+
+
+def _first(query: Mapping[str, str | list[str]], name: str, notes: list[str]) -> list[str]:
+    """The first value of a parameter that takes one, with a note for any others."""
+    values = _values(query.get(name))
+    if len(values) > 1:
+        notes.append(f"{name} takes one value: {_shown(', '.join(values[1:]))!r} left out.")
+    return values[:1]
+
+
+def read_url(link: str, today: date) -> Parsed:
+    """The view the analysis page shows for a link copied from it, and the page's notes."""
+    query, notes = link_query(link)
+    parsed = parse(query, today)
+    parsed.notes[:0] = notes
+    return parsed
+
+
+def read_filters(filters: Filters, today: date) -> Parsed:
+    """The view of the page's filters given as keywords, and the page's notes."""
+    query, notes = filters_query(filters)
+    parsed = parse(query, today)
+    parsed.notes[:0] = notes
+    return parsed
+
+
 def parse(query: Mapping[str, str | list[str]], today: date) -> Parsed:
     """The view a URL's query asks for; what cannot be read is left out, with a note."""
     out = Parsed(View())
     view = out.view
     notes = out.notes
-    window = _values(query.get("window"))
+    window = _first(query, "window", notes)
     if window:
         try:
             view = replace(view, window=Window(window[0]))
         except ValueError:
-            notes.append(f"Unknown window {_shown(window[0])!r}: showing the last 7 days.")
+            notes.append(
+                f"Unknown window {_shown(window[0])!r}: showing the last 7 days "
+                f"(window: {_known(Window)})."
+            )
     if view.window is Window.CUSTOM:
         view = _custom(view, query, today, notes)
     platforms = []
@@ -116,13 +174,19 @@ def parse(query: Mapping[str, str | list[str]], today: date) -> Parsed:
         if platform in PLATFORMS:
             platforms.append(platform)
         else:
-            notes.append(f"Unknown platform {_shown(value)!r} left out of the filter.")
+            notes.append(
+                f"Unknown platform {_shown(value)!r} left out of the filter "
+                f"(platform: {_known(PLATFORMS)})."
+            )
     categories = []
     for value in _values(query.get("category")):
         if value in CategoryKind.__members__.values():
             categories.append(value)
         else:
-            notes.append(f"Unknown error category {_shown(value)!r} left out of the filter.")
+            notes.append(
+                f"Unknown error category {_shown(value)!r} left out of the filter "
+                f"(category: {_known(CategoryKind)})."
+            )
     states = []
     for value in _values(query.get("state")):
         try:
@@ -132,15 +196,23 @@ def parse(query: Mapping[str, str | list[str]], today: date) -> Parsed:
         if outcome is not None and outcome.final:
             states.append(outcome)
         else:
-            notes.append(f"Unknown final state {_shown(value)!r} left out of the filter.")
-    set_ids = _values(query.get("set"))
+            notes.append(
+                f"Unknown final state {_shown(value)!r} left out of the filter "
+                f"(state: {_known(STATES)})."
+            )
+    set_ids = _first(query, "set", notes)
     set_id = set_ids[0] if set_ids else None
     if set_id is not None and not all(c.isalnum() or c in "-_" for c in set_id):
-        notes.append(f"Unreadable campaign set {_shown(set_id)!r} left out of the filter.")
+        notes.append(
+            f"Unreadable campaign set {_shown(set_id)!r} left out of the filter "
+            "(set: an id of letters, digits, - and _)."
+        )
         set_id = None
-    compare = _values(query.get("compare"))
+    compare = _first(query, "compare", notes)
     if compare and compare[0] not in ("1", "0", "true", "false"):
-        notes.append(f"Unknown compare value {_shown(compare[0])!r}: comparison off.")
+        notes.append(
+            f"Unknown compare value {_shown(compare[0])!r}: comparison off (compare: 1 or 0)."
+        )
     out.view = replace(
         view,
         platforms=tuple(dict.fromkeys(platforms)),
@@ -157,11 +229,11 @@ def _custom(
 ) -> View:
     days: list[date | None] = []
     for name in ("from", "to"):
-        values = _values(query.get(name))
+        values = _first(query, name, notes)
         try:
             days.append(date.fromisoformat(values[0]) if values else None)
         except ValueError:
-            notes.append(f"Unreadable date {_shown(values[0])!r} for {name!r}.")
+            notes.append(f"Unreadable date {_shown(values[0])!r} for {name!r} (YYYY-MM-DD).")
             days.append(None)
     start, end = days
     problem = None

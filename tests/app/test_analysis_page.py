@@ -7,11 +7,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 import pytest
 
 from sync_monitor.dotoro.models import Platform
-from sync_monitor.history import Attempt, History, Outcome
+from sync_monitor.history import Attempt, History, Outcome, View
+from sync_monitor.text import duration
 from tests.support.apptest import Monitor
 
 Factory = Callable[..., Monitor]
@@ -139,6 +141,37 @@ def test_changing_a_control_writes_the_url(analysed: Monitor) -> None:
     m.app.toggle(key="an-compare").set_value(True)
     m.run()
     assert m.app.query_params["compare"] in ("1", ["1"])
+
+
+def test_a_link_copied_from_the_page_gives_its_numbers_in_a_notebook(analysed: Monitor) -> None:
+    """Issue 23: a link copied from the page opens exactly its view in Python (View.from_url),
+    and History.analysis of it gives the figures the page shows."""
+    m = page(analysed, window="7d", platform="reddit,meta")
+    m.app.toggle(key="an-compare").set_value(True)
+    m.run()  # the control writes the view into the URL: the address a person copies
+    link = f"http://localhost:8501/analysis?{urlencode(m.app.query_params, doseq=True)}"
+    view = View.from_url(link)  # a warning here would fail the test (filterwarnings = error)
+    assert view == View(platforms=(Platform.REDDIT, Platform.META), compare=True)
+    history = History.open(os.environ["SYNC_MONITOR_HISTORY_URL"])
+    found = history.analysis(view)
+    history.close()
+    figures = found.figures
+    assert found.previous is not None
+    shown = {x.label: str(x.value) for x in m.app.metric}
+    assert shown == {
+        "Syncs attempted": f"{figures.attempted:,}",
+        "Failure rate": percent(figures.failure_rate),
+        "First attempt": percent(figures.first_attempt_rate),
+        "After retries": percent(figures.final_rate),
+        "Median duration": duration(figures.median_duration_s),
+        "p90 duration": duration(figures.p90_duration_s),
+        "Median queue wait": duration(figures.median_wait_s),
+    }
+    assert shown["Syncs attempted"] == "3"  # the link's filter, not the default view's 4
+
+
+def percent(rate: float | None) -> str:
+    return "–" if rate is None else f"{rate:.1%}"
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -113,6 +114,21 @@ def test_a_shared_link_opens_its_view_with_charts_and_downloads(
     assert len(rows) == expected
     assert {r["platform"] for r in rows} == {"reddit"}
     assert {r["state"] for r in rows} <= {"completed", "failed"}
+
+    # Issue 23: the address a person copies, once a control has rewritten it, opens the same
+    # view in a notebook (View.from_url), whose History.analysis gives the page's figures.
+    page.get_by_text("Compare", exact=True).click()
+    expect(page).not_to_have_url(re.compile("compare="), timeout=ms(20))
+    m.wait_idle()
+    expect(page.get_by_test_id("stMetricDelta")).to_have_count(0)
+    copied = View.from_url(page.url)  # a warning here would fail the test (filterwarnings)
+    assert copied == shown
+    history = History.open(history_url, migrate=False)
+    figures = history.analysis(copied).figures
+    history.close()
+    assert figures.attempted == expected
+    rate = page.get_by_test_id("stMetric").filter(has_text="Failure rate")
+    expect(rate.get_by_test_id("stMetricValue")).to_have_text(f"{figures.failure_rate:.1%}")
     assert m.page_errors == []
     page.goto(f"{m.url}/live")
     expect(page.get_by_role("heading", name="Sync Monitor")).to_be_visible(timeout=ms(30))

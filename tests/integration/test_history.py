@@ -17,7 +17,15 @@ from alembic.config import Config
 from sqlalchemy import Connection, inspect, text
 
 from sync_monitor.dotoro.models import JobState, Platform, SyncJob
-from sync_monitor.history import Attempt, History, HistoryUnavailable, Outcome, View, Window
+from sync_monitor.history import (
+    Attempt,
+    History,
+    HistoryUnavailable,
+    Outcome,
+    View,
+    ViewWarning,
+    Window,
+)
 from sync_monitor.history.observe import Observer
 from sync_monitor.history.queries import SAMPLE_CHUNK
 from sync_monitor.history.store import MIGRATIONS
@@ -304,6 +312,30 @@ def test_filters_a_platform_without_failures_and_an_empty_window(history: Histor
     assert sorted(only_failed["key"]) == ["job:1", "job:4", "job:5"]
     outages = history.attempts(View(window=Window.WEEK, categories=("outage",)), now=NOW)
     assert list(outages["key"]) == ["job:4"]
+
+
+def test_a_notebook_filters_as_the_page_does_and_warns_where_the_page_notes(
+    history: History,
+) -> None:
+    """Issue 23: `platform="meta,reddit"` gave an empty frame and an unknown platform a bare
+    ValueError, where the page reads the list and notes the unknown value."""
+    worked_example(history)
+    both = history.attempts(window="24h", platform="meta,reddit", now=NOW)
+    assert sorted(both["key"]) == ["job:1", "job:2", "job:4", "job:5"]
+    assert set(both["platform"]) == {"meta", "reddit"}
+    with pytest.warns(ViewWarning, match=r"Unknown platform 'tiktok'.*reddit, google or meta"):
+        unfiltered = history.attempts(window="24h", platform="tiktok", now=NOW)
+    assert len(unfiltered) == 5  # left out of the filter, as on the page: every platform's rows
+    with pytest.warns(ViewWarning, match=r"Unknown window '1y'.*24h, 7d, 30d, 90d or custom"):
+        assert len(history.attempts(window="1y", now=NOW)) == 6  # the page's 7 days
+    failed = history.attempts(window="24h", state="failed", category="rate_limit", now=NOW)
+    assert sorted(failed["key"]) == ["job:1", "job:5"]
+    from_keywords = history.analysis(now=NOW, window="24h", platform="reddit", compare=True)
+    reddit = View(window=Window.DAY, platforms=(Platform.REDDIT,), compare=True)
+    assert from_keywords.figures == history.analysis(reddit, now=NOW).figures
+    assert from_keywords.previous == history.analysis(reddit, now=NOW).previous
+    with pytest.raises(TypeError, match=r"^view: given with filters"):
+        history.attempts(reddit, platform="meta")
 
 
 def snap(minute: int, **lists: tuple[SyncJob, ...]) -> Snapshot:
