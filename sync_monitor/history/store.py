@@ -26,12 +26,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from sync_monitor.dotoro.models import Platform
-from sync_monitor.history import queries
+from sync_monitor.history import group_queries, queries
 from sync_monitor.text import without_credentials
 
 from .analysis import Analysis
 from .attempt import Attempt, to_ms
 from .engines import NOT_ANSWERING, connect, one_transaction
+from .groups import Group
 from .rows import FINAL, as_row, from_row, is_final
 from .schema import attempts, campaign_sets
 from .view import View, Window
@@ -230,6 +231,10 @@ class History:
         result = queries.analysis(self.engine, view, now or datetime.now(UTC))
         log.debug("analysis of %s in %.0f ms", view.name(), (time.perf_counter() - started) * 1e3)
         return result
+
+    def error_groups(self, view: View, now: datetime | None = None) -> list[Group]:
+        """The failures of `view` grouped by cause, with their states (issue 23: groups.py)."""
+        return group_queries.error_groups(self.engine, view, now or datetime.now(UTC))
 
     def sets(self) -> list[tuple[str, str]]:
         """(id, latest name) of every campaign set in the history, by name."""
