@@ -11,68 +11,13 @@ from pathlib import Path
 import pytest
 
 from sync_monitor.dotoro.models import Platform
-from sync_monitor.history import Attempt, History, Outcome, View, Window
+from sync_monitor.history import History, Outcome, View, Window
 from sync_monitor.history.groups import ESCALATION_MIN, GroupState, groups_of
 from tests.support.databases import database
+from tests.support.error_groups import RECOVERY, STATES, each_state
 
 NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
-RATE_LIMIT = "Reddit Ads API error 429: retry after 6 s"
-OUTAGE = "Meta API error 503: Service Unavailable"
-INVALID = "Google Ads API error 400: invalid bid 1.50"
-TIMEOUT = "Request timed out after 30 s"
-OVERLOAD = "Meta API error 500: overloaded"
-
-
-def attempt(
-    set_id: str, platform: Platform, hours_ago: float, error: str | None, n: int = 0
-) -> Attempt:
-    """A two-minute sync that began `hours_ago` before NOW: failed with `error`, or completed."""
-    began = NOW - timedelta(hours=hours_ago)
-    return Attempt(
-        key=f"job:{set_id}-{hours_ago}-{n}",
-        set_id=set_id,
-        set_name=f"Name of {set_id}",
-        platform=platform,
-        state=Outcome.COMPLETED if error is None else Outcome.FAILED,
-        at=began,
-        queued_at=began,
-        started_at=began,
-        finished_at=began + timedelta(minutes=2),
-        error=error,
-    )
-
-
-R, M, G = Platform.REDDIT, Platform.META, Platform.GOOGLE
-SEEDED = [
-    # new: first seen 30 h ago, set "new" still failing
-    attempt("new", R, 30, RATE_LIMIT),
-    attempt("new", R, 20, RATE_LIMIT),
-    # ongoing: seen 10 days ago too
-    attempt("ongoing", M, 24 * 10, OUTAGE),
-    attempt("ongoing", M, 5, OUTAGE),
-    # regressed: failed, completed, failed again (that one in the window)
-    attempt("regressed", G, 24 * 12, INVALID),
-    attempt("regressed", G, 24 * 11, None),
-    attempt("regressed", G, 10, INVALID),
-    # resolved, with its recovery: from the failure's end to the success's end, 2 hours
-    attempt("resolved", R, 40, TIMEOUT),
-    attempt("resolved", R, 39, TIMEOUT),
-    attempt("resolved", R, 38, None),
-    attempt("resolved", R, 37, None),
-    # escalating: one a day over the 7 days before today, then ESCALATION_MIN + 1 today
-    *(attempt(f"old-{d}", M, 24 * d + 12, OVERLOAD) for d in range(1, 8)),
-    *(attempt(f"hot-{i}", M, 1 + i, OVERLOAD) for i in range(ESCALATION_MIN + 1)),
-    # noise: a cancelled sync (not a success), successes of sets that never failed
-    attempt("noise", R, 3, None),
-    Attempt(
-        key="job:cancelled",
-        set_id="new",
-        set_name="Name of new",
-        platform=R,
-        state=Outcome.CANCELLED,
-        at=NOW - timedelta(hours=25),
-    ),
-]
+SEEDED = each_state(NOW)
 WEEK = View(window=Window.WEEK)
 
 
@@ -85,20 +30,14 @@ def history(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[History]
 
 def test_a_seeded_history_gives_each_state(history: History) -> None:
     found = {g.cause.signature: g for g in history.error_groups(WEEK, NOW)}
-    assert {sig: g.state for sig, g in found.items()} == {
-        "reddit ads api error 429: retry after <n> s": GroupState.NEW,
-        "meta api error 503: service unavailable": GroupState.ONGOING,
-        "google ads api error 400: invalid bid <n>": GroupState.REGRESSED,
-        "request timed out after <n> s": GroupState.RESOLVED,
-        "meta api error 500: overloaded": GroupState.ESCALATING,
-    }
+    assert {sig: g.state for sig, g in found.items()} == STATES
     escalating = found["meta api error 500: overloaded"]
     assert (escalating.tally.today, escalating.tally.week) == (ESCALATION_MIN + 1, 7)
     # Today's, and the 6 of the week's 7 that fall in the window (the 7th is why it is not new).
     assert (escalating.tally.failures, escalating.tally.sets) == (ESCALATION_MIN + 7,) * 2
     resolved = found["request timed out after <n> s"]
     assert (resolved.tally.failures, resolved.tally.sets, resolved.failing_sets) == (2, 1, 0)
-    assert resolved.time_to_recovery == timedelta(hours=2)
+    assert resolved.time_to_recovery == RECOVERY
     assert resolved.tally.first == NOW - timedelta(hours=40)
     assert resolved.tally.last == NOW - timedelta(hours=39)
     assert found["reddit ads api error 429: retry after <n> s"].cause.platform == "reddit"
