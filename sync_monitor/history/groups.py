@@ -21,11 +21,14 @@ after the set's previous success to the end of its next success; `time_to_recove
 median over the group's episodes that had a failure in the window and have recovered.
 
 Two ways in, one rule: `groups_of` takes plain attempts (the live page's, a test's); `states`
-takes the same facts already aggregated (the history does that in SQL: group_queries.py).
+takes the same facts already aggregated (the history does that in SQL: group_queries.py): each
+cause's counts (`Tally`) and each set's failures grouped by the success that came next
+(`Stretch`), from which regressions, recoveries and what still fails follow.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -86,14 +89,17 @@ class Tally:
 
 
 @dataclass(frozen=True)
-class Run:
-    """A set's consecutive finished attempts with one outcome and cause."""
+class Stretch:
+    """A set's failures with one cause between two of its successes: those after which the
+    same success came first (`fixed_at`), or none has yet."""
 
     set_id: str
-    cause: Cause | None  # None: they completed
+    cause: Cause
     first_at: datetime  # when the first and the last of them began
     last_at: datetime
     first_end: datetime  # when the earliest of them ended (began, where that is unknown)
+    fixed_at: datetime | None  # when the set's next success began; None: none yet
+    fixed_end: datetime | None  # when that success ended (began, where that is unknown)
 
 
 class Sighting(Protocol):
@@ -171,44 +177,41 @@ def reach(start: datetime) -> datetime:
 
 @dataclass
 class _Seen:
-    """What the walk over the sets' runs found for one cause."""
+    """What the walk over the sets' stretches found for one cause."""
 
     regressed: bool = False
     failing: int = 0  # sets with a failure in the window whose latest finished attempt failed
     recoveries: list[timedelta] = field(default_factory=list)
 
 
-def _walk(runs: Sequence[Run], start: datetime, seen: defaultdict[Cause, _Seen]) -> None:
-    """One set's runs, oldest first, into `seen`."""
-    episode: dict[Cause, tuple[datetime, bool]] = {}  # cause: (began, had one in the window)
-    recovered: set[Cause] = set()  # causes the set failed with, then completed after
-    in_window: set[Cause] = set()
-    for run in runs:
-        if run.cause is None:
-            for cause, (began, counts) in episode.items():
-                if counts:  # an episode of the window's failures, not an older one
-                    seen[cause].recoveries.append(max(timedelta(0), run.first_end - began))
-            recovered |= episode.keys()
-            episode.clear()
-            continue
-        inside = run.last_at >= start
-        began, counts = episode.get(run.cause, (run.first_end, False))
-        episode[run.cause] = (began, counts or inside)
-        if inside:
-            in_window.add(run.cause)
-            if run.cause in recovered:
-                seen[run.cause].regressed = True
-    if runs and runs[-1].cause is not None:
-        for cause in in_window:
-            seen[cause].failing += 1
+def _walk(stretches: Sequence[Stretch], start: datetime, seen: defaultdict[Cause, _Seen]) -> None:
+    """One set's stretches into `seen`."""
+    failing = any(s.fixed_at is None for s in stretches)  # no success after its last failure
+    for cause, of_cause in groupby(sorted(stretches, key=_order), key=lambda s: s.cause):
+        found = None
+        for n, stretch in enumerate(of_cause):
+            if stretch.last_at < start:
+                continue  # an episode before the window: only there to show a regression
+            found = seen[cause]
+            # A stretch of the cause after the first: a success came between.
+            found.regressed |= n > 0
+            if stretch.fixed_end is not None:
+                found.recoveries.append(max(timedelta(0), stretch.fixed_end - stretch.first_end))
+        if found is not None and failing:
+            found.failing += 1
 
 
-def states(tallies: Iterable[Tally], runs: Iterable[Run], start: datetime) -> list[Group]:
-    """The groups of `tallies`, their states from the sets' `runs` (every finished attempt from
-    `reach(start)` to the window's end of the sets that failed in the window, ordered by set and
-    time), most urgent first, then most failures."""
+def _order(stretch: Stretch) -> tuple[Cause, bool, datetime]:
+    """By cause, then as they happened: each stretch ends with its success, the unfixed last."""
+    return stretch.cause, stretch.fixed_at is None, stretch.fixed_at or stretch.first_at
+
+
+def states(tallies: Iterable[Tally], stretches: Iterable[Stretch], start: datetime) -> list[Group]:
+    """The groups of `tallies`, their states from the `stretches` (those from `reach(start)` to
+    the window's end of the sets that failed in the window, ordered by set), most urgent first,
+    then most failures."""
     seen: defaultdict[Cause, _Seen] = defaultdict(_Seen)
-    for _, of_set in groupby(runs, key=lambda r: r.set_id):
+    for _, of_set in groupby(stretches, key=lambda r: r.set_id):
         _walk(list(of_set), start, seen)
     groups = []
     for tally in tallies:
@@ -226,7 +229,7 @@ def groups_of(attempts: Iterable[Sighting], start: datetime, end: datetime) -> l
         (a for a in attempts if a.state in FINISHED and reach(start) <= a.at < end),
         key=lambda a: (a.set_id, a.at),
     )
-    return states(_tallies(rows, start, end), _runs(rows), start)
+    return states(_tallies(rows, start, end), _stretches(rows), start)
 
 
 def _cause(a: Sighting) -> Cause | None:
@@ -259,19 +262,34 @@ def _tallies(rows: Sequence[Sighting], start: datetime, end: datetime) -> list[T
     return tallies
 
 
-def _runs(rows: Sequence[Sighting]) -> list[Run]:
-    """Consecutive attempts of a set with one outcome and cause, as one run each (`rows` ordered
-    by set and time)."""
-    runs = []
-    for (set_id, cause), same in groupby(rows, key=lambda a: (a.set_id, _cause(a))):
-        members = list(same)
-        runs.append(
-            Run(
-                set_id=set_id,
-                cause=cause,
-                first_at=members[0].at,
-                last_at=members[-1].at,
-                first_end=min(m.finished_at or m.at for m in members),
+def _stretches(rows: Sequence[Sighting]) -> list[Stretch]:
+    """Each set's failures grouped by cause and the success that came next (`rows` ordered by
+    set and time), as the history's SQL groups them."""
+    stretches = []
+    for set_id, of_set in groupby(rows, key=lambda a: a.set_id):
+        attempts = list(of_set)
+        successes = [a for a in attempts if _cause(a) is None]
+        begins = [a.at for a in successes]
+        members: defaultdict[tuple[Cause, int], list[Sighting]] = defaultdict(list)
+        for a in attempts:
+            cause = _cause(a)
+            if cause is not None:  # the first success that began after it
+                members[cause, bisect_right(begins, a.at)].append(a)
+        for (cause, n), failures in members.items():
+            fixed = successes[n] if n < len(successes) else None
+            stretches.append(
+                Stretch(
+                    set_id=set_id,
+                    cause=cause,
+                    first_at=failures[0].at,
+                    last_at=failures[-1].at,
+                    first_end=min(_ended(f) for f in failures),
+                    fixed_at=None if fixed is None else fixed.at,
+                    fixed_end=None if fixed is None else _ended(fixed),
+                )
             )
-        )
-    return runs
+    return stretches
+
+
+def _ended(a: Sighting) -> datetime:
+    return a.finished_at or a.at
