@@ -45,11 +45,13 @@ LOOKBACK = timedelta(days=30)  # how far before the window "new", regressions an
 ESCALATION_MIN = 5  # failures in a day below this never escalate: one or two are noise
 ESCALATION_FACTOR = 3.0  # times the baseline's daily mean
 FINISHED = (Outcome.COMPLETED.value, Outcome.FAILED.value)
-assert LOOKBACK >= WEEK + DAY  # one reach back covers both (see `reach`)
+# One reach back (`reach`) covers the escalation's baseline too, whatever the window.
+assert LOOKBACK >= WEEK + DAY
 
 
 class GroupState(StrEnum):
-    """In the order in which they are decided and listed: the first that holds is the state."""
+    """In the order in which they are decided: the first that holds is the state (URGENCY is
+    the order in which they are listed)."""
 
     RESOLVED = "resolved"
     REGRESSED = "regressed"
