@@ -73,7 +73,7 @@ def section(history: History, view: View, now: datetime, version: int) -> None:
             "state": st.column_config.TextColumn("state", width="small"),
             "cause": st.column_config.TextColumn("cause", help="The error signature"),
             "failures": st.column_config.NumberColumn("failures", help="In this window"),
-            "today": st.column_config.NumberColumn("last 24 h"),
+            "today": st.column_config.NumberColumn("last 24 h", help="Before the window's end"),
             "sets": st.column_config.NumberColumn("sets", help="Campaign sets it hit"),
             "failing": st.column_config.NumberColumn(
                 "still failing", help="Of those sets, the ones whose latest sync failed"
