@@ -14,7 +14,7 @@ from sync_monitor import runtime
 from sync_monitor.history.engines import NOT_ANSWERING
 from sync_monitor.history.store import describe
 from sync_monitor.text import escape_markdown
-from sync_monitor.ui import analysis, problems, viewer
+from sync_monitor.ui import analysis, analysis_groups, problems, viewer
 
 # Again here, not only in app.py: a page opened from a link (/live, /analysis?…) is drawn
 # centered otherwise (Streamlit applies the entry script's layout only at the root URL).
@@ -61,6 +61,7 @@ if services.recorder.queue_reach is not None:
 analysis.figures(found.figures, found.previous)
 analysis.charts(found, view, now)
 try:
+    analysis_groups.section(history, view, now, services.recorder.recorded)
     analysis.tables(history, found, view, now)
 except NOT_ANSWERING as exc:  # the database went away between the figures and the tables
     st.error(

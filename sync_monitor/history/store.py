@@ -26,16 +26,17 @@ from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from sync_monitor.history import queries
+from sync_monitor.history import group_queries, queries
 from sync_monitor.text import without_credentials
 
 from .analysis import Analysis
 from .attempt import Attempt, to_ms
 from .engines import NOT_ANSWERING, connect, one_transaction
-from .params import Filters, warn
+from .groups import Group
+from .params import Filters
 from .rows import FINAL, as_row, from_row, is_final
 from .schema import attempts, campaign_sets
-from .view import View, read_filters
+from .view import View, chosen
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -211,7 +212,7 @@ class History:
         platform="meta,reddit"`: see `View.of`, whose warnings these give), newest first, one
         row each, times as UTC timestamps."""
         now = now or datetime.now(UTC)
-        view = _chosen(view, filters, now)
+        view = chosen(view, filters, now)
         start, end = view.bounds(now)
         query = queries.filtered(select(attempts), view, start, end)
         # Newest first by hour, then time: the hour leads an index, so the newest `limit`
@@ -230,10 +231,14 @@ class History:
         filters as keywords (`window="30d", compare=True`: see `View.of`)."""
         started = time.perf_counter()
         now = now or datetime.now(UTC)
-        view = _chosen(view, filters, now)
+        view = chosen(view, filters, now)
         result = queries.analysis(self.engine, view, now)
         log.debug("analysis of %s in %.0f ms", view.name(), (time.perf_counter() - started) * 1e3)
         return result
+
+    def error_groups(self, view: View, now: datetime | None = None) -> list[Group]:
+        """The failures of `view` grouped by cause, with their states (issue 23: groups.py)."""
+        return group_queries.error_groups(self.engine, view, now or datetime.now(UTC))
 
     def sets(self) -> list[tuple[str, str]]:
         """(id, latest name) of every campaign set in the history, by name."""
@@ -244,18 +249,6 @@ class History:
     def count(self) -> int:
         with self.engine.connect() as connection:
             return int(connection.execute(select(func.count()).select_from(attempts)).scalar_one())
-
-
-def _chosen(view: View | None, filters: Filters, now: datetime) -> View:
-    """The view a reading asks for: `view`, else its filters read as the page reads its URL,
-    a `ViewWarning` for each value left out, blamed on the line that called the reading."""
-    if view is None:
-        parsed = read_filters(filters, now.astimezone(UTC).date())
-        warn(parsed.notes, stacklevel=3)
-        return parsed.view
-    if filters:  # which would win is a guess: the caller says
-        raise TypeError(f"view: given with filters ({', '.join(filters)}); pass one or the other")
-    return view
 
 
 def _renumber(connection: Any, rows: list[dict[str, Any]]) -> None:

@@ -269,3 +269,15 @@ def to_query(view: View) -> dict[str, str]:
     if view.compare:
         query["compare"] = "1"
     return query
+
+
+def chosen(view: View | None, filters: Filters, now: datetime) -> View:
+    """The view a reading asks for: `view`, else its filters read as the page reads its URL,
+    a `ViewWarning` for each value left out, blamed on the line that called the reading."""
+    if view is None:
+        parsed = read_filters(filters, now.astimezone(UTC).date())
+        warn(parsed.notes, stacklevel=3)
+        return parsed.view
+    if filters:  # which would win is a guess: the caller says
+        raise TypeError(f"view: given with filters ({', '.join(filters)}); pass one or the other")
+    return view

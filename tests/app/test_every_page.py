@@ -66,7 +66,9 @@ def test_the_analysis_page_on_the_default_scene_has_its_tables_charts_and_downlo
     figures = {x.label: x.value for x in m.app.metric}
     assert int(str(figures["Syncs attempted"]).replace(",", "")) > 0
     assert len(m.app.get("vega_lite_chart")) == 3
-    signatures, attempts = (d.value for d in m.app.dataframe)
+    groups, signatures, attempts = (d.value for d in m.app.dataframe)
+    assert len(groups) > 0
+    assert set(groups["state"]) <= {"new", "ongoing", "regressed", "escalating", "resolved"}
     assert len(signatures) > 0
     assert signatures["sample"].map(type).eq(str).all()
     assert len(attempts) > 0
@@ -115,7 +117,11 @@ def test_failures_the_service_gave_no_reason_for_are_in_the_analysis_tables(
     m.app.switch_page("app_pages/analysis.py")
     m.run()
     no_error_on(m)
-    signatures, attempts = (d.value for d in m.app.dataframe)
+    groups, signatures, attempts = (d.value for d in m.app.dataframe)
+    assert list(groups["cause"]) == [
+        "(the service gave no reason)",  # both new, one failure each: the latest first
+        "meta api error 503: service unavailable",
+    ]
     assert list(signatures["signature"]) == [
         "(the service gave no reason)",
         "meta api error 503: service unavailable",

@@ -153,7 +153,7 @@ def test_the_analysis_page_of_make_run_has_its_charts_tables_and_downloads(
     expect(page.get_by_role("heading", name="Failure analysis")).to_be_visible(timeout=ms(30))
     m.wait_idle()
     expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(3, timeout=ms(20))
-    expect(page.get_by_test_id("stDataFrame")).to_have_count(2)  # signatures, attempts
+    expect(page.get_by_test_id("stDataFrame")).to_have_count(3)  # groups, signatures, attempts
     for table in ("signatures", "attempts"):
         with page.expect_download() as downloading:
             page.get_by_role("button", name=f"Download the {table} (CSV)").click()
