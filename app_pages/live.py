@@ -137,7 +137,7 @@ def sections() -> None:
         batch.progress(services.batches.latest(), snap, services.batches, who)
         batch.dry_run_if_asked(live.snapshot, services.batches, who)
         with st.container(key="section-failures"):
-            failures.failed(snap, sync_actions, who, tz)
+            failures.failed(snap, sync_actions, who, tz, services.group_states.get())
         with st.container(key="section-queue"):
             queue.pending(snap, tz)
         # Imported here, not at the top: Altair and pandas take a while to load in a new

@@ -30,6 +30,7 @@ from sync_monitor.live.hub import Live
 from sync_monitor.push import route
 from sync_monitor.push.publisher import Publisher
 from sync_monitor.triage.batches import Batches
+from sync_monitor.triage.states import GroupStates
 
 from .access import Action, Entry, Verdict, signed_in
 from .assembly import assemble
@@ -55,6 +56,7 @@ class Services:
     recorder: Recorder  # writes the failure history; the analysis page reads it
     signins: SignIns  # whose sign-in still holds (used only with sign-in)
     batches: Batches  # group retries: one at a time, outliving the page that started one
+    group_states: GroupStates  # what the history says of each cause failing now (a minute)
 
     def history(self) -> History | None:
         """The history, once the recorder has opened it (None while it cannot)."""
@@ -125,7 +127,9 @@ def _start() -> Services:
     live, client, audit, recorder = parts.live, parts.client, parts.audit, parts.recorder
     batches = Batches(live.actions, live.snapshot, audit, live.wall)
     _stoppers.append(batches.stop)
-    publisher = Publisher(live, batch=batches.latest).start()
+    states = GroupStates(lambda: recorder.history).start()
+    _stoppers.append(states.stop)
+    publisher = Publisher(live, batch=batches.latest, states=states.get).start()
     _stoppers.append(publisher.stop)
     secret = (
         config.push_secret.get_secret_value().encode()
@@ -150,7 +154,17 @@ def _start() -> Services:
         )
     )
     return Services(
-        config, live, client, is_local, publisher, secret, audit, recorder, signins, batches
+        config,
+        live,
+        client,
+        is_local,
+        publisher,
+        secret,
+        audit,
+        recorder,
+        signins,
+        batches,
+        states,
     )
 
 

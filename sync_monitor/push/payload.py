@@ -8,12 +8,14 @@ is sent instead of its elapsed time, which the browser keeps counting.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import fields
 from typing import cast
 
+from sync_monitor.history.groups import Cause
 from sync_monitor.live.aggregates import hour_rows, rate_rows, state_rows
 from sync_monitor.live.snapshot import Snapshot
-from sync_monitor.triage.groups import attention, failure_groups
+from sync_monitor.triage.groups import CauseState, attention, failure_groups
 from sync_monitor.triage.progress import BatchView
 from sync_monitor.words.cards import CardWords, card_words
 from sync_monitor.words.status import (
@@ -90,9 +92,13 @@ def _other(said: CardWords, as_of_ms: int) -> Other:
     }
 
 
-def payload(snap: Snapshot, batch: BatchView | None = None) -> Payload:
+def payload(
+    snap: Snapshot,
+    batch: BatchView | None = None,
+    states: Mapping[Cause, CauseState] | None = None,
+) -> Payload:
     """Everything the component draws, for one snapshot (and the group retry under way, or the
-    last one)."""
+    last one; and what the history says of each cause failing now)."""
     as_of_ms, frozen = _ms(snap.as_of.timestamp()), snap.frozen_at is not None
     backend = snap.backend
     stale = stale_note(snap)
@@ -125,7 +131,7 @@ def payload(snap: Snapshot, batch: BatchView | None = None) -> Payload:
         "queue": queue_rows(snap),
         "workers": snap.workers,
         "failures": failure_rows(snap),
-        "groups": [group_row(g) for g in groups],
+        "groups": [group_row(g, (states or {}).get(g.cause)) for g in groups],
         "attention": attention_row(attention(snap, groups), snap.as_of),
         "batch": None if batch is None else batch_row(batch, snap),
         "held_back": held_back_by(backend) if frozen else None,

@@ -170,6 +170,8 @@ class GroupRow(TypedDict):
     first: int | None  # epoch ms: the oldest failure (None: the service gave no times)
     last: int | None  # ... the newest
     members: list[str]  # the keys of its rows in `failures`, newest first
+    state: str | None  # new, ongoing, regressed, escalating, resolved (the history's; None: unread)
+    recovery: str | None  # how long its sets took to recover (median), where some did
 
 
 class AttentionRow(TypedDict):

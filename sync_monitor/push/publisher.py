@@ -16,10 +16,12 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from sync_monitor.history.groups import Cause
 from sync_monitor.live.snapshot import Snapshots
+from sync_monitor.triage.groups import CauseState
 from sync_monitor.triage.progress import BatchView
 
 from .delta import diff
@@ -44,6 +46,7 @@ class Publisher:
         source: Snapshots,
         *,
         batch: Callable[[], BatchView | None] = lambda: None,
+        states: Callable[[], Mapping[Cause, CauseState]] = dict,
         interval: float = 0.1,
         idle_check: float = 1.0,
         clock: Callable[[], float] = time.time,
@@ -52,6 +55,7 @@ class Publisher:
         # The group retry under way (or the last): its progress changes no snapshot, so each
         # idle check (every `idle_check` s) publishes it too.
         self._batch = batch
+        self._states = states  # the failure groups' states, as the history last said (a minute)
         self.interval = interval
         self.idle_check = idle_check
         self._clock = clock
@@ -91,7 +95,7 @@ class Publisher:
         """Publish the hub's current state if it differs from the last message's."""
         snap = self._source.snapshot()
         self._version = snap.version
-        state = payload(snap, self._batch())
+        state = payload(snap, self._batch(), self._states())
         self.builds += 1
         with self._lock:
             last = self._messages[-1] if self._messages else None

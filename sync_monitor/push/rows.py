@@ -13,8 +13,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sync_monitor.live.snapshot import FailedView, PendingView, Snapshot
-from sync_monitor.text import NAME_LIMIT, is_cut, truncate
-from sync_monitor.triage.groups import Attention, FailureGroup
+from sync_monitor.text import NAME_LIMIT, duration, is_cut, truncate
+from sync_monitor.triage.groups import Attention, CauseState, FailureGroup
 from sync_monitor.triage.progress import BatchView, outcomes
 from sync_monitor.words.categories import NO_REASON, categorize
 
@@ -88,7 +88,8 @@ def _ms_or_none(when: datetime | None) -> int | None:
     return None if when is None else _ms(when)
 
 
-def group_row(group: FailureGroup) -> GroupRow:
+def group_row(group: FailureGroup, known: CauseState | None = None) -> GroupRow:
+    """`known`: what the history says of the cause, when it has been read."""
     return {
         "key": group.key,
         "label": group.label,
@@ -101,6 +102,10 @@ def group_row(group: FailureGroup) -> GroupRow:
         "first": _ms_or_none(group.first_at),
         "last": _ms_or_none(group.last_at),
         "members": [f.key for f in group.failures],
+        "state": None if known is None else known.state,
+        "recovery": None
+        if known is None or known.recovery is None
+        else duration(known.recovery.total_seconds()),
     }
 
 

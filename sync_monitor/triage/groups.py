@@ -10,15 +10,24 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sync_monitor.dotoro.models import Platform
+from sync_monitor.history.groups import Cause
 from sync_monitor.history.signature import signature
 from sync_monitor.live.snapshot import FailedView, PendingView, Snapshot
 from sync_monitor.text import truncate
 from sync_monitor.words.categories import NO_REASON, CategoryKind, categorize
 
 NO_TEXT_LABEL = "No reason given"  # as a failure row says it (push/rows.py)
+
+
+@dataclass(frozen=True)
+class CauseState:
+    """What the history says of a cause (triage/states.py reads it once a minute)."""
+
+    state: str  # history/groups.py GroupState: new, ongoing, regressed, escalating, resolved
+    recovery: timedelta | None  # the median time its sets took to recover, if any did
 
 
 @dataclass(frozen=True)
@@ -34,6 +43,11 @@ class FailureGroup:
     signature: str  # "" when the service gave no text
     example: str  # the newest failure's error, cut short (or NO_REASON)
     failures: tuple[FailedView, ...]
+
+    @property
+    def cause(self) -> Cause:
+        """As the history keys it: its states come from there (triage/states.py)."""
+        return Cause(self.kind.value, self.signature, self.platform.value)
 
     @property
     def count(self) -> int:

@@ -3,15 +3,26 @@ each, with category, advice, full text and Retry."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, tzinfo
 from typing import Literal
 
 import streamlit as st
 
+from sync_monitor.history.groups import Cause
 from sync_monitor.live.actions import Actions
 from sync_monitor.live.snapshot import FailedView, Snapshot
-from sync_monitor.text import NAME_LIMIT, clock, escape_markdown, is_cut, quoted, relative, truncate
-from sync_monitor.triage.groups import FailureGroup, failure_groups
+from sync_monitor.text import (
+    NAME_LIMIT,
+    clock,
+    duration,
+    escape_markdown,
+    is_cut,
+    quoted,
+    relative,
+    truncate,
+)
+from sync_monitor.triage.groups import CauseState, FailureGroup, failure_groups
 from sync_monitor.words.categories import NO_REASON, categorize
 from sync_monitor.words.status import first_answer_pending, held_back_by
 
@@ -115,7 +126,13 @@ def _scrolling(text: str) -> int | Literal["content"]:
     return 320 if len(text) > ERROR_LIMIT else "content"
 
 
-def failed(snap: Snapshot, actions: Actions, who: Who, tz: tzinfo = UTC) -> None:
+def failed(
+    snap: Snapshot,
+    actions: Actions,
+    who: Who,
+    tz: tzinfo = UTC,
+    states: Mapping[Cause, CauseState] | None = None,
+) -> None:
     """The failures grouped by cause (issue 23): a line per cause with its category, platform,
     counts and times, and "Retry this group…" (the dry run); its failures under it."""
     if not snap.loaded:
@@ -133,7 +150,7 @@ def failed(snap: Snapshot, actions: Actions, who: Who, tz: tzinfo = UTC) -> None
     keys = [f"failed-{item.key}" for item in items]
     at = 0
     for group in groups[:shown]:
-        _group(group, snap, who, tz)
+        _group(group, snap, who, tz, (states or {}).get(group.cause))
         for item in group.failures:
             # A retried failure leaves the list once queued: focus then moves to the one beside it.
             focus_next = focus_order(keys, at, "Failed in the last 24 hours")
@@ -148,7 +165,9 @@ def failed(snap: Snapshot, actions: Actions, who: Who, tz: tzinfo = UTC) -> None
         )
 
 
-def _group(group: FailureGroup, snap: Snapshot, who: Who, tz: tzinfo) -> None:
+def _group(
+    group: FailureGroup, snap: Snapshot, who: Who, tz: tzinfo, known: CauseState | None
+) -> None:
     sets = len(group.set_ids)
     count = f"{group.count} {'failure' if group.count == 1 else 'failures'}"
     in_sets = "" if sets == group.count else f" in {sets} {'set' if sets == 1 else 'sets'}"
@@ -157,9 +176,15 @@ def _group(group: FailureGroup, snap: Snapshot, who: Who, tz: tzinfo) -> None:
         if group.first_at and group.last_at
         else ""
     )
+    state = f" · {known.state}" if known else ""
+    recovered = (
+        f" Sets recovered from it in {duration(known.recovery.total_seconds())} (median)."
+        if known and known.recovery
+        else ""
+    )
     st.markdown(
-        f"**{escape_markdown(group.label)} · {group.platform.label}** — {count}{in_sets}{when}  \n"
-        f"{escape_markdown(group.example)}"
+        f"**{escape_markdown(group.label)} · {group.platform.label}** — {count}{in_sets}{when}"
+        f"{state}{recovered}  \n{escape_markdown(group.example)}"
     )
     if who().may_act:
         # Stale: the service cannot be reached, so neither can a batch (the failures' own

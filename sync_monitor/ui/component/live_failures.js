@@ -135,11 +135,14 @@ Object.assign(Live.prototype, {
     const failures = `${group.count} ${group.count === 1 ? "failure" : "failures"}`;
     const sets = group.sets === group.count ? "" : ` in ${group.sets} ${group.sets === 1 ? "set" : "sets"}`;
     const last = group.last === null ? "" : ` · last ${clock(group.last, true)}`;
-    setText(view.line, `${group.label} · ${group.platform} · ${failures}${sets}${last}`);
+    // The history's word for the cause (new, regressed, escalating…), once it has been read.
+    const state = group.state ? ` · ${group.state}` : "";
+    setText(view.line, `${group.label} · ${group.platform} · ${failures}${sets}${last}${state}`);
     setText(view.example, ` — ${group.example}`);
     setText(view.advice, group.advice);
     const since = group.first === null ? "The service did not say when they failed." : `First seen ${clock(group.first, true)}, last seen ${clock(group.last, true)}.`;
-    setText(view.when, since);
+    const recovery = group.recovery ? ` Sets recovered from it in ${group.recovery} (median).` : "";
+    setText(view.when, since + recovery);
     const offered = this.data.canAct && group.sets > 0;
     setHidden(view.retry, !offered);
     setText(view.retry, "Retry this group…");

@@ -1,0 +1,73 @@
+"""The live page's causes get their state from the real history (issue 23): a cause failing now is
+keyed as the history keys it, whatever varies in its text, so a regression seen in the history
+is said on the live page's group (SQLite file and fresh PostgreSQL database)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from sync_monitor.dotoro.models import Platform
+from sync_monitor.history import Attempt, History, Outcome
+from sync_monitor.live.snapshot import FailedView
+from sync_monitor.push.rows import group_row
+from sync_monitor.triage.groups import failure_groups
+from sync_monitor.triage.states import GroupStates
+from tests.support.databases import database
+
+LIMIT = "Reddit Ads API error 429: retry after {} s (request {})"
+
+
+def attempt(set_id: str, hours_ago: float, error: str | None) -> Attempt:
+    began = datetime.now(UTC) - timedelta(hours=hours_ago)
+    return Attempt(
+        key=f"job:{set_id}-{hours_ago}",
+        set_id=set_id,
+        set_name=f"Name of {set_id}",
+        platform=Platform.REDDIT,
+        state=Outcome.COMPLETED if error is None else Outcome.FAILED,
+        at=began,
+        queued_at=began,
+        started_at=began,
+        finished_at=began + timedelta(minutes=2),
+        error=error,
+    )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def history(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[History]:
+    with database(request.param, tmp_path) as url, History.open(url) as opened:
+        yield opened
+
+
+def test_a_cause_failing_now_is_said_as_the_history_sees_it(history: History) -> None:
+    # Failed, recovered an hour later, failed again with the same cause: regressed.
+    history.record(
+        [
+            attempt("s1", 5, LIMIT.format(6, "9f2c77aa01")),
+            attempt("s1", 4, None),
+            attempt("s1", 1, LIMIT.format(30, "b81e99cc02")),
+        ]
+    )
+    states = GroupStates(lambda: history)
+    assert states.get() == {}  # nothing read yet: the page says no state rather than a guess
+    states.refresh()
+
+    now = FailedView(
+        "job-x", "job-x", "s1", "Name of s1", Platform.REDDIT, LIMIT.format(12, "c0ffee0003"), None
+    )
+    [group] = failure_groups([now])
+    known = states.get()[group.cause]
+    row = group_row(group, known)
+
+    assert row["state"] == "regressed"
+    assert row["recovery"] == "1 h 00 min"  # from the failure's end to the success's end
+
+
+def test_no_history_yet_means_no_states_and_no_error() -> None:
+    states = GroupStates(lambda: None)
+    states.refresh()
+    assert states.get() == {}
