@@ -136,8 +136,8 @@ Object.assign(Live.prototype, {
     const sets = group.sets === group.count ? "" : ` in ${group.sets} ${group.sets === 1 ? "set" : "sets"}`;
     const last = group.last === null ? "" : ` · last ${clock(group.last, true)}`;
     // The history's word for the cause (new, regressed, escalating…), once it has been read.
-    const state = group.state ? ` · ${group.state}` : "";
-    setText(view.line, `${group.label} · ${group.platform} · ${failures}${sets}${last}${state}`);
+    const known = group.state ? ` · ${group.state}` : "";
+    setText(view.line, `${group.label} · ${group.platform} · ${failures}${sets}${last}${known}`);
     setText(view.example, ` — ${group.example}`);
     setText(view.advice, group.advice);
     const since = group.first === null ? "The service did not say when they failed." : `First seen ${clock(group.first, true)}, last seen ${clock(group.last, true)}.`;
