@@ -5,14 +5,17 @@ counts every POST: one per set, never more."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from sync_monitor.triage.plan import PACE_S
 from tests.browser.conftest import VIEWPORT
 from tests.support.browser import Live
+from tests.support.fleet import most_in_any
 from tests.support.waiting import ms, wait_until
 
 pytestmark = pytest.mark.browser
@@ -27,6 +30,16 @@ BATCH = ".sm-batch"
 
 def posts(m: Live) -> dict[str, int]:
     return m.retries_sent()
+
+
+def within_the_budget(m: Live) -> None:
+    """The service's limit was never reached, in any minute (the local API counts every request)."""
+    seen = m.api.get("/_local/requests").json()
+    assert seen["limited"] == 0
+    assert most_in_any([(t, k) for t, k in seen["seen"]], 60) <= 100
+    # The retries went one every PACE_S at most (the pace kept for actions).
+    retries = sorted(t for t, k in seen["seen"] if k.startswith("POST ") and k.endswith("/retry"))
+    assert all(b - a >= PACE_S * 1000 - 250 for a, b in itertools.pairwise(retries))
 
 
 def groups_text(m: Live, page: Page) -> list[str]:
@@ -133,6 +146,7 @@ def test_a_paced_group_retry_with_pause_cancel_and_its_page_closed_sends_one_pos
     sent = posts(m)
     assert set(sent.values()) == {1}, f"one POST per set: {sent}"
     assert all(path.split("/")[-2] in sets for path in sent)
+    within_the_budget(m)
     assert m.page_errors == []
 
 
@@ -154,4 +168,5 @@ def test_a_group_retry_stops_by_itself_when_the_retried_syncs_fail_again(live: S
     sent = posts(m)
     assert set(sent.values()) == {1}
     assert 3 <= sum(sent.values()) < 10, f"stopped before the end: {sent}"
+    within_the_budget(m)
     assert m.page_errors == []
