@@ -229,3 +229,26 @@ def chart_count(m: Monitor) -> int:
         return count + sum(walk(c) for c in children.values())
 
     return walk(m.app._tree)
+
+
+def test_failures_are_grouped_by_cause_with_retry_this_group_for_operators(
+    monitor_factory: Factory,
+) -> None:
+    m = monitor_factory(workers=0)
+    for n in range(3):
+        m.api.create_set(
+            name=f"Search {n}",
+            platform="reddit",
+            failed_error=f"Reddit Ads API error 429: too many requests (request 9f2c77aa0{n})",
+        )
+    m.api.create_set(name="Meta one", platform="meta", failed_error=HOSTILE)
+    m.wait(lambda s: len(s.failed) == 4)
+    assert not m.app.exception
+    lines = [
+        e.value for e in m.app.markdown if " · Reddit** — " in e.value or " · Meta** — " in e.value
+    ]
+    assert lines[0].startswith("**Rate limit · Reddit** — 3 failures")  # the most failures first
+    assert "\\*\\*bold\\*\\*" in lines[1]  # the cause's error, escaped: never Markdown
+    assert len([b for b in m.app.button if b.label == "Retry this group…"]) == 2
+    # Each failure keeps its own disclosure, under its cause.
+    assert len([e for e in m.app.expander if e.label != "Recent actions"]) == 4
