@@ -170,3 +170,28 @@ def test_a_group_retry_stops_by_itself_when_the_retried_syncs_fail_again(live: S
     assert 3 <= sum(sent.values()) < 10, f"stopped before the end: {sent}"
     within_the_budget(m)
     assert m.page_errors == []
+
+
+def test_many_running_syncs_fold_into_rows_below_the_failures(live: Start) -> None:
+    m = live(workers=10, heartbeat_seconds=1.0)
+    for n in range(10):
+        m.api.create_set(
+            name=f"Orbit – Long sync {n}",
+            platform="google",
+            queue=True,
+            behaviour={"campaigns": 400, "seconds_per_campaign": 0.5},
+        )
+    m.api.create_set(name="Kite – Meta 0", platform="meta", failed_error=OUTAGE)
+    page = m.open()
+    cards = page.locator(".sm-grid .sm-card:not(.sm-placeholder)")
+    expect(cards).to_have_count(10, timeout=ms(30))
+    expect(page.locator(".sm-grid.sm-compact")).to_have_count(1)
+    heights = [box["height"] for box in (c.bounding_box() for c in cards.all()) if box]
+    assert len(heights) == 10
+    assert max(heights) < 120, f"a row each, not a card: {heights}"
+    failed = page.get_by_role("heading", name="Failed in the last 24 hours").bounding_box()
+    running = page.get_by_role("heading", name="Syncing now").bounding_box()
+    assert failed is not None
+    assert running is not None
+    assert failed["y"] < running["y"] < 900  # the failures first, all on the first screen
+    assert m.page_errors == []
