@@ -26,7 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from sync_monitor.dotoro.models import Platform
-from sync_monitor.history import queries
+from sync_monitor.history import compute, queries
 from sync_monitor.text import without_credentials
 
 from .analysis import Analysis
@@ -227,7 +227,7 @@ class History:
     def analysis(self, view: View, now: datetime | None = None) -> Analysis:
         """Every figure, chart and table of the analysis page for `view`."""
         started = time.perf_counter()
-        result = queries.analysis(self.engine, view, now or datetime.now(UTC))
+        result = compute.analysis(self.engine, view, now or datetime.now(UTC))
         log.debug("analysis of %s in %.0f ms", view.name(), (time.perf_counter() - started) * 1e3)
         return result
 
