@@ -22,11 +22,15 @@ from .charts import LIGHT_TEXT, count_axis, platform_color
 
 TOP_SIGNATURES = 10
 DURATION_BINS = 24
-CLIP_AT = 0.99  # durations beyond this quantile share the last bar
+CLIP_AT = 0.99  # durations beyond this quantile share the last bar ...
+STRETCH = 1.5  # ... when the longest is more than this many times as long
 PREVIOUS = "#94a3b8"  # the period before: slate grey, dashed
 DASH = [4, 3]
 VOLUME = "#cbd5e1"
 THIS, BEFORE = "this period", "previous period"
+# Room on the right for the last axis label, which Vega centres on the plot's edge: within the
+# chart's width (Streamlit's autosize contains the padding), not past the container.
+PADDING = {"left": 5, "top": 5, "bottom": 5, "right": 14}
 
 
 def _labelled(frame: pd.DataFrame) -> pd.DataFrame:
@@ -71,9 +75,10 @@ def rate_over_time(
             x2="end:T",
             y=alt.Y(
                 "finished:Q",
-                title="Finished syncs",
+                title=None,  # the caption says what the grey bars count
                 axis=alt.Axis(tickMinStep=1, format="d", orient="right"),
             ),
+            y2=alt.datum(0),  # a bar from zero (with x2 alone, Vega-Lite lays it sideways)
             tooltip=[
                 alt.Tooltip("bucket:T", title="From", format="%d %b %Y %H:%M UTC"),
                 alt.Tooltip("finished:Q", title="finished syncs"),
@@ -109,7 +114,7 @@ def rate_over_time(
     )
     # The rate and the volume each on its own axis (left and right).
     resolve = alt.Resolve(scale=alt.ScaleResolveMap(y="independent"))
-    return alt.LayerChart(layer=[volume, lines], height=240, resolve=resolve)
+    return alt.LayerChart(layer=[volume, lines], height=240, resolve=resolve, padding=PADDING)
 
 
 def by_signature(
@@ -126,7 +131,8 @@ def by_signature(
     data["cause"] = [_cause(s) for s in data["signature"]]
     # 44 px per cause: its name above, its bar below; no axis labels to squeeze the bars.
     y = alt.Y("cause:N", sort=order, title=None, axis=None, scale=alt.Scale(padding=0))
-    x_axis = alt.X("count:Q", title="Failures", axis=count_axis())
+    axis = alt.Axis(tickMinStep=1, format="d", labelFlush=True)  # whole failures, within
+    x_axis = alt.X("count:Q", title="Failures", axis=axis)
     bars = (
         alt.Chart(data)
         .mark_bar(size=16, yOffset=9)
@@ -165,7 +171,7 @@ def by_signature(
             )
         )
         layers.insert(1, outline)
-    return alt.LayerChart(layer=layers, height=alt.Step(44))
+    return alt.LayerChart(layer=layers, height=alt.Step(44), padding=PADDING)
 
 
 def _cause(signature: str) -> str:
@@ -185,8 +191,8 @@ class Binned:
 
 def binned(current: pd.DataFrame, previous: pd.DataFrame | None) -> Binned:
     """The one-second histograms (platform, seconds, count) of both periods in the same bars,
-    reaching the 99th percentile of both together: a few very long syncs share the last bar
-    instead of squeezing every other bar into the first."""
+    reaching the 99th percentile of both together when the longest is far beyond it: a few
+    very long syncs share the last bar instead of squeezing every other bar into the first."""
     periods = [current.assign(period=THIS)]
     if previous is not None:
         periods.append(previous.assign(period=BEFORE))
@@ -194,7 +200,9 @@ def binned(current: pd.DataFrame, previous: pd.DataFrame | None) -> Binned:
     if data.empty or int(data["count"].sum()) == 0:
         return Binned(data.assign(**{"from": 0, "to": 0}), 1, 0, 0)
     longest = int(data["seconds"].max())
-    reach = min(longest, int(percentile(data, CLIP_AT) or 0))
+    reach = int(percentile(data, CLIP_AT) or 0)
+    if longest <= reach * STRETCH:  # nothing far out: every bar as it is
+        reach = longest
     width = max(1, -(-max(reach, 1) // DURATION_BINS))
     last = reach // width * width  # the bar that holds `reach`
     beyond = (data["seconds"] >= last + width) & (data["period"] == THIS)
@@ -230,7 +238,7 @@ def durations(found: Binned) -> alt.LayerChart:
             .mark_bar(fillOpacity=0, stroke=PREVIOUS, strokeDash=DASH, strokeWidth=1.5)
             .encode(x=x, x2="to:Q", y="count:Q", tooltip=["period", "from", "to", "count"])
         )
-    return alt.LayerChart(layer=layers, height=220)
+    return alt.LayerChart(layer=layers, height=220, padding=PADDING)
 
 
 def clipped_note(found: Binned) -> str | None:

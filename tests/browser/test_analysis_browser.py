@@ -29,26 +29,36 @@ MAIN_WIDTH = "() => document.querySelector(\"[data-testid='stMainBlockContainer'
 # chart's own right edge.
 CAUSE_NAMES = """(chart) => {
   const svg = chart.querySelector('svg').getBoundingClientRect();
-  const names = [...chart.querySelectorAll('g.mark-text text')].filter(t => t.textContent.trim());
+  const names = [...chart.querySelectorAll('g.mark-text.role-mark text')]
+    .filter(t => t.textContent.trim());
   const past = names.filter(t => t.getBoundingClientRect().right > svg.right + 0.5);
   return { names: names.length, past: past.map(t => t.textContent) };
 }"""
 
-# The visible elements whose right edge, as far as they are shown, is past the viewport's:
-# what a box that scrolls or clips sideways (a table's grid) hides of them does not count.
+# The shown elements past the viewport's right edge, and those cut by a box that hides what
+# overflows it. What a box that scrolls sideways (a table's grid) holds can be scrolled to: it
+# counts only as far as that box shows it.
 PAST_THE_EDGE = """() => {
   const out = [];
   for (const el of document.querySelectorAll('body *')) {
     const box = el.getBoundingClientRect();
-    if (box.width === 0 || box.height === 0) continue;
+    // Not counted: what is not shown (a closed sidebar's links, left of the page; an input
+    // drawn by its label).
+    const shown = el.checkVisibility({ opacityProperty: true, visibilityProperty: true });
+    if (box.width === 0 || box.height === 0 || box.right <= 0 || !shown) continue;
+    const name = `${el.tagName}.${el.getAttribute('class') || ''}`.slice(0, 80);
     let right = box.right;
     for (let up = el.parentElement; up; up = up.parentElement) {
-      if (getComputedStyle(up).overflowX !== 'visible') {
-        right = Math.min(right, up.getBoundingClientRect().right);
+      const x = getComputedStyle(up).overflowX;
+      const { left, right: edge } = up.getBoundingClientRect();
+      if (edge - left <= 2) break;  // a box for screen readers only (a toggle's checkbox)
+      if (x === 'auto' || x === 'scroll') right = Math.min(right, edge);
+      else if ((x === 'hidden' || x === 'clip') && right > edge + 0.5) {
+        out.push(`${name} cut at ${Math.round(edge)} px: ${el.textContent.slice(0, 40)}`);
+        break;
       }
     }
     if (right > window.innerWidth + 0.5) {
-      const name = `${el.tagName}.${el.getAttribute('class') || ''}`.slice(0, 80);
       out.push(`${name} reaches ${Math.round(right)} px: ${el.textContent.slice(0, 40)}`);
     }
   }

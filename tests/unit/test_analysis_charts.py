@@ -44,6 +44,7 @@ def test_the_rate_line_breaks_at_an_empty_day_over_bars_of_the_volume() -> None:
     volume, line = layers(spec)
     assert volume["mark"]["type"] == "bar"
     assert volume["encoding"]["y"]["field"] == "finished"
+    assert volume["encoding"]["y2"] == {"datum": 0}  # upright bars from zero
     assert spec["resolve"]["scale"]["y"] == "independent"  # its own axis, on the right
     assert line["mark"]["invalid"] == "break-paths-filter-domains"  # a gap, not a line across
     points = rows(spec, line)
@@ -117,6 +118,13 @@ def test_without_an_outlier_the_bars_reach_the_longest_and_say_nothing() -> None
     assert found.bars["to"].max() == 50
     assert found.over == 0
     assert charts.clipped_note(found) is None
+
+
+def test_a_longest_sync_not_far_beyond_the_rest_keeps_its_own_bar() -> None:
+    usual = {s: 5 for s in range(10, 70)}
+    found = charts.binned(histogram({**usual, 90: 1}), None)  # under 1.5 × the 99th percentile
+    assert found.over == 0
+    assert found.bars["to"].max() > 90
 
 
 def test_durations_outline_the_period_before_in_the_same_bars() -> None:
