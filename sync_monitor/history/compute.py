@@ -14,7 +14,8 @@ from sqlalchemy import Engine
 
 from .analysis import Analysis, Counts, Earlier, Figures, figures, signature_table
 from .compare import per_platform, shifted, with_previous
-from .queries import a, causes, first_tries, histogram, signatures, totals
+from .queries import a, causes, histogram, signatures, totals
+from .retries import retries
 from .view import View
 
 T = TypeVar("T")
@@ -37,7 +38,7 @@ def analysis(engine: Engine, view: View, now: datetime) -> Analysis:
     def period(first: datetime, last: datetime, suffix: str = "") -> dict[str, Callable[[], Any]]:
         return {
             f"totals{suffix}": on(totals, first, last, bucket),
-            f"first tries{suffix}": on(first_tries, first, last),
+            f"retries{suffix}": on(retries, first, last),
             f"durations{suffix}": on(histogram, first, last, a.run_s),
             f"waits{suffix}": on(histogram, first, last, a.wait_s),
             f"causes{suffix}": on(causes, first, last),
@@ -52,8 +53,12 @@ def analysis(engine: Engine, view: View, now: datetime) -> Analysis:
 
     def counted(suffix: str = "") -> tuple[Counts, Figures, pd.DataFrame, pd.DataFrame]:
         counts, by_time, platforms = done[f"totals{suffix}"]
-        tries = done[f"first tries{suffix}"]
-        counts = replace(counts, first_finished=tries[0], first_failed=tries[1])
+        finished, failed = done[f"retries{suffix}"]
+        counts = replace(
+            counts,
+            first_finished=counts.finished - finished,
+            first_failed=counts.failed - failed,
+        )
         shown = figures(counts, done[f"durations{suffix}"], done[f"waits{suffix}"])
         return counts, shown, by_time, platforms
 

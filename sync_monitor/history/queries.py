@@ -137,31 +137,6 @@ def totals(
     return counts, over_time(per_bucket[["platform", "finished", "failed", "bucket"]]), platforms
 
 
-def first_tries(connection: Any, view: View, start: datetime, end: datetime) -> tuple[int, int]:
-    """(finished, failed) first tries: attempts that are not retries of a failure, i.e. whose
-    set's attempt just before (in the whole history, whatever the view's filters) did not
-    fail, or that have none. Each looks its predecessor up in the set's index (set_id, at_ms,
-    state): one short index read per finished attempt."""
-    earlier = attempts.alias("earlier")
-    before = (
-        select(earlier.c.state)
-        .where(earlier.c.set_id == a.set_id, earlier.c.at_ms < a.at_ms)
-        .order_by(earlier.c.at_ms.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    query = filtered(
-        select(func.count(), func.count(case((a.state == FAILED, 1)))).where(
-            a.state.in_(FINISHED), func.coalesce(before, "") != FAILED
-        ),
-        view,
-        start,
-        end,
-    )
-    finished, failed = connection.execute(query).one()
-    return int(finished or 0), int(failed or 0)
-
-
 def histogram(
     connection: Any, view: View, start: datetime, end: datetime, seconds: Any
 ) -> pd.DataFrame:
