@@ -14,7 +14,7 @@ from sync_monitor import runtime
 from sync_monitor.history.engines import NOT_ANSWERING
 from sync_monitor.history.store import describe
 from sync_monitor.text import escape_markdown
-from sync_monitor.ui import analysis, analysis_groups, problems, viewer
+from sync_monitor.ui import analysis, analysis_groups, analysis_tables, problems, viewer
 
 # Again here, not only in app.py: a page opened from a link (/live, /analysis?…) is drawn
 # centered otherwise (Streamlit applies the entry script's layout only at the root URL).
@@ -58,11 +58,13 @@ if services.recorder.problem:
     st.warning(f"New syncs are not being recorded: {why}.", icon=":material/database:")
 if services.recorder.queue_reach is not None:
     analysis.queue_reach(*services.recorder.queue_reach, viewer.zone())
+analysis.as_of(found.at, viewer.zone())
 analysis.figures(found.figures, found.previous)
-analysis.charts(found, view, now)
+analysis_tables.platforms(found)
+analysis.charts(found, view)
 try:
     analysis_groups.section(history, view, now, services.recorder.recorded)
-    analysis.tables(history, found, view, now)
+    analysis_tables.tables(history, found, analysis.CATEGORY_LABELS, view)
 except NOT_ANSWERING as exc:  # the database went away between the figures and the tables
     st.error(
         f"The history database did not answer: {escape_markdown(describe(exc), 300)}; the "

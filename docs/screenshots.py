@@ -10,8 +10,9 @@ platforms' own error texts, 30 days of history for the charts), serves the real 
     docs/screenshot-mobile.png   375 px wide
     docs/screenshot-head.png     1400 px wide, light, against the head contract (the service as
                                  deployed: no job ids, no live progress, no times or reasons)
-    docs/screenshot-analysis.png 1400 px wide, light: the failure analysis over the 30 seeded
-                                 days (`--analysis-only` writes just this one)
+    docs/screenshot-analysis.png 1400 px wide, light: the failure analysis of the last 7 of the
+                                 30 seeded days against the 7 before (`--analysis-only` writes
+                                 just this one)
 
 Streamlit scrolls inside its own container, so a full-page shot alone would cut the page: each
 shot first grows the viewport to the height of the page's content.
@@ -231,11 +232,11 @@ def main() -> None:
 
 
 def analysis_shot(browser: Browser, url: str) -> None:
-    """The failure analysis of the last 30 days, compared with the 30 before, as a shared link
+    """The failure analysis of the last 7 days, compared with the 7 before, as a shared link
     opens it: the history the recorder filled from the backend's listing of its jobs."""
     context = browser.new_context(viewport={"width": 1400, "height": 2000}, color_scheme="light")
     page = context.new_page()
-    page.goto(f"{url}/analysis?window=30d&compare=1")
+    page.goto(f"{url}/analysis?window=7d&compare=1")
     charts = page.get_by_test_id("stVegaLiteChart")
     expect(charts).to_have_count(3, timeout=60_000)
     for chart in charts.all():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
 
 import pandas as pd
 
@@ -19,8 +20,8 @@ class Counts:
     attempted: int = 0
     finished: int = 0  # completed or failed (cancelled syncs are a decision, not an outcome)
     failed: int = 0
-    first_finished: int = 0  # attempts number 1 that finished
-    first_failed: int = 0
+    first_finished: int = 0  # first tries that finished: attempts whose set's attempt just
+    first_failed: int = 0  # before did not fail (or that have none): not retries of a failure
     sets_finished: int = 0  # sets with a finished attempt in the window ...
     sets_failed: int = 0  # ... whose latest finished attempt failed
 
@@ -30,7 +31,7 @@ class Figures:
     attempted: int
     failed: int
     failure_rate: float | None  # failed ÷ finished; None: nothing finished
-    first_attempt_rate: float | None  # the same, first attempts only
+    first_attempt_rate: float | None  # the same, first tries only (not retries of a failure)
     final_rate: float | None  # sets whose latest attempt failed ÷ sets that finished one
     median_duration_s: float | None
     p90_duration_s: float | None
@@ -88,12 +89,30 @@ def signature_table(signatures: pd.DataFrame, failed: int) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
+class Earlier:
+    """The previous period's charts, when comparing."""
+
+    over_time: pd.DataFrame  # as Analysis.over_time, moved onto this period's time; `was`: when
+    by_signature: pd.DataFrame  # signature, platform, count
+    durations: pd.DataFrame  # platform, seconds, count
+
+
+@dataclass(frozen=True)
 class Analysis:
     """Everything the analysis page draws, for one view."""
 
     figures: Figures
     previous: Figures | None  # the period before, when comparing
-    over_time: pd.DataFrame  # bucket, platform, finished, failed, failure_rate
+    # bucket, platform, finished, failed, failure_rate; every bucket of the window for each
+    # platform with finished syncs, an empty one with finished 0 and no rate (a gap, not 0 %)
+    over_time: pd.DataFrame
     by_signature: pd.DataFrame  # signature, platform, count
     durations: pd.DataFrame  # platform, seconds, count (a one-second histogram)
-    signatures: pd.DataFrame  # signature, category, count, share, first, last, sets, sample
+    # signature, category, count, share, first, last, sets, sample; comparing, also previous
+    # (its failures in the period before) and change
+    signatures: pd.DataFrame
+    # platform, attempted, finished, failed, failure_rate; comparing, also previous_attempted,
+    # previous_rate and change_pts (the rate's change in points)
+    by_platform: pd.DataFrame
+    at: datetime  # when the figures were computed: the attempts that began before it
+    earlier: Earlier | None = None  # the period before's charts, when comparing

@@ -1,18 +1,16 @@
 """The analysis in SQL: what the page shows, aggregated in the database (SQLite or PostgreSQL,
 the same statements), so that a window over a million attempts comes back as a few thousand
-rows. analysis.py turns them into rates and percentiles."""
+rows. analysis.py turns them into rates and percentiles, compute.py runs them for a view."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import pandas as pd
-from sqlalchemy import Engine, Select, case, func, select
+from sqlalchemy import Select, case, func, select
 
-from .analysis import Analysis, Counts, figures, over_time, signature_table
+from .analysis import Counts, over_time
 from .attempt import Outcome, to_ms
 from .schema import HOUR_MS, attempts
 from .view import View
@@ -35,7 +33,6 @@ def rows_of(connection: Any, query: Any) -> list[tuple[Any, ...]]:
 
 
 Query = TypeVar("Query", bound="Select[*tuple[Any, ...]]")
-T = TypeVar("T")
 
 
 def filtered(query: Query, view: View, start: datetime, end: datetime) -> Query:
@@ -65,34 +62,37 @@ def readable(frame: pd.DataFrame) -> pd.DataFrame:
     return out[[c for c in order if c in out] + [c for c in out if c not in order]]
 
 
-def _totals(
+def totals(
     connection: Any, view: View, start: datetime, end: datetime, bucket: timedelta
-) -> tuple[Counts, pd.DataFrame]:
-    """One pass over the window: attempts by time bucket, platform, state and first-or-not
-    give both the figures' counts and the chart over time."""
+) -> tuple[Counts, pd.DataFrame, pd.DataFrame]:
+    """One pass over the window: attempts by time bucket, platform and state give the figures'
+    counts, the chart over time (every bucket, empty ones too) and the per-platform table."""
     size = int(bucket.total_seconds() * 1000)
     origin = to_ms(start) // size * size  # whole hours or days, UTC
-    # SQLite groups in the order of an index (hour, platform, state, attempt), with no sort;
-    # the buckets are folded here from at most a few 10,000 rows. PostgreSQL hashes, and does
+    # SQLite groups in the order of an index (hour, platform, state, …), with no sort; the
+    # buckets are folded here from at most a few 10,000 rows. PostgreSQL hashes, and does
     # that fastest on the buckets themselves (a few hundred groups).
     by_hour = connection.dialect.name == "sqlite"
     unit: Any = a.hour if by_hour else (a.hour * HOUR_MS - origin) // size
-    tries: Any = a.attempt if by_hour else case((a.attempt == 1, 1), else_=2)
     query = filtered(
-        select(
-            unit.label("unit"), a.platform, a.state, tries.label("tries"), func.count()
-        ).group_by(unit, a.platform, a.state, tries),
+        select(unit.label("unit"), a.platform, a.state, func.count()).group_by(
+            unit, a.platform, a.state
+        ),
         view,
         start,
         end,
     )
     groups = pd.DataFrame(
-        rows_of(connection, query), columns=["unit", "platform", "state", "tries", "count"]
-    ).astype({"unit": "int64", "tries": "int64", "count": "int64"})
+        rows_of(connection, query), columns=["unit", "platform", "state", "count"]
+    ).astype({"unit": "int64", "count": "int64"})
     groups["n"] = (groups["unit"] * HOUR_MS - origin) // size if by_hour else groups["unit"]
-    groups["first"] = groups["tries"] == 1
     finished = groups["state"].isin(FINISHED)
     failed = groups["state"] == FAILED
+    groups = groups.assign(
+        attempted=groups["count"],
+        finished=groups["count"].where(finished, 0),
+        failed=groups["count"].where(failed, 0),
+    )
     # Each set's latest finished attempt in the window: did it fail (after its retries)?
     later = attempts.alias("later")
     latest_failures = filtered(
@@ -118,27 +118,26 @@ def _totals(
     sets = select(func.count()).select_from(finished_sets)
     counts = Counts(
         attempted=int(groups["count"].sum()),
-        finished=int(groups.loc[finished, "count"].sum()),
-        failed=int(groups.loc[failed, "count"].sum()),
-        first_finished=int(groups.loc[finished & groups["first"], "count"].sum()),
-        first_failed=int(groups.loc[failed & groups["first"], "count"].sum()),
+        finished=int(groups["finished"].sum()),
+        failed=int(groups["failed"].sum()),
         sets_finished=int(connection.execute(sets).scalar_one() or 0),
         sets_failed=int(connection.execute(latest_failures).scalar_one() or 0),
     )
-    per_bucket = (
-        groups.assign(
-            finished=groups["count"].where(finished, 0), failed=groups["count"].where(failed, 0)
-        )
-        .groupby(["n", "platform"], as_index=False)[["finished", "failed"]]
-        .sum()
-    )
-    per_bucket = per_bucket[per_bucket["finished"] > 0]
+    sums = ["attempted", "finished", "failed"]
+    platforms = groups.groupby("platform", as_index=False)[sums].sum()
+    per_bucket = groups.groupby(["n", "platform"])[["finished", "failed"]].sum()
+    # Every bucket of the window for each platform that finished a sync in it: an empty
+    # bucket is a gap in the chart, never a line drawn across it.
+    shown = sorted(set(platforms.loc[platforms["finished"] > 0, "platform"]))
+    buckets = max(1, -(-(to_ms(end) - origin) // size))
+    grid = pd.MultiIndex.from_product([range(buckets), shown], names=["n", "platform"])
+    per_bucket = per_bucket.reindex(grid, fill_value=0).reset_index()
     stamps = pd.to_datetime(origin + per_bucket["n"] * size, unit="ms").dt.tz_localize("UTC")
     per_bucket = per_bucket.assign(bucket=stamps).drop(columns="n")
-    return counts, over_time(per_bucket[["platform", "finished", "failed", "bucket"]])
+    return counts, over_time(per_bucket[["platform", "finished", "failed", "bucket"]]), platforms
 
 
-def _histogram(
+def histogram(
     connection: Any, view: View, start: datetime, end: datetime, seconds: Any
 ) -> pd.DataFrame:
     """A column of whole seconds (run_s, wait_s) of the finished attempts, per platform,
@@ -156,18 +155,20 @@ def _histogram(
     ).astype({"seconds": "int64", "count": "int64"})
 
 
-def _signatures(
-    connection: Any, view: View, start: datetime, end: datetime
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    failed_only = a.state == FAILED
-    by_platform = filtered(
+def causes(connection: Any, view: View, start: datetime, end: datetime) -> pd.DataFrame:
+    """Failures by signature and platform (signature, platform, count)."""
+    query = filtered(
         select(a.signature, a.platform, func.count().label("count"))
-        .where(failed_only)
+        .where(a.state == FAILED)
         .group_by(a.signature, a.platform),
         view,
         start,
         end,
     )
+    return pd.DataFrame(rows_of(connection, query), columns=["signature", "platform", "count"])
+
+
+def signatures(connection: Any, view: View, start: datetime, end: datetime) -> pd.DataFrame:
     # From the failures index alone (no error text): the message is read afterwards for one
     # attempt per signature, not for every failure in the window.
     table = filtered(
@@ -179,14 +180,11 @@ def _signatures(
             func.max(a.at_ms),
             func.count(a.set_id.distinct()),
         )
-        .where(failed_only)
+        .where(a.state == FAILED)
         .group_by(a.signature),
         view,
         start,
         end,
-    )
-    pairs = pd.DataFrame(
-        rows_of(connection, by_platform), columns=["signature", "platform", "count"]
     )
     rows = pd.DataFrame(
         rows_of(connection, table),
@@ -195,7 +193,7 @@ def _signatures(
     rows["sample"] = _newest_messages(connection, view, start, end, rows)
     for column in ("first", "last"):
         rows[column] = pd.to_datetime(rows[column].astype("int64"), unit="ms", utc=True)
-    return pairs, rows
+    return rows
 
 
 def _newest_messages(
@@ -220,45 +218,3 @@ def _newest_messages(
             if newest.get(signature) == at_ms and found.get(signature) is None:
                 found[signature] = error
     return [found.get(signature) or "" for signature in rows["signature"]]
-
-
-def analysis(engine: Engine, view: View, now: datetime) -> Analysis:
-    """Every aggregate of `view`. The queries are independent: they run two at a time, each on
-    its own connection, so a large window takes about half as long on a two-core server."""
-    start, end = view.bounds(now)
-    bucket = view.bucket(now)
-    before = view.previous(now)
-
-    def on(query: Callable[..., T], *args: object) -> Callable[[], T]:
-        def run() -> T:
-            with engine.connect() as connection:
-                return query(connection, view, *args)
-
-        return run
-
-    jobs: dict[str, Callable[[], Any]] = {
-        "totals": on(_totals, start, end, bucket),
-        "durations": on(_histogram, start, end, a.run_s),
-        "waits": on(_histogram, start, end, a.wait_s),
-        "signatures": on(_signatures, start, end),
-    }
-    if view.compare:
-        jobs["totals before"] = on(_totals, *before, bucket)
-        jobs["durations before"] = on(_histogram, *before, a.run_s)
-        jobs["waits before"] = on(_histogram, *before, a.wait_s)
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="history-query") as pool:
-        futures = {name: pool.submit(job) for name, job in jobs.items()}
-        done = {name: future.result() for name, future in futures.items()}
-    counts, by_time = done["totals"]
-    previous = None
-    if view.compare:
-        previous = figures(done["totals before"][0], done["durations before"], done["waits before"])
-    pairs, rows = done["signatures"]
-    return Analysis(
-        figures=figures(counts, done["durations"], done["waits"]),
-        previous=previous,
-        over_time=by_time,
-        by_signature=pairs,
-        durations=done["durations"],
-        signatures=signature_table(rows, counts.failed),
-    )

@@ -26,7 +26,7 @@ from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from sync_monitor.history import group_queries, queries
+from sync_monitor.history import compute, group_queries, queries
 from sync_monitor.text import without_credentials
 
 from .analysis import Analysis
@@ -232,7 +232,7 @@ class History:
         started = time.perf_counter()
         now = now or datetime.now(UTC)
         view = chosen(view, filters, now)
-        result = queries.analysis(self.engine, view, now)
+        result = compute.analysis(self.engine, view, now)
         log.debug("analysis of %s in %.0f ms", view.name(), (time.perf_counter() - started) * 1e3)
         return result
 

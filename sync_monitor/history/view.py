@@ -87,9 +87,9 @@ class View:
         return start - (end - start), start
 
     def bucket(self, now: datetime) -> timedelta:
-        """Hourly buckets up to a week, daily beyond."""
+        """Hourly buckets over a day, daily beyond (an hour holds too few syncs for a rate)."""
         start, end = self.bounds(now)
-        return timedelta(hours=1) if end - start <= timedelta(days=7) else timedelta(days=1)
+        return timedelta(hours=1) if end - start <= timedelta(days=1) else timedelta(days=1)
 
     def name(self) -> str:
         """A file-name-safe name of the view: "sync-failures-7d-reddit-failed"."""

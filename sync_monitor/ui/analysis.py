@@ -1,5 +1,5 @@
-"""The analysis page's views: the view from the URL and the controls that change it, figures,
-charts, the signatures and attempts tables, and their CSV downloads.
+"""The analysis page's views: the view from the URL and the controls that change it, the
+figures with their change, when they are from, and the charts (the tables: analysis_tables.py).
 
 The view lives in the URL (`st.query_params`), so a pasted link reproduces it; the controls
 write it there. Aggregates are computed once per process for a view and minute, whoever looks.
@@ -7,18 +7,17 @@ write it there. Aggregates are computed once per process for a view and minute, 
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
-import pandas as pd
 import streamlit as st
 
 from sync_monitor.history import Analysis, Figures, History, Outcome, View, Window
+from sync_monitor.history.compare import Kind, chip
 from sync_monitor.history.shared import Shared
 from sync_monitor.history.view import LONGEST_CUSTOM, PLATFORMS, parse, to_query
-from sync_monitor.text import duration, escape_markdown, spreadsheet_safe, truncate
+from sync_monitor.text import duration, escape_markdown, truncate, zone_name
 from sync_monitor.ui import analysis_charts
+from sync_monitor.ui.charts import DARK_TEXT, LIGHT_TEXT
 from sync_monitor.words import categories
 
 WINDOWS = {Window.DAY: "24 h", Window.WEEK: "7 d", Window.MONTH: "30 d", Window.QUARTER: "90 d"}
@@ -35,11 +34,6 @@ CATEGORY_LABELS = {
     )
 }
 FINAL_STATES = (Outcome.COMPLETED, Outcome.FAILED, Outcome.CANCELLED)
-SHOWN_ATTEMPTS = 500
-EXPORTED_ATTEMPTS = 100_000
-WHEN = "D MMM YYYY, HH:mm:ss [UTC]"  # the tables' times (momentjs), always in UTC as the URL's days
-TIMES = ("at", "queued", "started", "finished")
-NO_TEXT = "(the service gave no reason)"  # the signature of failures without an error text
 SYNCED = "analysis-url"  # session key: the query the controls were last set from
 
 _shared: Shared[tuple[object, ...], Analysis] = Shared(keep=32)
@@ -142,25 +136,16 @@ def _to_url() -> None:
 
 def analysis(history: History, view: View, now: datetime, version: int) -> Analysis:
     """The view's aggregates, computed once per process for each view, minute and `version`
-    of the history (what this process has written to it), however many viewers ask at once."""
+    of the history (what this process has written to it), however many viewers ask at once.
+    They reach up to when they were computed (`Analysis.at`, which the page shows), not back
+    to the minute's start: a sync recorded a second ago is in them."""
     minute = now.replace(second=0, microsecond=0)
     key = (history.token, view, minute, version)
-    return _shared.get(key, lambda: history.analysis(view, now=minute))
+    return _shared.get(key, lambda: history.analysis(view, now=now))
 
 
 def _rate(value: float | None) -> str:
     return "–" if value is None else f"{value:.1%}"
-
-
-def _delta(now: float | int | None, before: float | int | None, kind: str) -> str | None:
-    if now is None or before is None:
-        return None
-    change = float(now) - float(before)
-    if kind == "rate":
-        return f"{change * 100:+.1f} pts"
-    if kind == "time":
-        return ("+" if change >= 0 else "−") + duration(abs(change))
-    return f"{change:+,.0f}"
 
 
 def queue_reach(found: int, oldest: datetime | None, tz: tzinfo) -> None:
@@ -175,124 +160,93 @@ def queue_reach(found: int, oldest: datetime | None, tz: tzinfo) -> None:
     )
 
 
+FIRST_TRIES = (
+    "Failure rate of first tries: attempts that were not a retry of a failure (the set's "
+    "attempt before did not fail, or it had none)."
+)
+
+
 def figures(shown: Figures, previous: Figures | None) -> None:
-    """Attempts, failure rates (all, first attempts, final) and times, with their change."""
-    items: list[tuple[str, str, float | int | None, str]] = [
-        ("Syncs attempted", f"{shown.attempted:,}", shown.attempted, "count"),
-        ("Failure rate", _rate(shown.failure_rate), shown.failure_rate, "rate"),
-        ("First attempt", _rate(shown.first_attempt_rate), shown.first_attempt_rate, "rate"),
-        ("After retries", _rate(shown.final_rate), shown.final_rate, "rate"),
-        ("Median duration", duration(shown.median_duration_s), shown.median_duration_s, "time"),
-        ("p90 duration", duration(shown.p90_duration_s), shown.p90_duration_s, "time"),
-        ("Median queue wait", duration(shown.median_wait_s), shown.median_wait_s, "time"),
+    """Attempts, failure rates (all, first tries, final) and times, with their change: an
+    arrow the way it went, red where worse, green where better."""
+    items: list[tuple[str, str, str, Kind, str | None]] = [
+        ("Syncs attempted", f"{shown.attempted:,}", "attempted", "count", None),
+        ("Failure rate", _rate(shown.failure_rate), "failure_rate", "rate", None),
+        ("First tries", _rate(shown.first_attempt_rate), "first_attempt_rate", "rate", FIRST_TRIES),
+        ("After retries", _rate(shown.final_rate), "final_rate", "rate", None),
+        ("Median duration", duration(shown.median_duration_s), "median_duration_s", "time", None),
+        ("p90 duration", duration(shown.p90_duration_s), "p90_duration_s", "time", None),
+        ("Median queue wait", duration(shown.median_wait_s), "median_wait_s", "time", None),
     ]
-    befores: list[float | int | None] = (
-        [
-            previous.attempted,
-            previous.failure_rate,
-            previous.first_attempt_rate,
-            previous.final_rate,
-            previous.median_duration_s,
-            previous.p90_duration_s,
-            previous.median_wait_s,
-        ]
-        if previous
-        else [None] * len(items)
-    )
     columns = st.columns(len(items))
-    for column, (label, text, now, kind), before in zip(columns, items, befores, strict=True):
+    for column, (label, text, name, kind, why) in zip(columns, items, strict=True):
+        found = chip(getattr(shown, name), getattr(previous, name), kind) if previous else None
         column.metric(
             label,
             text,
-            delta=_delta(now, before, kind) if previous else None,
-            # More failures, or slower: red. More syncs attempted: neither good nor bad.
-            delta_color="inverse" if kind in ("rate", "time") else "off",
+            delta=found.text if found else None,
+            delta_color=found.color if found else "off",
+            delta_arrow=found.arrow if found else "auto",
+            help=why,
         )
 
 
-def charts(found: Analysis, view: View, now: datetime) -> None:
-    hourly = view.bucket(now) <= timedelta(hours=1)
+def as_of(at: datetime, tz: tzinfo) -> None:
+    """When the figures were computed, in the viewer's zone."""
+    local = at.astimezone(tz)
+    st.caption(f"As of {local:%H:%M} {zone_name(local)}: the syncs that began before then.")
+
+
+def charts(found: Analysis, view: View) -> None:
+    earlier = found.earlier
+    bucket = view.bucket(found.at)
     st.subheader("Failure rate over time")
-    if found.over_time.empty:
+    if found.over_time.empty and (earlier is None or earlier.over_time.empty):
         st.caption("No finished syncs in this window.")
     else:
-        st.altair_chart(analysis_charts.rate_over_time(found.over_time, hourly), key="an-rate")
+        spec = analysis_charts.rate_over_time(
+            found.over_time, earlier.over_time if earlier else None, bucket
+        )
+        st.altair_chart(spec, key="an-rate")
+        per = "hour" if bucket <= timedelta(hours=1) else "day"
+        st.caption(
+            f"Lines: the failure rate per {per} and platform, broken where nothing finished; "
+            f"grey bars: the syncs finished each {per} (right axis)."
+            + (" Dashed: the period before, moved onto this one's time." if earlier else "")
+        )
+    dark = st.context.theme.type == "dark"
+    text_color = DARK_TEXT if dark else LIGHT_TEXT
     left, right = st.columns(2)
     with left:
         st.subheader("Failures by cause")
         if found.by_signature.empty:
-            st.caption("No failures in this window.")
+            before = int(earlier.by_signature["count"].sum()) if earlier else 0
+            st.caption(
+                "No failures in this window"
+                + (f" ({before:,} in the period before)." if before else ".")
+            )
         else:
-            spec = analysis_charts.by_signature(found.by_signature, found.signatures)
+            spec = analysis_charts.by_signature(
+                found.by_signature,
+                found.signatures,
+                earlier.by_signature if earlier else None,
+                text_color,
+            )
             st.altair_chart(spec, key="an-causes")
+            if earlier:
+                st.caption("Dashed outline: the cause's failures in the period before.")
     with right:
         st.subheader("How long syncs ran")
         if found.durations.empty:
             st.caption("No timed syncs in this window.")
         else:
-            st.altair_chart(analysis_charts.durations(found.durations), key="an-durations")
-
-
-def _csv(frame: pd.DataFrame) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(frame.columns)
-    for row in frame.itertuples(index=False):
-        writer.writerow(["" if pd.isna(v) else spreadsheet_safe(str(v)) for v in row])
-    return out.getvalue()
-
-
-def tables(history: History, found: Analysis, view: View, now: datetime) -> None:
-    st.subheader("Error signatures")
-    signatures = found.signatures.assign(
-        signature=[s or NO_TEXT for s in found.signatures["signature"]],
-        category=[CATEGORY_LABELS.get(c, c) for c in found.signatures["category"]],
-        sample=[truncate(s, 300) for s in found.signatures["sample"]],
-    )
-    if signatures.empty:
-        st.caption("No failures in this window.")
-    else:
-        st.dataframe(
-            signatures,
-            hide_index=True,
-            key="an-signatures",
-            column_config={
-                "share": st.column_config.NumberColumn("share", format="percent"),
-                "first": st.column_config.DatetimeColumn("first seen", format=WHEN, timezone="UTC"),
-                "last": st.column_config.DatetimeColumn("last seen", format=WHEN, timezone="UTC"),
-                "sets": st.column_config.NumberColumn("campaign sets"),
-            },
-        )
-    st.download_button(
-        "Download the signatures (CSV)",
-        data=lambda: _csv(found.signatures),
-        file_name=f"{view.name()}-signatures.csv",
-        mime="text/csv",
-        key="an-signatures-csv",
-        on_click="ignore",
-    )
-    st.subheader("Attempts")
-    rows = history.attempts(view, now=now, limit=SHOWN_ATTEMPTS)
-    total = found.figures.attempted
-    if rows.empty:
-        st.caption("No attempts in this window.")
-    else:
-        if total > len(rows):
-            st.caption(f"The newest {len(rows):,} of {total:,}; the download has up to 100,000.")
-        shown = rows.drop(columns=["key", "source"]).assign(
-            set_name=[truncate(n, 120) for n in rows["set_name"]],
-            error=[truncate(e, 300) if isinstance(e, str) else "" for e in rows["error"]],
-        )
-        times = {c: st.column_config.DatetimeColumn(c, format=WHEN, timezone="UTC") for c in TIMES}
-        st.dataframe(shown, hide_index=True, key="an-attempts", column_config=times)
-    st.download_button(
-        "Download the attempts (CSV)",
-        data=lambda: _csv(history.attempts(view, now=now, limit=EXPORTED_ATTEMPTS)),
-        file_name=f"{view.name()}-attempts.csv",
-        mime="text/csv",
-        key="an-attempts-csv",
-        on_click="ignore",
-    )
+            binned = analysis_charts.binned(found.durations, earlier.durations if earlier else None)
+            st.altair_chart(analysis_charts.durations(binned), key="an-durations")
+            note = analysis_charts.clipped_note(binned)
+            if earlier:
+                note = " ".join(filter(None, ["Dashed outline: the period before.", note]))
+            if note:
+                st.caption(note)
 
 
 def notes(found: list[str]) -> None:

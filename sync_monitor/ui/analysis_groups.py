@@ -15,7 +15,8 @@ from sync_monitor.history import History, View
 from sync_monitor.history.groups import ESCALATION_FACTOR, ESCALATION_MIN, LOOKBACK, Group
 from sync_monitor.history.shared import Shared
 from sync_monitor.text import truncate
-from sync_monitor.ui.analysis import CATEGORY_LABELS, NO_TEXT
+from sync_monitor.ui.analysis import CATEGORY_LABELS
+from sync_monitor.ui.analysis_tables import NO_TEXT
 
 CAUSE_LIMIT = 120  # characters of a signature in a cell: the cause, not the whole message
 SHORT_WHEN = "D MMM, HH:mm"  # the 375 px table has no room for the year and seconds

@@ -4,12 +4,17 @@ tests fill through the package's own History."""
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlencode
 
+import pandas as pd
 import pytest
+from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 
 from sync_monitor.dotoro.models import Platform
 from sync_monitor.history import Attempt, History, Outcome, View
@@ -32,11 +37,16 @@ SEEDED = [
 ]
 
 
-def seed(rows: Sequence[tuple[str, str, Platform, float, Outcome, str | None]] = SEEDED) -> None:
+def seed(
+    rows: Sequence[tuple[str, str, Platform, float, Outcome, str | None]] = SEEDED,
+    runs: Mapping[str, int] | None = None,
+) -> None:
+    """Record `rows` in the app's history; each ran 60 s, or as long as `runs` says."""
     history = History.open(os.environ["SYNC_MONITOR_HISTORY_URL"])
     attempts = []
     for key, set_id, platform, hours, state, error in rows:
         began = NOW - timedelta(hours=hours)
+        ran = (runs or {}).get(key, 60)
         attempts.append(
             Attempt(
                 key=key,
@@ -48,7 +58,7 @@ def seed(rows: Sequence[tuple[str, str, Platform, float, Outcome, str | None]] =
                 job_id=key[4:],
                 queued_at=began,
                 started_at=began + timedelta(seconds=5),
-                finished_at=began + timedelta(seconds=65),
+                finished_at=began + timedelta(seconds=5 + ran),
                 error=error,
             )
         )
@@ -161,7 +171,7 @@ def test_a_link_copied_from_the_page_gives_its_numbers_in_a_notebook(analysed: M
     assert shown == {
         "Syncs attempted": f"{figures.attempted:,}",
         "Failure rate": percent(figures.failure_rate),
-        "First attempt": percent(figures.first_attempt_rate),
+        "First tries": percent(figures.first_attempt_rate),
         "After retries": percent(figures.final_rate),
         "Median duration": duration(figures.median_duration_s),
         "p90 duration": duration(figures.p90_duration_s),
@@ -230,3 +240,94 @@ def test_an_unreachable_history_shows_a_banner_and_the_live_page_carries_on(
     assert "The live page is not affected" in error
     assert "s3cret" not in error
     assert list(m.app.metric) == []
+
+
+def chip(m: Monitor, label: str) -> tuple[str, str, str]:
+    """A figure's change as drawn: its text, its arrow and its colour."""
+    [found] = [x for x in m.app.metric if x.label == label]
+    proto = found.proto
+    direction = proto.MetricDirection.Name(proto.direction)
+    return proto.delta, direction, proto.MetricColor.Name(proto.color)
+
+
+def test_chips_point_the_way_each_figure_went_and_colour_it_by_what_is_better(
+    monitor_factory: Factory,
+) -> None:
+    m = monitor_factory(workers=0)
+    m.run()
+    # Yesterday: two syncs completed in 15 s. Today: two syncs ran 14 s, one failed.
+    rows = [
+        ("job:a", "set-a", Platform.REDDIT, 2, Outcome.COMPLETED, None),
+        ("job:b", "set-b", Platform.REDDIT, 3, Outcome.FAILED, RATE_LIMIT),
+        ("job:c", "set-c", Platform.REDDIT, 26, Outcome.COMPLETED, None),
+        ("job:d", "set-d", Platform.REDDIT, 27, Outcome.COMPLETED, None),
+    ]
+    seed(rows, runs={"job:a": 14, "job:b": 14, "job:c": 15, "job:d": 15})
+    m = page(m, window="24h", compare="1")
+    # A time that fell: down, green (lower is better), with a minus Streamlit reads as one.
+    assert chip(m, "Median duration") == ("-1 s", "DOWN", "GREEN")
+    # A failure rate that rose: up, red.
+    assert chip(m, "Failure rate") == ("+50.0 pts", "UP", "RED")
+    assert chip(m, "First tries") == ("+50.0 pts", "UP", "RED")
+    # No change: no arrow, no colour.
+    assert chip(m, "Syncs attempted") == ("0", "NONE", "GRAY")
+
+
+def charts(m: Monitor) -> dict[str, tuple[dict[str, Any], list[pd.DataFrame]]]:
+    """The page's three charts, in their order: each one's Vega-Lite spec and datasets."""
+    drawn = []
+    for chart in m.app.get("vega_lite_chart"):
+        data = [convert_arrow_bytes_to_pandas_df(d.data.data) for d in chart.proto.datasets]
+        drawn.append((json.loads(chart.proto.spec), data))
+    return dict(zip(["rate", "causes", "durations"], drawn, strict=True))
+
+
+def dashed_layers(spec: dict[str, Any]) -> int:
+    return sum(1 for layer in spec["layer"] if "strokeDash" in layer.get("mark", {}))
+
+
+def test_each_chart_draws_the_period_before_when_comparing(analysed: Monitor) -> None:
+    alone = charts(page(analysed, window="90d"))
+    assert not any(dashed_layers(spec) for spec, _ in alone.values())
+    assert all("previous period" not in set(d.get("period", [])) for d in alone["rate"][1])
+    # With compare: the 90 days before hold one Meta outage (100 days ago).
+    m = page(analysed, window="90d", compare="1")
+    compared = charts(m)
+    _rate, rate_data = compared["rate"]
+    previous = pd.concat([d[d["period"] == "previous period"] for d in rate_data if "period" in d])
+    assert list(previous["failure_rate"].dropna()) == [1.0]
+    # Moved onto this window: within its days, not 100 days ago.
+    assert previous["mid"].min() > pd.Timestamp(NOW - timedelta(days=91))
+    assert dashed_layers(compared["causes"][0]) == 1
+    assert dashed_layers(compared["durations"][0]) == 1
+    captions = [c.value for c in m.app.caption]
+    assert any("Dashed: the period before" in c for c in captions), captions
+
+
+def test_the_tables_show_each_platforms_rate_and_each_signatures_change(
+    analysed: Monitor,
+) -> None:
+    m = page(analysed, window="90d", compare="1")
+    tables = {tuple(d.value.columns)[:2]: d.value for d in m.app.dataframe}
+    platforms = next(t for k, t in tables.items() if k == ("platform", "attempted"))
+    meta = platforms.set_index("platform").loc["Meta"]
+    # Meta: one failure in two (now) against one in one (the 90 days before).
+    assert (meta["attempted"], meta["failed"], meta["failure_rate"]) == (2, 1, 0.5)
+    assert (meta["previous_rate"], meta["change_pts"]) == (1.0, -50.0)
+    signatures = next(t for t in tables.values() if "change" in t)
+    change = dict(zip(signatures["signature"], signatures["change"], strict=True))
+    assert change == {
+        "meta api error 503: service unavailable": 1,  # two outages against one
+        "reddit ads api error 429: retry after <n> s": 1,  # new
+    }
+    alone = page(analysed, window="90d")
+    assert all("change" not in d.value and "change_pts" not in d.value for d in alone.app.dataframe)
+
+
+def test_the_page_says_when_its_figures_are_from(analysed: Monitor) -> None:
+    m = page(analysed)
+    [line] = [c.value for c in m.app.caption if c.value.startswith("As of ")]
+    match = re.fullmatch(r"As of (\d\d):(\d\d) UTC: the syncs that began before then\.", line)
+    assert match, line
+    shown = datetime.now(UTC).replace(hour=int(match[1]), minute=int(match[2]))
+    assert abs(datetime.now(UTC) - shown) < timedelta(minutes=2)

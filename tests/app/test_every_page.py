@@ -66,7 +66,8 @@ def test_the_analysis_page_on_the_default_scene_has_its_tables_charts_and_downlo
     figures = {x.label: x.value for x in m.app.metric}
     assert int(str(figures["Syncs attempted"]).replace(",", "")) > 0
     assert len(m.app.get("vega_lite_chart")) == 3
-    groups, signatures, attempts = (d.value for d in m.app.dataframe)
+    platforms, groups, signatures, attempts = (d.value for d in m.app.dataframe)
+    assert platforms["attempted"].sum() > 0
     assert len(groups) > 0
     assert set(groups["state"]) <= {"new", "ongoing", "regressed", "escalating", "resolved"}
     assert len(signatures) > 0
@@ -117,7 +118,7 @@ def test_failures_the_service_gave_no_reason_for_are_in_the_analysis_tables(
     m.app.switch_page("app_pages/analysis.py")
     m.run()
     no_error_on(m)
-    groups, signatures, attempts = (d.value for d in m.app.dataframe)
+    _, groups, signatures, attempts = (d.value for d in m.app.dataframe)
     assert list(groups["cause"]) == [
         "(the service gave no reason)",  # both new, one failure each: the latest first
         "meta api error 503: service unavailable",

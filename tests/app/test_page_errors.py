@@ -8,12 +8,13 @@ import os
 import re
 import sqlite3
 from collections.abc import Callable, Iterator
+from types import ModuleType
 
 import psycopg
 import pytest
 
 from sync_monitor.history import History
-from sync_monitor.ui import analysis, queue
+from sync_monitor.ui import analysis, analysis_tables, queue
 from tests.support.apptest import Monitor
 from tests.support.databases import ADMIN_URL, postgres_database
 from tests.support.logs import LoggedErrors
@@ -49,16 +50,18 @@ def shown_bug(m: Monitor, logged_errors: LoggedErrors, where: str, kind: type[Ex
 
 
 @pytest.mark.parametrize(
-    ("part", "kind", "drawn"),
+    ("module", "part", "kind", "drawn"),
     [
-        ("tables", AttributeError, ["Syncs attempted"]),  # the figures came before the bug
-        ("analysis", TypeError, []),  # the figures themselves
+        # The figures came before the bug.
+        (analysis_tables, "tables", AttributeError, ["Syncs attempted"]),
+        (analysis, "analysis", TypeError, []),  # the figures themselves
     ],
 )
 def test_a_bug_on_the_analysis_page_is_a_bug_not_a_database_problem(
     monitor_factory: Factory,
     monkeypatch: pytest.MonkeyPatch,
     logged_errors: LoggedErrors,
+    module: ModuleType,
     part: str,
     kind: type[Exception],
     drawn: list[str],
@@ -66,7 +69,7 @@ def test_a_bug_on_the_analysis_page_is_a_bug_not_a_database_problem(
     logged_errors.expect("the Failure analysis page failed")
     m = monitor_factory(workers=0)
     m.run()
-    monkeypatch.setattr(analysis, part, a_bug(kind))
+    monkeypatch.setattr(module, part, a_bug(kind))
     m.app.switch_page("app_pages/analysis.py")
     m.run()
     shown_bug(m, logged_errors, "the Failure analysis page", kind)

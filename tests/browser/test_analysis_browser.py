@@ -25,16 +25,49 @@ Start = Callable[..., Live]
 MAIN_WIDTH = "() => document.querySelector(\"[data-testid='stMainBlockContainer']\").clientWidth"
 
 
-# The y axis of the causes chart: how many causes it has, and how many labels are visible.
-CAUSE_LABELS = """(chart) => {
-  const axis = [...chart.querySelectorAll("[aria-roledescription='axis']")]
-    .find(a => (a.getAttribute('aria-label') || '').startsWith('Y-axis'));
-  const texts = axis ? [...axis.querySelectorAll('text')] : [];
-  const described = (axis && axis.getAttribute('aria-label')) || '';
-  const causes = Number(described.match(/with (\\d+) value/)?.[1] || 0);
-  const shown = texts.filter(t => t.getAttribute('opacity') !== '0' && t.textContent.trim()).length;
-  return { causes, shown };
+# The causes chart's names (text marks above the bars): how many, and how many reach past the
+# chart's own right edge.
+CAUSE_NAMES = """(chart) => {
+  const svg = chart.querySelector('svg').getBoundingClientRect();
+  const names = [...chart.querySelectorAll('g.mark-text.role-mark text')]
+    .filter(t => t.textContent.trim());
+  const past = names.filter(t => t.getBoundingClientRect().right > svg.right + 0.5);
+  return { names: names.length, past: past.map(t => t.textContent) };
 }"""
+
+# The shown elements past the viewport's right edge, and those cut by a box that hides what
+# overflows it. What a box that scrolls sideways (a table's grid) holds can be scrolled to: it
+# counts only as far as that box shows it.
+PAST_THE_EDGE = """() => {
+  const out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const box = el.getBoundingClientRect();
+    // Not counted: what is not shown (a closed sidebar's links, left of the page; an input
+    // drawn by its label).
+    const shown = el.checkVisibility({ opacityProperty: true, visibilityProperty: true });
+    if (box.width === 0 || box.height === 0 || box.right <= 0 || !shown) continue;
+    const name = `${el.tagName}.${el.getAttribute('class') || ''}`.slice(0, 80);
+    let right = box.right;
+    for (let up = el.parentElement; up; up = up.parentElement) {
+      const x = getComputedStyle(up).overflowX;
+      const { left, right: edge } = up.getBoundingClientRect();
+      if (edge - left <= 2) break;  // a box for screen readers only (a toggle's checkbox)
+      if (x === 'auto' || x === 'scroll') right = Math.min(right, edge);
+      else if ((x === 'hidden' || x === 'clip') && right > edge + 0.5) {
+        out.push(`${name} cut at ${Math.round(edge)} px: ${el.textContent.slice(0, 40)}`);
+        break;
+      }
+    }
+    if (right > window.innerWidth + 0.5) {
+      out.push(`${name} reaches ${Math.round(right)} px: ${el.textContent.slice(0, 40)}`);
+    }
+  }
+  return out;
+}"""
+SIDEWAYS = "() => document.documentElement.scrollWidth - window.innerWidth"
+# Lines and outlines drawn dashed: the period before, in each chart.
+DASHED = """(chart) => [...chart.querySelectorAll('[stroke-dasharray]')]
+  .filter(e => e.getAttribute('stroke-dasharray').replace(/[\\s,]+/g, ',') === '4,3').length"""
 
 
 def main_width(page: Page) -> int:
@@ -99,11 +132,13 @@ def test_a_shared_link_opens_its_view_with_charts_and_downloads(
     expect(charts).to_have_count(3, timeout=ms(20))
     for chart in charts.all():
         expect(chart.locator("canvas, svg").first).to_be_visible()
-    # Every cause is named beside its bar: the legend does not squeeze the bars until the
-    # chart hides their labels.
-    causes = page.get_by_test_id("stVegaLiteChart").nth(1)
-    labels = causes.evaluate(CAUSE_LABELS)
-    assert labels["shown"] == labels["causes"] > 0, labels
+    # Every cause of the chart (the ten most frequent) is named above its bar, within it.
+    history = History.open(history_url, migrate=False)
+    causes = min(10, len(history.analysis(shown).signatures))
+    history.close()
+    names = page.get_by_test_id("stVegaLiteChart").nth(1).evaluate(CAUSE_NAMES)
+    assert names == {"names": causes, "past": []}
+    assert causes > 0
 
     with page.expect_download() as downloading:
         page.get_by_role("button", name="Download the attempts (CSV)").click()
@@ -153,7 +188,9 @@ def test_the_analysis_page_of_make_run_has_its_charts_tables_and_downloads(
     expect(page.get_by_role("heading", name="Failure analysis")).to_be_visible(timeout=ms(30))
     m.wait_idle()
     expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(3, timeout=ms(20))
-    expect(page.get_by_test_id("stDataFrame")).to_have_count(3)  # groups, signatures, attempts
+    expect(page.get_by_test_id("stDataFrame")).to_have_count(
+        4
+    )  # platforms, groups, signatures, attempts
     for table in ("signatures", "attempts"):
         with page.expect_download() as downloading:
             page.get_by_role("button", name=f"Download the {table} (CSV)").click()
@@ -162,4 +199,36 @@ def test_the_analysis_page_of_make_run_has_its_charts_tables_and_downloads(
         assert len(rows) > 0, table
     for said in ("Something went wrong", "did not answer", "cannot be reached"):
         expect(page.get_by_text(said)).to_have_count(0)
+    assert m.page_errors == []
+
+
+def test_the_analysis_page_fits_a_phone_with_the_period_before_on_each_chart(
+    live: Start, tmp_path: Path
+) -> None:
+    history_url = f"sqlite:///{tmp_path / 'history.sqlite3'}"
+    env = {"SYNC_MONITOR_HISTORY_URL": history_url, "SYNC_MONITOR_POLL_SECONDS": "2"}
+    m = live(seed_history=True, workers=0, app_env=env)
+    m.page.goto(m.url)  # the services start, and the recorder reads the backend's history
+    seeded = len(m.api.ended_jobs())
+    in_history = recorded(history_url, View(window=Window.QUARTER))
+    wait_until(lambda: in_history() >= seeded, "the seeded history recorded", timeout=90)
+    with m.viewer(viewport={"width": 375, "height": 900}) as page:
+        page.goto(f"{m.url}/analysis?window=7d&compare=1")
+        expect(page.get_by_role("heading", name="Failure analysis")).to_be_visible(timeout=ms(30))
+        expect(page.get_by_text(re.compile(r"^As of \d\d:\d\d UTC: "))).to_be_visible()
+        charts = page.get_by_test_id("stVegaLiteChart")
+        expect(charts).to_have_count(3, timeout=ms(20))
+        expect(page.get_by_test_id("stDataFrame")).to_have_count(3)
+        m.wait_idle(page=page)
+        for chart in charts.all():
+            chart.scroll_into_view_if_needed()
+            expect(chart.locator("svg").first).to_be_visible()
+        # The period before, dashed, on each chart: the rate's lines, the outlines of the
+        # causes' and the durations' bars (the seeded days reach two weeks back).
+        assert [chart.evaluate(DASHED) > 0 for chart in charts.all()] == [True] * 3
+        assert charts.nth(1).evaluate(CAUSE_NAMES)["past"] == []
+        expect(page.get_by_test_id("stMetricDelta").first).to_be_visible()
+        # Nothing reaches past the phone's right edge, and the page does not scroll sideways.
+        assert page.evaluate(PAST_THE_EDGE) == []
+        assert page.evaluate(SIDEWAYS) <= 0
     assert m.page_errors == []

@@ -25,6 +25,7 @@ from sync_monitor.history import (
     View,
     ViewWarning,
     Window,
+    retries,
 )
 from sync_monitor.history.observe import Observer
 from sync_monitor.history.queries import SAMPLE_CHUNK
@@ -254,6 +255,88 @@ def test_figures_on_a_worked_example(history: History) -> None:
     over_time = found.over_time
     assert int(over_time["finished"].sum()) == 5
     assert int(over_time["failed"].sum()) == 3
+
+
+@pytest.mark.parametrize("by_reads", [timedelta(days=7), timedelta(0)])
+def test_first_tries_are_attempts_that_do_not_retry_a_failure(
+    history: History, monkeypatch: pytest.MonkeyPatch, by_reads: timedelta
+) -> None:
+    """A set that synced long before the window (its attempts numbered 5, 6 … now) still has
+    first tries: only an attempt right after a failure of its set is a retry."""
+    history.record(
+        [attempt(f"job:old-{n}", 1, Outcome.COMPLETED, 24 * 20 + n, run_s=5) for n in range(4)]
+        + [
+            attempt("job:1", 1, Outcome.FAILED, 10, run_s=5, error=OUTAGE),  # first try
+            attempt("job:2", 1, Outcome.FAILED, 9, run_s=5, error=OUTAGE),  # retry
+            attempt("job:3", 1, Outcome.COMPLETED, 8, run_s=5),  # retry
+            attempt("job:4", 1, Outcome.COMPLETED, 7, run_s=5),  # first try
+            attempt("job:5", 2, Outcome.CANCELLED, 6),
+            attempt("job:6", 2, Outcome.FAILED, 5, run_s=5, error=OUTAGE),  # first try
+            # Before the window, a failure: the window's first attempt of set 3 retries it.
+            attempt("job:7", 3, Outcome.FAILED, 30, run_s=5, error=OUTAGE),
+            attempt("job:8", 3, Outcome.COMPLETED, 4, run_s=5),  # retry
+        ]
+    )
+    # PostgreSQL finds them by reads over short windows, in the sets' order over long ones.
+    monkeypatch.setattr(retries, "BY_READS", by_reads)
+    figures = history.analysis(View(window=Window.DAY), now=NOW).figures
+    assert figures.first_attempt_rate == pytest.approx(2 / 3)  # job:1, job:4, job:6
+    assert figures.failure_rate == pytest.approx(3 / 6)
+    # Whatever the filter: with only completed attempts shown, job:3 and job:8 still retry
+    # failures that the filter hides.
+    completed = history.analysis(View(window=Window.DAY, states=(Outcome.COMPLETED,)), now=NOW)
+    assert completed.figures.first_attempt_rate == 0.0  # job:4 alone
+
+
+def test_comparing_gives_the_period_before_of_every_chart_and_table(history: History) -> None:
+    worked_example(history)
+    found = history.analysis(View(window=Window.DAY, compare=True), now=NOW)
+    assert found.at == NOW
+    earlier = found.earlier
+    assert earlier is not None
+    # The day before's failure (30 h ago), drawn on this day's hours: 30 h - 24 h = 6 h ago.
+    [before] = earlier.over_time.dropna(subset=["failure_rate"]).to_dict("records")
+    assert before["was"] == pd.Timestamp("2026-11-29 06:00", tz="UTC")
+    assert before["bucket"] == pd.Timestamp("2026-11-30 06:00", tz="UTC")
+    assert list(earlier.by_signature["count"]) == [1]
+    assert int(earlier.durations["count"].sum()) == 1
+    table = found.signatures.set_index("signature")
+    assert table.loc[
+        "reddit ads api error 429: retry after <n> s", ["previous", "change"]
+    ].tolist() == [1, 1]
+    assert table.loc[
+        "meta api error 503: service unavailable", ["previous", "change"]
+    ].tolist() == [0, 1]
+    platforms = found.by_platform.set_index("platform")
+    assert platforms.loc["reddit", ["attempted", "failed", "previous_attempted"]].tolist() == [
+        2,
+        1,
+        1,
+    ]
+    assert platforms.loc["reddit", "change_pts"] == -50.0  # 50 % against 100 %
+    assert pd.isna(platforms.loc["meta", "previous_rate"])  # no Meta sync the day before
+    alone = history.analysis(View(window=Window.DAY), now=NOW)
+    assert alone.earlier is None
+    assert "change" not in alone.signatures
+    assert "change_pts" not in alone.by_platform
+
+
+def test_every_bucket_of_the_window_is_in_the_chart_an_empty_one_without_a_rate(
+    history: History,
+) -> None:
+    history.record(
+        [
+            attempt("job:1", 1, Outcome.FAILED, 24 * 5, run_s=5, error=OUTAGE),
+            attempt("job:2", 1, Outcome.COMPLETED, 24 * 1, run_s=5),
+        ]
+    )
+    over_time = history.analysis(View(window=Window.WEEK), now=NOW).over_time
+    # Daily beyond 24 h: 8 days touch the last 7 × 24 h (the first and last in part).
+    assert len(over_time) == 8
+    assert set(over_time["platform"]) == {"reddit"}
+    assert over_time["bucket"].diff().dropna().eq(pd.Timedelta(days=1)).all()
+    assert over_time["failure_rate"].notna().sum() == 2
+    assert over_time.loc[over_time["finished"] == 0, "failure_rate"].isna().all()
 
 
 def test_every_signature_of_many_gets_the_message_of_its_newest_failure(history: History) -> None:
