@@ -218,7 +218,9 @@ def test_the_analysis_page_fits_a_phone_with_the_period_before_on_each_chart(
         expect(page.get_by_text(re.compile(r"^As of \d\d:\d\d UTC: "))).to_be_visible()
         charts = page.get_by_test_id("stVegaLiteChart")
         expect(charts).to_have_count(3, timeout=ms(20))
-        expect(page.get_by_test_id("stDataFrame")).to_have_count(3)
+        expect(page.get_by_test_id("stDataFrame")).to_have_count(
+            4
+        )  # platforms, groups, signatures, attempts
         m.wait_idle(page=page)
         for chart in charts.all():
             chart.scroll_into_view_if_needed()
