@@ -5,36 +5,25 @@ is said on the live page's group (SQLite file and fresh PostgreSQL database)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from sync_monitor.dotoro.models import Platform
-from sync_monitor.history import Attempt, History, Outcome
+from sync_monitor.history import Attempt, History
 from sync_monitor.live.snapshot import FailedView
 from sync_monitor.push.rows import group_row
 from sync_monitor.triage.groups import failure_groups
 from sync_monitor.triage.states import GroupStates
+from tests.support import error_groups
 from tests.support.databases import database
 
 LIMIT = "Reddit Ads API error 429: retry after {} s (request {})"
 
 
 def attempt(set_id: str, hours_ago: float, error: str | None) -> Attempt:
-    began = datetime.now(UTC) - timedelta(hours=hours_ago)
-    return Attempt(
-        key=f"job:{set_id}-{hours_ago}",
-        set_id=set_id,
-        set_name=f"Name of {set_id}",
-        platform=Platform.REDDIT,
-        state=Outcome.COMPLETED if error is None else Outcome.FAILED,
-        at=began,
-        queued_at=began,
-        started_at=began,
-        finished_at=began + timedelta(minutes=2),
-        error=error,
-    )
+    return error_groups.attempt(datetime.now(UTC), set_id, Platform.REDDIT, hours_ago, error)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

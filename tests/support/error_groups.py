@@ -27,49 +27,55 @@ STATES = {
 RECOVERY = timedelta(hours=2)  # the resolved cause's one recovery
 
 
+def attempt(
+    now: datetime, set_id: str, platform: Platform, hours_ago: float, error: str | None
+) -> Attempt:
+    """A two-minute sync that began `hours_ago` before `now`: failed with `error`, or
+    completed."""
+    began = now - timedelta(hours=hours_ago)
+    return Attempt(
+        key=f"job:{set_id}-{hours_ago}",
+        set_id=set_id,
+        set_name=f"Name of {set_id}",
+        platform=platform,
+        state=Outcome.COMPLETED if error is None else Outcome.FAILED,
+        at=began,
+        queued_at=began,
+        started_at=began,
+        finished_at=began + timedelta(minutes=2),
+        error=error,
+    )
+
+
 def each_state(now: datetime) -> list[Attempt]:
     """Attempts whose causes are, in the 7 days before `now`, each in one state (`STATES`)."""
 
-    def attempt(set_id: str, platform: Platform, hours_ago: float, error: str | None) -> Attempt:
-        """A two-minute sync that began `hours_ago` before `now`: failed with `error`, or
-        completed."""
-        began = now - timedelta(hours=hours_ago)
-        return Attempt(
-            key=f"job:{set_id}-{hours_ago}",
-            set_id=set_id,
-            set_name=f"Name of {set_id}",
-            platform=platform,
-            state=Outcome.COMPLETED if error is None else Outcome.FAILED,
-            at=began,
-            queued_at=began,
-            started_at=began,
-            finished_at=began + timedelta(minutes=2),
-            error=error,
-        )
+    def at(set_id: str, platform: Platform, hours_ago: float, error: str | None) -> Attempt:
+        return attempt(now, set_id, platform, hours_ago, error)
 
     r, m, g = Platform.REDDIT, Platform.META, Platform.GOOGLE
     return [
         # new: first seen 30 h ago, its set still failing
-        attempt("new", r, 30, RATE_LIMIT),
-        attempt("new", r, 20, RATE_LIMIT),
+        at("new", r, 30, RATE_LIMIT),
+        at("new", r, 20, RATE_LIMIT),
         # ongoing: seen 10 days ago too
-        attempt("ongoing", m, 24 * 10, OUTAGE),
-        attempt("ongoing", m, 5, OUTAGE),
+        at("ongoing", m, 24 * 10, OUTAGE),
+        at("ongoing", m, 5, OUTAGE),
         # regressed: failed, completed, failed again (that one in the window)
-        attempt("regressed", g, 24 * 12, INVALID),
-        attempt("regressed", g, 24 * 11, None),
-        attempt("regressed", g, 10, INVALID),
+        at("regressed", g, 24 * 12, INVALID),
+        at("regressed", g, 24 * 11, None),
+        at("regressed", g, 10, INVALID),
         # resolved: from the first failure's end to the success's end, RECOVERY
-        attempt("resolved", r, 40, TIMEOUT),
-        attempt("resolved", r, 39, TIMEOUT),
-        attempt("resolved", r, 38, None),
-        attempt("resolved", r, 37, None),
+        at("resolved", r, 40, TIMEOUT),
+        at("resolved", r, 39, TIMEOUT),
+        at("resolved", r, 38, None),
+        at("resolved", r, 37, None),
         # escalating: one a day in the 7 days before the last day (the oldest before the
         # window: not new), then ESCALATION_MIN + 1 in the last day
-        *(attempt(f"old-{d}", m, 24 * d + 12, OVERLOAD) for d in range(1, 8)),
-        *(attempt(f"hot-{i}", m, 1 + i, OVERLOAD) for i in range(ESCALATION_MIN + 1)),
+        *(at(f"old-{d}", m, 24 * d + 12, OVERLOAD) for d in range(1, 8)),
+        *(at(f"hot-{i}", m, 1 + i, OVERLOAD) for i in range(ESCALATION_MIN + 1)),
         # noise: a set that never failed; a cancelled sync (not a success)
-        attempt("noise", r, 3, None),
+        at("noise", r, 3, None),
         Attempt(
             key="job:cancelled",
             set_id="new",

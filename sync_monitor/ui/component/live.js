@@ -66,6 +66,17 @@ function say(words) {
   return (words || []).map((w) => (typeof w === "string" ? w : clock(w.at, w.date))).join("");
 }
 
+// A progress bar (0–100), its fill inside: a card's, the group retry's.
+function progressBar() {
+  const bar = el("div", "sm-bar");
+  bar.setAttribute("role", "progressbar");
+  bar.setAttribute("aria-valuemin", "0");
+  bar.setAttribute("aria-valuemax", "100");
+  const fill = el("div", "sm-fill");
+  bar.append(fill);
+  return { bar, fill };
+}
+
 function quoted(name) {
   const short = name.length > 40 ? `${name.slice(0, 39).trimEnd()}…` : name;
   return `“${short}”`;

@@ -123,12 +123,7 @@ Object.assign(Live.prototype, {
       more.setAttribute("aria-expanded", String(!full.hidden));
     };
     const progress = el("p", "sm-progress-text");
-    const bar = el("div", "sm-bar");
-    bar.setAttribute("role", "progressbar");
-    bar.setAttribute("aria-valuemin", "0");
-    bar.setAttribute("aria-valuemax", "100");
-    const fill = el("div", "sm-fill");
-    bar.append(fill);
+    const { bar, fill } = progressBar();
     const details = el("p", "sm-details");
     const elapsed = el("span", "sm-elapsed");
     const rest = el("span", "sm-rest");

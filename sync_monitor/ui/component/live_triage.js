@@ -38,13 +38,8 @@ Object.assign(Live.prototype, {
     const title = el("p", "sm-batch-title");
     const figures = el("p", "sm-note");
     figures.setAttribute("role", "status");
-    const bar = el("div", "sm-bar");
-    bar.setAttribute("role", "progressbar");
-    bar.setAttribute("aria-valuemin", "0");
-    bar.setAttribute("aria-valuemax", "100");
+    const { bar, fill } = progressBar();
     bar.setAttribute("aria-label", "Group retry progress");
-    const fill = el("div", "sm-fill");
-    bar.append(fill);
     const why = el("p", "sm-banner sm-warning");
     const row = el("div", "sm-row");
     const pause = el("button", "sm-button", "Pause");
