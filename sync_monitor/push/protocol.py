@@ -199,6 +199,7 @@ class BatchRow(TypedDict):
     skipped: int  # left out by its dry run
     why: str | None  # why it stopped by itself
     next_at: int | None  # epoch ms of its next POST, while running
+    held: str | None  # what holds it back (the service cannot be reached), while it does
 
 
 class Summary(TypedDict):

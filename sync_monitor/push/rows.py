@@ -138,4 +138,5 @@ def batch_row(view: BatchView, snap: Snapshot) -> BatchRow:
         "skipped": len(view.plan.skipped),
         "why": view.why,
         "next_at": _ms_or_none(view.next_at),
+        "held": view.held,
     }

@@ -20,12 +20,14 @@ from datetime import datetime, timedelta
 from sync_monitor.access import Action, ActionLog, Caller, Entry, Verdict
 from sync_monitor.live.actions import Actions
 from sync_monitor.live.snapshot import Snapshot
+from sync_monitor.words.status import held_back_by
 
 from .plan import Item, Plan
 from .progress import Answer, BatchState, BatchView, Sent, outcomes, should_stop
 
 log = logging.getLogger(__name__)
 ANSWER_S = 90.0  # the longest a retry's answer is waited for (a fleet's collector: 60 s)
+HELD_CHECK_S = 2.0  # how often a batch held back by an unreachable service looks again
 
 
 class Batch:
@@ -137,6 +139,8 @@ class Batch:
                     "failed again; retrying the rest would likely fail too",
                 )
                 return
+            if not self._reachable():
+                return
             result = self._retry(item)
             last = self._clock() if result is not None else last
             with self._changed:
@@ -160,6 +164,21 @@ class Batch:
                     at = self._wall() + timedelta(seconds=due - now)
                     self._view = replace(self._view, next_at=at)
                 self._changed.wait(None if due is None or state is BatchState.PAUSED else due - now)
+
+    def _reachable(self) -> bool:
+        """Wait while the service cannot be reached (a retry would only fail: the plan's sets
+        are kept for when it is back), saying why; False once cancelled."""
+        while True:
+            snap = self._snapshot()
+            held = held_back_by(snap.backend) if snap.frozen_at is not None else None
+            with self._changed:
+                if self._view.state is BatchState.CANCELLED:
+                    return False
+                if self._view.held != held:
+                    self._view = replace(self._view, held=held)
+                if held is None:
+                    return True
+                self._changed.wait(HELD_CHECK_S)
 
     def _retry(self, item: Item) -> Answer | None:
         """One POST for the set, unless it is not failed any more (another retry came first)."""

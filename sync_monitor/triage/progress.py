@@ -58,6 +58,7 @@ class BatchView:
     sent: tuple[Sent, ...]
     why: str | None = None  # why it stopped by itself
     next_at: datetime | None = None  # when the next POST goes, while running
+    held: str | None = None  # what holds it back, while the service cannot be reached
 
     @property
     def posted(self) -> int:

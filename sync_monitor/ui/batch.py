@@ -161,6 +161,8 @@ def progress(view: BatchView | None, snap: Snapshot, batches: Batches, who: Who)
         f"{found.succeeded} succeeded and {found.failed_again} failed again."
     )
     st.progress(len(view.sent) / total if total else 1.0)
+    if view.held and view.state is BatchState.RUNNING:
+        st.caption(f"Waiting: {view.held}. The rest of the sets go once it is back.")
     if view.why:
         st.warning(f"Stopped by itself: {escape_markdown(view.why)}. The rest were not retried.")
     if not (view.active and who().may_act):

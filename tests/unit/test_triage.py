@@ -13,6 +13,7 @@ from sync_monitor.dotoro.models import Features, JobState, Platform
 from sync_monitor.live.actions import ActionResult
 from sync_monitor.live.snapshot import (
     Backend,
+    BackendKind,
     FailedView,
     Finished,
     PendingView,
@@ -336,3 +337,31 @@ def test_the_pushed_state_carries_the_groups_their_failures_the_attention_line_a
         2,
     )
     assert state["batch"]["skipped"] == 1  # the expired credentials' set
+
+
+def test_a_batch_waits_while_the_service_cannot_be_reached_and_goes_on_when_it_is_back() -> None:
+    snap, sets = group_of(3)
+    down = replace(
+        snap,
+        backend=Backend(kind=BackendKind.UNREACHABLE, attempt=3),
+        frozen_at=NOW,
+    )
+    seen = {"snap": down}
+    actions = FakeActions()
+    chosen = plan(snap, failure_groups(snap.failed), pace_s=0.01)
+    batch = Batch(chosen, actions, lambda: seen["snap"], OPERATOR, None, lambda: NOW).start()
+
+    done = threading.Event()
+    for _ in range(300):  # until it says what holds it back
+        if batch.view().held:
+            break
+        done.wait(0.1)
+    assert batch.view().held == "the Dotoro API is down"
+    with actions.posted:  # a retry would only fail: none is sent while it is down
+        assert not actions.posted.wait_for(lambda: len(actions.posts) > 0, timeout=1.0)
+    assert batch.view().state is BatchState.RUNNING
+
+    seen["snap"] = snap  # back
+    wait_state(batch, BatchState.DONE)
+    assert sorted(actions.posts) == sorted(sets)
+    assert batch.view().held is None

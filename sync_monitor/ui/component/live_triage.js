@@ -79,7 +79,7 @@ Object.assign(Live.prototype, {
     const known = batch.failed_again + batch.succeeded;
     const outcome = known ? ` · of those ended, ${batch.succeeded} succeeded and ${batch.failed_again} failed again` : "";
     const skipped = batch.skipped ? ` · ${batch.skipped} skipped by the dry run` : "";
-    const next = batch.state === "running" && batch.next_at !== null ? ` · next in ${duration(Math.max(0, (batch.next_at - this.nowMs(state)) / 1000))}` : "";
+    const next = batch.state !== "running" ? "" : batch.held ? ` · waiting: ${batch.held}` : batch.next_at !== null ? ` · next in ${duration(Math.max(0, (batch.next_at - this.nowMs(state)) / 1000))}` : "";
     setText(view.figures, `${batch.done} of ${batch.total} sets done (${batch.posted} retried)${outcome}${skipped}${next}.`);
     const pct = batch.total ? Math.round((100 * batch.done) / batch.total) : 100;
     view.bar.setAttribute("aria-valuenow", String(pct));
