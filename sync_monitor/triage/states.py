@@ -18,6 +18,7 @@ from .groups import CauseState
 
 log = logging.getLogger(__name__)
 EVERY_S = 60.0  # the states move with days and weeks of history: a minute is fresh enough
+SOON_S = 5.0  # ... but until the history is first read (it opens after the process starts)
 
 
 class GroupStates:
@@ -40,19 +41,22 @@ class GroupStates:
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            read = False
             try:
-                self.refresh()
+                read = self.refresh()
             except Exception:  # a bug: logged, and the live page carries on without states
                 log.exception("could not read the failure groups' states")
-            self._stop.wait(self.every)
+            self._stop.wait(self.every if read else min(self.every, SOON_S))
 
-    def refresh(self) -> None:
+    def refresh(self) -> bool:
+        """Read the states again; False when the history could not be read."""
         history = self._history()
         if history is None:  # not open yet, or cannot be: the recorder says why
-            return
+            return False
         try:
             groups = history.error_groups(View(window=Window.DAY))
         except NOT_ANSWERING as exc:
             log.warning("the history did not answer for the failure groups: %s", describe(exc))
-            return
+            return False
         self._found = {g.cause: CauseState(g.state.value, g.time_to_recovery) for g in groups}
+        return True

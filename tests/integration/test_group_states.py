@@ -43,7 +43,7 @@ def test_a_cause_failing_now_is_said_as_the_history_sees_it(history: History) ->
     )
     states = GroupStates(lambda: history)
     assert states.get() == {}  # nothing read yet: the page says no state rather than a guess
-    states.refresh()
+    assert states.refresh()
 
     now = FailedView(
         "job-x", "job-x", "s1", "Name of s1", Platform.REDDIT, LIMIT.format(12, "c0ffee0003"), None
@@ -58,5 +58,5 @@ def test_a_cause_failing_now_is_said_as_the_history_sees_it(history: History) ->
 
 def test_no_history_yet_means_no_states_and_no_error() -> None:
     states = GroupStates(lambda: None)
-    states.refresh()
+    assert not states.refresh()  # read again soon, not in a minute
     assert states.get() == {}
