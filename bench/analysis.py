@@ -83,6 +83,11 @@ def generate(count: int, now: datetime) -> list[dict[str, object]]:
                 updated,
             )
         )
+    # Which attempts retry a failure, as the store keeps it when it writes (`_renumber`).
+    before: dict[object, object] = {}
+    for row in sorted(rows, key=lambda r: (str(r["set_id"]), int(str(r["at_ms"])), str(r["key"]))):
+        row["retry"] = before.get(row["set_id"]) == Outcome.FAILED.value
+        before[row["set_id"]] = row["state"]
     return rows
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -15,7 +14,6 @@ from sqlalchemy import Engine
 from .analysis import Analysis, Counts, Earlier, Figures, figures, signature_table
 from .compare import per_platform, shifted, with_previous
 from .queries import a, causes, histogram, signatures, totals
-from .retries import retries
 from .view import View
 
 T = TypeVar("T")
@@ -38,7 +36,6 @@ def analysis(engine: Engine, view: View, now: datetime) -> Analysis:
     def period(first: datetime, last: datetime, suffix: str = "") -> dict[str, Callable[[], Any]]:
         return {
             f"totals{suffix}": on(totals, first, last, bucket),
-            f"retries{suffix}": on(retries, first, last),
             f"durations{suffix}": on(histogram, first, last, a.run_s),
             f"waits{suffix}": on(histogram, first, last, a.wait_s),
             f"causes{suffix}": on(causes, first, last),
@@ -53,12 +50,6 @@ def analysis(engine: Engine, view: View, now: datetime) -> Analysis:
 
     def counted(suffix: str = "") -> tuple[Counts, Figures, pd.DataFrame, pd.DataFrame]:
         counts, by_time, platforms = done[f"totals{suffix}"]
-        finished, failed = done[f"retries{suffix}"]
-        counts = replace(
-            counts,
-            first_finished=counts.finished - finished,
-            first_failed=counts.failed - failed,
-        )
         shown = figures(counts, done[f"durations{suffix}"], done[f"waits{suffix}"])
         return counts, shown, by_time, platforms
 

@@ -74,17 +74,18 @@ def totals(
     # that fastest on the buckets themselves (a few hundred groups).
     by_hour = connection.dialect.name == "sqlite"
     unit: Any = a.hour if by_hour else (a.hour * HOUR_MS - origin) // size
+    # `retry` (the set's attempt before failed, kept at write time) splits off the first tries.
     query = filtered(
-        select(unit.label("unit"), a.platform, a.state, func.count()).group_by(
-            unit, a.platform, a.state
+        select(unit.label("unit"), a.platform, a.state, a.retry, func.count()).group_by(
+            unit, a.platform, a.state, a.retry
         ),
         view,
         start,
         end,
     )
     groups = pd.DataFrame(
-        rows_of(connection, query), columns=["unit", "platform", "state", "count"]
-    ).astype({"unit": "int64", "count": "int64"})
+        rows_of(connection, query), columns=["unit", "platform", "state", "retry", "count"]
+    ).astype({"unit": "int64", "count": "int64", "retry": "bool"})
     groups["n"] = (groups["unit"] * HOUR_MS - origin) // size if by_hour else groups["unit"]
     finished = groups["state"].isin(FINISHED)
     failed = groups["state"] == FAILED
@@ -116,10 +117,13 @@ def totals(
         select(a.set_id).where(a.state.in_(FINISHED)).distinct(), view, start, end
     ).subquery()
     sets = select(func.count()).select_from(finished_sets)
+    first = groups[~groups["retry"]]
     counts = Counts(
         attempted=int(groups["count"].sum()),
         finished=int(groups["finished"].sum()),
         failed=int(groups["failed"].sum()),
+        first_finished=int(first["finished"].sum()),
+        first_failed=int(first["failed"].sum()),
         sets_finished=int(connection.execute(sets).scalar_one() or 0),
         sets_failed=int(connection.execute(latest_failures).scalar_one() or 0),
     )

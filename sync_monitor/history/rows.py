@@ -49,6 +49,7 @@ def as_row(a: Attempt, now_ms: int) -> dict[str, object]:
         "signature": storable(a.signature, 200),
         "source": a.source,
         "updated_ms": now_ms,
+        "retry": False,  # what came before it is the store's to say (store.py `_renumber`)
     }
     assert tuple(row) == COLUMNS
     return row

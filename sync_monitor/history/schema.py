@@ -6,7 +6,18 @@ to index, to compare and to bucket in SQL, and read into pandas without parsing 
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    false,
+)
 
 metadata = MetaData()
 HOUR_MS = 3_600_000  # the `hour` column: at_ms // HOUR_MS
@@ -36,7 +47,9 @@ attempts = Table(
     Column("signature", String(200), nullable=False),
     Column("source", String(20), nullable=False),
     Column("updated_ms", BigInteger, nullable=False),
-    Index("ix_attempts_hours", "hour", "platform", "state", "attempt", "at_ms", "set_id"),
+    # The set's attempt just before this one failed: this one retries it (kept by the store).
+    Column("retry", Boolean, nullable=False, server_default=false()),
+    Index("ix_attempts_hours", "hour", "platform", "state", "retry", "at_ms", "set_id"),
     Index("ix_attempts_runs", "platform", "run_s", "state", "at_ms", "hour"),
     Index("ix_attempts_waits", "platform", "wait_s", "state", "at_ms", "hour"),
     Index("ix_attempts_set_hour", "set_id", "at_ms", "state", "hour"),

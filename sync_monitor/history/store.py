@@ -22,7 +22,7 @@ import pandas as pd
 from alembic import command
 from alembic.config import Config
 from alembic.util import CommandError
-from sqlalchemy import Engine, func, select, text, update
+from sqlalchemy import Engine, false, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -252,19 +252,28 @@ class History:
 
 
 def _renumber(connection: Any, rows: list[dict[str, Any]]) -> None:
-    """Number each set's attempts 1, 2, … by when they began: an attempt recorded late (from
-    the backend's history, after a restart) takes its place among the others. Only attempts
-    that began at or after the earliest one just written can move (a row's `at_ms` never
-    changes once written), so a set's long past is not counted again on every poll."""
+    """Number each set's attempts 1, 2, … by when they began, and say of each whether it
+    retries a failure (the attempt just before it failed): an attempt recorded late (from the
+    backend's history, after a restart) takes its place among the others, and one that fails
+    makes the next a retry. Only attempts that began at or after the earliest one just written
+    can change (a row's `at_ms` never changes once written), so a set's long past is not read
+    again on every poll."""
     earlier = attempts.alias("earlier")
+    before = (earlier.c.at_ms < attempts.c.at_ms) | (
+        (earlier.c.at_ms == attempts.c.at_ms) & (earlier.c.key < attempts.c.key)
+    )
     number = (
-        select(func.count())
-        .where(earlier.c.set_id == attempts.c.set_id)
-        .where(
-            (earlier.c.at_ms < attempts.c.at_ms)
-            | ((earlier.c.at_ms == attempts.c.at_ms) & (earlier.c.key <= attempts.c.key))
-        )
+        select(func.count() + 1)
+        .where(earlier.c.set_id == attempts.c.set_id, before)
         .scalar_subquery()
+    )
+    retry = func.coalesce(
+        select(earlier.c.state == queries.FAILED)
+        .where(earlier.c.set_id == attempts.c.set_id, before)
+        .order_by(earlier.c.at_ms.desc(), earlier.c.key.desc())
+        .limit(1)
+        .scalar_subquery(),
+        false(),
     )
     since: dict[str, int] = {}
     for row in rows:
@@ -273,13 +282,15 @@ def _renumber(connection: Any, rows: list[dict[str, Any]]) -> None:
     ids = sorted(since)
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        connection.execute(
-            update(attempts)
-            .where(attempts.c.set_id.in_(chunk))
-            .where(attempts.c.at_ms >= min(since[s] for s in chunk))
-            .where(attempts.c.attempt != number)  # no write (no dead row) where nothing moves
-            .values(attempt=number)
-        )
+        for column, value in (("attempt", number), ("retry", retry)):
+            connection.execute(
+                update(attempts)
+                .where(attempts.c.set_id.in_(chunk))
+                .where(attempts.c.at_ms >= min(since[s] for s in chunk))
+                # No write (no dead row) where nothing changes.
+                .where(attempts.c[column] != value)
+                .values({column: value})
+            )
 
 
 def describe(exc: SQLAlchemyError) -> str:

@@ -25,7 +25,6 @@ from sync_monitor.history import (
     View,
     ViewWarning,
     Window,
-    retries,
 )
 from sync_monitor.history.observe import Observer
 from sync_monitor.history.queries import SAMPLE_CHUNK
@@ -88,7 +87,7 @@ def test_migrations_build_the_schema_on_an_empty_database_once(url: str) -> None
         with first.engine.connect() as connection:
             assert "attempts" in inspect(connection).get_table_names()
             versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
-            assert versions == [("0006",)]
+            assert versions == [("0007",)]
             assert "audit" in inspect(connection).get_table_names()
         first.record([attempt("job:a", 1, Outcome.COMPLETED, 1, run_s=5)])
     with History.open(url) as again:  # a restart: the schema is there, the rows too
@@ -257,10 +256,7 @@ def test_figures_on_a_worked_example(history: History) -> None:
     assert int(over_time["failed"].sum()) == 3
 
 
-@pytest.mark.parametrize("by_reads", [timedelta(days=7), timedelta(0)])
-def test_first_tries_are_attempts_that_do_not_retry_a_failure(
-    history: History, monkeypatch: pytest.MonkeyPatch, by_reads: timedelta
-) -> None:
+def test_first_tries_are_attempts_that_do_not_retry_a_failure(history: History) -> None:
     """A set that synced long before the window (its attempts numbered 5, 6 … now) still has
     first tries: only an attempt right after a failure of its set is a retry."""
     history.record(
@@ -277,8 +273,6 @@ def test_first_tries_are_attempts_that_do_not_retry_a_failure(
             attempt("job:8", 3, Outcome.COMPLETED, 4, run_s=5),  # retry
         ]
     )
-    # PostgreSQL finds them by reads over short windows, in the sets' order over long ones.
-    monkeypatch.setattr(retries, "BY_READS", by_reads)
     figures = history.analysis(View(window=Window.DAY), now=NOW).figures
     assert figures.first_attempt_rate == pytest.approx(2 / 3)  # job:1, job:4, job:6
     assert figures.failure_rate == pytest.approx(3 / 6)
@@ -286,6 +280,43 @@ def test_first_tries_are_attempts_that_do_not_retry_a_failure(
     # failures that the filter hides.
     completed = history.analysis(View(window=Window.DAY, states=(Outcome.COMPLETED,)), now=NOW)
     assert completed.figures.first_attempt_rate == 0.0  # job:4 alone
+
+
+def retry_flags(history: History) -> dict[str, bool]:
+    with history.engine.connect() as connection:
+        rows = connection.execute(text("SELECT key, retry FROM attempts")).all()
+    return {str(key): bool(retry) for key, retry in rows}
+
+
+def test_each_attempt_says_whether_it_retries_a_failure_as_the_history_grows(
+    history: History,
+) -> None:
+    """Kept at write time: an attempt seen running becomes a retry's cause once it fails, and
+    one recorded late (from the backend's history) takes its place between two others."""
+    history.record(
+        [attempt("job:1", 1, Outcome.ACTIVE, 10), attempt("job:3", 1, Outcome.ACTIVE, 8)]
+    )
+    assert retry_flags(history) == {"job:1": False, "job:3": False}
+    history.record([attempt("job:1", 1, Outcome.FAILED, 10, run_s=5, error=OUTAGE)])
+    assert retry_flags(history) == {"job:1": False, "job:3": True}
+    # Recorded late, between the two: it retries job:1, and job:3 now follows a success.
+    history.record([attempt("job:2", 1, Outcome.COMPLETED, 9, run_s=5)])
+    assert retry_flags(history) == {"job:1": False, "job:2": True, "job:3": False}
+    assert history.analysis(View(window=Window.DAY), now=NOW).figures.first_attempt_rate == 1.0
+
+
+def test_an_older_history_learns_which_attempts_retried_a_failure(url: str) -> None:
+    with at_revision(url, "0006") as connection:
+        for key, at, state in (("job:a", 1000, "failed"), ("job:b", 2000, "completed")):
+            connection.execute(
+                text(
+                    "INSERT INTO attempts (key, set_id, set_name, platform, attempt, at_ms, "
+                    "hour, state, category, signature, source, updated_ms) VALUES "
+                    f"('{key}', 's', 'Old', 'meta', 1, {at}, 0, '{state}', '', '', 'status', {at})"
+                )
+            )
+    with History.open(url) as migrated:
+        assert retry_flags(migrated) == {"job:a": False, "job:b": True}
 
 
 def test_comparing_gives_the_period_before_of_every_chart_and_table(history: History) -> None:
