@@ -39,6 +39,7 @@ if history is None:
     st.stop()
 now = datetime.now(UTC)
 try:
+    analysis_groups.prefetch(history, view, now, services.recorder.recorded)
     found = analysis.analysis(history, view, now, services.recorder.recorded)
     sets = history.sets()
 except NOT_ANSWERING as exc:  # a database gone away mid-session (anything else is a bug)

@@ -5,6 +5,7 @@ signature is cleaned as any backend text (`truncate`)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import pandas as pd
@@ -30,6 +31,8 @@ EXPLAINED = (
 )
 
 _shared: Shared[tuple[object, ...], tuple[Group, ...]] = Shared(keep=32)
+# One thread per process starts a view's groups ahead (a second viewer's waits in `_shared`).
+_ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="error-groups")
 
 
 def frame(groups: Sequence[Group]) -> pd.DataFrame:
@@ -56,12 +59,23 @@ def frame(groups: Sequence[Group]) -> pd.DataFrame:
     )
 
 
+def _groups(history: History, view: View, now: datetime, version: int) -> tuple[Group, ...]:
+    minute = now.replace(second=0, microsecond=0)
+    key = (history.token, view, minute, version)
+    return _shared.get(key, lambda: tuple(history.error_groups(view, now=minute)))
+
+
+def prefetch(history: History, view: View, now: datetime, version: int) -> None:
+    """Start the groups' queries now, beside the figures' and charts' (the page draws them
+    after those): the section then waits only for what is left of them. A failure is raised
+    where the section asks for them, not here."""
+    _ahead.submit(_groups, history, view, now, version)
+
+
 def section(history: History, view: View, now: datetime, version: int) -> None:
     """The error groups of `view`, computed once per process for each view, minute and
     `version` of the history, as the analysis is (ui/analysis.py)."""
-    minute = now.replace(second=0, microsecond=0)
-    key = (history.token, view, minute, version)
-    groups = _shared.get(key, lambda: tuple(history.error_groups(view, now=minute)))
+    groups = _groups(history, view, now, version)
     st.subheader("Error groups over time")
     if not groups:
         st.caption("No failures in this window.")
