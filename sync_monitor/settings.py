@@ -72,6 +72,17 @@ class Settings(BaseSettings):
     replica_name: str | None = None
     # The collector's lease: a collector that dies is replaced within this many seconds.
     lease_seconds: float = Field(default=15.0, ge=3, le=300)
+    # The monitor's address as its viewers reach it (https://sync.example.com): the links in
+    # alerts and digests start with it (issue 24). Unset: http://localhost:8501.
+    public_url: str = "http://localhost:8501"
+    # The mail server for alerts and digests sent by e-mail (issue 24); unset: no e-mail.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    # starttls (port 587, the default), tls (port 465) or none (a relay on a trusted network).
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None  # a secret: never logged or shown
+    smtp_from: str = "Sync Monitor <sync-monitor@localhost>"
     # The monitor's own log on stderr, beside Streamlit's (whose level is --logger.level).
     # Credentials are never in it, at any level.
     log_level: Literal["debug", "info", "warning", "error"] = "info"
@@ -127,6 +138,24 @@ class Settings(BaseSettings):
                     "(the bundled local one is for a single process)"
                 )
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("smtp_host", "smtp_user", mode="before")
+    @classmethod
+    def _blank(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("smtp_security", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("log_level", mode="before")
     @classmethod

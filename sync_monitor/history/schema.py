@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     false,
 )
 
@@ -75,6 +76,9 @@ campaign_sets = Table(
     Column("set_id", String(100), primary_key=True),
     Column("name", Text, nullable=False),
     Column("updated_ms", BigInteger, nullable=False),
+    # Its owner as Dotoro names it (issue 24's clients), where the API or the queue said.
+    Column("team_id", String(100)),
+    Column("ad_account_id", String(100)),
 )
 
 # The audit trail (issue 10): who retried or cancelled what, when, and with what result. In the
@@ -92,4 +96,20 @@ audit = Table(
     Column("outcome", String(20), nullable=False),  # done | failed | refused
     Column("message", Text, nullable=False),
     Index("ix_audit_at", "at_ms", "id"),
+)
+
+# What the monitor sent (issue 24): one row per message and channel. The unique key claims a
+# message once per deployment (a digest's week, an alert's firing), whichever replica sends it.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("kind", String(20), nullable=False),  # alert | digest
+    Column("key", String(300), nullable=False),
+    Column("channel", String(100), nullable=False),  # the channel's name, never its URL
+    Column("at_ms", BigInteger, nullable=False),
+    Column("outcome", String(20), nullable=False),  # claimed | sent | failed
+    Column("message", Text, nullable=False),
+    UniqueConstraint("kind", "key", "channel", name="uq_deliveries_once"),
+    Index("ix_deliveries_at", "at_ms"),
 )
