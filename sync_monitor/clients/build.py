@@ -66,7 +66,10 @@ def build(
             if old is not None and old.account is None and old.team is None:
                 known[o.set_id] = replace(old, account=o.ad_account_id, team=o.team_id)
     groups: dict[str, list[SetStatus]] = {}
-    unnamed: dict[str, str] = {}
+    # Numbered in the accounts' order, so that a client keeps its number (and its link) from
+    # one board to the next.
+    accounts = sorted({s.account for s in known.values() if s.account and s.account not in names})
+    unnamed = {a: f"Unnamed client {n}" for n, a in enumerate(accounts, 1)}
     named = any(s.account in names or s.team in names for s in known.values())
     for s in known.values():
         name = _client_name(s, names, unnamed, team_id, named)
@@ -90,11 +93,7 @@ def _client_name(
     """Its ad account's name, else an unnamed account's number, else its team's name (the
     set's own team, else the monitor's), else the sets nobody named."""
     if s.account is not None:
-        if s.account in names:
-            return names[s.account]
-        if s.account not in unnamed:
-            unnamed[s.account] = f"Unnamed client {len(unnamed) + 1}"
-        return unnamed[s.account]
+        return names.get(s.account) or unnamed[s.account]
     team = s.team or team_id
     if team is not None and team in names:
         return names[team]

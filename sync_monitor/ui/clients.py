@@ -4,6 +4,7 @@ link that opens only that client. Names come from Dotoro (untrusted): escaped, n
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
+from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -58,8 +59,18 @@ def freshness(snap: Snapshot, board: Board, loaded: bool, tz: tzinfo) -> None:
         )
 
 
-def client_link(client: Client) -> str:
-    return f"?{PARAM}={client.key}"
+def _open(key: str | None) -> None:
+    if key is None:
+        del st.query_params[PARAM]
+    else:
+        st.query_params[PARAM] = key
+
+
+def address(key: str) -> str:
+    """This page's address for one client, as the viewer's browser reaches it."""
+    here = st.context.url or ""
+    base = here.split("?", 1)[0].split("#", 1)[0]
+    return f"{base}?{urlencode({PARAM: key})}"
 
 
 def draw_set(status: SetStatus, now: datetime, tz: tzinfo) -> None:
@@ -73,9 +84,16 @@ def draw_set(status: SetStatus, now: datetime, tz: tzinfo) -> None:
 def draw_client(client: Client, now: datetime, tz: tzinfo, *, expanded: bool) -> None:
     label = f"{plain(client.name)} — {summary(client)}"
     with st.expander(escape_markdown(label, 200), expanded=expanded):
-        st.markdown(f"[Link to this client]({client_link(client)})")
         for status in client.sets:
             draw_set(status, now, tz)
+        # A button, not a link: a link to this same page would leave the address bar behind.
+        st.button(
+            "Open this client alone",
+            key=f"open-{client.key}",
+            icon=":material/open_in_full:",
+            on_click=_open,
+            args=(client.key,),
+        )
 
 
 def one_client(client: Client, now: datetime, tz: tzinfo) -> None:
@@ -83,4 +101,6 @@ def one_client(client: Client, now: datetime, tz: tzinfo) -> None:
     st.caption(escape_markdown(summary(client)))
     for status in client.sets:
         draw_set(status, now, tz)
-    st.markdown("[All clients](?)")
+    st.caption("The address to send (it opens this client alone):")
+    st.code(address(client.key), language=None, wrap_lines=True)
+    st.button("All clients", icon=":material/arrow_back:", on_click=_open, args=(None,))

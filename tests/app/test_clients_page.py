@@ -138,19 +138,25 @@ def test_search_as_you_type_narrows_to_the_clients_it_finds(scene: Monitor) -> N
     assert "No client or campaign set matches no such client." in plain(m)
 
 
-def test_a_clients_link_opens_only_that_client(scene: Monitor) -> None:
+def test_a_client_opened_alone_has_its_own_address(scene: Monitor) -> None:
     m = scene
     board_shows(m, "Nimbus Coffee")
-    assert "[Link to this client](?client=nimbus-coffee)" in m.texts()
-    m.app.query_params["client"] = "nimbus-coffee"
+    m.app.button(key="open-nimbus-coffee").click()
     m.run()
+    assert m.app.query_params["client"] == "nimbus-coffee"
     assert [h.value for h in m.app.subheader] == ["Nimbus Coffee"]
     text = plain(m)
     assert "Nimbus – Brand US" in text
     assert "Acme" not in text
+    assert [c.value for c in m.app.code] == ["?client=nimbus-coffee"]  # AppTest has no URL
+    # The address opened later, as sent: the same client alone.
+    m.app.query_params["client"] = "acme-outdoor"
+    m.run()
+    assert [h.value for h in m.app.subheader] == ["Acme Outdoor"]
     m.app.query_params["client"] = "gone-client"
     m.run()
     assert "No client is called gone-client here" in plain(m)
+    assert len(m.app.expander) == 3
 
 
 def test_the_service_as_deployed_from_what_the_polls_and_the_history_saw(
