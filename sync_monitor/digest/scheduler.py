@@ -105,11 +105,12 @@ class DigestScheduler:
             self._stop.wait(self._wait(self._clock()))
 
     def _wait(self, now: datetime) -> float:
-        """Until the next tick, or the next slot if it comes sooner (at least a second)."""
+        """Until the next tick, or the next slot if it comes sooner (a second at least, unless
+        ticks are shorter)."""
         soonest = min((schedule.next_send(d, now) for d in self.digests), default=None)
         if soonest is None:
             return self.every
-        return max(1.0, min(self.every, (soonest - now).total_seconds()))
+        return max(min(1.0, self.every), min(self.every, (soonest - now).total_seconds()))
 
     def evaluate(self) -> list[Sent]:
         """Send each digest due now whose channels nobody has claimed; what was sent, or not."""
