@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from sync_monitor.clients.board import ClientBoard
 from sync_monitor.dotoro.budget import ACTION_ROOM, RequestBudget, reserve_for
 from sync_monitor.dotoro.client import DotoroClient
 from sync_monitor.fleet.replica import Replica
@@ -34,6 +35,7 @@ class Parts:
     live: Live
     recorder: Recorder
     replica: Replica | None  # in a fleet
+    clients: ClientBoard  # the clients page's board (issue 24)
     stoppers: list[Callable[[], None]] = field(default_factory=list)  # in start order
 
     def stop(self) -> None:
@@ -42,8 +44,15 @@ class Parts:
             self.stoppers.pop()()
 
 
-def assemble(config: Settings, url: str, *, is_local: bool = False) -> Parts:
-    """The parts for the backend at `url`, started."""
+def assemble(
+    config: Settings,
+    url: str,
+    *,
+    is_local: bool = False,
+    client_names: Mapping[str, str] | None = None,
+) -> Parts:
+    """The parts for the backend at `url`, started. `client_names`: clients' names known beside
+    the settings' (the bundled local API's ad accounts)."""
     stoppers: list[Callable[[], None]] = []
     client = client_for(config, url)
     audit = AuditLog(config.audit_path)
@@ -75,7 +84,12 @@ def assemble(config: Settings, url: str, *, is_local: bool = False) -> Parts:
             else None
         )
     )
-    return Parts(client, audit, live, recorder, replica, stoppers)
+    names = {**(client_names or {}), **config.client_names}  # the settings win
+    clients = ClientBoard(
+        lambda: recorder.history, live.snapshot, names, team_id=config.team_id
+    ).start()
+    stoppers.append(clients.stop)
+    return Parts(client, audit, live, recorder, replica, clients, stoppers)
 
 
 def client_for(config: Settings, url: str) -> DotoroClient:

@@ -17,9 +17,10 @@ from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from sync_monitor.dotoro.client import DotoroClient
 from sync_monitor.dotoro.errors import ApiError
-from sync_monitor.live.snapshot import Snapshot, Snapshots
+from sync_monitor.live.snapshot import Owner, Snapshot, Snapshots
 from sync_monitor.pgboss.reader import QueueReader, QueueUnavailable
 
+from . import client_queries
 from .attempt import Attempt, from_listing, from_queue
 from .engines import NOT_ANSWERING
 from .observe import Observer
@@ -64,6 +65,7 @@ class Recorder:
         self.polled_at: datetime | None = None  # the poll whose snapshot was last recorded
         self._observer: Observer | None = None
         self._pending: dict[str, Attempt] = {}
+        self._owned: dict[str, Owner] = {}  # whose each set is, as written
         self._backfilled = False
         # What the start's read of pg-boss's table found: ended jobs, and the oldest's creation.
         self.queue_reach: tuple[int, datetime | None] | None = None
@@ -145,7 +147,23 @@ class Recorder:
         elif snap.features.history and not self._backfilled:
             self._backfill(snap)
         self._flush()
+        self._own(snap)
         self.polled_at = snap.polled_at
+
+    def _own(self, snap: Snapshot) -> None:
+        """Keep whose each set is (issue 24's clients) once its row is written, and again only
+        when that changes."""
+        changed = [o for o in snap.owners if self._owned.get(o.set_id) != o]
+        if not changed or self.history is None:
+            return
+        try:
+            kept = client_queries.own(self.history.engine, changed)
+        except SQLAlchemyError as exc:
+            self._failed(exc)
+            return
+        for owner in changed:
+            if owner.set_id in kept:
+                self._owned[owner.set_id] = owner
 
     def _backfill(self, snap: Snapshot) -> None:
         if self._client is None or self._clock() < self._backfill_after:
