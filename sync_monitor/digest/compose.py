@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, timedelta
 from urllib.parse import quote, urlencode
 
+from sync_monitor.clients.status import Board, Client, say
 from sync_monitor.dotoro.models import Platform
 from sync_monitor.history.params import PAGE as ANALYSIS
 from sync_monitor.history.view import PLATFORMS, View, Window, to_query
@@ -22,7 +23,7 @@ from sync_monitor.words import categories
 from sync_monitor.words.categories import Category
 
 from .config import Digest
-from .facts import BoardLike, ClientLike, Failed, Finished
+from .facts import Failed, Finished
 from .schedule import Period
 
 ERROR_LIMIT = 200  # characters of a platform's text quoted per cause
@@ -58,7 +59,7 @@ class Cause:
 class Late:
     set_name: str
     platform: str
-    words: str  # the board's: "Late: last synced 3 h ago, usually every hour"
+    words: str  # "Late: last synced 3 h ago, usually every hour"
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ class Week:
         return sum(len(c.late) for c in self.clients)
 
 
-def chosen(digest: Digest, board: BoardLike) -> tuple[list[ClientLike], tuple[str, ...]]:
+def chosen(digest: Digest, board: Board) -> tuple[list[Client], tuple[str, ...]]:
     """The board's clients the digest is for, by name; and the names it gives that match none."""
     clients = sorted(
         (c for c in board.clients if digest.includes(c.name, c.key)),
@@ -115,13 +116,13 @@ def chosen(digest: Digest, board: BoardLike) -> tuple[list[ClientLike], tuple[st
     return clients, missing
 
 
-def set_ids(clients: Iterable[ClientLike]) -> list[str]:
+def set_ids(clients: Iterable[Client]) -> list[str]:
     return sorted({s.set_id for c in clients for s in c.sets})
 
 
 def compose(
     digest: Digest,
-    board: BoardLike,
+    board: Board,
     period: Period,
     finished: Sequence[Finished],
     failed: Sequence[Failed],
@@ -137,7 +138,11 @@ def compose(
     late: dict[str, list[Late]] = defaultdict(list)
     for client, status in board.late():
         late[client.key].append(
-            Late(truncate(status.name, 80), status.platform.label, truncate(status.words, 160))
+            Late(
+                truncate(status.name, 80),
+                status.platform.label,
+                say(status, board.at, digest.zone),  # in the digest's zone
+            )
         )
     weeks = []
     for client in clients:

@@ -1,15 +1,9 @@
-"""What a digest is made of (pure): the week's figures per campaign set as the history gives
-them, and the narrow view of the clients' board the digest reads (clients/status.py's Board,
-Client and SetStatus satisfy it)."""
+"""The week's figures per campaign set as the history gives them to a digest (pure)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
-
-from sync_monitor.dotoro.models import Platform
 
 
 @dataclass(frozen=True)
@@ -32,31 +26,3 @@ class Failed:
     count: int
     last: datetime
     error: str | None  # one of their texts (the backend's words: plain text only)
-
-
-class SetLike(Protocol):
-    @property
-    def set_id(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def platform(self) -> Platform: ...
-    @property
-    def words(self) -> str: ...
-
-
-class ClientLike(Protocol):
-    @property
-    def key(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def sets(self) -> Sequence[SetLike]: ...
-
-
-class BoardLike(Protocol):
-    @property
-    def at(self) -> datetime: ...
-    @property
-    def clients(self) -> Sequence[ClientLike]: ...
-    def late(self) -> Sequence[tuple[ClientLike, SetLike]]: ...

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
+from sync_monitor.clients.status import Board
 from sync_monitor.history import deliveries
 from sync_monitor.history.engines import NOT_ANSWERING
 from sync_monitor.history.store import describe
@@ -26,7 +27,6 @@ from sync_monitor.notify.send import Message, Sender
 from . import queries, render, schedule
 from .compose import Week, chosen, compose, set_ids
 from .config import Digest
-from .facts import BoardLike
 
 log = logging.getLogger(__name__)
 EVERY_S = 60.0
@@ -40,9 +40,7 @@ class Sent:
     problem: str | None  # None: sent
 
 
-def week_of(
-    digest: Digest, board: BoardLike, engine: Engine, at: datetime, public_url: str
-) -> Week:
+def week_of(digest: Digest, board: Board, engine: Engine, at: datetime, public_url: str) -> Week:
     """The digest for the week before `at`'s day, as it would be sent at `at`."""
     period = schedule.period(at, digest.zone)
     clients, _ = chosen(digest, board)
@@ -68,7 +66,7 @@ class DigestScheduler:
         self,
         digests: Sequence[Digest],
         engine: Callable[[], Engine | None],
-        board: Callable[[], BoardLike | None],
+        board: Callable[[], Board | None],
         sender: Sender,
         public_url: str,
         *,

@@ -20,7 +20,7 @@ from sync_monitor.history import Attempt, History, Outcome, deliveries
 from sync_monitor.notify import channels
 from sync_monitor.notify.mail import Mailer
 from sync_monitor.notify.send import Sender
-from tests.support.clients import Board, Client, SetStatus
+from tests.support.clients import Board, Client, late, up_to_date
 from tests.support.databases import database
 from tests.support.receiver import Receiver, receiver  # noqa: F401 (fixture)
 from tests.support.smtp import Inbox, smtp_server  # noqa: F401 (fixture)
@@ -40,19 +40,11 @@ BOARD = Board(
             "acme-outdoor",
             "Acme Outdoor",
             (
-                SetStatus(
-                    TENT,
-                    HOSTILE,
-                    Platform.REDDIT,
-                    "late",
-                    "Late: last synced 3 h ago, usually every hour",
-                ),
-                SetStatus(BOOTS, "Winter boots", Platform.META, "up_to_date", "Up to date"),
+                late(TENT, HOSTILE, Platform.REDDIT, SLOT),
+                up_to_date(BOOTS, "Winter boots", Platform.META, SLOT),
             ),
         ),
-        Client(
-            "globex", "Globex", (SetStatus(OTHER, "Globex Q4", Platform.GOOGLE, "failing", "x"),)
-        ),
+        Client("globex", "Globex", (late(OTHER, "Globex Q4", Platform.GOOGLE, SLOT),)),
     ),
 )
 

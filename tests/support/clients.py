@@ -1,34 +1,36 @@
-"""Clients' boards built by hand for the digest's tests, shaped as sync_monitor/clients/status.py
-gives them (Board, Client, SetStatus): the digest reads only these fields."""
+"""Clients' boards built by hand for the digest's tests, from the clients' own types."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sync_monitor.clients.status import Board, Client, SetState, SetStatus
 from sync_monitor.dotoro.models import Platform
 
-
-@dataclass(frozen=True)
-class SetStatus:
-    set_id: str
-    name: str
-    platform: Platform
-    state: str
-    words: str
+__all__ = ["Board", "Client", "late", "up_to_date"]
 
 
-@dataclass(frozen=True)
-class Client:
-    key: str
-    name: str
-    sets: tuple[SetStatus, ...]
+def late(set_id: str, name: str, platform: Platform, now: datetime) -> SetStatus:
+    """Last synced 3 h before `now`, usually every hour."""
+    return SetStatus(
+        set_id,
+        name,
+        platform,
+        SetState.LATE,
+        "Late: last synced 3 h ago, usually every hour",
+        last_success=now - timedelta(hours=3),
+        usual_s=3600,
+    )
 
 
-@dataclass(frozen=True)
-class Board:
-    at: datetime
-    clients: tuple[Client, ...]
-
-    def late(self) -> list[tuple[Client, SetStatus]]:
-        return [(c, s) for c in self.clients for s in c.sets if s.state == "late"]
+def up_to_date(set_id: str, name: str, platform: Platform, now: datetime) -> SetStatus:
+    """Synced 12 minutes before `now`."""
+    return SetStatus(
+        set_id,
+        name,
+        platform,
+        SetState.UP_TO_DATE,
+        "Up to date (synced 12 min ago)",
+        last_success=now - timedelta(minutes=12),
+        usual_s=3600,
+    )

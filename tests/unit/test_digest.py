@@ -16,7 +16,7 @@ from sync_monitor.digest.facts import Failed, Finished
 from sync_monitor.dotoro.models import Platform
 from sync_monitor.notify.channels import parse
 from sync_monitor.settings import SettingsError, load_settings
-from tests.support.clients import Board, Client, SetStatus
+from tests.support.clients import Board, Client, late, up_to_date
 
 UTC_ZONE = ZoneInfo("UTC")
 PARIS = ZoneInfo("Europe/Paris")
@@ -184,32 +184,19 @@ def test_the_slot_is_in_the_digests_zone_across_a_clock_change() -> None:
 
 WEEK = schedule.period(datetime(2026, 11, 30, 8, tzinfo=UTC), UTC_ZONE)
 LAST = datetime(2026, 11, 28, 10, tzinfo=UTC)
+AT = datetime(2026, 11, 30, 8, tzinfo=UTC)
 BOARD = Board(
-    datetime(2026, 11, 30, 8, tzinfo=UTC),
+    AT,
     (
         Client(
             "acme-outdoor",
             "Acme Outdoor",
             (
-                SetStatus(
-                    SET_A,
-                    HOSTILE,
-                    Platform.REDDIT,
-                    "late",
-                    "Late: last synced 3 h ago, usually every hour",
-                ),
-                SetStatus(
-                    SET_B,
-                    "Winter boots",
-                    Platform.META,
-                    "up_to_date",
-                    "Up to date (synced 12 min ago)",
-                ),
+                late(SET_A, HOSTILE, Platform.REDDIT, AT),
+                up_to_date(SET_B, "Winter boots", Platform.META, AT),
             ),
         ),
-        Client(
-            "globex", "Globex", (SetStatus(SET_C, "Globex – Q4", Platform.GOOGLE, "late", "Late"),)
-        ),
+        Client("globex", "Globex", (late(SET_C, "Globex – Q4", Platform.GOOGLE, AT),)),
     ),
 )
 FINISHED = [Finished(SET_A, 30, 3), Finished(SET_B, 8, 1), Finished(SET_C, 5, 5)]
