@@ -35,7 +35,8 @@ class _Set:
     set_id: str
     name: str
     platform: Platform
-    owner: str | None  # the ad account, else the team, when known
+    account: str | None  # its ad account, when known
+    team: str | None  # its team, when known
     facts: SetFacts | None
 
 
@@ -49,27 +50,27 @@ def build(
     """The board as of `now`: every set the history or the live state knows, by client."""
     known: dict[str, _Set] = {}
     for f in facts:
-        owner = f.ad_account_id or f.team_id
-        known[f.set_id] = _Set(f.set_id, f.name, Platform.coerce(f.platform), owner, f)
+        platform = Platform.coerce(f.platform)
+        known[f.set_id] = _Set(f.set_id, f.name, platform, f.ad_account_id, f.team_id, f)
     if snap is not None:
         seen = [(v.set_id, v.name, v.platform) for v in snap.active]
         seen += [(v.set_id, v.name, v.platform) for v in snap.pending]
         seen += [(v.set_id, v.name, v.platform) for v in snap.failed]
         for set_id, name, platform in seen:
             if set_id not in known:
-                known[set_id] = _Set(set_id, name, platform, None, None)
+                known[set_id] = _Set(set_id, name, platform, None, None, None)
             elif not known[set_id].name:
                 known[set_id] = replace(known[set_id], name=name)
         for o in snap.owners:
-            if o.set_id in known and known[o.set_id].owner is None:
-                known[o.set_id] = replace(known[o.set_id], owner=o.ad_account_id or o.team_id)
+            old = known.get(o.set_id)
+            if old is not None and old.account is None and old.team is None:
+                known[o.set_id] = replace(old, account=o.ad_account_id, team=o.team_id)
     groups: dict[str, list[SetStatus]] = {}
     unnamed: dict[str, str] = {}
-    named = any(s.owner in names for s in known.values())
+    named = any(s.account in names or s.team in names for s in known.values())
     for s in known.values():
-        groups.setdefault(_client_name(s.owner, names, unnamed, team_id, named), []).append(
-            status_of(s, snap, now)
-        )
+        name = _client_name(s, names, unnamed, team_id, named)
+        groups.setdefault(name, []).append(status_of(s, snap, now))
     clients = []
     keys: set[str] = set()
     for name, sets in groups.items():
@@ -80,20 +81,23 @@ def build(
 
 
 def _client_name(
-    owner: str | None,
+    s: _Set,
     names: Mapping[str, str],
     unnamed: dict[str, str],
     team_id: str | None,
     named: bool,
 ) -> str:
-    if owner is not None and owner in names:
-        return names[owner]
-    if owner is not None and owner != team_id:
-        if owner not in unnamed:
-            unnamed[owner] = f"Unnamed client {len(unnamed) + 1}"
-        return unnamed[owner]
-    if team_id is not None and team_id in names:
-        return names[team_id]
+    """Its ad account's name, else an unnamed account's number, else its team's name (the
+    set's own team, else the monitor's), else the sets nobody named."""
+    if s.account is not None:
+        if s.account in names:
+            return names[s.account]
+        if s.account not in unnamed:
+            unnamed[s.account] = f"Unnamed client {len(unnamed) + 1}"
+        return unnamed[s.account]
+    team = s.team or team_id
+    if team is not None and team in names:
+        return names[team]
     return "Other campaign sets" if named or unnamed else "All campaign sets"
 
 

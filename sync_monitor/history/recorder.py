@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
@@ -147,13 +147,17 @@ class Recorder:
         elif snap.features.history and not self._backfilled:
             self._backfill(snap)
         self._flush()
-        self._own(snap)
+        self._own(snap.owners)
         self.polled_at = snap.polled_at
 
-    def _own(self, snap: Snapshot) -> None:
+    def _own(self, owners: Iterable[Owner]) -> None:
         """Keep whose each set is (issue 24's clients) once its row is written, and again only
         when that changes."""
-        changed = [o for o in snap.owners if self._owned.get(o.set_id) != o]
+        changed = {
+            o.set_id: o
+            for o in owners
+            if (o.team_id or o.ad_account_id) and self._owned.get(o.set_id) != o
+        }.values()
         if not changed or self.history is None:
             return
         try:
@@ -182,6 +186,7 @@ class Recorder:
                     if attempt is not None:
                         self._pending.setdefault(attempt.key, attempt)
                 self._flush()
+                self._own(Owner(j.campaign_set_id, j.team_id, j.ad_account_id) for j in page.jobs)
                 # A page refused later (the request budget is spent: background work waits its
                 # turn) resumes after this one: starting over would spend the budget on pages
                 # already read, and a long history would never be read to its end.
@@ -217,6 +222,7 @@ class Recorder:
                     found += 1
                     oldest = job.created_on if oldest is None else min(oldest, job.created_on)
                 self._flush()
+                self._own(Owner(j.set_id, j.team_id, j.ad_account_id) for j in jobs)
                 if self._stop.is_set():
                     return
         except QueueUnavailable as exc:
