@@ -71,11 +71,11 @@ def not_set_up() -> None:
 
 def when(digest: Digest, now: datetime, zone: tzinfo) -> None:
     """When it goes, to which channels (by name), and its next time in the viewer's zone."""
-    channels = ", ".join(c.name for c in digest.channels)
+    channels = ", ".join(escape_markdown(c.name) for c in digest.channels)
     next_at = schedule.next_send(digest, now)
     st.markdown(
         f"Sent every {escape_markdown(str(digest.when))} "
-        f"({escape_markdown(str(digest.zone))}) to {escape_markdown(channels, 300)}. "
+        f"({escape_markdown(str(digest.zone))}) to {channels}. "
         f"Next: {escape_markdown(weekday_time(next_at, zone))}, "
         f"{next_at.astimezone(zone).day} {next_at.astimezone(zone):%b}."
     )
