@@ -42,7 +42,9 @@ if history is None or not services.clients.loaded:
     )
     st.stop()
 try:
-    digest.week(week_of(chosen, services.clients.get(), history.engine, now, settings.public_url))
+    # Links relative to this monitor: the viewer is on it (the messages' start with the
+    # public URL).
+    digest.week(week_of(chosen, services.clients.get(), history.engine, now, ""))
     if digests:
         digest.recent(history.engine, chosen, zone)
 except NOT_ANSWERING as exc:  # a database gone away mid-session (anything else is a bug)

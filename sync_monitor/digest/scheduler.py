@@ -79,6 +79,7 @@ class DigestScheduler:
         self.public_url = public_url
         self._recording, self._clock, self.every = recording, clock, every
         self._settled: set[str] = set()  # keys every channel of which was claimed: by anyone
+        self._waiting: set[str] = set()  # keys said to wait for the history or the board
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="digest-scheduler", daemon=True)
 
@@ -123,7 +124,9 @@ class DigestScheduler:
                 continue
             engine, board = self._engine(), self._board()
             if engine is None or board is None:  # not yet: the next tick tries again
-                log.info("digest %r waits for the history and the clients' board", digest.name)
+                if key not in self._waiting:
+                    log.info("digest %r waits for the history and the clients' board", digest.name)
+                    self._waiting.add(key)
                 continue
             message = message_of(week_of(digest, board, engine, at, self.public_url))
             outcomes += self._deliver(engine, digest, key, message, now)

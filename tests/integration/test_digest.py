@@ -251,3 +251,27 @@ def test_the_thread_sends_only_where_it_records(history: History, receiver: Rece
     finally:
         thread.stop()
     assert "digest-scheduler" not in [t.name for t in threading.enumerate()]
+
+
+def test_two_senders_at_once_send_each_channel_once(
+    history: History,
+    receiver: Receiver,  # noqa: F811
+) -> None:
+    digest = acme(f"slack={receiver.url}/slack webhook={receiver.url}/json")
+    senders = [scheduler(history, digest, Clock(SLOT), None) for _ in range(4)]
+    start = threading.Barrier(len(senders))
+    sent: list[int] = []
+
+    def evaluate(sender: DigestScheduler) -> None:
+        start.wait(timeout=seconds(10))
+        sent.append(len(sender.evaluate()))
+
+    threads = [threading.Thread(target=evaluate, args=(s,), name="test-sender") for s in senders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds(30))
+    assert sorted(sent, reverse=True)[0] >= 1
+    assert sum(sent) == 2  # each channel by one of them
+    assert len(receiver.received("/slack")) == 1
+    assert len(receiver.received("/json")) == 1
