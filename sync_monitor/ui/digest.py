@@ -19,8 +19,10 @@ from sync_monitor.digest.compose import Cause, ClientWeek, Week
 from sync_monitor.digest.config import SETTING, Digest, When
 from sync_monitor.history import deliveries
 from sync_monitor.text import clock, escape_markdown
+from sync_monitor.ui.clients import PARAM as CLIENT_PARAM
 
 PARAM = "digest"  # ?digest=<name>
+CLIENTS_PAGE = "app_pages/clients.py"
 CHOICE = "digest-choice"
 EVERYONE = "All clients"
 OUTCOMES = {deliveries.SENT: "sent", deliveries.FAILED: "not sent", deliveries.CLAIMED: "sending"}
@@ -103,7 +105,14 @@ def week(found: Week) -> None:
 
 
 def _client(client: ClientWeek) -> None:
-    st.markdown(f"#### [{escape_markdown(client.name, 80)}]({client.link})")
+    st.markdown(f"#### {escape_markdown(client.name, 80)}")
+    # In this tab (a Markdown link would open a new one).
+    st.page_link(
+        CLIENTS_PAGE,
+        label=f"Open {escape_markdown(client.name, 80)}",
+        icon=":material/person:",
+        query_params={CLIENT_PARAM: client.key},
+    )
     st.markdown(escape_markdown(render.summary(client), 200))
     if client.causes:
         st.markdown("**What failed and why**")
