@@ -30,6 +30,7 @@ from .config import Digest
 
 log = logging.getLogger(__name__)
 EVERY_S = 60.0
+SOON_S = 5.0  # while a due digest waits for the history or the board (just after start)
 KIND = render.KIND
 
 
@@ -80,6 +81,7 @@ class DigestScheduler:
         self._recording, self._clock, self.every = recording, clock, every
         self._settled: set[str] = set()  # keys every channel of which was claimed: by anyone
         self._waiting: set[str] = set()  # keys said to wait for the history or the board
+        self._pending = False  # a due digest waited at the last evaluation
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="digest-scheduler", daemon=True)
 
@@ -104,17 +106,19 @@ class DigestScheduler:
             self._stop.wait(self._wait(self._clock()))
 
     def _wait(self, now: datetime) -> float:
-        """Until the next tick, or the next slot if it comes sooner (a second at least, unless
-        ticks are shorter)."""
+        """Until the next tick (sooner while a due digest waits), or the next slot if it comes
+        sooner (a second at least, unless ticks are shorter)."""
+        every = min(self.every, SOON_S) if self._pending else self.every
         soonest = min((schedule.next_send(d, now) for d in self.digests), default=None)
         if soonest is None:
-            return self.every
-        return max(min(1.0, self.every), min(self.every, (soonest - now).total_seconds()))
+            return every
+        return max(min(1.0, every), min(every, (soonest - now).total_seconds()))
 
     def evaluate(self) -> list[Sent]:
         """Send each digest due now whose channels nobody has claimed; what was sent, or not."""
         now = self._clock()
         outcomes: list[Sent] = []
+        self._pending = False
         for digest in self.digests:
             at = schedule.due(digest, now)
             if at is None:
@@ -123,7 +127,8 @@ class DigestScheduler:
             if key in self._settled:
                 continue
             engine, board = self._engine(), self._board()
-            if engine is None or board is None:  # not yet: the next tick tries again
+            if engine is None or board is None:  # not yet: the next tick, soon, tries again
+                self._pending = True
                 if key not in self._waiting:
                     log.info("digest %r waits for the history and the clients' board", digest.name)
                     self._waiting.add(key)
