@@ -34,10 +34,17 @@ else:
     chosen = digest.everyone(ZoneInfo(settings.digest_timezone))
 services.recorder.wait_tried(10)  # only ever waits just after the process started
 history = services.history()
+if history is None and services.recorder.problem:
+    state = "cannot be reached" if services.recorder.unreachable else "cannot be used"
+    st.error(
+        f"The history database {state}: {escape_markdown(services.recorder.problem, 300)}. "
+        "The digest is made from it; this page comes back by itself.",
+        icon=":material/database:",
+    )
+    st.stop()
 if history is None or not services.clients.loaded:
     st.info(
-        "The history is still being read: the digest shows once it is. This page comes back "
-        "by itself on the next visit.",
+        "The history is still being read: the digest shows once it is (reload in a moment).",
         icon=":material/hourglass_top:",
     )
     st.stop()

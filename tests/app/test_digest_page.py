@@ -126,12 +126,12 @@ def page(m: Monitor, **query: str) -> Monitor:
     m.app.switch_page("app_pages/digest.py")
     m.run()
     assert not m.app.exception, m.app.exception
-    assert [e.value for e in m.app.error] == []
     return m
 
 
 def test_shows_a_digest_as_it_would_be_sent_now(factory: Callable[[str | None], Monitor]) -> None:
     m = page(factory(json.dumps(DIGESTS)))
+    assert [e.value for e in m.app.error] == []
     said = m.texts()
     assert next(h.value for h in m.app.subheader).startswith("The week of ")
     assert (
@@ -195,3 +195,16 @@ def test_without_a_digest_shows_all_clients_and_how_to_set_one_up(
         "clients?client=globex: Open Globex",
     ]
     assert len(m.app.selectbox) == 0
+
+
+def test_an_unreachable_history_says_so(
+    monitor_factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    m = monitor_factory(workers=0)
+    # Nothing listens on port 1: the database is down from the start.
+    monkeypatch.setenv("SYNC_MONITOR_HISTORY_URL", "postgresql://monitor:s3cret@127.0.0.1:1/h")
+    m.run()
+    m = page(m)
+    [error] = [e.value for e in m.app.error]
+    assert error.startswith("The history database cannot be reached: ")
+    assert "s3cret" not in error
