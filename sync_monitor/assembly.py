@@ -1,8 +1,8 @@
 """The monitor's working parts, put together from the settings, without Streamlit: the Dotoro
 client with its request budget, the audit trail, pg-boss's reader, what the pages read (the hub,
-or in a fleet this replica: fleet/replica.py) and the history's recorder. The Streamlit process
-(runtime.py) adds the publisher and the push route; the collector-only process (collector.py)
-runs these alone.
+or in a fleet this replica: fleet/replica.py), the history's recorder, the clients' board and
+the weekly digests' sender. The Streamlit process (runtime.py) adds the publisher and the push
+route; the collector-only process (collector.py) runs these alone.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from sync_monitor.clients.board import ClientBoard
+from sync_monitor.digest import config as digest_config
+from sync_monitor.digest.scheduler import DigestScheduler
 from sync_monitor.dotoro.budget import ACTION_ROOM, RequestBudget, reserve_for
 from sync_monitor.dotoro.client import DotoroClient
 from sync_monitor.fleet.replica import Replica
@@ -21,6 +23,8 @@ from sync_monitor.history import History, engines
 from sync_monitor.history.audit import AuditLog
 from sync_monitor.history.recorder import Recorder
 from sync_monitor.live.hub import Hub, Live
+from sync_monitor.notify.mail import mailer_for
+from sync_monitor.notify.send import Sender
 from sync_monitor.pgboss.reader import QueueReader
 
 from .settings import Settings
@@ -37,6 +41,7 @@ class Parts:
     replica: Replica | None  # in a fleet
     clients: ClientBoard  # the clients page's board (issue 24)
     stoppers: list[Callable[[], None]] = field(default_factory=list)  # in start order
+    digests: DigestScheduler | None = None  # their sender: where digests are set up (issue 24)
 
     def stop(self) -> None:
         """Stop the parts, newest first (the audit trail last: it takes their last entries)."""
@@ -53,6 +58,7 @@ def assemble(
 ) -> Parts:
     """The parts for the backend at `url`, started. `client_names`: clients' names known beside
     the settings' (the bundled local API's ad accounts)."""
+    digests = digest_config.from_settings(config)  # checked before anything starts
     stoppers: list[Callable[[], None]] = []
     client = client_for(config, url)
     audit = AuditLog(config.audit_path)
@@ -89,7 +95,18 @@ def assemble(
         lambda: recorder.history, live.snapshot, names, team_id=config.team_id
     ).start()
     stoppers.append(clients.stop)
-    return Parts(client, audit, live, recorder, replica, clients, stoppers)
+    sender: DigestScheduler | None = None
+    if digests:  # sent where the history is recorded: one sender per deployment
+        sender = DigestScheduler(
+            digests,
+            lambda: recorder.history.engine if recorder.history else None,
+            lambda: clients.get() if clients.loaded else None,  # not before it read the history
+            Sender(mailer_for(config)),
+            config.public_url,
+            recording=recording,
+        ).start()
+        stoppers.append(sender.stop)
+    return Parts(client, audit, live, recorder, replica, clients, stoppers, sender)
 
 
 def client_for(config: Settings, url: str) -> DotoroClient:

@@ -23,6 +23,7 @@ from streamlit.errors import StreamlitSecretNotFoundError
 
 from sync_monitor import cookies
 from sync_monitor.clients.board import ClientBoard
+from sync_monitor.digest import config as digest_config
 from sync_monitor.dotoro.client import DotoroClient
 from sync_monitor.history import History
 from sync_monitor.history.audit import AuditLog
@@ -114,6 +115,7 @@ def services() -> Services:
 
 def _start() -> Services:
     config = settings()
+    digest_config.from_settings(config)  # a wrong digest stops start-up before anything starts
     _log_at(config.log_level)
     url = config.api_url
     is_local = url is None

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -88,6 +89,11 @@ class Settings(BaseSettings):
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None  # a secret: never logged or shown
     smtp_from: str = "Sync Monitor <sync-monitor@localhost>"
+    # The weekly digests (issue 24): a JSON list of {name, clients, to, when}, read and checked
+    # at start by sync_monitor/digest/config.py. A secret: its webhooks' URLs hold theirs.
+    digests: SecretStr | None = None
+    # The zone of the digests' times and weeks, an IANA name ("Europe/Paris"); UTC by default.
+    digest_timezone: str = "UTC"
     # The monitor's own log on stderr, beside Streamlit's (whose level is --logger.level).
     # Credentials are never in it, at any level.
     log_level: Literal["debug", "info", "warning", "error"] = "info"
@@ -177,6 +183,16 @@ class Settings(BaseSettings):
     @classmethod
     def _lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("digest_timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        value = value.strip() or "UTC"
+        try:
+            ZoneInfo(value)
+        except (ValueError, ZoneInfoNotFoundError):
+            raise ValueError(f"{value!r} is not a time zone such as Europe/Paris or UTC") from None
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod

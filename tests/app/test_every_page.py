@@ -129,3 +129,19 @@ def test_failures_the_service_gave_no_reason_for_are_in_the_analysis_tables(
     ]
     assert list(signatures["sample"]) == ["", "Meta API error 503: Service Unavailable"]
     assert list(attempts["set_name"]) == ["Broken without a word", "Broken with a reason"]
+
+
+def test_the_weekly_digest_page_on_the_default_scene(default_scene: Monitor) -> None:
+    m = default_scene
+    m.run()
+    recorded_all_the_backends_history(m)
+    board = runtime.services().clients
+    wait_until(lambda: board.loaded and bool(board.get().clients), "the clients' board", 30)
+    m.app.switch_page("app_pages/digest.py")
+    m.run()
+    no_error_on(m)
+    assert next(h.value for h in m.app.subheader).startswith("The week of ")
+    said = "\n".join(e.value for e in m.app.markdown)
+    assert "syncs finished" in said
+    assert [e.proto.page for e in m.app.get("page_link")][:1] == ["clients"]  # per client
+    assert "What failed and why" in said  # the simulator's failures, in words
