@@ -13,6 +13,7 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sync_monitor.alerts.evaluator import Evaluator, channels_of, thresholds_of
 from sync_monitor.dotoro.budget import ACTION_ROOM, RequestBudget, reserve_for
 from sync_monitor.dotoro.client import DotoroClient
 from sync_monitor.fleet.replica import Replica
@@ -20,6 +21,8 @@ from sync_monitor.history import History, engines
 from sync_monitor.history.audit import AuditLog
 from sync_monitor.history.recorder import Recorder
 from sync_monitor.live.hub import Hub, Live
+from sync_monitor.notify.mail import mailer_for
+from sync_monitor.notify.send import Sender
 from sync_monitor.pgboss.reader import QueueReader
 
 from .settings import Settings
@@ -34,6 +37,7 @@ class Parts:
     live: Live
     recorder: Recorder
     replica: Replica | None  # in a fleet
+    alerts: Evaluator  # runs only where the recorder records: one per deployment
     stoppers: list[Callable[[], None]] = field(default_factory=list)  # in start order
 
     def stop(self) -> None:
@@ -44,6 +48,7 @@ class Parts:
 
 def assemble(config: Settings, url: str, *, is_local: bool = False) -> Parts:
     """The parts for the backend at `url`, started."""
+    alert_channels = channels_of(config)  # a bad entry stops the start, naming the setting
     stoppers: list[Callable[[], None]] = []
     client = client_for(config, url)
     audit = AuditLog(config.audit_path)
@@ -75,7 +80,20 @@ def assemble(config: Settings, url: str, *, is_local: bool = False) -> Parts:
             else None
         )
     )
-    return Parts(client, audit, live, recorder, replica, stoppers)
+    alerts = Evaluator(
+        live.snapshot,
+        lambda: recorder.history if not recorder.stopped else None,
+        lambda: None,  # the clients' board, once sync_monitor/clients/ lands
+        Sender(mailer_for(config)),
+        alert_channels,
+        public_url=config.public_url,
+        thresholds=thresholds_of(config),
+        per_hour=config.alerts_per_hour,
+        every=config.alert_seconds,
+        recording=recording,
+    ).start()
+    stoppers.append(alerts.stop)
+    return Parts(client, audit, live, recorder, replica, alerts, stoppers)
 
 
 def client_for(config: Settings, url: str) -> DotoroClient:

@@ -46,7 +46,11 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, stopping)
     signal.signal(signal.SIGINT, stopping)
-    parts = assemble(config, config.api_url)
+    try:
+        parts = assemble(config, config.api_url)
+    except SettingsError as exc:  # one checked at start (the alert channels)
+        print(f"sync-monitor-collector: {exc}", file=sys.stderr)
+        return 2
     assert parts.replica is not None
     log.info("collector %s standing for the lease against %s", parts.replica.name, config.api_url)
     try:
