@@ -1,0 +1,98 @@
+"""Builders for the alerts' tests: live snapshots with running and queued syncs, and clients'
+boards as the clients page's core gives them (only what the rule reads)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sync_monitor.dotoro.models import Features, JobState, Platform, Progress
+from sync_monitor.live.snapshot import (
+    ActiveView,
+    Backend,
+    BackendKind,
+    Finished,
+    PendingView,
+    Snapshot,
+)
+
+HOSTILE = "<b>Acme</b> & <@U123> *bold* [x](http://evil)"
+
+
+def running(n: int, now: datetime, elapsed_s: float, name: str | None = None) -> ActiveView:
+    return ActiveView(
+        key=f"job-{n}",
+        job_id=f"job-{n}",
+        set_id=f"set-{n}",
+        name=name or f"Acme {n}",
+        platform=Platform.META,
+        progress=Progress(),
+        started_at=now - timedelta(seconds=elapsed_s),
+        elapsed_s=elapsed_s,
+        rate_per_min=None,
+        eta_s=None,
+        stalled=False,
+        stream=None,
+    )
+
+
+def queued(n: int, now: datetime, waiting_s: float, name: str | None = None) -> PendingView:
+    return PendingView(
+        key=f"set-q{n}",
+        job_id=None,
+        set_id=f"set-q{n}",
+        name=name or f"Queued {n}",
+        platform=Platform.GOOGLE,
+        created_at=now - timedelta(seconds=waiting_s),
+        position=n,
+        waiting_s=waiting_s,
+        wait_low_s=None,
+        wait_high_s=None,
+    )
+
+
+def finished(at: datetime) -> Finished:
+    return Finished(at, Platform.META, JobState.COMPLETED, 60.0)
+
+
+def snapshot(
+    now: datetime,
+    active: tuple[ActiveView, ...] = (),
+    pending: tuple[PendingView, ...] = (),
+    done: tuple[Finished, ...] = (),
+    *,
+    kind: BackendKind = BackendKind.LIVE,
+    attempt: int = 0,
+) -> Snapshot:
+    return Snapshot(
+        taken_at=now,
+        version=1,
+        backend=Backend(kind, attempt=attempt),
+        features=Features(),
+        polled_at=now,
+        active=active,
+        pending=pending,
+        finished=done,
+        loaded=True,
+    )
+
+
+@dataclass(frozen=True)
+class LateSet:
+    name: str
+    words: str
+    platform: Platform = Platform.REDDIT
+
+
+@dataclass(frozen=True)
+class Client:
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Board:
+    pairs: tuple[tuple[Client, LateSet], ...] = ()
+
+    def late(self) -> list[tuple[Client, LateSet]]:
+        return list(self.pairs)
