@@ -73,7 +73,8 @@ class Evaluator:
         self._clock = clock
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.evaluated = 0  # rounds run to the end by this process (the tests wait on it)
+        self.evaluated = 0  # rounds run to the end by this process
+        self.idle = 0  # rounds skipped: this process does not collect
 
     def start(self) -> Evaluator:
         self._thread = threading.Thread(target=self._run, name="alert-evaluator", daemon=True)
@@ -88,6 +89,7 @@ class Evaluator:
     def _run(self) -> None:
         while not self._stop.wait(self._every):
             if not self._recording():
+                self.idle += 1
                 continue
             try:
                 self.evaluate()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sync_monitor.dotoro.models import Features, JobState, Platform, Progress
+from sync_monitor.history import Attempt, Outcome
 from sync_monitor.live.snapshot import (
     ActiveView,
     Backend,
@@ -96,3 +97,31 @@ class Board:
 
     def late(self) -> list[tuple[Client, LateSet]]:
         return list(self.pairs)
+
+
+def attempt(
+    now: datetime,
+    key: str,
+    set_n: int,
+    state: Outcome,
+    began_h: float,
+    *,
+    platform: Platform = Platform.REDDIT,
+    error: str | None = None,
+) -> Attempt:
+    """A finished attempt of set `set_n` that began `began_h` hours before `now` and ran a
+    minute."""
+    began = now - timedelta(hours=began_h)
+    return Attempt(
+        key=key,
+        set_id=f"set-{set_n:04d}",
+        set_name=f"Set {set_n}",
+        platform=platform,
+        state=state,
+        at=began,
+        job_id=key,
+        queued_at=began,
+        started_at=began,
+        finished_at=began + timedelta(minutes=1),
+        error=error,
+    )
