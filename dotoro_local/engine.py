@@ -75,6 +75,10 @@ class Engine:
         self.store.commit()
 
     # -- commands ---------------------------------------------------------------------------
+    def _account(self, name: str, platform: str) -> str:
+        workload.new_id(self.rng)  # drawn as it always was, so that a seed gives the same run
+        return workload.ad_account(self.team_id, name, platform)
+
     def create_set(
         self,
         name: str,
@@ -90,7 +94,7 @@ class Engine:
             team_id=team_id or self.team_id,
             name=name,
             platform=platform,
-            ad_account_id=workload.new_id(self.rng) if ad_account else None,
+            ad_account_id=self._account(name, platform) if ad_account else None,
             status="draft",
             behaviour=behaviour,
             created_at=now,

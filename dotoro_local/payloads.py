@@ -103,8 +103,9 @@ def _times(job: Job, body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def job_as_sync_job(job: Job, set_name: str) -> dict[str, Any]:
-    """The SyncJob the design meant: the job's own id, live progress, error and times."""
+def job_as_sync_job(job: Job, set_name: str, ad_account_id: str | None = None) -> dict[str, Any]:
+    """The SyncJob the design meant: the job's own id, live progress, error and times; and
+    (ext) whose it is, the job data's team and ad account (§3.3)."""
     body: dict[str, Any] = {
         "id": job.id,
         "campaignSetId": job.set_id,
@@ -113,13 +114,15 @@ def job_as_sync_job(job: Job, set_name: str) -> dict[str, Any]:
         "state": job.state,
         "progress": job_counts(job),
         "createdAt": iso(job.created_on),
+        "teamId": job.team_id,
+        "adAccountId": ad_account_id,
     }
     if job.error and job.state == "failed":
         body["error"] = job.error
     return _times(job, body)
 
 
-def job_detail(job: Job) -> dict[str, Any]:
+def job_detail(job: Job, ad_account_id: str | None = None) -> dict[str, Any]:
     """GET /api/v1/jobs/{id} (§3.3)."""
     output: dict[str, Any] = {}
     if job.state == "completed":
@@ -138,7 +141,7 @@ def job_detail(job: Job) -> dict[str, Any]:
         "data": {
             "campaignSetId": job.set_id,
             "teamId": job.team_id,
-            "adAccountId": None,
+            "adAccountId": ad_account_id,
             "fundingInstrumentId": None,
             "platform": job.platform,
         },

@@ -53,13 +53,13 @@ async def sync_status(request: Request) -> Response:
                 "failed": sets(("failed", "conflict"), since),
             }
         )
-    names = {cs.id: cs.name for cs in store.sets()}
+    known = {cs.id: cs for cs in store.sets()}
 
     def jobs(rows: list[Job]) -> list[dict[str, Any]]:
         # Shuffled by id: the service promises no order, so the monitor must sort (§3.4).
         ordered = sorted(rows, key=lambda j: j.id)
         return [
-            payloads.job_as_sync_job(j, names.get(j.set_id, ""))
+            payloads.job_as_sync_job(j, *_set_facts(known, j.set_id))
             for j in ordered
             if visible(j.team_id)
         ]
@@ -141,7 +141,8 @@ async def get_job(request: Request) -> Response:
         denied = other_user or not request.app.state.visible(job.team_id)
     if denied:
         return errors.job_access_denied()
-    return JSONResponse(payloads.job_detail(job))
+    cs = engine.store.get_set(job.set_id)
+    return JSONResponse(payloads.job_detail(job, cs.ad_account_id if cs else None))
 
 
 async def history(request: Request) -> Response:
@@ -167,7 +168,7 @@ async def history(request: Request) -> Response:
     if not 1 <= limit <= 500:
         return errors.error(400, "limit: must be between 1 and 500", "VALIDATION_ERROR")
     engine = _engine(request)
-    names = {cs.id: cs.name for cs in engine.store.sets()}
+    known = {cs.id: cs for cs in engine.store.sets()}
     rows = engine.store.history(
         since=since, until=until, states=states, platforms=platforms, after=after, limit=limit + 1
     )
@@ -175,12 +176,18 @@ async def history(request: Request) -> Response:
     page, more = rows[:limit], len(rows) > limit
     return JSONResponse(
         {
-            "jobs": [payloads.job_as_sync_job(j, names.get(j.set_id, "")) for j in page],
+            "jobs": [payloads.job_as_sync_job(j, *_set_facts(known, j.set_id)) for j in page],
             "nextCursor": encode_cursor(page[-1].created_on, page[-1].id)
             if more and page
             else None,
         }
     )
+
+
+def _set_facts(known: dict[str, CampaignSet], set_id: str) -> tuple[str, str | None]:
+    """A job's set's name and ad account, as its SyncJob carries them."""
+    cs = known.get(set_id)
+    return (cs.name, cs.ad_account_id) if cs else ("", None)
 
 
 def api_routes(contract: Contract) -> list[Route]:

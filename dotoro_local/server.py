@@ -13,6 +13,7 @@ from typing import TypeVar
 import uvicorn
 from starlette.applications import Starlette
 
+from . import workload
 from .app import create_app
 from .config import ServerConfig
 from .engine import Engine
@@ -125,6 +126,18 @@ class LocalApiServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def ad_account_names(self) -> dict[str, str]:
+        """Each ad account's name as Dotoro's own database holds it (its API does not say): the
+        brand its simulated sets are for. The monitor started with this API names its clients
+        with it, as an operator would with SYNC_MONITOR_CLIENT_NAMES."""
+        return self.call(
+            lambda engine: {
+                cs.ad_account_id: workload.brand(cs.name)
+                for cs in engine.store.sets()
+                if cs.ad_account_id
+            }
+        )
 
     def call(self, fn: Callable[[Engine], T], timeout: float = 10.0) -> T:
         app = self.app

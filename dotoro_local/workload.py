@@ -14,7 +14,9 @@ from typing import Any
 from .platforms import CAMPAIGN_FAILURES, CAMPAIGN_SECONDS, JOB_FAILURES, PLATFORMS, FailureMode
 
 __all__ = [
+    "ad_account",
     "arrival_gap",
+    "brand",
     "campaign_count",
     "campaign_failure",
     "campaign_seconds",
@@ -75,18 +77,32 @@ def catalogue(rng: random.Random, team_id: str, size: int = 36) -> list[dict[str
         roll = rng.random()
         if roll < 0.06:
             behaviour["expired_credentials"] = True  # always fails until reconnected
+        new_id(rng)  # drawn as before (the set's own account), so a seed gives the same workload
         sets.append(
             {
                 "id": new_id(rng),
                 "team_id": team_id,
                 "name": name,
                 "platform": platform,
-                # One set in twenty has no ad account: the service answers 400 to a sync.
-                "ad_account_id": None if roll > 0.95 else new_id(rng),
+                # One set in twenty has no ad account: the service answers 400 to a sync. A
+                # brand has one ad account per platform, its sets share it (a client's).
+                "ad_account_id": None if roll > 0.95 else ad_account(team_id, name, platform),
                 "behaviour": behaviour,
             }
         )
     return sets
+
+
+def brand(set_name: str) -> str:
+    """The brand a simulated set is for: its name up to the dash ("Acme Outdoor")."""
+    return set_name.split(" – ", 1)[0]
+
+
+def ad_account(team_id: str, set_name: str, platform: str) -> str:
+    """The brand's ad account on `platform`: one id per team, brand and platform."""
+    return str(
+        uuid.uuid5(uuid.NAMESPACE_URL, f"dotoro-local:{team_id}:{brand(set_name)}:{platform}")
+    )
 
 
 def campaign_seconds(rng: random.Random, platform: str, speed: float) -> float:

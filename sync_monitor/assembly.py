@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from sync_monitor.alerts.evaluator import Evaluator, channels_of, thresholds_of
+from sync_monitor.clients.board import ClientBoard
 from sync_monitor.dotoro.budget import ACTION_ROOM, RequestBudget, reserve_for
 from sync_monitor.dotoro.client import DotoroClient
 from sync_monitor.fleet.replica import Replica
@@ -37,6 +38,7 @@ class Parts:
     live: Live
     recorder: Recorder
     replica: Replica | None  # in a fleet
+    clients: ClientBoard  # the clients page's board (issue 24)
     alerts: Evaluator  # runs only where the recorder records: one per deployment
     stoppers: list[Callable[[], None]] = field(default_factory=list)  # in start order
 
@@ -46,8 +48,15 @@ class Parts:
             self.stoppers.pop()()
 
 
-def assemble(config: Settings, url: str, *, is_local: bool = False) -> Parts:
-    """The parts for the backend at `url`, started."""
+def assemble(
+    config: Settings,
+    url: str,
+    *,
+    is_local: bool = False,
+    client_names: Mapping[str, str] | None = None,
+) -> Parts:
+    """The parts for the backend at `url`, started. `client_names`: clients' names known beside
+    the settings' (the bundled local API's ad accounts)."""
     alert_channels = channels_of(config)  # a bad entry stops the start, naming the setting
     stoppers: list[Callable[[], None]] = []
     client = client_for(config, url)
@@ -80,10 +89,15 @@ def assemble(config: Settings, url: str, *, is_local: bool = False) -> Parts:
             else None
         )
     )
+    names = {**(client_names or {}), **config.client_names}  # the settings win
+    clients = ClientBoard(
+        lambda: recorder.history, live.snapshot, names, team_id=config.team_id
+    ).start()
+    stoppers.append(clients.stop)
     alerts = Evaluator(
         live.snapshot,
         lambda: recorder.history if not recorder.stopped else None,
-        lambda: None,  # the clients' board, once sync_monitor/clients/ lands
+        lambda: clients.get() if clients.loaded else None,  # unread: it cannot tell
         Sender(mailer_for(config)),
         alert_channels,
         public_url=config.public_url,
@@ -93,7 +107,7 @@ def assemble(config: Settings, url: str, *, is_local: bool = False) -> Parts:
         recording=recording,
     ).start()
     stoppers.append(alerts.stop)
-    return Parts(client, audit, live, recorder, replica, alerts, stoppers)
+    return Parts(client, audit, live, recorder, replica, clients, alerts, stoppers)
 
 
 def client_for(config: Settings, url: str) -> DotoroClient:

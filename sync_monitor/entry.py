@@ -45,6 +45,7 @@ def main(icon: Path) -> None:
     pages = [
         live,
         st.Page("app_pages/analysis.py", title="Failure analysis", url_path=ANALYSIS),
+        st.Page("app_pages/clients.py", title="Clients", url_path="clients"),
         st.Page("app_pages/alerts.py", title="Alerts", url_path="alerts"),
         st.Page(partial(st.switch_page, live), title="Live", url_path="live", visibility="hidden"),
     ]

@@ -22,6 +22,7 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from sync_monitor import cookies
+from sync_monitor.clients.board import ClientBoard
 from sync_monitor.dotoro.client import DotoroClient
 from sync_monitor.history import History
 from sync_monitor.history.audit import AuditLog
@@ -57,6 +58,7 @@ class Services:
     signins: SignIns  # whose sign-in still holds (used only with sign-in)
     batches: Batches  # group retries: one at a time, outliving the page that started one
     group_states: GroupStates  # what the history says of each cause failing now (a minute)
+    clients: ClientBoard  # each client's sets and their state (issue 24)
 
     def history(self) -> History | None:
         """The history, once the recorder has opened it (None while it cannot)."""
@@ -115,14 +117,16 @@ def _start() -> Services:
     _log_at(config.log_level)
     url = config.api_url
     is_local = url is None
+    names: dict[str, str] = {}
     if url is None:
         from dotoro_local import LocalApiServer, ServerConfig
 
         server = LocalApiServer(ServerConfig(db_path=LOCAL_DB)).start()
         _stoppers.append(server.stop)
         url = server.url
+        names = server.ad_account_names()
         log.info("started the bundled local API at %s", url)
-    parts = assemble(config, url, is_local=is_local)
+    parts = assemble(config, url, is_local=is_local, client_names=names)
     _stoppers.append(parts.stop)
     live, client, audit, recorder = parts.live, parts.client, parts.audit, parts.recorder
     batches = Batches(live.actions, live.snapshot, audit, live.wall)
@@ -165,6 +169,7 @@ def _start() -> Services:
         signins,
         batches,
         states,
+        parts.clients,
     )
 
 

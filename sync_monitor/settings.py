@@ -4,6 +4,7 @@ setting."""
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Mapping
@@ -72,6 +73,10 @@ class Settings(BaseSettings):
     replica_name: str | None = None
     # The collector's lease: a collector that dies is replaced within this many seconds.
     lease_seconds: float = Field(default=15.0, ge=3, le=300)
+    # Clients' names (issue 24), by Dotoro ad account or team id, as a JSON object
+    # {"<ad account id>": "Acme Outdoor", …}: the API names neither. Several accounts may share
+    # a name (one brand on several platforms): they are one client.
+    client_names: dict[str, str] = Field(default_factory=dict)
     # The monitor's address as its viewers reach it (https://sync.example.com): the links in
     # alerts and digests start with it (issue 24). Unset: http://localhost:8501.
     public_url: str = "http://localhost:8501"
@@ -148,6 +153,22 @@ class Settings(BaseSettings):
                     f"{value} needs SYNC_MONITOR_API_URL: the replicas share one Dotoro API "
                     "(the bundled local one is for a single process)"
                 )
+        return value
+
+    @field_validator("client_names", mode="before")
+    @classmethod
+    def _names(cls, value: object) -> object:
+        if isinstance(value, str):
+            if not value.strip():
+                return {}
+            try:
+                value = json.loads(value)
+            except ValueError:
+                raise ValueError(
+                    'must be a JSON object: {"<ad account id>": "Client name"}'
+                ) from None
+        if isinstance(value, dict):
+            value = {str(k).strip(): str(v).strip() for k, v in value.items() if str(v).strip()}
         return value
 
     @field_validator("public_url")

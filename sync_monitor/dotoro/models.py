@@ -100,6 +100,10 @@ def _error_text(value: object) -> object:
     return value if isinstance(value, str) and value else None
 
 
+def _text_or_none(value: object) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
 def _or_empty(kind: type) -> BeforeValidator:
     return BeforeValidator(lambda value: kind() if value is None else value)
 
@@ -167,6 +171,11 @@ class SyncJob(_Model):
     queue_rank: int | None = None
     start_after: OptionalDatetime = None
     error_stack: str | None = None
+    # Whose set it is (issue 24's clients): the job data's team and ad account (§3.3). The API's
+    # lists do not carry them (the bundled API's plan contract does, an extension); pg-boss's
+    # table does.
+    team_id: Annotated[str | None, BeforeValidator(_text_or_none)] = None
+    ad_account_id: Annotated[str | None, BeforeValidator(_text_or_none)] = None
 
     @property
     def job_id(self) -> str | None:

@@ -10,16 +10,17 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from sync_monitor.dotoro.client import DotoroClient
 from sync_monitor.dotoro.errors import ApiError
-from sync_monitor.live.snapshot import Snapshot, Snapshots
+from sync_monitor.live.snapshot import Owner, Snapshot, Snapshots
 from sync_monitor.pgboss.reader import QueueReader, QueueUnavailable
 
+from . import client_queries
 from .attempt import Attempt, from_listing, from_queue
 from .engines import NOT_ANSWERING
 from .observe import Observer
@@ -64,6 +65,7 @@ class Recorder:
         self.polled_at: datetime | None = None  # the poll whose snapshot was last recorded
         self._observer: Observer | None = None
         self._pending: dict[str, Attempt] = {}
+        self._owned: dict[str, Owner] = {}  # whose each set is, as written
         self._backfilled = False
         # What the start's read of pg-boss's table found: ended jobs, and the oldest's creation.
         self.queue_reach: tuple[int, datetime | None] | None = None
@@ -145,7 +147,27 @@ class Recorder:
         elif snap.features.history and not self._backfilled:
             self._backfill(snap)
         self._flush()
+        self._own(snap.owners)
         self.polled_at = snap.polled_at
+
+    def _own(self, owners: Iterable[Owner]) -> None:
+        """Keep whose each set is (issue 24's clients) once its row is written, and again only
+        when that changes."""
+        changed = {
+            o.set_id: o
+            for o in owners
+            if (o.team_id or o.ad_account_id) and self._owned.get(o.set_id) != o
+        }.values()
+        if not changed or self.history is None:
+            return
+        try:
+            kept = client_queries.own(self.history.engine, changed)
+        except SQLAlchemyError as exc:
+            self._failed(exc)
+            return
+        for owner in changed:
+            if owner.set_id in kept:
+                self._owned[owner.set_id] = owner
 
     def _backfill(self, snap: Snapshot) -> None:
         if self._client is None or self._clock() < self._backfill_after:
@@ -164,6 +186,7 @@ class Recorder:
                     if attempt is not None:
                         self._pending.setdefault(attempt.key, attempt)
                 self._flush()
+                self._own(Owner(j.campaign_set_id, j.team_id, j.ad_account_id) for j in page.jobs)
                 # A page refused later (the request budget is spent: background work waits its
                 # turn) resumes after this one: starting over would spend the budget on pages
                 # already read, and a long history would never be read to its end.
@@ -199,6 +222,7 @@ class Recorder:
                     found += 1
                     oldest = job.created_on if oldest is None else min(oldest, job.created_on)
                 self._flush()
+                self._own(Owner(j.set_id, j.team_id, j.ad_account_id) for j in jobs)
                 if self._stop.is_set():
                     return
         except QueueUnavailable as exc:

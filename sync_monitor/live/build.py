@@ -15,7 +15,7 @@ from sync_monitor.dotoro.models import JobState, Platform, StatusSummary, SyncJo
 from .estimates import DurationStats, estimate_queue, eta_seconds, infer_workers, rate_per_minute
 from .jobstate import StreamKind, is_stalled, shown_progress
 from .records import Known
-from .snapshot import ActiveView, FailedView, Finished, PendingView, Snapshot
+from .snapshot import ActiveView, FailedView, Finished, Owner, PendingView, Snapshot
 
 WAITED_GRACE = timedelta(seconds=10)  # waiting this long through polls: no worker is free
 
@@ -223,4 +223,16 @@ def build(known: Known, at: Moment) -> Snapshot:
         streams_live=sum(1 for a in active if a.stream and a.stream.kind is StreamKind.LIVE),
         streams_waiting=sum(1 for a in active if a.stream and a.stream.kind is StreamKind.WAITING),
         frozen_at=frozen_at,
+        owners=_owners(status),
     )
+
+
+def _owners(status: StatusSummary) -> tuple[Owner, ...]:
+    """Whose each listed set is, where the backend said (pg-boss's job data; the bundled API's
+    plan contract): the history keeps it for the clients page."""
+    found = {
+        j.campaign_set_id: Owner(j.campaign_set_id, j.team_id, j.ad_account_id)
+        for j in (*status.active, *status.pending, *status.failed)
+        if j.team_id or j.ad_account_id
+    }
+    return tuple(found[k] for k in sorted(found))

@@ -123,6 +123,15 @@ class Finished:
 
 
 @dataclass(frozen=True)
+class Owner:
+    """Whose a campaign set is, as the job data says (dotoro-api.md §3.3): issue 24's clients."""
+
+    set_id: str
+    team_id: str | None
+    ad_account_id: str | None
+
+
+@dataclass(frozen=True)
 class Collector:
     """In a fleet (issue 22): the replica that collects, as this one last heard from it."""
 
@@ -156,6 +165,7 @@ class Snapshot:
     # figures' own times (running for, waiting for) stop at; None while the figures are live.
     frozen_at: datetime | None = None
     collector: Collector | None = None  # None: this process collects (no fleet)
+    owners: tuple[Owner, ...] = ()  # where the backend says whose a set is
 
     @property
     def silent(self) -> bool:

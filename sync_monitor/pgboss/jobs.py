@@ -33,6 +33,8 @@ class QueueJob:
     completed_on: datetime | None
     error: str | None  # a failed job's message
     stack: str | None  # ... and its stack, shown only on demand
+    team_id: str | None = None  # the job data's (its set's client, issue 24)
+    ad_account_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,8 @@ def _row(
         queue_rank=rank,
         start_after=job.start_after,
         error_stack=job.stack,
+        team_id=job.team_id,
+        ad_account_id=job.ad_account_id,
     )
 
 

@@ -33,7 +33,8 @@ LONGEST_LIFE = timedelta(days=2)
 
 _COLUMNS = """
     id::text, data->>'campaignSetId', data->>'platform', state::text, priority, retry_count,
-    retry_limit, start_after, created_on, started_on, completed_on, output, expire_seconds
+    retry_limit, start_after, created_on, started_on, completed_on, output, expire_seconds,
+    data->>'teamId', data->>'adAccountId'
 """
 # One statement per poll. Most polls: the waiting jobs through the fetch index, and the jobs
 # the monitor already follows (waiting or running at the last poll) through the primary key
@@ -118,6 +119,8 @@ def _job(row: Any) -> QueueJob:
         completed_on=row[10],
         error=message,
         stack=stack,
+        team_id=row[13] or None,
+        ad_account_id=row[14] or None,
     )
 
 

@@ -18,6 +18,7 @@ from sync_monitor.alerts import store
 from sync_monitor.alerts.conditions import Thresholds
 from sync_monitor.alerts.evaluator import Evaluator
 from sync_monitor.alerts.lifecycle import Notice
+from sync_monitor.clients.status import Board
 from sync_monitor.history import History, Outcome, deliveries
 from sync_monitor.live.snapshot import Snapshot
 from sync_monitor.notify import channels
@@ -25,10 +26,8 @@ from sync_monitor.notify.mail import Mailer
 from sync_monitor.notify.send import Sender
 from tests.support.alerts import (
     HOSTILE,
-    Board,
-    Client,
-    LateSet,
     attempt,
+    board,
     finished,
     queued,
     running,
@@ -56,7 +55,10 @@ class Scene:
     history: History
     now: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
     live: Snapshot | None = None
-    board: Board | None = field(default_factory=Board)
+    board: Board | None = None  # set in __post_init__: an empty board (no client late)
+
+    def __post_init__(self) -> None:
+        self.board = board(self.now)
 
     def snapshot(self) -> Snapshot:
         return self.live or snapshot(self.now)
@@ -156,12 +158,12 @@ def wait_mends(scene: Scene) -> None:
 
 
 def late_breaks(scene: Scene) -> None:
-    late = LateSet(HOSTILE, "Late: last synced 3 h ago, usually every hour")
-    scene.board = Board(((Client("acme co", HOSTILE), late),))
+    late = ("acme co", HOSTILE, HOSTILE, "Late: last synced 3 h ago, usually every hour")
+    scene.board = board(scene.now, late)
 
 
 def late_mends(scene: Scene) -> None:
-    scene.board = Board()
+    scene.board = board(scene.now)
 
 
 RULES: dict[str, tuple[Callable[[Scene], None], Callable[[Scene], None], str]] = {

@@ -1,11 +1,11 @@
 """Builders for the alerts' tests: live snapshots with running and queued syncs, and clients'
-boards as the clients page's core gives them (only what the rule reads)."""
+boards, finished attempts for the history."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sync_monitor.clients.status import Board, Client, SetState, SetStatus
 from sync_monitor.dotoro.models import Features, JobState, Platform, Progress
 from sync_monitor.history import Attempt, Outcome
 from sync_monitor.live.snapshot import (
@@ -78,25 +78,16 @@ def snapshot(
     )
 
 
-@dataclass(frozen=True)
-class LateSet:
-    name: str
-    words: str
-    platform: Platform = Platform.REDDIT
-
-
-@dataclass(frozen=True)
-class Client:
-    key: str
-    name: str
-
-
-@dataclass(frozen=True)
-class Board:
-    pairs: tuple[tuple[Client, LateSet], ...] = ()
-
-    def late(self) -> list[tuple[Client, LateSet]]:
-        return list(self.pairs)
+def board(now: datetime, *late: tuple[str, str, str, str]) -> Board:
+    """A clients' board whose sets (client key, client name, set name, words) are late, each
+    client's with one set up to date beside them."""
+    by_client: dict[str, tuple[str, list[SetStatus]]] = {}
+    for n, (key, client, name, words) in enumerate(late):
+        status = SetStatus(f"late-{n}", name, Platform.REDDIT, SetState.LATE, words)
+        by_client.setdefault(key, (client, []))[1].append(status)
+    fine = SetStatus("fine", "Fine", Platform.META, SetState.UP_TO_DATE, "Up to date")
+    clients = tuple(Client(key, name, (*sets, fine)) for key, (name, sets) in by_client.items())
+    return Board(now, clients)
 
 
 def attempt(

@@ -27,9 +27,7 @@ from sync_monitor.live.snapshot import BackendKind
 from sync_monitor.settings import SettingsError, load_settings
 from tests.support.alerts import (
     HOSTILE,
-    Board,
-    Client,
-    LateSet,
+    board,
     finished,
     queued,
     running,
@@ -151,15 +149,13 @@ def test_a_set_failing_k_times_in_a_row_fires_with_its_last_error_and_links_to_t
 
 
 def test_a_client_late_is_one_alert_per_client_with_a_link_to_its_page() -> None:
-    acme, beta = Client("acme co", "Acme"), Client("beta", "Beta")
-    board = Board(
-        (
-            (acme, LateSet("Q4", "Late: last synced 3 h ago, usually every hour")),
-            (acme, LateSet("Brand", "Late: last synced 5 h ago, usually every 2 hours")),
-            (beta, LateSet("Launch", "Late: last synced 2 d ago, usually every day")),
-        )
+    late = board(
+        NOW,
+        ("acme co", "Acme", "Q4", "Late: last synced 3 h ago, usually every hour"),
+        ("acme co", "Acme", "Brand", "Late: last synced 5 h ago, usually every 2 hours"),
+        ("beta", "Beta", "Launch", "Late: last synced 2 d ago, usually every day"),
     )
-    verdict = client_late(board, URL)
+    verdict = client_late(late, URL)
     assert verdict is not None
     first, second = verdict.conditions
     assert first.key == "client-late:acme co"
@@ -167,6 +163,7 @@ def test_a_client_late_is_one_alert_per_client_with_a_link_to_its_page() -> None
     assert "“Q4”: Late: last synced 3 h ago, usually every hour" in first.detail
     assert first.link == f"{URL}/clients?client=acme+co"
     assert second.title == "Beta: a set late"
+    assert client_late(board(NOW), URL) == Verdict(Rule.CLIENT_LATE)  # none late: all clear
     assert client_late(None, URL) is None  # no board yet: cannot tell
 
 

@@ -1,0 +1,170 @@
+"""The clients' board from what the history says of each set and what runs now (pure).
+
+A client is a name: the settings' (SYNC_MONITOR_CLIENT_NAMES, by ad account or team), so that
+an operator can put one brand's accounts on several platforms under one client. An ad account
+without a name is a client of its own ("Unnamed client 2"); sets whose owner nobody said (the
+service as deployed lists no job data) are the team's, named by the team's entry, else "All
+campaign sets" (or "Other campaign sets" beside named clients). No UUID is shown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sync_monitor.dotoro.models import Platform
+from sync_monitor.history.sets import SetFacts
+from sync_monitor.live.snapshot import Snapshot
+
+from .status import LATE_AFTER, MIN_SUCCESSES, Board, Client, SetState, SetStatus, cause, say
+
+ORDER = (
+    SetState.FAILING,
+    SetState.LATE,
+    SetState.SYNCING,
+    SetState.WAITING,
+    SetState.NEVER,
+    SetState.UP_TO_DATE,
+)
+
+
+@dataclass(frozen=True)
+class _Set:
+    set_id: str
+    name: str
+    platform: Platform
+    account: str | None  # its ad account, when known
+    team: str | None  # its team, when known
+    facts: SetFacts | None
+
+
+def build(
+    facts: Iterable[SetFacts],
+    snap: Snapshot | None,
+    names: Mapping[str, str],
+    now: datetime,
+    team_id: str | None = None,
+) -> Board:
+    """The board as of `now`: every set the history or the live state knows, by client."""
+    known: dict[str, _Set] = {}
+    for f in facts:
+        platform = Platform.coerce(f.platform)
+        known[f.set_id] = _Set(f.set_id, f.name, platform, f.ad_account_id, f.team_id, f)
+    if snap is not None:
+        seen = [(v.set_id, v.name, v.platform) for v in snap.active]
+        seen += [(v.set_id, v.name, v.platform) for v in snap.pending]
+        seen += [(v.set_id, v.name, v.platform) for v in snap.failed]
+        for set_id, name, platform in seen:
+            if set_id not in known:
+                known[set_id] = _Set(set_id, name, platform, None, None, None)
+            elif not known[set_id].name:
+                known[set_id] = replace(known[set_id], name=name)
+        for o in snap.owners:
+            old = known.get(o.set_id)
+            if old is not None and old.account is None and old.team is None:
+                known[o.set_id] = replace(old, account=o.ad_account_id, team=o.team_id)
+    groups: dict[str, list[SetStatus]] = {}
+    unnamed: dict[str, str] = {}
+    named = any(s.account in names or s.team in names for s in known.values())
+    for s in known.values():
+        name = _client_name(s, names, unnamed, team_id, named)
+        groups.setdefault(name, []).append(status_of(s, snap, now))
+    clients = []
+    keys: set[str] = set()
+    for name, sets in groups.items():
+        sets.sort(key=lambda x: (ORDER.index(x.state), x.name.lower()))
+        clients.append(Client(_key(name, keys), name, tuple(sets)))
+    clients.sort(key=lambda c: (-c.trouble, c.name.lower()))
+    return Board(now, tuple(clients))
+
+
+def _client_name(
+    s: _Set,
+    names: Mapping[str, str],
+    unnamed: dict[str, str],
+    team_id: str | None,
+    named: bool,
+) -> str:
+    """Its ad account's name, else an unnamed account's number, else its team's name (the
+    set's own team, else the monitor's), else the sets nobody named."""
+    if s.account is not None:
+        if s.account in names:
+            return names[s.account]
+        if s.account not in unnamed:
+            unnamed[s.account] = f"Unnamed client {len(unnamed) + 1}"
+        return unnamed[s.account]
+    team = s.team or team_id
+    if team is not None and team in names:
+        return names[team]
+    return "Other campaign sets" if named or unnamed else "All campaign sets"
+
+
+def _key(name: str, taken: set[str]) -> str:
+    """The client's key in its link: its name in lower case, words joined by dashes."""
+    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "client"
+    key, n = base, 1
+    while key in taken:
+        n += 1
+        key = f"{base}-{n}"
+    taken.add(key)
+    return key
+
+
+def status_of(s: _Set, snap: Snapshot | None, now: datetime) -> SetStatus:
+    """One set's state: the live state first (syncing, waiting, failing now), then its history."""
+    f = s.facts
+    last = f.last_success if f else None
+    usual = _usual(f)
+    base = SetStatus(s.set_id, s.name, s.platform, SetState.UP_TO_DATE, "", last, usual)
+    found = _live(base, s, snap) or _from_history(base, f, now)
+    return replace(found, words=say(found, now))
+
+
+def _usual(f: SetFacts | None) -> float | None:
+    if f is None or f.successes < MIN_SUCCESSES or not f.first_success:
+        return None
+    if f.last_success_began is None:
+        return None
+    span = (f.last_success_began - f.first_success).total_seconds()
+    return span / (f.successes - 1) if span > 0 else None
+
+
+def _live(base: SetStatus, s: _Set, snap: Snapshot | None) -> SetStatus | None:
+    if snap is None:
+        return None
+    for a in snap.active:
+        if a.set_id == s.set_id:
+            return replace(base, state=SetState.SYNCING, progress=a.progress.fraction)
+    for p in snap.pending:
+        if p.set_id == s.set_id:
+            return replace(base, state=SetState.WAITING, position=p.position)
+    for failed in snap.failed:
+        if failed.set_id == s.set_id:
+            latest = base.last_success
+            if latest is None or failed.failed_at is None or failed.failed_at > latest:
+                since = s.facts.failing_since if s.facts else None
+                return replace(
+                    base,
+                    state=SetState.FAILING,
+                    failing_since=since or failed.failed_at,
+                    cause=cause(failed.error, s.platform),
+                )
+    return None
+
+
+def _from_history(base: SetStatus, f: SetFacts | None, now: datetime) -> SetStatus:
+    if f is not None and f.last_state == "failed":
+        return replace(
+            base,
+            state=SetState.FAILING,
+            failing_since=f.failing_since,
+            cause=cause(f.last_error, base.platform),
+        )
+    if base.last_success is None:
+        return replace(base, state=SetState.NEVER)
+    usual = base.usual_s
+    if usual is not None and (now - base.last_success).total_seconds() > LATE_AFTER * usual:
+        return replace(base, state=SetState.LATE)
+    return base

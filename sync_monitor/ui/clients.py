@@ -1,0 +1,86 @@
+"""The Clients page's views: a search as you type, each client's sets in plain words, and a
+link that opens only that client. Names come from Dotoro (untrusted): escaped, never markup."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+import streamlit as st
+
+from sync_monitor.clients.build import ORDER
+from sync_monitor.clients.status import Board, Client, SetState, SetStatus, say
+from sync_monitor.live.snapshot import Snapshot
+from sync_monitor.text import clock, escape_markdown, plain, relative
+from sync_monitor.words import status as status_words
+
+PARAM = "client"  # /clients?client=<key>
+OPEN_UP_TO = 3  # clients shown open when the search leaves this many or fewer
+ICONS = {
+    SetState.FAILING: ":red[:material/error:]",
+    SetState.LATE: ":orange[:material/schedule:]",
+    SetState.SYNCING: ":blue[:material/sync:]",
+    SetState.WAITING: ":blue[:material/hourglass_top:]",
+    SetState.NEVER: ":gray[:material/radio_button_unchecked:]",
+    SetState.UP_TO_DATE: ":green[:material/check_circle:]",
+}
+
+
+def matches(client: Client, words: str) -> bool:
+    """Does the search (every word, any case) find this client by its name or a set's?"""
+    wanted = plain(words).lower().split()
+    text = " ".join([client.name, *(s.name for s in client.sets)]).lower()
+    return all(w in text for w in wanted)
+
+
+def summary(client: Client) -> str:
+    """'1 failing · 2 late · 5 up to date' (states with sets only, in the board's order)."""
+    parts = []
+    for state in ORDER:
+        n = client.count(state)
+        if n:
+            parts.append(f"{n} {state.value}")
+    return " · ".join(parts) or "no campaign sets"
+
+
+def freshness(snap: Snapshot, board: Board, loaded: bool, tz: tzinfo) -> None:
+    """Say what the states stand on: live, or stale since when; the history read or not."""
+    if status_words.is_stale(snap):
+        since = snap.frozen_at or snap.backend.since
+        st.warning(
+            f"Live updates stopped {relative(since, board.at)} ({clock(since, tz)}): what is "
+            "syncing now may have changed. The rest comes from the recorded history.",
+            icon=":material/cloud_off:",
+        )
+    if not loaded:
+        st.info(
+            "Reading the sync history: the last syncs and usual intervals appear in a moment.",
+            icon=":material/hourglass_top:",
+        )
+
+
+def client_link(client: Client) -> str:
+    return f"?{PARAM}={client.key}"
+
+
+def draw_set(status: SetStatus, now: datetime, tz: tzinfo) -> None:
+    words = escape_markdown(say(status, now, tz), 300)
+    st.markdown(
+        f"{ICONS[status.state]} **{escape_markdown(status.name, 120) or '(unnamed)'}** "
+        f"· {status.platform.label}  \n{words}"
+    )
+
+
+def draw_client(client: Client, now: datetime, tz: tzinfo, *, expanded: bool) -> None:
+    label = f"{plain(client.name)} — {summary(client)}"
+    with st.expander(escape_markdown(label, 200), expanded=expanded):
+        st.markdown(f"[Link to this client]({client_link(client)})")
+        for status in client.sets:
+            draw_set(status, now, tz)
+
+
+def one_client(client: Client, now: datetime, tz: tzinfo) -> None:
+    st.subheader(escape_markdown(client.name, 120))
+    st.caption(escape_markdown(summary(client)))
+    for status in client.sets:
+        draw_set(status, now, tz)
+    st.markdown("[All clients](?)")
