@@ -70,42 +70,30 @@ def plan(
     nothing), and those whose words changed. New alerts take the hour's room first (a new
     problem matters more than news that one is over)."""
     room = max(0, cap - sent_last_hour)
+
+    def notice() -> Notice:
+        """A message sent while the hour has room for it, held back once it has none."""
+        nonlocal room
+        if room == 0:
+            return Notice.HELD
+        room -= 1
+        return Notice.SENT
+
     by_key = {a.key: a for a in firing}
     judged = {v.rule for v in verdicts}
     holding: dict[str, Condition] = {c.key: c for v in verdicts for c in v.conditions}
     started, changed = [], []
-    for key, condition in holding.items():
+    for key, c in holding.items():
         alert = by_key.get(key)
         if alert is None:
-            fired = Notice.SENT if room > 0 else Notice.HELD
-            room -= fired is Notice.SENT
-            started.append(
-                Alert(
-                    key,
-                    condition.rule,
-                    condition.title,
-                    condition.detail,
-                    condition.link,
-                    now,
-                    fired,
-                )
-            )
-        elif (alert.title, alert.detail, alert.link) != (
-            condition.title,
-            condition.detail,
-            condition.link,
-        ):
-            changed.append(
-                replace(alert, title=condition.title, detail=condition.detail, link=condition.link)
-            )
+            started.append(Alert(key, c.rule, c.title, c.detail, c.link, now, notice()))
+        elif (alert.title, alert.detail, alert.link) != (c.title, c.detail, c.link):
+            changed.append(replace(alert, title=c.title, detail=c.detail, link=c.link))
     ended = []
     for alert in firing:
         if alert.rule not in judged or alert.key in holding:
             continue
-        if alert.fired is not Notice.SENT:
-            resolved = Notice.NONE
-        else:
-            resolved = Notice.SENT if room > 0 else Notice.HELD
-            room -= resolved is Notice.SENT
+        # An alert whose start was held ends without a word: nobody heard of it.
+        resolved = notice() if alert.fired is Notice.SENT else Notice.NONE
         ended.append(replace(alert, ended_at=now, resolved=resolved))
     return Plan(tuple(started), tuple(changed), tuple(ended))

@@ -5,22 +5,14 @@ secret URLs; the backend's words as plain text."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from sync_monitor import runtime
-from sync_monitor.alerts import store
-from sync_monitor.alerts.conditions import Rule
-from sync_monitor.alerts.lifecycle import Alert, Notice, Plan
-from sync_monitor.alerts.message import KIND, delivery_key
-from sync_monitor.history import History, deliveries
-from tests.support.alerts import HOSTILE
+from tests.support.alerts import HOSTILE, SECRET, plant
 from tests.support.apptest import Monitor
 
 Factory = Callable[..., Monitor]
-SECRET = "T000/B000/tok-do-not-show"
 
 
 @pytest.fixture
@@ -39,44 +31,6 @@ def alerted(monitor_factory: Factory, monkeypatch: pytest.MonkeyPatch) -> Monito
     m.app.switch_page("app_pages/alerts.py")
     m.run()
     return m
-
-
-def plant(history: History) -> None:
-    now = datetime.now(UTC)
-    link = "https://sync.example.com/analysis?window=7d&set=s-1"
-    streak = Alert(
-        "fails-in-a-row:s-1",
-        Rule.FAILS_IN_A_ROW,
-        f"{HOSTILE} failed 3 times in a row",
-        f"“{HOSTILE}” (Meta) failed its last 3 syncs.",
-        link,
-        now - timedelta(minutes=20),
-        Notice.SENT,
-    )
-    held = Alert(
-        "long-wait",
-        Rule.LONG_WAIT,
-        "A sync has waited 40 min to start",
-        "…",
-        "https://x/",
-        now - timedelta(minutes=10),
-        Notice.HELD,
-    )
-    over = Alert(
-        "nothing-finished",
-        Rule.NOTHING_FINISHED,
-        "Nothing finished for 45 min",
-        "…",
-        "https://sync.example.com/",
-        now - timedelta(hours=2),
-        Notice.SENT,
-    )
-    store.save(history.engine, Plan(started=(streak, held, over)))
-    ended = replace(over, ended_at=now - timedelta(hours=1), resolved=Notice.SENT)
-    store.save(history.engine, Plan(ended=(ended,)))
-    key = delivery_key(streak, False)
-    deliveries.claim(history.engine, KIND, key, "Slack webhook 1", now)
-    deliveries.done(history.engine, KIND, key, "Slack webhook 1", "Slack webhook 1 answered 500")
 
 
 def test_firing_alerts_come_first_then_the_resolved_ones(alerted: Monitor) -> None:

@@ -3,11 +3,16 @@ boards, finished attempts for the history."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
+from sync_monitor.alerts import store
+from sync_monitor.alerts.conditions import Rule
+from sync_monitor.alerts.lifecycle import Alert, Notice, Plan
+from sync_monitor.alerts.message import KIND, delivery_key
 from sync_monitor.clients.status import Board, Client, SetState, SetStatus
 from sync_monitor.dotoro.models import Features, JobState, Platform, Progress
-from sync_monitor.history import Attempt, Outcome
+from sync_monitor.history import Attempt, History, Outcome, deliveries
 from sync_monitor.live.snapshot import (
     ActiveView,
     Backend,
@@ -18,6 +23,7 @@ from sync_monitor.live.snapshot import (
 )
 
 HOSTILE = "<b>Acme</b> & <@U123> *bold* [x](http://evil)"
+SECRET = "T000/B000/tok-do-not-show"  # a webhook URL's secret part: never on a page
 
 
 def running(n: int, now: datetime, elapsed_s: float, name: str | None = None) -> ActiveView:
@@ -116,3 +122,43 @@ def attempt(
         finished_at=began + timedelta(minutes=1),
         error=error,
     )
+
+
+def plant(history: History) -> None:
+    """Alerts as the evaluator writes them: two firing (one whose start was held back), one
+    ended, and a delivery that failed."""
+    now = datetime.now(UTC)
+    link = "https://sync.example.com/analysis?window=7d&set=s-1"
+    streak = Alert(
+        "fails-in-a-row:s-1",
+        Rule.FAILS_IN_A_ROW,
+        f"{HOSTILE} failed 3 times in a row",
+        f"“{HOSTILE}” (Meta) failed its last 3 syncs.",
+        link,
+        now - timedelta(minutes=20),
+        Notice.SENT,
+    )
+    held = Alert(
+        "long-wait",
+        Rule.LONG_WAIT,
+        "A sync has waited 40 min to start",
+        "…",
+        "https://x/",
+        now - timedelta(minutes=10),
+        Notice.HELD,
+    )
+    over = Alert(
+        "nothing-finished",
+        Rule.NOTHING_FINISHED,
+        "Nothing finished for 45 min",
+        "…",
+        "https://sync.example.com/",
+        now - timedelta(hours=2),
+        Notice.SENT,
+    )
+    store.save(history.engine, Plan(started=(streak, held, over)))
+    ended = replace(over, ended_at=now - timedelta(hours=1), resolved=Notice.SENT)
+    store.save(history.engine, Plan(ended=(ended,)))
+    key = delivery_key(streak, False)
+    deliveries.claim(history.engine, KIND, key, "Slack webhook 1", now)
+    deliveries.done(history.engine, KIND, key, "Slack webhook 1", "Slack webhook 1 answered 500")
