@@ -72,3 +72,16 @@ def test_deliveries_say_which_channel_and_why_one_failed_never_its_url(alerted: 
     everything = alerted.texts() + str(rows)
     assert "Alerts go to Slack webhook 1" in everything
     assert SECRET not in everything
+
+
+def test_alert_channels_that_are_not_stop_the_start_with_the_settings_name(
+    monitor_factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SYNC_MONITOR_ALERT_CHANNELS", f"slack=https://hooks.test/{SECRET} teams=x")
+    m = monitor_factory(workers=0)
+    m.run()
+    [error] = [e.value for e in m.app.error]
+    assert error.startswith(
+        "The monitor is misconfigured: SYNC\\_MONITOR\\_ALERT\\_CHANNELS\\: entry 2 is not"
+    )
+    assert SECRET not in error
