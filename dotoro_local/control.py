@@ -85,7 +85,7 @@ async def create_set(request: Request) -> Response:
         behaviour,
         ad_account=bool(body.get("ad_account", True)),
     )
-    result: dict[str, Any] = {"setId": cs.id, "teamId": cs.team_id}
+    result: dict[str, Any] = {"setId": cs.id, "teamId": cs.team_id, "adAccountId": cs.ad_account_id}
     if body.get("failed_error") is not None:
         result["jobId"] = engine.add_failed_job(cs, str(body["failed_error"])).id
     elif body.get("queue"):

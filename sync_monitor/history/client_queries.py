@@ -71,8 +71,8 @@ def set_facts(engine: Engine, now: datetime) -> list[SetFacts]:
     with engine.connect() as connection:
         base = {r.set_id: r for r in connection.execute(select(per_set))}
         last = {r.set_id: r for r in connection.execute(latest)}
-        ok_at = dict(connection.execute(ok_rows).tuples().all())
-        since_failing = dict(connection.execute(failing).tuples().all())
+        ok_at = {k: v for k, v in connection.execute(ok_rows)}
+        since_failing = {k: v for k, v in connection.execute(failing)}
         owners = {
             r.set_id: r
             for r in connection.execute(
