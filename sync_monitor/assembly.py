@@ -13,6 +13,7 @@ import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from sync_monitor.alerts.evaluator import Evaluator, channels_of, thresholds_of
 from sync_monitor.clients.board import ClientBoard
 from sync_monitor.digest import config as digest_config
 from sync_monitor.digest.scheduler import DigestScheduler
@@ -40,6 +41,7 @@ class Parts:
     recorder: Recorder
     replica: Replica | None  # in a fleet
     clients: ClientBoard  # the clients page's board (issue 24)
+    alerts: Evaluator  # runs only where the recorder records: one per deployment
     stoppers: list[Callable[[], None]] = field(default_factory=list)  # in start order
     digests: DigestScheduler | None = None  # their sender: where digests are set up (issue 24)
 
@@ -59,6 +61,7 @@ def assemble(
     """The parts for the backend at `url`, started. `client_names`: clients' names known beside
     the settings' (the bundled local API's ad accounts)."""
     digests = digest_config.from_settings(config)  # checked before anything starts
+    alert_channels = channels_of(config)  # a bad entry stops the start, naming the setting
     stoppers: list[Callable[[], None]] = []
     client = client_for(config, url)
     audit = AuditLog(config.audit_path)
@@ -95,6 +98,19 @@ def assemble(
         lambda: recorder.history, live.snapshot, names, team_id=config.team_id
     ).start()
     stoppers.append(clients.stop)
+    alerts = Evaluator(
+        live.snapshot,
+        lambda: recorder.history if not recorder.stopped else None,
+        lambda: clients.get() if clients.loaded else None,  # unread: it cannot tell
+        Sender(mailer_for(config)),
+        alert_channels,
+        public_url=config.public_url,
+        thresholds=thresholds_of(config),
+        per_hour=config.alerts_per_hour,
+        every=config.alert_seconds,
+        recording=recording,
+    ).start()
+    stoppers.append(alerts.stop)
     sender: DigestScheduler | None = None
     if digests:  # sent where the history is recorded: one sender per deployment
         sender = DigestScheduler(
@@ -106,7 +122,7 @@ def assemble(
             recording=recording,
         ).start()
         stoppers.append(sender.stop)
-    return Parts(client, audit, live, recorder, replica, clients, stoppers, sender)
+    return Parts(client, audit, live, recorder, replica, clients, alerts, stoppers, sender)
 
 
 def client_for(config: Settings, url: str) -> DotoroClient:

@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, stopping)
     try:
         parts = assemble(config, config.api_url)
-    except SettingsError as exc:  # a setting read as the parts start (the digests)
+    except SettingsError as exc:  # one checked as the parts start (digests, alert channels)
         print(f"sync-monitor-collector: {exc}", file=sys.stderr)
         return 2
     assert parts.replica is not None

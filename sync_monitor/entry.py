@@ -47,6 +47,7 @@ def main(icon: Path) -> None:
         st.Page("app_pages/analysis.py", title="Failure analysis", url_path=ANALYSIS),
         st.Page("app_pages/clients.py", title="Clients", url_path="clients"),
         st.Page("app_pages/digest.py", title="Weekly digest", url_path="digest"),
+        st.Page("app_pages/alerts.py", title="Alerts", url_path="alerts"),
         st.Page(partial(st.switch_page, live), title="Live", url_path="live", visibility="hidden"),
     ]
     # A top bar with the pages (config.toml turns the sidebar's off).

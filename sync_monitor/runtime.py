@@ -22,6 +22,7 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from sync_monitor import cookies
+from sync_monitor.alerts.evaluator import channels_of
 from sync_monitor.clients.board import ClientBoard
 from sync_monitor.digest import config as digest_config
 from sync_monitor.dotoro.client import DotoroClient
@@ -115,7 +116,9 @@ def services() -> Services:
 
 def _start() -> Services:
     config = settings()
-    digest_config.from_settings(config)  # a wrong digest stops start-up before anything starts
+    # A wrong digest or alert channel stops start-up before anything starts (the bundled API).
+    digest_config.from_settings(config)
+    channels_of(config)
     _log_at(config.log_level)
     url = config.api_url
     is_local = url is None

@@ -94,6 +94,17 @@ class Settings(BaseSettings):
     digests: SecretStr | None = None
     # The zone of the digests' times and weeks, an IANA name ("Europe/Paris"); UTC by default.
     digest_timezone: str = "UTC"
+    # Alerts (issue 24): where they go, as notify/channels.py reads them (slack=URL
+    # webhook=URL email=ADDRESS; checked at start, by assembly.py); unset: the Alerts page only.
+    # A secret: webhook URLs hold their tokens.
+    alert_channels: SecretStr | None = None
+    alert_nothing_finished_minutes: float = Field(default=30.0, gt=0)
+    alert_wait_minutes: float = Field(default=30.0, gt=0)
+    alert_fails_in_a_row: int = Field(default=3, ge=1)
+    # Finished attempts in the hour before a platform's failure rate can fire.
+    alert_min_finished: int = Field(default=10, ge=1)
+    alerts_per_hour: int = Field(default=10, ge=1)  # messages, across every rule
+    alert_seconds: float = Field(default=30.0, ge=1, le=3600)  # how often the rules are run
     # The monitor's own log on stderr, beside Streamlit's (whose level is --logger.level).
     # Credentials are never in it, at any level.
     log_level: Literal["debug", "info", "warning", "error"] = "info"

@@ -113,3 +113,27 @@ deliveries = Table(
     UniqueConstraint("kind", "key", "channel", name="uq_deliveries_once"),
     Index("ix_deliveries_at", "at_ms"),
 )
+
+# The alerts (issue 24): one row per firing, from its start to its end. `open_key` is the
+# condition's key while it fires and NULL once it ended: unique, so two evaluators (a failover's
+# old and new collector) cannot open the same alert twice. `fired` and `resolved` say what came
+# of its two messages: sent (handed to the channels), held (over the hourly cap), none (nothing
+# to say: the start was held, so nobody heard of it).
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("key", String(300), nullable=False),  # e.g. failure-rate:reddit
+    Column("open_key", String(300), unique=True),
+    Column("rule", String(40), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("link", Text, nullable=False),
+    Column("started_ms", BigInteger, nullable=False),
+    Column("ended_ms", BigInteger),
+    Column("fired", String(10), nullable=False),  # sent | held
+    Column("resolved", String(10)),  # sent | held | none; NULL while it fires
+    Column("updated_ms", BigInteger, nullable=False),
+    Index("ix_alerts_started", "started_ms"),
+    Index("ix_alerts_ended", "ended_ms"),
+)

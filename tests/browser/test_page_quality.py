@@ -6,15 +6,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
 from playwright.sync_api import Page, Request, expect
 
-from tests.support.browser import Live
+from tests.support.browser import Live, serious
 from tests.support.waiting import ms
 
 pytestmark = pytest.mark.browser
@@ -54,16 +52,6 @@ def busy_page(m: Live) -> None:
     m.api.create_set(name="Nimbus Coffee – Brand UK", platform="reddit", failed_error=OUTAGE)
     m.api.create_set(name="Old token", platform="meta", failed_error=EXPIRED)
     m.api.create_set(name="Linked error", platform="google", failed_error=WITH_URL)
-
-
-def serious(page: Page) -> list[str]:
-    """axe-core's serious and critical violations on `page` (axe.min.js ships in the wheel)."""
-    results: dict[str, Any] = Axe().run(page).response
-    return [
-        f"{v['id']} ({v['impact']}): {[n['html'][:160] for n in v['nodes']]}"
-        for v in results["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 QUEUE_TABLE = ".sm-queue .sm-table"  # the rest of the queue, drawn by the live component

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
 from playwright.sync_api import Locator, Page, expect
 
 from tests.support.local_api import Api
@@ -116,3 +117,13 @@ class Live:
     def retries_sent(self) -> dict[str, int]:
         stats: dict[str, int] = self.api.get("/_local/stats").json()
         return {k: v for k, v in stats.items() if re.fullmatch(r"POST /api/v1/sync/.+/retry", k)}
+
+
+def serious(page: Page) -> list[str]:
+    """axe-core's serious and critical violations on `page` (axe.min.js ships in the wheel)."""
+    results: dict[str, Any] = Axe().run(page).response
+    return [
+        f"{v['id']} ({v['impact']}): {[n['html'][:160] for n in v['nodes']]}"
+        for v in results["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]

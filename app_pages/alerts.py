@@ -1,0 +1,53 @@
+"""Alerts: those firing now, those that ended, and what was sent where (issue 24).
+
+Read from the history database, where the evaluator (one per deployment, where the collector
+runs) keeps them: every replica shows the same."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import streamlit as st
+
+from sync_monitor import runtime
+from sync_monitor.alerts import store
+from sync_monitor.alerts.evaluator import channels_of
+from sync_monitor.alerts.lifecycle import Notice
+from sync_monitor.history import deliveries
+from sync_monitor.history.engines import NOT_ANSWERING
+from sync_monitor.history.store import describe
+from sync_monitor.text import escape_markdown
+from sync_monitor.ui import alerts, problems, viewer
+
+services = runtime.services()
+config = services.settings
+st.title("Alerts")
+services.recorder.wait_tried(10)  # only ever waits just after the process started
+history = services.history()
+if history is None and services.recorder.fault:  # not the database's doing
+    problems.logged(services.recorder.fault)
+    st.stop()
+if history is None:
+    problem = services.recorder.problem or "it is still being opened"
+    st.error(
+        f"The history database, which keeps the alerts, cannot be reached: "
+        f"{escape_markdown(problem, 300)}. This page comes back by itself.",
+        icon=":material/database:",
+    )
+    st.stop()
+now = datetime.now(UTC)
+try:
+    found = store.recent(history.engine)
+    sent = deliveries.recent(history.engine, "alert", limit=50)
+    held = store.count_since(history.engine, now - timedelta(hours=24), Notice.HELD)
+except NOT_ANSWERING as exc:
+    st.error(
+        f"The history database did not answer: {escape_markdown(describe(exc), 300)}. Reload "
+        "this page in a moment.",
+        icon=":material/database:",
+    )
+    st.stop()
+tz = viewer.zone()
+alerts.channels(channels_of(config), config.alerts_per_hour, held)
+alerts.alerts(found, tz, now)
+alerts.deliveries(sent, found, tz)
