@@ -13,6 +13,9 @@ platforms' own error texts, 30 days of history for the charts), serves the real 
     docs/screenshot-analysis.png 1400 px wide, light: the failure analysis of the last 7 of the
                                  30 seeded days against the 7 before (`--analysis-only` writes
                                  just this one)
+    docs/screenshot-clients.png  375 px wide: the Clients page searched for one brand, its sets
+                                 in words, named as `make run` names them (`--clients-only`
+                                 writes just this one)
 
 Streamlit scrolls inside its own container, so a full-page shot alone would cut the page: each
 shot first grows the viewport to the height of the page's content.
@@ -20,6 +23,7 @@ shot first grows the viewport to the height of the page's content.
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 import time
@@ -229,6 +233,7 @@ def main() -> None:
             finally:
                 browser.close()
     head_shot(chromium, app_env)
+    clients_only(chromium)
 
 
 def analysis_shot(browser: Browser, url: str) -> None:
@@ -263,6 +268,42 @@ def analysis_only(chromium: str) -> None:
                 browser.close()
 
 
+def clients_shot(browser: Browser, url: str) -> None:
+    """The Clients page on a phone, searched for one brand: its sets and their states."""
+    context = browser.new_context(
+        viewport={"width": 375, "height": 2000}, color_scheme="light", is_mobile=True
+    )
+    page = context.new_page()
+    page.goto(f"{url}/clients")
+    expect(page.get_by_test_id("stExpander").first).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Reading the sync history")).to_have_count(0, timeout=60_000)
+    page.get_by_placeholder("Client or campaign name").press_sequentially("nimbus", delay=40)
+    expect(page.get_by_test_id("stExpander")).to_have_count(1, timeout=30_000)
+    expect(page.get_by_role("button", name="Open this client alone")).to_be_visible()
+    page.mouse.move(0, 0)
+    fit_to_content(page, 375)
+    page.wait_for_selector("[data-test-script-state='notRunning']", state="attached")
+    path = OUT / "screenshot-clients.png"
+    page.screenshot(path=str(path), full_page=True, animations="disabled")
+    print(f"wrote {path.relative_to(ROOT)} (375×{page.viewport_size['height']})")  # type: ignore[index]
+    context.close()
+
+
+def clients_only(chromium: str) -> None:
+    """The busy scene with 30 seeded days, its ad accounts named as `make run` names them."""
+    config = quiet_config(contract=Contract.PLAN, workers=WORKERS, seed_history=True)
+    with running(config) as api:
+        build_scene(api)
+        names = json.dumps(api.server.ad_account_names())
+        env = {"SYNC_MONITOR_CLIENT_NAMES": names, "SYNC_MONITOR_STALL_SECONDS": "3600"}
+        with streamlit_app(api.url, **env) as (url, _), sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            try:
+                clients_shot(browser, url)
+            finally:
+                browser.close()
+
+
 def head_shot(chromium: str, app_env: dict[str, str]) -> None:
     """The same scene against the service as deployed (no job ids, no progress, no times)."""
     config = quiet_config(contract=Contract.HEAD, workers=WORKERS, seed_history=False)
@@ -281,12 +322,14 @@ def head_shot(chromium: str, app_env: dict[str, str]) -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] in (["--head-only"], ["--analysis-only"]):
+    if sys.argv[1:] in (["--head-only"], ["--analysis-only"], ["--clients-only"]):
         found = chromium_path()
         if found is None:
             sys.exit("Chromium not found: apt-get install chromium (or set CHROMIUM).")
         if sys.argv[1] == "--head-only":
             head_shot(found, {"SYNC_MONITOR_STALL_SECONDS": "3600"})
+        elif sys.argv[1] == "--clients-only":
+            clients_only(found)
         else:
             analysis_only(found)
     else:
