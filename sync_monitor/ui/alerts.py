@@ -41,15 +41,18 @@ def channels(found: Sequence[Channel], per_hour: int, held: int) -> None:
         )
 
 
-def _alert(alert: Alert, tz: tzinfo, now: datetime) -> None:
+UNSENT = {**NOTICES, Notice.SENT: "listed here only (no channel is set up)"}
+
+
+def _alert(alert: Alert, tz: tzinfo, now: datetime, notices: dict[Notice, str]) -> None:
     with st.container(border=True):
         st.markdown(f"**{escape_markdown(alert.title)}**")
-        started = f"Since {clock(alert.started_at, tz)}, {NOTICES[alert.fired]}"
+        started = f"Since {clock(alert.started_at, tz)}, {notices[alert.fired]}"
         if alert.ended_at is not None and alert.resolved is not None:
             lasted = duration((alert.ended_at - alert.started_at).total_seconds())
             started = (
                 f"From {clock(alert.started_at, tz)} to {clock(alert.ended_at, tz)} ({lasted}); "
-                f"start: {NOTICES[alert.fired]}; end: {NOTICES[alert.resolved]}"
+                f"start: {notices[alert.fired]}; end: {notices[alert.resolved]}"
             )
         else:
             started += f" ({duration((now - alert.started_at).total_seconds())} ago)"
@@ -59,19 +62,22 @@ def _alert(alert: Alert, tz: tzinfo, now: datetime) -> None:
         st.markdown(f"[Open the page filtered to it]({alert.link})")
 
 
-def alerts(found: Sequence[Alert], tz: tzinfo, now: datetime) -> None:
+def alerts(found: Sequence[Alert], tz: tzinfo, now: datetime, *, channels: bool = True) -> None:
+    """The alerts firing first, then those that ended; `channels` False: none is set up, so
+    nothing went anywhere (the page says so rather than "message sent")."""
+    notices = NOTICES if channels else UNSENT
     firing = [a for a in found if a.firing]
     over = [a for a in found if not a.firing]
     st.subheader(f"Firing now ({len(firing)})")
     if not firing:
         st.success("Nothing is firing.", icon=":material/check_circle:")
     for alert in firing:
-        _alert(alert, tz, now)
+        _alert(alert, tz, now, notices)
     st.subheader("Resolved")
     if not over:
         st.caption("No alert has ended yet.")
     for alert in over:
-        _alert(alert, tz, now)
+        _alert(alert, tz, now, notices)
 
 
 def deliveries(found: Sequence[Delivery], known: Sequence[Alert], tz: tzinfo) -> None:

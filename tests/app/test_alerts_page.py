@@ -85,3 +85,21 @@ def test_alert_channels_that_are_not_stop_the_start_with_the_settings_name(
         "The monitor is misconfigured: SYNC\\_MONITOR\\_ALERT\\_CHANNELS\\: entry 2 is not"
     )
     assert SECRET not in error
+
+
+def test_without_a_channel_an_alert_is_said_to_be_listed_here_only(
+    monitor_factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SYNC_MONITOR_ALERT_SECONDS", "3600")
+    m = monitor_factory(workers=0)
+    m.run()
+    runtime.services().recorder.wait_tried(10)
+    history = runtime.services().history()
+    assert history is not None
+    plant(history)
+    m.app.switch_page("app_pages/alerts.py")
+    m.run()
+    texts = m.texts()
+    assert "No alert channels are set up (SYNC_MONITOR_ALERT_CHANNELS)" in texts
+    assert "listed here only (no channel is set up)" in texts
+    assert "message sent" not in texts
