@@ -16,7 +16,7 @@ from datetime import datetime
 
 from sync_monitor.dotoro.models import Platform
 from sync_monitor.history.sets import SetFacts
-from sync_monitor.live.snapshot import Snapshot
+from sync_monitor.live.snapshot import ActiveView, FailedView, PendingView, Snapshot
 
 from .status import LATE_AFTER, MIN_SUCCESSES, Board, Client, SetState, SetStatus, cause, say
 
@@ -66,6 +66,7 @@ def build(
             if old is not None and old.account is None and old.team is None:
                 known[o.set_id] = replace(old, account=o.ad_account_id, team=o.team_id)
     groups: dict[str, list[SetStatus]] = {}
+    live = _Now.of(snap)
     # Numbered in the accounts' order, so that a client keeps its number (and its link) from
     # one board to the next.
     accounts = sorted({s.account for s in known.values() if s.account and s.account not in names})
@@ -73,7 +74,7 @@ def build(
     named = any(s.account in names or s.team in names for s in known.values())
     for s in known.values():
         name = _client_name(s, names, unnamed, team_id, named)
-        groups.setdefault(name, []).append(status_of(s, snap, now))
+        groups.setdefault(name, []).append(status_of(s, live, now))
     clients = []
     keys: set[str] = set()
     for name, sets in groups.items():
@@ -111,13 +112,32 @@ def _key(name: str, taken: set[str]) -> str:
     return key
 
 
-def status_of(s: _Set, snap: Snapshot | None, now: datetime) -> SetStatus:
+@dataclass(frozen=True)
+class _Now:
+    """What runs now, by set (the first listed of each): looked up once per set."""
+
+    active: Mapping[str, ActiveView]
+    pending: Mapping[str, PendingView]
+    failed: Mapping[str, FailedView]
+
+    @classmethod
+    def of(cls, snap: Snapshot | None) -> _Now:
+        if snap is None:
+            return cls({}, {}, {})
+        return cls(
+            {v.set_id: v for v in reversed(snap.active)},
+            {v.set_id: v for v in reversed(snap.pending)},
+            {v.set_id: v for v in reversed(snap.failed)},
+        )
+
+
+def status_of(s: _Set, live: _Now, now: datetime) -> SetStatus:
     """One set's state: the live state first (syncing, waiting, failing now), then its history."""
     f = s.facts
     last = f.last_success if f else None
     usual = _usual(f)
     base = SetStatus(s.set_id, s.name, s.platform, SetState.UP_TO_DATE, "", last, usual)
-    found = _live(base, s, snap) or _from_history(base, f, now)
+    found = _live(base, s, live) or _from_history(base, f, now)
     return replace(found, words=say(found, now))
 
 
@@ -130,26 +150,24 @@ def _usual(f: SetFacts | None) -> float | None:
     return span / (f.successes - 1) if span > 0 else None
 
 
-def _live(base: SetStatus, s: _Set, snap: Snapshot | None) -> SetStatus | None:
-    if snap is None:
-        return None
-    for a in snap.active:
-        if a.set_id == s.set_id:
-            return replace(base, state=SetState.SYNCING, progress=a.progress.fraction)
-    for p in snap.pending:
-        if p.set_id == s.set_id:
-            return replace(base, state=SetState.WAITING, position=p.position)
-    for failed in snap.failed:
-        if failed.set_id == s.set_id:
-            latest = base.last_success
-            if latest is None or failed.failed_at is None or failed.failed_at > latest:
-                since = s.facts.failing_since if s.facts else None
-                return replace(
-                    base,
-                    state=SetState.FAILING,
-                    failing_since=since or failed.failed_at,
-                    cause=cause(failed.error, s.platform),
-                )
+def _live(base: SetStatus, s: _Set, live: _Now) -> SetStatus | None:
+    running = live.active.get(s.set_id)
+    if running is not None:
+        return replace(base, state=SetState.SYNCING, progress=running.progress.fraction)
+    waiting = live.pending.get(s.set_id)
+    if waiting is not None:
+        return replace(base, state=SetState.WAITING, position=waiting.position)
+    failed = live.failed.get(s.set_id)
+    if failed is not None:
+        latest = base.last_success
+        if latest is None or failed.failed_at is None or failed.failed_at > latest:
+            since = s.facts.failing_since if s.facts else None
+            return replace(
+                base,
+                state=SetState.FAILING,
+                failing_since=since or failed.failed_at,
+                cause=cause(failed.error, s.platform),
+            )
     return None
 
 

@@ -13,7 +13,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from sync_monitor.digest import queries
 from sync_monitor.digest.config import Digest, When
+from sync_monitor.digest.schedule import period
 from sync_monitor.digest.scheduler import DigestScheduler
 from sync_monitor.dotoro.models import Platform
 from sync_monitor.history import Attempt, History, Outcome, deliveries
@@ -275,3 +277,18 @@ def test_two_senders_at_once_send_each_channel_once(
     assert sum(sent) == 2  # each channel by one of them
     assert len(receiver.received("/slack")) == 1
     assert len(receiver.received("/json")) == 1
+
+
+def test_a_digest_of_many_sets_reads_the_weeks_hours_and_finds_what_a_few_sets_lookups_do(
+    history: History,
+) -> None:
+    """Past 500 sets (a digest of every client), the week is read from its hours, not set by
+    set: the same figures for the sets asked, nothing of the others."""
+    week = period(SLOT, UTC)
+    few = queries.week(history.engine, [TENT, BOOTS], week)
+    many_ids = [TENT, BOOTS, *(f"absent-{n}" for n in range(queries.CHUNK + 10))]
+    many = queries.week(history.engine, many_ids, week)
+    assert sorted(few[0], key=repr) == sorted(many[0], key=repr)
+    assert sorted(few[1], key=repr) == sorted(many[1], key=repr)
+    assert {f.set_id for f in many[0]} == {TENT, BOOTS}  # Globex's set was not asked for
+    assert sum(f.failed for f in many[0]) == 2  # the failure the week before is not in it
