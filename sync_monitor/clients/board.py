@@ -1,19 +1,19 @@
 """The clients' board, for every viewer: one thread per process reads what the history says of
-each set (every 30 s; every 5 s until it is first read), and `get()` joins it with what runs
-now: rebuilt when the history was read again, when what runs changed (at most every 5 s: it
-changes every second, and a deployment may have 20,000 sets), and at least every 30 s (the
-"12 min ago"s)."""
+each set (every 30 s the sets written since its last read, every 10 min all of them; every 5 s
+until it is first read), and `get()` joins it with what runs now: rebuilt when the history was
+read again, when what runs changed (at most every 5 s: it changes every second, and a
+deployment may have 20,000 sets), and at least every 30 s (the "12 min ago"s)."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 
 from sync_monitor.history import History
-from sync_monitor.history.client_queries import set_facts
+from sync_monitor.history.client_queries import changed_since, set_facts
 from sync_monitor.history.engines import NOT_ANSWERING
 from sync_monitor.history.sets import SetFacts
 from sync_monitor.history.store import describe
@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 EVERY_S = 30.0
 SOON_S = 5.0
 FRESH_S = 30.0  # a board older than this is rebuilt even when nothing changed (its "ago"s)
+FULL_EVERY_S = 600.0  # every set read again (in between, those written since the last read)
+MARGIN = timedelta(seconds=60)  # a write stamped by a collector's clock a little behind ours
 AT_MOST_S = 5.0  # what runs now changes every second: the board follows it at most this often
 
 
@@ -42,7 +44,9 @@ class ClientBoard:
         self._history, self._snapshot = history, snapshot
         self._names, self._team = dict(names), team_id
         self.every, self._clock = every, clock
-        self._facts: Sequence[SetFacts] | None = None  # None: the history not read yet
+        self._facts: dict[str, SetFacts] | None = None  # None: the history not read yet
+        self._read_at = datetime.min.replace(tzinfo=UTC)  # when the last read began
+        self._full_at = 0.0  # (monotonic) when every set was last read
         self._read = 0  # how many times the facts were read
         self._built: tuple[tuple[int, int], float, Board] | None = None
         self._lock = threading.Lock()
@@ -74,7 +78,8 @@ class ClientBoard:
                 same = read == self._read and (version == snap.version or age < AT_MOST_S)
                 if same and age < FRESH_S:
                     return board
-            board = build(self._facts or (), snap, self._names, self._clock(), self._team)
+            facts = (self._facts or {}).values()
+            board = build(facts, snap, self._names, self._clock(), self._team)
             self._built = (stamp, time.monotonic(), board)
             return board
 
@@ -88,16 +93,29 @@ class ClientBoard:
             self._stop.wait(self.every if read else min(self.every, SOON_S))
 
     def refresh(self) -> bool:
-        """Read the sets' facts again; False when the history could not be read."""
+        """Read the sets' facts again; False when the history could not be read. A full read
+        at first and every `FULL_EVERY_S` (the 30 days the usual interval is learned from move
+        on for every set); else only the sets written since the last read (and a margin for
+        a collector's clock, in a fleet)."""
         history = self._history()
         if history is None:
             return False
+        now = self._clock()
+        full = self._facts is None or time.monotonic() - self._full_at > FULL_EVERY_S
         try:
-            facts = set_facts(history.engine, self._clock())
+            if full:
+                facts = {f.set_id: f for f in set_facts(history.engine, now)}
+            else:
+                changed = changed_since(history.engine, self._read_at - MARGIN)
+                facts = dict(self._facts or {})
+                facts.update((f.set_id, f) for f in set_facts(history.engine, now, sorted(changed)))
         except NOT_ANSWERING as exc:
             log.warning("the history did not answer for the clients: %s", describe(exc))
             return False
         with self._lock:
             self._facts = facts
+            self._read_at = now
             self._read += 1
+            if full:
+                self._full_at = time.monotonic()
         return True

@@ -5,10 +5,10 @@ index, whatever the number of attempts."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, and_, case, func, select, update
+from sqlalchemy import Engine, and_, case, func, select, true, update
 
 from sync_monitor.live.snapshot import Owner
 
@@ -22,8 +22,39 @@ def _at(ms: int | None) -> datetime | None:
     return None if ms is None else datetime.fromtimestamp(ms / 1000, UTC)
 
 
-def set_facts(engine: Engine, now: datetime) -> list[SetFacts]:
-    """Every set the history knows, with its facts as of `now`."""
+CHUNK = 500  # set ids per statement (SQLite caps bound parameters)
+
+
+def changed_since(engine: Engine, since: datetime) -> set[str]:
+    """The sets whose attempts or owner were written at or after `since` (the index's range)."""
+    ms = int(since.timestamp() * 1000)
+    with engine.connect() as connection:
+        found = {
+            r[0]
+            for r in connection.execute(
+                select(attempts.c.set_id).distinct().where(attempts.c.updated_ms >= ms)
+            )
+        }
+        found.update(
+            r[0]
+            for r in connection.execute(
+                select(campaign_sets.c.set_id).where(campaign_sets.c.updated_ms >= ms)
+            )
+        )
+    return found
+
+
+def set_facts(engine: Engine, now: datetime, only: Sequence[str] | None = None) -> list[SetFacts]:
+    """Every set the history knows (or those of `only`), with its facts as of `now`."""
+    if only is None:
+        return _facts(engine, now, None)
+    found: list[SetFacts] = []
+    for first in range(0, len(only), CHUNK):
+        found += _facts(engine, now, list(only[first : first + CHUNK]))
+    return found
+
+
+def _facts(engine: Engine, now: datetime, only: list[str] | None) -> list[SetFacts]:
     since = int((now - USUAL_OVER).timestamp() * 1000)
     ok = attempts.c.state == "completed"
     final = attempts.c.state.in_(("completed", "failed", "cancelled"))
@@ -36,6 +67,7 @@ def set_facts(engine: Engine, now: datetime) -> list[SetFacts]:
             func.max(case((final, attempts.c.at_ms))).label("last_final"),
             func.max(attempts.c.platform).label("platform"),
         )
+        .where(attempts.c.set_id.in_(only) if only is not None else true())
         .group_by(attempts.c.set_id)
         .subquery()
     )
@@ -81,7 +113,7 @@ def set_facts(engine: Engine, now: datetime) -> list[SetFacts]:
                     campaign_sets.c.name,
                     campaign_sets.c.team_id,
                     campaign_sets.c.ad_account_id,
-                )
+                ).where(campaign_sets.c.set_id.in_(only) if only is not None else true())
             )
         }
     facts = []
@@ -107,16 +139,17 @@ def set_facts(engine: Engine, now: datetime) -> list[SetFacts]:
     return facts
 
 
-def own(engine: Engine, owners: Iterable[Owner]) -> set[str]:
+def own(engine: Engine, owners: Iterable[Owner], now: datetime | None = None) -> set[str]:
     """Keep whose each set is; the sets whose row was there to keep it (a set's row is written
-    with its first attempt)."""
+    with its first attempt). The row's time moves on, so the board reads the set again."""
+    at = int((now or datetime.now(UTC)).timestamp() * 1000)
     kept: set[str] = set()
     with engine.begin() as connection:
         for owner in owners:
             done = connection.execute(
                 update(campaign_sets)
                 .where(campaign_sets.c.set_id == owner.set_id)
-                .values(team_id=owner.team_id, ad_account_id=owner.ad_account_id)
+                .values(team_id=owner.team_id, ad_account_id=owner.ad_account_id, updated_ms=at)
             )
             if done.rowcount:
                 kept.add(owner.set_id)

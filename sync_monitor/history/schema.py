@@ -65,6 +65,7 @@ attempts = Table(
         "hour",
     ),
     Index("ix_attempts_open", "state"),
+    Index("ix_attempts_updated", "updated_ms", "set_id"),  # the sets changed since (clients)
 )
 
 COLUMNS = tuple(c.name for c in attempts.columns)

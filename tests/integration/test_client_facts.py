@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from sync_monitor.clients.board import ClientBoard
 from sync_monitor.clients.build import build
-from sync_monitor.dotoro.models import Platform
+from sync_monitor.clients.status import SetState
+from sync_monitor.dotoro.models import Features, Platform
 from sync_monitor.history import Attempt, History, Outcome
-from sync_monitor.history.client_queries import own, set_facts
-from sync_monitor.live.snapshot import Owner
+from sync_monitor.history.client_queries import changed_since, own, set_facts
+from sync_monitor.live.snapshot import Backend, Owner, Snapshot
 from tests.support.databases import database
 
 NOW = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
@@ -89,3 +91,23 @@ def test_owners_are_kept_once_a_sets_row_is_written(history: History) -> None:
     history.record([run("a", 0.5, Outcome.COMPLETED)])  # a new sighting keeps the owner
     found = {f.set_id: f for f in set_facts(history.engine, NOW)}
     assert found["a"].ad_account_id == "acct"
+
+
+def test_the_board_reads_again_only_the_sets_written_since_its_last_read(
+    history: History,
+) -> None:
+    now = datetime.now(UTC)
+    quiet, busy = "quiet-set", "busy-set"
+    history.record([run(quiet, 5, Outcome.COMPLETED), run(busy, 5, Outcome.COMPLETED)])
+    board = ClientBoard(lambda: history, lambda: Snapshot(now, 1, Backend(), Features(), now), {})
+    assert board.refresh()  # the first read: every set
+    first = board.get()
+    assert {s.set_id for c in first.clients for s in c.sets} == {quiet, busy}
+    assert changed_since(history.engine, now - timedelta(minutes=1)) == {quiet, busy}
+
+    later = datetime.now(UTC)
+    history.record([run(busy, 0.1, Outcome.FAILED, EXPIRED)])
+    assert changed_since(history.engine, later) == {busy}
+    assert board.refresh()  # only what was written since
+    states = {s.set_id: s.state for c in board.get().clients for s in c.sets}
+    assert states == {quiet: SetState.UP_TO_DATE, busy: SetState.FAILING}

@@ -87,7 +87,7 @@ def test_migrations_build_the_schema_on_an_empty_database_once(url: str) -> None
         with first.engine.connect() as connection:
             assert "attempts" in inspect(connection).get_table_names()
             versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
-            assert versions == [("0009",)]
+            assert versions == [("0010",)]
             assert "audit" in inspect(connection).get_table_names()
         first.record([attempt("job:a", 1, Outcome.COMPLETED, 1, run_s=5)])
     with History.open(url) as again:  # a restart: the schema is there, the rows too
