@@ -22,19 +22,7 @@ from sync_monitor.ui import alerts, problems, viewer
 services = runtime.services()
 config = services.settings
 st.title("Alerts")
-services.recorder.wait_tried(10)  # only ever waits just after the process started
-history = services.history()
-if history is None and services.recorder.fault:  # not the database's doing
-    problems.logged(services.recorder.fault)
-    st.stop()
-if history is None:
-    problem = services.recorder.problem or "it is still being opened"
-    st.error(
-        f"The history database, which keeps the alerts, cannot be reached: "
-        f"{escape_markdown(problem, 300)}. This page comes back by itself.",
-        icon=":material/database:",
-    )
-    st.stop()
+history = problems.history_of(services.recorder, "It keeps the alerts.")
 now = datetime.now(UTC)
 try:
     found = store.recent(history.engine)

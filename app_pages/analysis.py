@@ -23,20 +23,7 @@ services = runtime.services()
 st.title("Failure analysis")
 view, notes = analysis.view_from_url()
 analysis.notes(notes)
-services.recorder.wait_tried(10)  # only ever waits just after the process started
-history = services.history()
-if history is None and services.recorder.fault:  # not the database's doing
-    problems.logged(services.recorder.fault)
-    st.stop()
-if history is None:
-    problem = services.recorder.problem or "it is still being opened"
-    state = "cannot be reached" if services.recorder.unreachable else "cannot be used"
-    st.error(
-        f"The history database {state}: {escape_markdown(problem, 300)}. "
-        "The live page is not affected; this page comes back by itself.",
-        icon=":material/database:",
-    )
-    st.stop()
+history = problems.history_of(services.recorder, "The live page is not affected.")
 now = datetime.now(UTC)
 try:
     analysis_groups.prefetch(history, view, now, services.recorder.recorded)

@@ -10,7 +10,7 @@ import streamlit as st
 
 from sync_monitor import runtime
 from sync_monitor.text import escape_markdown
-from sync_monitor.ui import clients, viewer
+from sync_monitor.ui import clients, problems, viewer
 
 services = runtime.services()
 st.title("Clients")
@@ -21,7 +21,11 @@ def board() -> None:
     tz = viewer.zone()
     found = services.clients.get()
     snap = services.live.snapshot()
-    clients.freshness(snap, found, services.clients.loaded, tz)
+    recorder = services.recorder
+    if recorder.fault:  # a bug, by its id (never as the database's doing)
+        problems.logged(recorder.fault)
+    problem = recorder.problem if recorder.history is None and not recorder.fault else None
+    clients.freshness(snap, found, services.clients.loaded, tz, problem)
     wanted = st.query_params.get(clients.PARAM)
     if wanted:
         client = found.client(wanted)

@@ -17,7 +17,7 @@ from sync_monitor.digest.scheduler import week_of
 from sync_monitor.history.engines import NOT_ANSWERING
 from sync_monitor.history.store import describe
 from sync_monitor.text import escape_markdown
-from sync_monitor.ui import digest, viewer
+from sync_monitor.ui import digest, problems, viewer
 
 st.set_page_config(layout="wide")
 services = runtime.services()
@@ -32,17 +32,8 @@ if digests:
 else:
     digest.not_set_up()
     chosen = digest.everyone(ZoneInfo(settings.digest_timezone))
-services.recorder.wait_tried(10)  # only ever waits just after the process started
-history = services.history()
-if history is None and services.recorder.problem:
-    state = "cannot be reached" if services.recorder.unreachable else "cannot be used"
-    st.error(
-        f"The history database {state}: {escape_markdown(services.recorder.problem, 300)}. "
-        "The digest is made from it; this page comes back by itself.",
-        icon=":material/database:",
-    )
-    st.stop()
-if history is None or not services.clients.loaded:
+history = problems.history_of(services.recorder, "The digest is made from it.")
+if not services.clients.loaded:
     st.info(
         "The history is still being read: the digest shows once it is (reload in a moment).",
         icon=":material/hourglass_top:",

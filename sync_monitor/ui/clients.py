@@ -43,8 +43,11 @@ def summary(client: Client) -> str:
     return " · ".join(parts) or "no campaign sets"
 
 
-def freshness(snap: Snapshot, board: Board, loaded: bool, tz: tzinfo) -> None:
-    """Say what the states stand on: live, or stale since when; the history read or not."""
+def freshness(
+    snap: Snapshot, board: Board, loaded: bool, tz: tzinfo, history_problem: str | None = None
+) -> None:
+    """Say what the states stand on: live, or stale since when; the history read, being read,
+    or not readable (`history_problem`: why)."""
     if status_words.is_stale(snap):
         since = snap.frozen_at or snap.backend.since
         st.warning(
@@ -52,7 +55,14 @@ def freshness(snap: Snapshot, board: Board, loaded: bool, tz: tzinfo) -> None:
             "syncing now may have changed. The rest comes from the recorded history.",
             icon=":material/cloud_off:",
         )
-    if not loaded:
+    if history_problem is not None:
+        st.warning(
+            f"The sync history cannot be read ({escape_markdown(history_problem, 200)}): "
+            "when each set last synced and how often it usually does are missing; what runs "
+            "now is shown.",
+            icon=":material/database:",
+        )
+    elif not loaded:
         st.info(
             "Reading the sync history: the last syncs and usual intervals appear in a moment.",
             icon=":material/hourglass_top:",

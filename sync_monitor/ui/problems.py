@@ -16,6 +16,10 @@ from contextlib import contextmanager
 
 import streamlit as st
 
+from sync_monitor.history import History
+from sync_monitor.history.recorder import Recorder
+from sync_monitor.text import escape_markdown
+
 log = logging.getLogger(__name__)
 
 
@@ -71,3 +75,24 @@ def reported(where: str) -> Iterator[None]:
         yield
     except Exception as exc:
         bug(exc, where)
+
+
+def history_of(recorder: Recorder, needed_for: str) -> History:
+    """The history, or the page stops saying why not: a bug by its error id (never as the
+    database's doing); a database that cannot be reached, or used, with the reason.
+    `needed_for`: a sentence saying what on this page is made from it."""
+    recorder.wait_tried(10)  # only ever waits just after the process started
+    history = recorder.history
+    if history is None and recorder.fault:
+        logged(recorder.fault)
+        st.stop()
+    if history is None:
+        problem = recorder.problem or "it is still being opened"
+        state = "cannot be reached" if recorder.unreachable else "cannot be used"
+        st.error(
+            f"The history database {state}: {escape_markdown(problem, 300)}. {needed_for} "
+            "This page comes back by itself.",
+            icon=":material/database:",
+        )
+        st.stop()
+    return history

@@ -175,3 +175,24 @@ def test_the_service_as_deployed_from_what_the_polls_and_the_history_saw(
     assert [e.label for e in m.app.expander] == ["All campaign sets — 1 failing · 1 syncing"]
     assert "Syncing now (" not in plain(m)  # no invented percentage
     assert not m.app.exception
+
+
+def test_an_unreachable_history_is_said_and_what_runs_now_is_still_shown(
+    monitor_factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    m = monitor_factory(Contract.PLAN, workers=0)
+    # Nothing listens on port 1: the database is down from the start.
+    monkeypatch.setenv("SYNC_MONITOR_HISTORY_URL", "postgresql://monitor:s3cret@127.0.0.1:1/h")
+    m.api.create_set(name="Acme – Launch FR", platform="meta", queue=True)
+    m.run()
+    m.wait(lambda s: len(s.pending) == 1)
+    runtime.services().recorder.wait_tried(10)
+    m.app.switch_page(PAGE)
+    m.run()
+    [warning] = [w.value for w in m.app.warning]
+    assert warning.startswith("The sync history cannot be read (")
+    assert "s3cret" not in plain(m)
+    assert "Waiting to sync (1st in line)" in plain(m)
+    assert "Reading the sync history" not in plain(m)
+    assert not m.app.exception
+    assert [e.value for e in m.app.error] == []
