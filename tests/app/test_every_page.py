@@ -4,6 +4,7 @@ error: a bug that a page turned into a polite banner would fail here."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -145,3 +146,25 @@ def test_the_weekly_digest_page_on_the_default_scene(default_scene: Monitor) -> 
     assert "syncs finished" in said
     assert [e.proto.page for e in m.app.get("page_link")][:1] == ["clients"]  # per client
     assert "What failed and why" in said  # the simulator's failures, in words
+
+
+def test_the_clients_and_alerts_pages_on_the_default_scene(default_scene: Monitor) -> None:
+    m = default_scene
+    m.run()
+    recorded_all_the_backends_history(m)
+    board = runtime.services().clients
+    wait_until(lambda: board.loaded and bool(board.get().clients), "the clients' board", 30)
+    m.app.switch_page("app_pages/clients.py")
+    m.run()
+    no_error_on(m)
+    assert len(m.app.expander) == len(board.get().clients) > 1
+    said = m.texts().replace("\\", "")
+    for state in ("Up to date (synced", "Syncing now", "Waiting to sync", "Failing since"):
+        assert state in said, state
+    assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", said)
+    m.app.switch_page("app_pages/alerts.py")
+    m.run()
+    no_error_on(m)
+    firing, resolved = (h.value for h in m.app.subheader[:2])
+    assert firing.startswith("Firing now (")
+    assert resolved == "Resolved"

@@ -1,6 +1,7 @@
 """The Clients page (issue 24) in a real browser on a phone (375 px), on the data `make run`
 shows (the bundled API's defaults: the workload simulator and its 30 seeded days): searched as
-you type, a client's link opening only that client, no UUID, nothing past the screen's edge."""
+you type, a client opened alone at its own address, no UUID, nothing past the screen's edge,
+nothing serious for axe-core."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.test_analysis_browser import PAST_THE_EDGE, SIDEWAYS
-from tests.support.browser import Live
+from tests.support.browser import Live, serious
 from tests.support.waiting import ms
 
 pytestmark = pytest.mark.browser
@@ -43,6 +44,7 @@ def test_clients_on_a_phone_searched_as_you_type_and_linked_one_by_one(
         name = first.split(" — ")[0]
         assert page.evaluate(PAST_THE_EDGE) == []
         assert page.evaluate(SIDEWAYS) <= 0
+        assert serious(page) == []  # axe-core: nothing serious for a screen reader or contrast
         assert not UUID.search(
             page.locator("section.stMain, [data-testid='stMain']").first.inner_text()
         )
