@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from dotoro_local import Contract
 from tests.browser.test_analysis_browser import PAST_THE_EDGE, SIDEWAYS
 from tests.support.browser import Live, serious
 from tests.support.waiting import ms
@@ -20,6 +21,7 @@ pytestmark = pytest.mark.browser
 
 Start = Callable[..., Live]
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+SLOW = {"campaigns": 400, "seconds_per_campaign": 0.2}  # running for the whole test
 STATE = re.compile(r"(Up to date \(synced|Late: last synced|Failing|Syncing now|Waiting to sync)")
 
 
@@ -81,4 +83,28 @@ def test_clients_on_a_phone_searched_as_you_type_and_linked_one_by_one(
         other.goto(shared)
         expect(other.get_by_role("heading", name=name)).to_be_visible(timeout=ms(30))
         expect(other.get_by_test_id("stExpander")).to_have_count(0)
+    assert m.page_errors == []
+
+
+def test_clients_against_the_service_as_deployed(live: Start, tmp_path: Path) -> None:
+    """The head contract lists sets with no progress, reason, times or owner (dotoro-api.md
+    §3.4): the page says what the polls and the history saw, on a phone."""
+    env = {"SYNC_MONITOR_HISTORY_URL": f"sqlite:///{tmp_path / 'history.sqlite3'}"}
+    m = live(contract=Contract.HEAD, workers=0, app_env=env)
+    m.api.create_set(name="Acme – Search US", failed_error="Reddit Ads API error 401")
+    m.api.create_set(name="Acme – Video UK", platform="meta", queue=True, behaviour=SLOW)
+    m.api.start_next_job()
+    m.page.goto(m.url)  # the services start
+    with m.viewer(viewport={"width": 375, "height": 900}) as page:
+        page.goto(f"{m.url}/clients")
+        client = page.get_by_test_id("stExpander").filter(has_text="All campaign sets")
+        expect(client).to_have_count(1, timeout=ms(30))
+        expect(client.get_by_text("Syncing now")).to_be_visible(timeout=ms(30))
+        expect(
+            client.get_by_text(
+                re.compile(r"Failing since \w{3} \d\d:\d\d \S+: the reason was not given")
+            )
+        ).to_be_visible(timeout=ms(30))
+        expect(page.get_by_text(re.compile(r"Syncing now \("))).to_have_count(0)
+        assert page.evaluate(SIDEWAYS) <= 0
     assert m.page_errors == []
