@@ -52,8 +52,8 @@ def board() -> None:
     if not shown:
         st.info(f"No client or campaign set matches {escape_markdown(words, 80)}.")
         return
-    st.caption(f"{len(shown)} of {len(found.clients)} clients")
-    for client in shown:
+    st.caption(clients.counted(len(shown), len(found.clients)))
+    for client in shown[: clients.AT_MOST]:
         clients.draw_client(client, found.at, tz, expanded=len(shown) <= clients.OPEN_UP_TO)
 
 

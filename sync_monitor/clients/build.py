@@ -77,7 +77,7 @@ def build(
         groups.setdefault(name, []).append(status_of(s, live, now))
     clients = []
     keys: set[str] = set()
-    for name, sets in groups.items():
+    for name, sets in sorted(groups.items()):  # sorted: a key's suffix (acme-2) lasts
         sets.sort(key=lambda x: (ORDER.index(x.state), x.name.lower()))
         clients.append(Client(_key(name, keys), name, tuple(sets)))
     clients.sort(key=lambda c: (-c.trouble, c.name.lower()))
@@ -102,8 +102,9 @@ def _client_name(
 
 
 def _key(name: str, taken: set[str]) -> str:
-    """The client's key in its link: its name in lower case, words joined by dashes."""
-    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "client"
+    """The client's key in its link: its name in lower case, words (in any script) joined by
+    dashes: "Acme Outdoor" → acme-outdoor, "Café Noir" → café-noir."""
+    base = re.sub(r"[\W_]+", "-", name.lower()).strip("-") or "client"
     key, n = base, 1
     while key in taken:
         n += 1

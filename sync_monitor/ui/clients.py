@@ -16,6 +16,7 @@ from sync_monitor.words import status as status_words
 
 PARAM = "client"  # /clients?client=<key>
 OPEN_UP_TO = 3  # clients shown open when the search leaves this many or fewer
+AT_MOST = 50  # clients drawn at once (those in trouble first): the search finds the others
 ICONS = {
     SetState.FAILING: ":red[:material/error:]",
     SetState.LATE: ":orange[:material/schedule:]",
@@ -31,6 +32,16 @@ def matches(client: Client, words: str) -> bool:
     wanted = plain(words).lower().split()
     text = " ".join([client.name, *(s.name for s in client.sets)]).lower()
     return all(w in text for w in wanted)
+
+
+def counted(shown: int, known: int) -> str:
+    """'12 of 40 clients', or, past what is drawn at once, how to find the others."""
+    if shown <= AT_MOST:
+        return f"{shown} of {known} clients"
+    return (
+        f"The first {AT_MOST} of {shown} clients (those with trouble first): "
+        "search to find the others"
+    )
 
 
 def summary(client: Client) -> str:

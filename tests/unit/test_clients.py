@@ -19,7 +19,7 @@ from sync_monitor.live.snapshot import (
     PendingView,
     Snapshot,
 )
-from sync_monitor.ui.clients import matches, summary
+from sync_monitor.ui.clients import counted, matches, summary
 
 NOW = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)  # a Tuesday
 ACME = "5b1f0c5e-8a4e-4b8e-9f3e-0d6f1c1a2b3c"
@@ -209,3 +209,20 @@ def test_search_finds_a_client_by_its_name_or_a_sets_any_case_every_word() -> No
 )  # fmt: skip
 def test_usual_intervals_in_words(seconds: float, said: str) -> None:
     assert every(seconds) == said
+
+
+def test_keys_are_the_names_words_in_any_script_and_two_alike_keep_their_suffixes() -> None:
+    other = "0f0f0f0f-0000-4000-8000-000000000002"
+    names = {ACME: "Café Noir!", NIMBUS: "Café  noir?", other: "東京 Ads"}
+    found = [facts("a", account=ACME), facts("n", account=NIMBUS), facts("o", account=other)]
+    keys = {c.name: c.key for c in build(found, None, names, NOW).clients}
+    assert keys == {"Café  noir?": "café-noir", "Café Noir!": "café-noir-2", "東京 Ads": "東京-ads"}
+    again = {c.name: c.key for c in build(reversed(found), None, names, NOW).clients}
+    assert again == keys
+
+
+def test_past_fifty_clients_the_count_says_how_to_find_the_others() -> None:
+    assert counted(12, 40) == "12 of 40 clients"
+    assert counted(400, 400) == (
+        "The first 50 of 400 clients (those with trouble first): search to find the others"
+    )
