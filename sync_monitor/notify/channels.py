@@ -38,6 +38,7 @@ class ChannelError(ValueError):
     """An entry that is not a channel; the message never repeats a URL."""
 
 
+MAX_ADDRESS = 254  # characters (RFC 5321's path, less its brackets)
 _ADDRESS = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 
 
@@ -57,7 +58,7 @@ def parse(text: str | None) -> tuple[Channel, ...]:
         if not sep or not target:
             raise ChannelError(f"entry {len(channels) + 1} ({kind.value}=) has nothing after =")
         if kind is Kind.EMAIL:
-            if not _ADDRESS.match(target):
+            if not _ADDRESS.match(target) or len(target) > MAX_ADDRESS:
                 raise ChannelError(
                     f"entry {len(channels) + 1}: {target!r} is not an e-mail address"
                 )

@@ -104,6 +104,7 @@ def test_a_delivery_is_claimed_once(url: str) -> None:
         ("slack=ftp://x", "entry 1 (slack): the URL must start with http:// or https://"),
         ("email=nobody", "entry 1: 'nobody' is not an e-mail address"),
         ("webhook=", "entry 1 (webhook=) has nothing after ="),
+        (f"email={'a' * 250}@b.co", f"entry 1: '{'a' * 250}@b.co' is not an e-mail address"),
     ],
 )
 def test_channels_that_are_not_say_so(text: str, problem: str) -> None:
@@ -111,3 +112,12 @@ def test_channels_that_are_not_say_so(text: str, problem: str) -> None:
         channels.ChannelError, match=problem.replace("(", r"\(").replace(")", r"\)")
     ):
         channels.parse(text)
+
+
+def test_the_longest_address_a_channel_takes_fits_the_deliveries_log(url: str) -> None:
+    [longest] = channels.parse(f"email={'a' * 64}@{'b' * 185}.com")
+    at = datetime(2026, 12, 5, 9, tzinfo=UTC)
+    with History.open(url) as history:
+        assert deliveries.claim(history.engine, "alert", "k" * 300, longest.name, at)
+        [found] = deliveries.recent(history.engine, "alert")
+        assert found.channel == longest.name

@@ -28,7 +28,7 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
         sa.Column("kind", sa.String(20), nullable=False),  # alert | digest
         sa.Column("key", sa.String(300), nullable=False),  # what was sent, e.g. digest:ops:2026-W49
-        sa.Column("channel", sa.String(100), nullable=False),  # a channel's name, never its URL
+        sa.Column("channel", sa.String(400), nullable=False),  # a channel's name, never its URL
         sa.Column("at_ms", sa.BigInteger, nullable=False),
         sa.Column("outcome", sa.String(20), nullable=False),  # claimed | sent | failed
         sa.Column("message", sa.Text, nullable=False),
