@@ -1,7 +1,7 @@
 """The monitor's working parts, put together from the settings, without Streamlit: the Dotoro
 client with its request budget, the audit trail, pg-boss's reader, what the pages read (the hub,
-or in a fleet this replica: fleet/replica.py), the history's recorder, the clients' board and
-the weekly digests' sender. The Streamlit process (runtime.py) adds the publisher and the push
+or in a fleet this replica: fleet/replica.py), the history's recorder, the clients' board, the
+alert evaluator and the weekly digests' sender. The Streamlit process (runtime.py) adds the publisher and the push
 route; the collector-only process (collector.py) runs these alone.
 """
 
