@@ -1,8 +1,8 @@
 """The monitor's working parts, put together from the settings, without Streamlit: the Dotoro
 client with its request budget, the audit trail, pg-boss's reader, what the pages read (the hub,
 or in a fleet this replica: fleet/replica.py), the history's recorder, the clients' board, the
-alert evaluator and the weekly digests' sender. The Streamlit process (runtime.py) adds the publisher and the push
-route; the collector-only process (collector.py) runs these alone.
+alert evaluator and the weekly digests' sender. The Streamlit process (runtime.py) adds the
+publisher and the push route; the collector-only process (collector.py) runs these alone.
 """
 
 from __future__ import annotations
