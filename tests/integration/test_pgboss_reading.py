@@ -75,11 +75,15 @@ def test_every_failure_reads_in_words_and_a_retry_is_on_its_next_try(url: str) -
     assert found["string"].error == "Reddit Ads API error 429"
     assert found["expired"].error == "timed out: the worker stopped answering after 1 s"
     assert found["retrying"].error == "Meta API error 503"  # its last try's failure
+    # Whose each set is, from the job data Dotoro sends (issue 24's clients).
+    owners = {(job.team_id, job.ad_account_id) for job in found.values()}
+    assert owners == {(boss.dotoro_job("x")["teamId"], boss.dotoro_job("x")["adAccountId"])}
 
     # pg-boss counts the retry when it fetches the job again: its next run is try 2 of 3.
     assert (found["retrying"].retry_count, found["retrying"].retry_limit) == (0, 2)
     [pending] = merge(StatusSummary(), read, {}).pending
     assert tries_of(pending) == (2, 3)
+    assert (pending.team_id, pending.ad_account_id) == next(iter(owners))  # on to the snapshot
 
 
 def test_the_table_decides_for_every_set_it_has_jobs_for(url: str) -> None:
