@@ -17,7 +17,9 @@ st.title("Clients")
 
 
 @st.fragment(run_every=10)
+@problems.reported("the Clients page")
 def board() -> None:
+    viewer.still_admitted(runtime.settings(), services.signins, services.push_secret)
     tz = viewer.zone()
     found = services.clients.get()
     snap = services.live.snapshot()

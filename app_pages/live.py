@@ -56,10 +56,7 @@ def who() -> Caller:
 
 
 def still_admitted() -> None:
-    """A fragment's run passes no gate: it asks again, and a viewer who is no longer let in
-    (signed out elsewhere, taken off the lists) gets a full run, whose gate says why."""
-    if not who().admitted:
-        st.rerun()
+    viewer.still_admitted(runtime.settings(), services.signins, services.push_secret)
 
 
 me = who()

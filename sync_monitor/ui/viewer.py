@@ -45,6 +45,14 @@ def browser(secret: bytes) -> str:
     return cookies.browser_of(secret, st.context.cookies)
 
 
+def still_admitted(settings: Settings, signins: SignIns, secret: bytes) -> None:
+    """A fragment's run passes no gate (entry.py's): it asks again, and a viewer who is no
+    longer let in (signed out elsewhere, taken off the lists) gets a full run, whose gate says
+    why, instead of the fragment's data."""
+    if not caller(settings, signins, secret).admitted:
+        st.rerun()
+
+
 def caller(settings: Settings, signins: SignIns, secret: bytes) -> Caller:
     """Who this viewer is to the hub's actions, as the server knows them now. With sign-in:
     from their e-mail and the lists of operators and viewers (not admitted: signed out, not

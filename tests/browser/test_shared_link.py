@@ -30,7 +30,7 @@ pytestmark = pytest.mark.browser
 Start = Callable[..., Live]
 SET = "Harbor Bank – Lead Gen"
 LISTS = {"SYNC_MONITOR_OPERATORS": "ops@acme.com", "SYNC_MONITOR_VIEWERS": "viewer@acme.com"}
-PAGES = ["/", "/live", "/now", "/analysis"]
+PAGES = ["/", "/live", "/now", "/analysis", "/clients", "/digest", "/alerts"]
 ENDED = "sign-in has ended"
 
 
@@ -143,6 +143,28 @@ def test_a_sign_out_anywhere_ends_push_and_actions_in_every_tab(live: Start, how
         until(page, lambda: all(ws.is_closed() for ws in opened), "the push sockets closed")
         stats = m.api.get("/_local/stats").json()
         assert [k for k in stats if "/retry" in k] == []  # nothing reached the service
+
+
+def test_a_sign_out_elsewhere_ends_what_an_open_clients_page_shows(live: Start) -> None:
+    """The Clients page refreshes itself (a fragment every 10 s) and filters as one types: a
+    viewer signed out elsewhere sees no client any more, without a reload (the page's check-in
+    ends it; each fragment run also asks again, as entry.py's gate is not run for it)."""
+    with signed_in_monitor(live) as m:
+        page = m.page
+        page.goto(m.url)
+        sign_in(page, "viewer@acme.com")
+        page.goto(f"{m.url}/clients")
+        expect(page.get_by_role("heading", name="Clients")).to_be_visible(timeout=ms(30))
+        expect(page.get_by_text(SET)).to_be_visible(timeout=ms(30))  # alone: shown open
+        other = page.context.new_page()
+        other.goto(m.url)
+        other.get_by_role("button", name="Sign out", exact=True).click()
+        expect(other.get_by_role("button", name="Sign in", exact=True)).to_be_visible(
+            timeout=ms(30)
+        )
+        # Within a refresh or two (every 10 s), whatever the machine.
+        expect(page.get_by_text(SET)).to_have_count(0, timeout=ms(40))
+        expect(page.get_by_role("heading", name="Clients")).to_have_count(0)
 
 
 def test_a_push_token_works_only_in_the_browser_it_was_minted_for(
